@@ -1,0 +1,3 @@
+//! Database administration: the private local cluster, migrations, provisioning and seeding.
+
+pub mod cluster;

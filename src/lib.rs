@@ -1,0 +1,11 @@
+//! Closer: a keyboard-first terminal CRM on PostgreSQL with row-level security.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod data;
+pub mod db;
+pub mod state;
+pub mod text;
+pub mod tui;
+pub mod ui;
