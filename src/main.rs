@@ -1,1 +1,65 @@
-fn main() {}
+//! `closer`: errors → logging → config → command. The TUI lives in the library.
+
+use clap::Parser;
+use closer::cli::{Cli, Command};
+use closer::commands;
+use closer::config::{Config, paths};
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    if color_eyre::config::HookBuilder::default().display_env_section(false).install().is_err() {
+        eprintln!("closer: could not install the error reporter");
+    }
+    let _log_guard = init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("closer: cannot start the async runtime: {err}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!("{err:#}");
+            // One clear sentence (with its causes), not a backtrace; data is cleaned of escapes.
+            eprintln!("closer: {}", closer::text::clean_line(&format!("{err:#}")));
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> color_eyre::Result<()> {
+    match cli.command {
+        Some(Command::Admin(args)) => commands::admin::run(args).await,
+        Some(Command::Demo { reset }) => {
+            let config = load_config(&cli)?;
+            commands::demo::run(reset, config, false).await
+        }
+        Some(Command::Inbox) => {
+            let config = load_config(&cli)?;
+            commands::open::run(cli.database_url.as_deref(), cli.org.as_deref(), config, true).await
+        }
+        None => {
+            let config = load_config(&cli)?;
+            commands::open::run(cli.database_url.as_deref(), cli.org.as_deref(), config, false).await
+        }
+    }
+}
+
+fn load_config(cli: &Cli) -> color_eyre::Result<Config> {
+    let path = cli.config.clone().or_else(paths::config_file);
+    Config::load(path.as_deref()).map_err(|e| color_eyre::eyre::eyre!("{e}"))
+}
+
+/// Logs go to a file in the data directory, never to the terminal the TUI draws on.
+fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let dir = paths::data_dir();
+    std::fs::create_dir_all(&dir).ok()?;
+    let appender = tracing_appender::rolling::never(&dir, "closer.log");
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CLOSER_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    tracing_subscriber::fmt().with_writer(writer).with_ansi(false).with_env_filter(filter).try_init().ok()?;
+    Some(guard)
+}

@@ -1,1 +1,9 @@
-//! data
+//! The data layer: models, the PostgreSQL store (the only place the TUI's SQL lives), and errors.
+
+pub mod error;
+pub mod connect;
+pub mod models;
+pub mod store;
+
+pub use error::DataError;
+pub use store::PgStore;

@@ -1,3 +1,5 @@
 //! Database administration: the private local cluster, migrations, provisioning and seeding.
 
+pub mod admin;
 pub mod cluster;
+pub mod seed;

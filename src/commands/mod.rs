@@ -1,0 +1,5 @@
+//! One entry point per subcommand; `main` only dispatches here.
+
+pub mod admin;
+pub mod demo;
+pub mod open;

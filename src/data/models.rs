@@ -1,0 +1,177 @@
+//! Plain rows the screens show. No I/O here.
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use uuid::Uuid;
+
+/// The membership role a person has in one organization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "member_role", rename_all = "lowercase")]
+pub enum MemberRole {
+    Admin,
+    Manager,
+    Rep,
+}
+
+impl MemberRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberRole::Admin => "admin",
+            MemberRole::Manager => "manager",
+            MemberRole::Rep => "rep",
+        }
+    }
+}
+
+/// Who is logged in, as the database sees them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Me {
+    pub profile_id: Uuid,
+    pub full_name: String,
+    pub email: String,
+    pub time_zone: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Membership {
+    pub organization_id: Uuid,
+    pub organization_name: String,
+    pub role: MemberRole,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pipeline {
+    pub id: Uuid,
+    pub name: String,
+    pub is_default: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stage {
+    pub id: Uuid,
+    pub pipeline_id: Uuid,
+    pub name: String,
+    pub order_index: i32,
+    /// `#rrggbb` as stored.
+    pub color: String,
+    pub is_won: bool,
+    pub is_lost: bool,
+}
+
+/// Per-stage totals, maintained by triggers so a column header never counts rows.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct StageSummary {
+    pub lead_count: i64,
+    pub open_deal_amount: f64,
+    pub weighted_deal_amount: f64,
+}
+
+/// How a board column is ordered; each has a keyset cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BoardSort {
+    #[default]
+    Score,
+    LastContact,
+    Newest,
+}
+
+impl BoardSort {
+    pub fn next(self) -> Self {
+        match self {
+            BoardSort::Score => BoardSort::LastContact,
+            BoardSort::LastContact => BoardSort::Newest,
+            BoardSort::Newest => BoardSort::Score,
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            BoardSort::Score => "score",
+            BoardSort::LastContact => "last contact",
+            BoardSort::Newest => "newest",
+        }
+    }
+}
+
+/// One lead as a board card.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeadCard {
+    pub id: Uuid,
+    pub stage_id: Uuid,
+    pub name: String,
+    pub company: Option<String>,
+    pub owner_name: Option<String>,
+    pub score: i32,
+    pub last_contacted_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub overdue_tasks: i64,
+    pub open_tasks: i64,
+    pub version: i32,
+}
+
+/// A page of one column, fetched with a keyset cursor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnPage {
+    pub stage_id: Uuid,
+    pub cards: Vec<LeadCard>,
+    /// Pass back to fetch the next page; `None` when the column is exhausted.
+    pub next_cursor: Option<ColumnCursor>,
+}
+
+/// Where the last page ended: the sort key of the last card and its id (ties).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnCursor {
+    pub sort: BoardSort,
+    pub score: i32,
+    pub last_contacted_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub id: Uuid,
+}
+
+/// The result of moving a card: the lead's new version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MovedLead {
+    pub lead_id: Uuid,
+    pub stage_id: Uuid,
+    pub version: i32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeadHit {
+    pub id: Uuid,
+    pub name: String,
+    pub company: Option<String>,
+    pub stage_id: Uuid,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "task_priority", rename_all = "lowercase")]
+pub enum TaskPriority {
+    Low,
+    Medium,
+    High,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "task_status", rename_all = "lowercase")]
+pub enum TaskStatus {
+    Pending,
+    Completed,
+    Overdue,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskRow {
+    pub id: Uuid,
+    pub lead_id: Uuid,
+    pub lead_name: String,
+    pub stage_name: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub due_date: Option<NaiveDate>,
+    pub due_time: Option<NaiveTime>,
+    pub priority: TaskPriority,
+    pub status: TaskStatus,
+    pub assigned_to: Option<Uuid>,
+    pub assignee_name: Option<String>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub version: i32,
+}

@@ -1,0 +1,405 @@
+//! `PgStore`: every query the screens run, through the rep's own login so RLS applies.
+//! Each query also filters by organization explicitly: it helps the planner and sharding.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgPool, Row};
+use sqlx::AssertSqlSafe;
+use uuid::Uuid;
+
+use super::DataError;
+use super::models::*;
+
+type Result<T> = std::result::Result<T, DataError>;
+
+/// Server-side limits set on every connection (SECURITY.md: client side).
+pub const STATEMENT_TIMEOUT_MS: u64 = 15_000;
+pub const IDLE_IN_TRANSACTION_TIMEOUT_MS: u64 = 30_000;
+
+/// A logged-in person before an organization is chosen.
+#[derive(Clone)]
+pub struct Session {
+    pool: PgPool,
+    me: Me,
+    memberships: Vec<Membership>,
+}
+
+impl Session {
+    /// Connects, checks the schema is migrated, and loads who the login is.
+    /// `statement_timeout_ms` of 0 disables the server-side timeout.
+    pub async fn connect(options: PgConnectOptions, statement_timeout_ms: u64) -> Result<Session> {
+        let options = options
+            .application_name("closer")
+            .options([
+                ("statement_timeout", statement_timeout_ms.to_string()),
+                ("idle_in_transaction_session_timeout", IDLE_IN_TRANSACTION_TIMEOUT_MS.to_string()),
+            ]);
+        let pool = PgPoolOptions::new()
+            .max_connections(4)
+            .min_connections(0)
+            .acquire_timeout(Duration::from_secs(10))
+            .test_before_acquire(true)
+            .connect_with(options)
+            .await?;
+        let migrated: bool = sqlx::query_scalar(
+            "select to_regclass('public.leads') is not null and to_regprocedure('closer.user_org_ids()') is not null",
+        )
+        .fetch_one(&pool)
+        .await?;
+        if !migrated {
+            return Err(DataError::NotMigrated);
+        }
+        let me = sqlx::query("select id, full_name, email, time_zone from profiles where db_role = session_user")
+            .fetch_optional(&pool)
+            .await
+            .map_err(not_migrated_if_missing)?
+            .ok_or(DataError::NoMembership)?;
+        let me = Me {
+            profile_id: me.try_get("id")?,
+            full_name: me.try_get("full_name")?,
+            email: me.try_get("email")?,
+            time_zone: me.try_get("time_zone")?,
+        };
+        let memberships = sqlx::query(
+            "select o.id, o.name, m.role from organization_members m join organizations o on o.id = m.organization_id
+             where m.profile_id = $1 order by o.name",
+        )
+        .bind(me.profile_id)
+        .fetch_all(&pool)
+        .await?
+        .into_iter()
+        .map(|r| {
+            Ok(Membership {
+                organization_id: r.try_get("id")?,
+                organization_name: r.try_get("name")?,
+                role: r.try_get("role")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+        if memberships.is_empty() {
+            return Err(DataError::NoMembership);
+        }
+        Ok(Session { pool, me, memberships })
+    }
+
+    pub fn me(&self) -> &Me {
+        &self.me
+    }
+
+    pub fn memberships(&self) -> &[Membership] {
+        &self.memberships
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Works inside one organization the person belongs to.
+    pub fn open(&self, organization_id: Uuid) -> Result<PgStore> {
+        let membership = self
+            .memberships
+            .iter()
+            .find(|m| m.organization_id == organization_id)
+            .ok_or(DataError::NoMembership)?;
+        Ok(PgStore {
+            pool: self.pool.clone(),
+            me: self.me.clone(),
+            membership: membership.clone(),
+        })
+    }
+}
+
+fn not_migrated_if_missing(err: sqlx::Error) -> DataError {
+    DataError::from(err)
+}
+
+/// The data access of one person in one organization. Cheap to clone.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+    me: Me,
+    membership: Membership,
+}
+
+impl PgStore {
+    pub fn me(&self) -> &Me {
+        &self.me
+    }
+
+    pub fn organization_id(&self) -> Uuid {
+        self.membership.organization_id
+    }
+
+    pub fn organization_name(&self) -> &str {
+        &self.membership.organization_name
+    }
+
+    pub fn role(&self) -> MemberRole {
+        self.membership.role
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    pub async fn pipelines(&self) -> Result<Vec<Pipeline>> {
+        let rows = sqlx::query(
+            "select id, name, is_default from pipelines where organization_id = $1 order by is_default desc, name",
+        )
+        .bind(self.organization_id())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| Ok(Pipeline { id: r.try_get("id")?, name: r.try_get("name")?, is_default: r.try_get("is_default")? }))
+            .collect()
+    }
+
+    pub async fn stages(&self, pipeline_id: Uuid) -> Result<Vec<Stage>> {
+        let rows = sqlx::query(
+            "select id, pipeline_id, name, order_index, color, is_won, is_lost from pipeline_stages
+             where organization_id = $1 and pipeline_id = $2 order by order_index",
+        )
+        .bind(self.organization_id())
+        .bind(pipeline_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(Stage {
+                    id: r.try_get("id")?,
+                    pipeline_id: r.try_get("pipeline_id")?,
+                    name: r.try_get("name")?,
+                    order_index: r.try_get("order_index")?,
+                    color: r.try_get("color")?,
+                    is_won: r.try_get("is_won")?,
+                    is_lost: r.try_get("is_lost")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Column totals from the trigger-maintained summary table: no row counting.
+    pub async fn stage_summaries(&self, pipeline_id: Uuid) -> Result<HashMap<Uuid, StageSummary>> {
+        let rows = sqlx::query(
+            "select s.stage_id, s.lead_count, s.open_deal_amount::float8 as amount, s.weighted_deal_amount::float8 as weighted
+             from stage_summaries s join pipeline_stages st on st.organization_id = s.organization_id and st.id = s.stage_id
+             where s.organization_id = $1 and st.pipeline_id = $2",
+        )
+        .bind(self.organization_id())
+        .bind(pipeline_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("stage_id")?,
+                    StageSummary {
+                        lead_count: r.try_get("lead_count")?,
+                        open_deal_amount: r.try_get("amount")?,
+                        weighted_deal_amount: r.try_get("weighted")?,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    /// One page of a board column, keyset-paged on (sort key, id) so page 500 costs what page 1 does.
+    pub async fn column_page(
+        &self,
+        stage_id: Uuid,
+        sort: BoardSort,
+        after: Option<ColumnCursor>,
+        limit: i64,
+    ) -> Result<ColumnPage> {
+        let (order, keyset) = match sort {
+            BoardSort::Score => ("l.score desc, l.id desc", "(l.score, l.id) < ($4::int, $7::uuid)"),
+            BoardSort::LastContact => (
+                "coalesce(l.last_contacted_at, '-infinity'::timestamptz) desc, l.id desc",
+                "(coalesce(l.last_contacted_at, '-infinity'::timestamptz), l.id) < (coalesce($5::timestamptz, '-infinity'::timestamptz), $7::uuid)",
+            ),
+            BoardSort::Newest => ("l.created_at desc, l.id desc", "(l.created_at, l.id) < ($6::timestamptz, $7::uuid)"),
+        };
+        let sql = format!(
+            "select l.id, l.stage_id, l.name, p.company, owner.full_name as owner_name, l.score, l.last_contacted_at,
+                    l.created_at, l.version, coalesce(t.overdue, 0) as overdue, coalesce(t.open, 0) as open
+             from leads l
+             left join lead_profiles p on p.organization_id = l.organization_id and p.lead_id = l.id
+             left join profiles owner on owner.id = l.assigned_to
+             left join lateral (
+                 select count(*) filter (where {overdue}) as overdue, count(*) as open
+                 from lead_tasks t
+                 where t.organization_id = l.organization_id and t.lead_id = l.id and t.status <> 'completed'
+             ) t on true
+             where l.organization_id = $1 and l.stage_id = $2 and ($8::bool or {keyset})
+             order by {order}
+             limit $3",
+            overdue = overdue_sql(9, 10),
+        );
+        let cursor = after.as_ref();
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(self.organization_id())
+            .bind(stage_id)
+            .bind(limit + 1)
+            .bind(cursor.map(|c| c.score).unwrap_or_default())
+            .bind(cursor.and_then(|c| c.last_contacted_at))
+            .bind(cursor.map(|c| c.created_at).unwrap_or_default())
+            .bind(cursor.map(|c| c.id).unwrap_or_default())
+            .bind(cursor.is_none())
+            .bind(&self.me.time_zone)
+            .bind(Utc::now())
+            .fetch_all(&self.pool)
+            .await?;
+        let mut cards = rows
+            .into_iter()
+            .map(|r| {
+                Ok(LeadCard {
+                    id: r.try_get("id")?,
+                    stage_id: r.try_get("stage_id")?,
+                    name: r.try_get("name")?,
+                    company: r.try_get("company")?,
+                    owner_name: r.try_get("owner_name")?,
+                    score: r.try_get("score")?,
+                    last_contacted_at: r.try_get("last_contacted_at")?,
+                    created_at: r.try_get("created_at")?,
+                    overdue_tasks: r.try_get("overdue")?,
+                    open_tasks: r.try_get("open")?,
+                    version: r.try_get("version")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let more = cards.len() as i64 > limit;
+        cards.truncate(limit.max(0) as usize);
+        let next_cursor = if more {
+            cards.last().map(|c| ColumnCursor {
+                sort,
+                score: c.score,
+                last_contacted_at: c.last_contacted_at,
+                created_at: c.created_at,
+                id: c.id,
+            })
+        } else {
+            None
+        };
+        Ok(ColumnPage { stage_id, cards, next_cursor })
+    }
+
+    /// Moves a lead and records who moved it, in one statement (one round trip, one transaction).
+    /// Fails with `Conflict` if the lead left `from_stage` meanwhile, `NotFound` if it is gone.
+    pub async fn move_lead(
+        &self,
+        lead_id: Uuid,
+        from_stage: Uuid,
+        to_stage: Uuid,
+        lost_reason: Option<String>,
+    ) -> Result<MovedLead> {
+        let row = sqlx::query(
+            "with moved as (
+                 update leads set stage_id = $3, lost_reason = $4
+                 where organization_id = $1 and id = $2 and stage_id = $5
+                 returning id, stage_id, version
+             ), logged as (
+                 insert into lead_activities (organization_id, lead_id, type, content)
+                 select $1, moved.id, 'stage_change', jsonb_build_object(
+                     'from_stage_id', $5::uuid, 'to_stage_id', $3::uuid,
+                     'from', (select name from pipeline_stages where organization_id = $1 and id = $5),
+                     'to', (select name from pipeline_stages where organization_id = $1 and id = $3),
+                     'lost_reason', $4::text)
+                 from moved
+             )
+             select id, stage_id, version from moved",
+        )
+        .bind(self.organization_id())
+        .bind(lead_id)
+        .bind(to_stage)
+        .bind(lost_reason)
+        .bind(from_stage)
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(r) => Ok(MovedLead { lead_id: r.try_get("id")?, stage_id: r.try_get("stage_id")?, version: r.try_get("version")? }),
+            None => Err(self.explain_missing_lead(lead_id).await),
+        }
+    }
+
+    /// Zero rows means conflict or gone/invisible: re-read to tell which.
+    async fn explain_missing_lead(&self, lead_id: Uuid) -> DataError {
+        match sqlx::query_scalar::<_, bool>("select exists(select 1 from leads where organization_id = $1 and id = $2)")
+            .bind(self.organization_id())
+            .bind(lead_id)
+            .fetch_one(&self.pool)
+            .await
+        {
+            Ok(true) => DataError::Conflict,
+            Ok(false) => DataError::NotFound,
+            Err(e) => e.into(),
+        }
+    }
+
+    /// Leads whose name, email, phone or company contains `query` (trigram indexes), best first.
+    pub async fn search_leads(&self, query: String, limit: i64) -> Result<Vec<LeadHit>> {
+        let query = query.trim();
+        if query.is_empty() {
+            return Ok(Vec::new());
+        }
+        let escaped = query.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let rows = sqlx::query(
+            "select l.id, l.name, p.company, l.stage_id
+             from leads l
+             left join lead_profiles p on p.organization_id = l.organization_id and p.lead_id = l.id
+             where l.organization_id = $1
+               and (l.name ilike $2 or l.email ilike $2 or l.phone ilike $2
+                    or l.id in (select lp.lead_id from lead_profiles lp where lp.organization_id = $1 and lp.company ilike $2))
+             order by (l.name ilike $3) desc, l.name, l.id
+             limit $4",
+        )
+        .bind(self.organization_id())
+        .bind(format!("%{escaped}%"))
+        .bind(format!("{escaped}%"))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(LeadHit {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    company: r.try_get("company")?,
+                    stage_id: r.try_get("stage_id")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Open tasks assigned to me that are past due in my time zone.
+    pub async fn overdue_task_count(&self) -> Result<i64> {
+        self.overdue_task_count_at(Utc::now()).await
+    }
+
+    /// Same with an explicit clock, so tests can pin "now".
+    pub async fn overdue_task_count_at(&self, now: DateTime<Utc>) -> Result<i64> {
+        let sql = format!(
+            "select count(*) from lead_tasks t
+             where t.organization_id = $1 and t.assigned_to = $2 and t.status <> 'completed' and {}",
+            overdue_sql(3, 4)
+        );
+        Ok(sqlx::query_scalar(AssertSqlSafe(sql))
+            .bind(self.organization_id())
+            .bind(self.me.profile_id)
+            .bind(&self.me.time_zone)
+            .bind(now)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+}
+
+/// A task (alias `t`) is overdue when its due date (and time, if any) has passed in the viewer's
+/// time zone (parameter `tz`) at instant `now` — derived, so it is right even if `status` was never updated.
+pub(crate) fn overdue_sql(tz: u8, now: u8) -> String {
+    let local = format!("(${now}::timestamptz at time zone ${tz}::text)");
+    format!(
+        "(t.due_date < {local}::date or (t.due_date = {local}::date and t.due_time is not null and t.due_time < {local}::time))"
+    )
+}

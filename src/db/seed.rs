@@ -1,0 +1,320 @@
+//! Synthetic, deterministic demo data generated in set-based SQL (a million leads in one pass,
+//! never row by row). Every value derives from (seed, row number) through `hashint8extended`,
+//! so the same seed yields the same data, and re-running a seed adds nothing twice.
+
+use std::time::{Duration, Instant};
+
+use color_eyre::eyre::{Result, WrapErr, bail};
+use sqlx::{Connection, PgPool};
+use sqlx::AssertSqlSafe;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Default)]
+pub struct SeedReport {
+    pub leads: u64,
+    pub interactions: u64,
+    pub activities: u64,
+    pub tasks: u64,
+    pub tags: u64,
+    pub documents: u64,
+    pub deals: u64,
+    pub elapsed: Duration,
+}
+
+/// Tables whose secondary indexes are rebuilt after a large seed: building an index once is far
+/// cheaper than maintaining four trigram GIN indexes row by row.
+const BULK_TABLES: [&str; 8] = [
+    "leads",
+    "lead_profiles",
+    "lead_interactions",
+    "lead_activities",
+    "lead_tasks",
+    "lead_tags",
+    "lead_documents",
+    "deals",
+];
+const REBUILD_INDEXES_FROM: i64 = 20_000;
+
+/// Seeds `leads` leads (and everything that hangs off them) into the organization. Needs a superuser pool.
+pub async fn seed(pool: &PgPool, organization_id: Uuid, leads: i64, seed: i64) -> Result<SeedReport> {
+    if leads <= 0 {
+        bail!("--leads must be a positive number");
+    }
+    let started = Instant::now();
+    let mut conn = pool.acquire().await?;
+    let members: i64 = sqlx::query_scalar("select count(*) from organization_members where organization_id = $1")
+        .bind(organization_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let stages: i64 = sqlx::query_scalar(
+        "select count(*) from pipeline_stages s join pipelines p on p.id = s.pipeline_id
+         where p.organization_id = $1 and p.is_default",
+    )
+    .bind(organization_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    if stages == 0 {
+        bail!("the organization has no default pipeline with stages");
+    }
+    if members == 0 {
+        tracing::warn!("seeding an organization without members: leads will be unassigned");
+    }
+    let mut tx = conn.begin().await?;
+    for setting in [
+        // Skips per-row triggers (summaries, FK checks): the data is consistent by construction
+        // and the summaries are recomputed once at the end.
+        "SET LOCAL session_replication_role = replica",
+        "SET LOCAL maintenance_work_mem = '512MB'",
+        "SET LOCAL work_mem = '128MB'",
+        "SET LOCAL max_parallel_maintenance_workers = 2",
+        "SET LOCAL statement_timeout = 0",
+        "SET LOCAL synchronous_commit = off",
+    ] {
+        sqlx::query(setting).execute(&mut *tx).await?;
+    }
+    sqlx::query(
+        "CREATE FUNCTION pg_temp.rnd(i bigint, salt bigint) RETURNS float8 LANGUAGE sql IMMUTABLE
+         AS $$ SELECT (hashint8extended(i, salt) & 9007199254740991)::float8 / 9007199254740992.0 $$",
+    )
+    .execute(&mut *tx)
+    .await?;
+
+    let rebuild = leads >= REBUILD_INDEXES_FROM;
+    let mut index_definitions: Vec<String> = Vec::new();
+    if rebuild {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "select i.indexname::text, i.indexdef from pg_indexes i
+             where i.schemaname = 'public' and i.tablename = any($1)
+               and not exists (select 1 from pg_constraint c where c.conname = i.indexname)",
+        )
+        .bind(BULK_TABLES.map(String::from).to_vec())
+        .fetch_all(&mut *tx)
+        .await?;
+        for (name, definition) in rows {
+            sqlx::query(AssertSqlSafe(format!("DROP INDEX public.{}", super::admin::quote_ident(&name)))).execute(&mut *tx).await?;
+            index_definitions.push(definition);
+        }
+    }
+
+    let mut report = SeedReport::default();
+    for (step, sql) in SEED_STEPS {
+        let affected = sqlx::query(*sql)
+            .bind(organization_id)
+            .bind(leads)
+            .bind(seed)
+            .execute(&mut *tx)
+            .await
+            .wrap_err_with(|| format!("seeding failed while generating {step}"))?
+            .rows_affected();
+        match *step {
+            "leads" => report.leads = affected,
+            "interactions" => report.interactions = affected,
+            "activities" => report.activities = affected,
+            "tasks" => report.tasks = affected,
+            "tags" => report.tags = affected,
+            "documents" => report.documents = affected,
+            "deals" => report.deals = affected,
+            _ => {}
+        }
+    }
+    for definition in &index_definitions {
+        sqlx::query(AssertSqlSafe(definition.as_str())).execute(&mut *tx).await.wrap_err("rebuilding an index failed")?;
+    }
+    recompute_stage_summaries(&mut tx, organization_id).await?;
+    tx.commit().await?;
+    if rebuild {
+        for table in BULK_TABLES {
+            sqlx::query(AssertSqlSafe(format!("ANALYZE public.{table}"))).execute(pool).await?;
+        }
+    }
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// Rebuilds the board totals of one organization from the rows.
+pub async fn recompute_stage_summaries(conn: &mut sqlx::PgConnection, organization_id: Uuid) -> Result<()> {
+    sqlx::query("delete from stage_summaries where organization_id = $1")
+        .bind(organization_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "insert into stage_summaries (organization_id, stage_id, lead_count, open_deal_amount, weighted_deal_amount)
+         select s.organization_id, s.id, coalesce(l.n, 0), coalesce(d.amount, 0), coalesce(d.weighted, 0)
+         from pipeline_stages s
+         left join (select stage_id, count(*) n from leads where organization_id = $1 group by stage_id) l on l.stage_id = s.id
+         left join (select l.stage_id, sum(d.amount) amount, sum(d.amount * d.probability / 100.0) weighted
+                    from deals d join leads l on l.organization_id = d.organization_id and l.id = d.lead_id
+                    where d.organization_id = $1 and d.status = 'open' group by l.stage_id) d on d.stage_id = s.id
+         where s.organization_id = $1",
+    )
+    .bind(organization_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Each step takes $1 organization, $2 number of leads, $3 seed. Steps after `plan` read the
+/// temporary `seed_plan` table, so every child row derives from its lead's row number.
+const SEED_STEPS: &[(&str, &str)] = &[
+    (
+        "plan",
+        "CREATE TEMP TABLE seed_plan ON COMMIT DROP AS
+         WITH stages AS (
+             SELECT array_agg(s.id ORDER BY s.order_index) ids, array_agg(s.name ORDER BY s.order_index) names
+             FROM pipeline_stages s JOIN pipelines p ON p.id = s.pipeline_id
+             WHERE p.organization_id = $1 AND p.is_default
+         ), owners AS (
+             SELECT coalesce(array_agg(profile_id ORDER BY profile_id), '{}') ids
+             FROM organization_members WHERE organization_id = $1
+         ), numbered AS (
+             SELECT i, ($3::bigint * 1000003 + 17) AS s FROM generate_series(1, $2::bigint) i
+         )
+         SELECT n.i,
+                md5($1::text || ':' || $3::text || ':' || n.i)::uuid AS id,
+                n.s,
+                st.ids[1 + least(cardinality(st.ids) - 1, floor(cardinality(st.ids) * pg_temp.rnd(n.i, n.s + 1) ^ 1.35)::int)] AS stage_id,
+                st.names[1 + least(cardinality(st.ids) - 1, floor(cardinality(st.ids) * pg_temp.rnd(n.i, n.s + 1) ^ 1.35)::int)] AS stage_name,
+                CASE WHEN cardinality(o.ids) = 0 THEN NULL
+                     ELSE o.ids[1 + floor(cardinality(o.ids) * pg_temp.rnd(n.i, n.s + 2))::int] END AS owner,
+                now() - make_interval(secs => pg_temp.rnd(n.i, n.s + 3) * 400 * 86400) AS created_at
+         FROM numbered n, stages st, owners o",
+    ),
+    (
+        "leads",
+        "INSERT INTO leads (id, organization_id, name, email, phone, stage_id, assigned_to, source, lead_source,
+                            external_lead_id, score, engagement_score, interest_level, purchase_readiness, total_calls,
+                            last_sentiment_score, last_contacted_at, metadata, raw_data, created_by, created_at, updated_at)
+         SELECT p.id, $1, f.name || ' ' || l.name,
+                lower(f.name || '.' || l.name || p.i) || '@' || (ARRAY['example.com','mail.test','corp.example','inbox.test'])[1 + (p.i % 4)],
+                '+1 555 ' || lpad((floor(pg_temp.rnd(p.i, p.s + 10) * 10000000))::text, 7, '0'),
+                p.stage_id, p.owner,
+                (ARRAY['web','referral','event','cold_call','ads','partner'])[1 + floor(6 * pg_temp.rnd(p.i, p.s + 11))::int],
+                (ARRAY['website_form','facebook','google_ads','walk_in','import'])[1 + floor(5 * pg_temp.rnd(p.i, p.s + 12))::int],
+                'seed-' || $3 || '-' || p.i,
+                floor(101 * pg_temp.rnd(p.i, p.s + 13))::int,
+                floor(101 * pg_temp.rnd(p.i, p.s + 14))::int,
+                floor(101 * pg_temp.rnd(p.i, p.s + 15))::int,
+                floor(101 * pg_temp.rnd(p.i, p.s + 16))::int,
+                floor(12 * pg_temp.rnd(p.i, p.s + 17))::int,
+                round((pg_temp.rnd(p.i, p.s + 18) * 2 - 1)::numeric, 3),
+                CASE WHEN pg_temp.rnd(p.i, p.s + 19) < 0.85
+                     THEN p.created_at + (now() - p.created_at) * pg_temp.rnd(p.i, p.s + 20) END,
+                jsonb_build_object('campaign', 'spring-' || (p.i % 7)),
+                jsonb_build_object('form', 'contact', 'row', p.i),
+                p.owner, p.created_at, p.created_at
+         FROM seed_plan p
+         CROSS JOIN LATERAL (SELECT (ARRAY['Ava','Liam','Noah','Emma','Olivia','Mia','Lucas','Zoë','Mateo','Sofia','Hiro','Aisha',
+                 'Chen','Priya','Jonas','Fatima','Omar','Elena','Kwame','Ingrid','Diego','Yuki','Amara','Tomás'])[1 + floor(24 * pg_temp.rnd(p.i, p.s + 4))::int] AS name) f
+         CROSS JOIN LATERAL (SELECT (ARRAY['Smith','García','Müller','Kim','Okafor','Rossi','Nguyen','Silva','Cohen','Novak',
+                 'Haddad','Larsen','Patel','Moreau','Tanaka','Kowalski','Andersen','Mensah','Ivanova','Reyes'])[1 + floor(20 * pg_temp.rnd(p.i, p.s + 5))::int] AS name) l
+         ON CONFLICT DO NOTHING",
+    ),
+    (
+        "profiles",
+        "INSERT INTO lead_profiles (organization_id, lead_id, company, job_title, location, industry, lead_score, engagement_level,
+                                    budget_range, timeline, min_budget, max_budget, property_type_interest, preferences, custom_fields)
+         SELECT $1, p.id,
+                (ARRAY['Acme','Globex','Initech','Umbrella','Stark','Wayne','Hooli','Vandelay','Soylent','Tyrell','Cyberdyne','Wonka'])[1 + floor(12 * pg_temp.rnd(p.i, p.s + 30))::int]
+                  || ' ' || (ARRAY['Holdings','Labs','Group','Realty','Partners','Ltd'])[1 + floor(6 * pg_temp.rnd(p.i, p.s + 31))::int],
+                (ARRAY['CEO','CFO','Head of Ops','Buyer','Investor','Founder','Director'])[1 + floor(7 * pg_temp.rnd(p.i, p.s + 32))::int],
+                (ARRAY['Berlin','Lisbon','Austin','Toronto','Dubai','Singapore','Nairobi','Madrid'])[1 + floor(8 * pg_temp.rnd(p.i, p.s + 33))::int],
+                (ARRAY['Real estate','Finance','Tech','Retail','Healthcare','Hospitality'])[1 + floor(6 * pg_temp.rnd(p.i, p.s + 34))::int],
+                floor(101 * pg_temp.rnd(p.i, p.s + 35))::int,
+                (ARRAY['low','medium','high'])[1 + floor(3 * pg_temp.rnd(p.i, p.s + 36))::int],
+                b.low || 'k–' || b.high || 'k',
+                (ARRAY['ASAP','1-3 months','3-6 months','6-12 months','Exploring'])[1 + floor(5 * pg_temp.rnd(p.i, p.s + 37))::int],
+                b.low * 1000, b.high * 1000,
+                (ARRAY['apartment','villa','office','retail','land'])[1 + floor(5 * pg_temp.rnd(p.i, p.s + 38))::int],
+                jsonb_build_object('bedrooms', 1 + floor(4 * pg_temp.rnd(p.i, p.s + 39))::int, 'parking', pg_temp.rnd(p.i, p.s + 40) < 0.5,
+                                   'areas', jsonb_build_array('center', 'riverside')),
+                jsonb_build_object('newsletter', pg_temp.rnd(p.i, p.s + 41) < 0.3, 'segment', 'S' || (p.i % 5))
+         FROM seed_plan p
+         CROSS JOIN LATERAL (SELECT (100 + floor(900 * pg_temp.rnd(p.i, p.s + 42)))::int AS low,
+                                    (1000 + floor(2000 * pg_temp.rnd(p.i, p.s + 43)))::int AS high) b
+         ON CONFLICT DO NOTHING",
+    ),
+    (
+        "interactions",
+        "INSERT INTO lead_interactions (id, organization_id, lead_id, type, direction, subject, content, duration, outcome,
+                                        email_opened, email_clicked, occurred_at, created_by, created_at, updated_at)
+         SELECT md5(p.id::text || ':i:' || k)::uuid, $1, p.id, t.type,
+                CASE WHEN t.type = 'note' THEN NULL WHEN pg_temp.rnd(p.i * 8 + k, p.s + 51) < 0.7 THEN 'outbound'::interaction_direction ELSE 'inbound' END,
+                (ARRAY['Intro call','Follow-up','Pricing question','Site visit','Proposal sent','Checking in'])[1 + floor(6 * pg_temp.rnd(p.i * 8 + k, p.s + 52))::int],
+                'Discussed requirements and next steps. Budget confirmed; wants options near the center.',
+                CASE WHEN t.type IN ('call', 'meeting') THEN 60 + floor(1800 * pg_temp.rnd(p.i * 8 + k, p.s + 53))::int END,
+                (ARRAY['connected','voicemail','no_answer','interested','not_interested','meeting_booked'])[1 + floor(6 * pg_temp.rnd(p.i * 8 + k, p.s + 54))::int],
+                t.type = 'email' AND pg_temp.rnd(p.i * 8 + k, p.s + 55) < 0.5,
+                t.type = 'email' AND pg_temp.rnd(p.i * 8 + k, p.s + 56) < 0.2,
+                at.ts, p.owner, at.ts, at.ts
+         FROM seed_plan p
+         CROSS JOIN LATERAL generate_series(1, floor(4 * pg_temp.rnd(p.i, p.s + 50))::int) k
+         CROSS JOIN LATERAL (SELECT (ARRAY['email','call','meeting','note','sms','whatsapp'])[1 + floor(6 * pg_temp.rnd(p.i * 8 + k, p.s + 57))::int]::interaction_type AS type) t
+         CROSS JOIN LATERAL (SELECT p.created_at + (now() - p.created_at) * pg_temp.rnd(p.i * 8 + k, p.s + 58) AS ts) at
+         ON CONFLICT DO NOTHING",
+    ),
+    (
+        "activities",
+        "INSERT INTO lead_activities (id, organization_id, lead_id, type, content, created_by, created_at)
+         SELECT md5(p.id::text || ':a')::uuid, $1, p.id, 'lead_created',
+                jsonb_build_object('stage', p.stage_name, 'source', 'seed'), p.owner, p.created_at
+         FROM seed_plan p
+         ON CONFLICT DO NOTHING",
+    ),
+    (
+        "tasks",
+        "INSERT INTO lead_tasks (id, organization_id, lead_id, title, description, due_date, due_time, priority, status,
+                                 assigned_to, created_by, completed_at, created_at, updated_at)
+         SELECT md5(p.id::text || ':t:' || k)::uuid, $1, p.id,
+                (ARRAY['Call back','Send proposal','Schedule viewing','Follow up on email','Confirm budget','Send contract'])[1 + floor(6 * pg_temp.rnd(p.i * 8 + k, p.s + 61))::int],
+                'Created by the demo seed',
+                d.due, CASE WHEN d.due IS NOT NULL AND pg_temp.rnd(p.i * 8 + k, p.s + 62) < 0.5
+                            THEN make_time(8 + floor(10 * pg_temp.rnd(p.i * 8 + k, p.s + 63))::int, 0, 0) END,
+                (ARRAY['low','medium','high'])[1 + floor(3 * pg_temp.rnd(p.i * 8 + k, p.s + 64))::int]::task_priority,
+                CASE WHEN d.done THEN 'completed'::task_status WHEN d.due < current_date THEN 'overdue' ELSE 'pending' END,
+                p.owner, p.owner,
+                CASE WHEN d.done THEN now() - make_interval(days => floor(5 * pg_temp.rnd(p.i * 8 + k, p.s + 65))::int) END,
+                p.created_at, p.created_at
+         FROM seed_plan p
+         CROSS JOIN LATERAL generate_series(1, floor(2.6 * pg_temp.rnd(p.i, p.s + 60))::int) k
+         CROSS JOIN LATERAL (SELECT CASE WHEN pg_temp.rnd(p.i * 8 + k, p.s + 66) < 0.1 THEN NULL
+                                         ELSE current_date + floor(-10 + 30 * pg_temp.rnd(p.i * 8 + k, p.s + 67))::int END AS due,
+                                    pg_temp.rnd(p.i * 8 + k, p.s + 68) < 0.2 AS done) d
+         ON CONFLICT DO NOTHING",
+    ),
+    (
+        "tags",
+        "INSERT INTO lead_tags (id, organization_id, lead_id, tag, color, created_at)
+         SELECT md5(p.id::text || ':g:' || g.tag)::uuid, $1, p.id, g.tag, g.color, p.created_at
+         FROM seed_plan p
+         CROSS JOIN LATERAL (VALUES ('vip', '#d4a017', 1), ('investor', '#2f80ed', 2), ('hot', '#e5484d', 3), ('referral', '#30a46c', 4)) g(tag, color, n)
+         WHERE pg_temp.rnd(p.i * 8 + g.n, p.s + 70) < 0.2
+         ON CONFLICT DO NOTHING",
+    ),
+    (
+        "documents",
+        "INSERT INTO lead_documents (id, organization_id, lead_id, file_name, file_url, file_type, file_size, document_type,
+                                     uploaded_by, created_at, updated_at)
+         SELECT md5(p.id::text || ':d')::uuid, $1, p.id, dt.t || '-' || p.i || '.pdf',
+                'https://files.example.com/' || p.id || '/' || dt.t || '.pdf', 'application/pdf',
+                20000 + floor(5000000 * pg_temp.rnd(p.i, p.s + 81))::bigint, dt.t::document_type, p.owner, p.created_at, p.created_at
+         FROM seed_plan p
+         CROSS JOIN LATERAL (SELECT (ARRAY['proposal','contract','brochure','presentation','other'])[1 + floor(5 * pg_temp.rnd(p.i, p.s + 82))::int] AS t) dt
+         WHERE pg_temp.rnd(p.i, p.s + 80) < 0.15
+         ON CONFLICT DO NOTHING",
+    ),
+    (
+        "deals",
+        "INSERT INTO deals (id, organization_id, lead_id, name, amount, stage, probability, status, expected_close_date,
+                           created_by, created_at, updated_at)
+         SELECT md5(p.id::text || ':deal')::uuid, $1, p.id, 'Deal ' || p.i,
+                round((50000 + 1950000 * pg_temp.rnd(p.i, p.s + 91))::numeric, -2),
+                CASE p.stage_name WHEN 'Won' THEN 'closed' WHEN 'Lost' THEN 'closed' WHEN 'Proposal' THEN 'negotiation' ELSE 'qualification' END,
+                CASE p.stage_name WHEN 'Won' THEN 100 WHEN 'Lost' THEN 0 WHEN 'Proposal' THEN 60 ELSE 30 END,
+                CASE p.stage_name WHEN 'Won' THEN 'won'::deal_status WHEN 'Lost' THEN 'lost' ELSE 'open' END,
+                current_date + floor(90 * pg_temp.rnd(p.i, p.s + 92))::int,
+                p.owner, p.created_at, p.created_at
+         FROM seed_plan p
+         WHERE p.stage_name IN ('Qualified', 'Proposal', 'Won', 'Lost') OR pg_temp.rnd(p.i, p.s + 90) < 0.1
+         ON CONFLICT DO NOTHING",
+    ),
+];
