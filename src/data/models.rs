@@ -175,3 +175,13 @@ pub struct TaskRow {
     pub completed_at: Option<DateTime<Utc>>,
     pub version: i32,
 }
+
+impl From<crate::config::BoardSort> for BoardSort {
+    fn from(sort: crate::config::BoardSort) -> Self {
+        match sort {
+            crate::config::BoardSort::Score => BoardSort::Score,
+            crate::config::BoardSort::LastContact => BoardSort::LastContact,
+            crate::config::BoardSort::Newest => BoardSort::Newest,
+        }
+    }
+}

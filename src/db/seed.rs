@@ -1,6 +1,6 @@
 //! Synthetic, deterministic demo data generated in set-based SQL (a million leads in one pass,
 //! never row by row). Every value derives from (seed, row number) through `hashint8extended`,
-//! so the same seed yields the same data, and re-running a seed adds nothing twice.
+//! so the same seed yields the same data; a seed already applied to an organization is refused.
 
 use std::time::{Duration, Instant};
 
@@ -59,6 +59,15 @@ pub async fn seed(pool: &PgPool, organization_id: Uuid, leads: i64, seed: i64) -
     if members == 0 {
         tracing::warn!("seeding an organization without members: leads will be unassigned");
     }
+    // Ids derive from (organization, seed, row), so a seed can only be applied once per organization.
+    let already: bool = sqlx::query_scalar("select exists(select 1 from leads where organization_id = $1 and external_lead_id = $2)")
+        .bind(organization_id)
+        .bind(format!("seed-{seed}-1"))
+        .fetch_one(&mut *conn)
+        .await?;
+    if already {
+        bail!("this organization was already seeded with --seed {seed}; pick another seed to add more leads");
+    }
     let mut tx = conn.begin().await?;
     for setting in [
         // Skips per-row triggers (summaries, FK checks): the data is consistent by construction
@@ -98,6 +107,7 @@ pub async fn seed(pool: &PgPool, organization_id: Uuid, leads: i64, seed: i64) -
 
     let mut report = SeedReport::default();
     for (step, sql) in SEED_STEPS {
+        let step_started = Instant::now();
         let affected = sqlx::query(*sql)
             .bind(organization_id)
             .bind(leads)
@@ -106,6 +116,7 @@ pub async fn seed(pool: &PgPool, organization_id: Uuid, leads: i64, seed: i64) -
             .await
             .wrap_err_with(|| format!("seeding failed while generating {step}"))?
             .rows_affected();
+        tracing::info!(step, rows = affected, elapsed_ms = step_started.elapsed().as_millis() as u64, "seed step");
         match *step {
             "leads" => report.leads = affected,
             "interactions" => report.interactions = affected,
@@ -117,9 +128,11 @@ pub async fn seed(pool: &PgPool, organization_id: Uuid, leads: i64, seed: i64) -
             _ => {}
         }
     }
+    let indexes_started = Instant::now();
     for definition in &index_definitions {
         sqlx::query(AssertSqlSafe(definition.as_str())).execute(&mut *tx).await.wrap_err("rebuilding an index failed")?;
     }
+    tracing::info!(elapsed_ms = indexes_started.elapsed().as_millis() as u64, "seed indexes rebuilt");
     recompute_stage_summaries(&mut tx, organization_id).await?;
     tx.commit().await?;
     if rebuild {
@@ -206,8 +219,7 @@ const SEED_STEPS: &[(&str, &str)] = &[
          CROSS JOIN LATERAL (SELECT (ARRAY['Ava','Liam','Noah','Emma','Olivia','Mia','Lucas','Zoë','Mateo','Sofia','Hiro','Aisha',
                  'Chen','Priya','Jonas','Fatima','Omar','Elena','Kwame','Ingrid','Diego','Yuki','Amara','Tomás'])[1 + floor(24 * pg_temp.rnd(p.i, p.s + 4))::int] AS name) f
          CROSS JOIN LATERAL (SELECT (ARRAY['Smith','García','Müller','Kim','Okafor','Rossi','Nguyen','Silva','Cohen','Novak',
-                 'Haddad','Larsen','Patel','Moreau','Tanaka','Kowalski','Andersen','Mensah','Ivanova','Reyes'])[1 + floor(20 * pg_temp.rnd(p.i, p.s + 5))::int] AS name) l
-         ON CONFLICT DO NOTHING",
+                 'Haddad','Larsen','Patel','Moreau','Tanaka','Kowalski','Andersen','Mensah','Ivanova','Reyes'])[1 + floor(20 * pg_temp.rnd(p.i, p.s + 5))::int] AS name) l",
     ),
     (
         "profiles",
@@ -230,8 +242,7 @@ const SEED_STEPS: &[(&str, &str)] = &[
                 jsonb_build_object('newsletter', pg_temp.rnd(p.i, p.s + 41) < 0.3, 'segment', 'S' || (p.i % 5))
          FROM seed_plan p
          CROSS JOIN LATERAL (SELECT (100 + floor(900 * pg_temp.rnd(p.i, p.s + 42)))::int AS low,
-                                    (1000 + floor(2000 * pg_temp.rnd(p.i, p.s + 43)))::int AS high) b
-         ON CONFLICT DO NOTHING",
+                                    (1000 + floor(2000 * pg_temp.rnd(p.i, p.s + 43)))::int AS high) b",
     ),
     (
         "interactions",
@@ -249,16 +260,14 @@ const SEED_STEPS: &[(&str, &str)] = &[
          FROM seed_plan p
          CROSS JOIN LATERAL generate_series(1, floor(4 * pg_temp.rnd(p.i, p.s + 50))::int) k
          CROSS JOIN LATERAL (SELECT (ARRAY['email','call','meeting','note','sms','whatsapp'])[1 + floor(6 * pg_temp.rnd(p.i * 8 + k, p.s + 57))::int]::interaction_type AS type) t
-         CROSS JOIN LATERAL (SELECT p.created_at + (now() - p.created_at) * pg_temp.rnd(p.i * 8 + k, p.s + 58) AS ts) at
-         ON CONFLICT DO NOTHING",
+         CROSS JOIN LATERAL (SELECT p.created_at + (now() - p.created_at) * pg_temp.rnd(p.i * 8 + k, p.s + 58) AS ts) at",
     ),
     (
         "activities",
         "INSERT INTO lead_activities (id, organization_id, lead_id, type, content, created_by, created_at)
          SELECT md5(p.id::text || ':a')::uuid, $1, p.id, 'lead_created',
                 jsonb_build_object('stage', p.stage_name, 'source', 'seed'), p.owner, p.created_at
-         FROM seed_plan p
-         ON CONFLICT DO NOTHING",
+         FROM seed_plan p",
     ),
     (
         "tasks",
@@ -278,8 +287,7 @@ const SEED_STEPS: &[(&str, &str)] = &[
          CROSS JOIN LATERAL generate_series(1, floor(2.6 * pg_temp.rnd(p.i, p.s + 60))::int) k
          CROSS JOIN LATERAL (SELECT CASE WHEN pg_temp.rnd(p.i * 8 + k, p.s + 66) < 0.1 THEN NULL
                                          ELSE current_date + floor(-10 + 30 * pg_temp.rnd(p.i * 8 + k, p.s + 67))::int END AS due,
-                                    pg_temp.rnd(p.i * 8 + k, p.s + 68) < 0.2 AS done) d
-         ON CONFLICT DO NOTHING",
+                                    pg_temp.rnd(p.i * 8 + k, p.s + 68) < 0.2 AS done) d",
     ),
     (
         "tags",
@@ -287,8 +295,7 @@ const SEED_STEPS: &[(&str, &str)] = &[
          SELECT md5(p.id::text || ':g:' || g.tag)::uuid, $1, p.id, g.tag, g.color, p.created_at
          FROM seed_plan p
          CROSS JOIN LATERAL (VALUES ('vip', '#d4a017', 1), ('investor', '#2f80ed', 2), ('hot', '#e5484d', 3), ('referral', '#30a46c', 4)) g(tag, color, n)
-         WHERE pg_temp.rnd(p.i * 8 + g.n, p.s + 70) < 0.2
-         ON CONFLICT DO NOTHING",
+         WHERE pg_temp.rnd(p.i * 8 + g.n, p.s + 70) < 0.2",
     ),
     (
         "documents",
@@ -299,8 +306,7 @@ const SEED_STEPS: &[(&str, &str)] = &[
                 20000 + floor(5000000 * pg_temp.rnd(p.i, p.s + 81))::bigint, dt.t::document_type, p.owner, p.created_at, p.created_at
          FROM seed_plan p
          CROSS JOIN LATERAL (SELECT (ARRAY['proposal','contract','brochure','presentation','other'])[1 + floor(5 * pg_temp.rnd(p.i, p.s + 82))::int] AS t) dt
-         WHERE pg_temp.rnd(p.i, p.s + 80) < 0.15
-         ON CONFLICT DO NOTHING",
+         WHERE pg_temp.rnd(p.i, p.s + 80) < 0.15",
     ),
     (
         "deals",
@@ -314,7 +320,6 @@ const SEED_STEPS: &[(&str, &str)] = &[
                 current_date + floor(90 * pg_temp.rnd(p.i, p.s + 92))::int,
                 p.owner, p.created_at, p.created_at
          FROM seed_plan p
-         WHERE p.stage_name IN ('Qualified', 'Proposal', 'Won', 'Lost') OR pg_temp.rnd(p.i, p.s + 90) < 0.1
-         ON CONFLICT DO NOTHING",
+         WHERE p.stage_name IN ('Qualified', 'Proposal', 'Won', 'Lost') OR pg_temp.rnd(p.i, p.s + 90) < 0.1",
     ),
 ];
