@@ -227,6 +227,8 @@ CREATE INDEX leads_board_score_idx ON leads (organization_id, stage_id, score DE
 CREATE INDEX leads_board_contact_idx ON leads (organization_id, stage_id, (coalesce(last_contacted_at, '-infinity'::timestamptz)) DESC, id DESC);
 CREATE INDEX leads_board_newest_idx ON leads (organization_id, stage_id, created_at DESC, id DESC);
 CREATE INDEX leads_assignee_idx ON leads (organization_id, assigned_to);
+-- Type-ahead: name prefixes first (btree), then substrings anywhere (trigram GIN).
+CREATE INDEX leads_name_prefix_idx ON leads (organization_id, lower(name) text_pattern_ops);
 CREATE INDEX leads_name_trgm_idx ON leads USING gin (name gin_trgm_ops);
 CREATE INDEX leads_email_trgm_idx ON leads USING gin (email gin_trgm_ops);
 CREATE INDEX leads_phone_trgm_idx ON leads USING gin (phone gin_trgm_ops);
@@ -527,6 +529,7 @@ BEGIN
     END LOOP;
 END $$;
 CREATE POLICY owner_reads_deals ON deals FOR SELECT TO closer_owner USING (true);
+CREATE POLICY owner_reads_lead_profiles ON lead_profiles FOR SELECT TO closer_owner USING (true);
 
 ALTER TABLE leads ENABLE ROW LEVEL SECURITY;
 ALTER TABLE leads FORCE ROW LEVEL SECURITY;
@@ -570,6 +573,56 @@ CREATE POLICY view_org_stage_summaries ON stage_summaries FOR SELECT TO closer_m
     USING (organization_id = ANY ((SELECT closer.user_org_ids())::uuid[]));
 CREATE POLICY owner_maintains_stage_summaries ON stage_summaries FOR ALL TO closer_owner
     USING (true) WITH CHECK (true);
+
+-- ---------------------------------------------------------------------------
+-- Type-ahead search. LIKE/ILIKE are not leakproof, so under RLS (even a `USING (true)` policy)
+-- the planner may not use them as index conditions and every search scans the organization
+-- (~0.5 s at 300k leads). So this one function is owned by `closer_search`, a NOLOGIN role with
+-- BYPASSRLS that nobody is a member of, and enforces the tenant rule itself: it returns nothing
+-- unless the caller is a member of `org`, and reads only that organization's rows.
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION closer.search_leads(org uuid, query text, max_hits integer)
+    RETURNS TABLE (id uuid, name text, company text, stage_id uuid)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = ''
+AS $$
+DECLARE
+    q text := replace(replace(replace(btrim(query), '\', '\\'), '%', '\%'), '_', '\_');
+    lim integer := least(greatest(max_hits, 1), 100);
+BEGIN
+    IF q = '' OR NOT org = ANY (closer.user_org_ids()) THEN
+        RETURN;
+    END IF;
+    -- Literal patterns (quoted with %L) so every call is planned with the real pattern.
+    RETURN QUERY EXECUTE format($sql$
+        WITH prefix AS (
+            SELECT l.id, l.name, l.stage_id, 0 AS rank FROM public.leads l
+            WHERE l.organization_id = %1$L AND lower(l.name) LIKE %2$L
+            ORDER BY lower(l.name), l.id LIMIT %4$s
+        ), anywhere AS (
+            SELECT l.id, l.name, l.stage_id, 1 AS rank FROM public.leads l
+            WHERE %5$L::boolean AND l.organization_id = %1$L AND (l.name ILIKE %3$L OR l.email ILIKE %3$L OR l.phone ILIKE %3$L)
+            LIMIT %4$s
+        ), by_company AS (
+            SELECT l.id, l.name, l.stage_id, 2 AS rank FROM public.lead_profiles lp
+            JOIN public.leads l ON l.organization_id = lp.organization_id AND l.id = lp.lead_id
+            WHERE %5$L::boolean AND lp.organization_id = %1$L AND lp.company ILIKE %3$L
+            LIMIT %4$s
+        ), hits AS (
+            SELECT DISTINCT ON (h.id) h.id, h.name, h.stage_id, h.rank
+            FROM (SELECT * FROM prefix UNION ALL SELECT * FROM anywhere UNION ALL SELECT * FROM by_company) h
+            ORDER BY h.id, h.rank
+        )
+        SELECT h.id, h.name, p.company, h.stage_id FROM hits h
+        LEFT JOIN public.lead_profiles p ON p.organization_id = %1$L AND p.lead_id = h.id
+        ORDER BY h.rank, lower(h.name), h.id
+        LIMIT %4$s
+    $sql$, org, lower(q) || '%', '%' || q || '%', lim, length(q) >= 3);
+END $$;
+REVOKE EXECUTE ON FUNCTION closer.search_leads(uuid, text, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION closer.search_leads(uuid, text, integer) TO closer_member;
+GRANT EXECUTE ON FUNCTION closer.user_org_ids() TO closer_search;
+GRANT USAGE ON SCHEMA closer TO closer_search;
+GRANT SELECT ON leads, lead_profiles TO closer_search;
 
 -- ---------------------------------------------------------------------------
 -- Privileges: members get only what they need; never TRUNCATE, REFERENCES or TRIGGER.

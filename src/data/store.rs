@@ -338,29 +338,18 @@ impl PgStore {
         }
     }
 
-    /// Leads whose name, email, phone or company contains `query` (trigram indexes), best first.
+    /// Leads whose name starts with `query` (alphabetical), then leads whose name, email, phone or
+    /// company contains it (3+ characters). See `closer.search_leads` for why this is a function.
     pub async fn search_leads(&self, query: String, limit: i64) -> Result<Vec<LeadHit>> {
-        let query = query.trim();
-        if query.is_empty() {
+        if query.trim().is_empty() {
             return Ok(Vec::new());
         }
-        let escaped = query.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-        let rows = sqlx::query(
-            "select l.id, l.name, p.company, l.stage_id
-             from leads l
-             left join lead_profiles p on p.organization_id = l.organization_id and p.lead_id = l.id
-             where l.organization_id = $1
-               and (l.name ilike $2 or l.email ilike $2 or l.phone ilike $2
-                    or l.id in (select lp.lead_id from lead_profiles lp where lp.organization_id = $1 and lp.company ilike $2))
-             order by (l.name ilike $3) desc, l.name, l.id
-             limit $4",
-        )
-        .bind(self.organization_id())
-        .bind(format!("%{escaped}%"))
-        .bind(format!("{escaped}%"))
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query("select id, name, company, stage_id from closer.search_leads($1, $2, $3)")
+            .bind(self.organization_id())
+            .bind(query)
+            .bind(limit.clamp(1, 100) as i32)
+            .fetch_all(&self.pool)
+            .await?;
         rows.into_iter()
             .map(|r| {
                 Ok(LeadHit {

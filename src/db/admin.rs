@@ -11,6 +11,8 @@ use crate::data::models::MemberRole;
 /// Roles every Closer database relies on. Cluster-wide, so created only if missing.
 const OWNER_ROLE: &str = "closer_owner";
 const MEMBER_ROLE: &str = "closer_member";
+/// Owns only `closer.search_leads` (see the migration for why it bypasses RLS). Never logs in.
+const SEARCH_ROLE: &str = "closer_search";
 
 /// The default pipeline every new organization starts with: (name, colour, won, lost).
 pub const DEFAULT_STAGES: [(&str, &str, bool, bool); 6] = [
@@ -39,6 +41,9 @@ pub async fn migrate(pool: &PgPool) -> Result<()> {
             "DO $$ BEGIN
                IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{OWNER_ROLE}') THEN
                  CREATE ROLE {OWNER_ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+               END IF;
+               IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{SEARCH_ROLE}') THEN
+                 CREATE ROLE {SEARCH_ROLE} NOLOGIN NOSUPERUSER BYPASSRLS NOCREATEDB NOCREATEROLE;
                END IF;
                IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{MEMBER_ROLE}') THEN
                  CREATE ROLE {MEMBER_ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;

@@ -1,1 +1,937 @@
-//! Local PostgreSQL cluster.
+//! Closer's private local PostgreSQL cluster.
+//!
+//! The demo, and the test-suite when no admin URL is given, run their own server instead of relying
+//! on whatever listens on 127.0.0.1:5432. The cluster listens on a Unix socket only, in a directory
+//! Closer owns, and the superuser (`closer_admin`) authenticates with a random password kept in
+//! `<data_dir>/superuser.password` (mode 0600).
+//!
+//! Layout under `data_dir` (the "cluster dir", see [`LocalCluster::cluster_dir`]):
+//! `pgdata/` (the cluster), `sock/` (the socket), `postgres.log` (server log). The password, the
+//! chosen port and a lock file always stay in `data_dir` itself.
+
+use std::fmt;
+use std::fs::{self, DirBuilder, File, OpenOptions, Permissions};
+use std::io::{ErrorKind, Read, Seek, SeekFrom, Write};
+use std::ops::{Deref, DerefMut};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
+use std::time::{Duration, Instant};
+
+use color_eyre::Result;
+use color_eyre::eyre::{WrapErr, bail, eyre};
+use rand::Rng;
+use rand::distr::Alphanumeric;
+use sqlx::Connection;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgSslMode};
+
+/// Name of the cluster's superuser role.
+pub const SUPERUSER: &str = "closer_admin";
+
+const PASSWORD_FILE: &str = "superuser.password";
+const PORT_FILE: &str = "postgres.port";
+const LOCK_FILE: &str = "cluster.lock";
+const LOG_FILE: &str = "postgres.log";
+const PGDATA_DIR: &str = "pgdata";
+const SOCKET_DIR: &str = "sock";
+/// Included from postgresql.conf and rewritten before every start, so socket dir and port
+/// always match where Closer looks for them.
+const CONF_FILE: &str = "closer.conf";
+/// Server start (pg_ctl -t) and first-connection timeout.
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+/// Unix socket paths are limited to 107 bytes and PostgreSQL appends `/.s.PGSQL.<port>.lock`
+/// (up to 20 bytes), so longer socket directories are moved to /tmp.
+const MAX_SOCKET_DIR_LEN: usize = 80;
+const LOG_TAIL_LINES: usize = 20;
+/// Environment variables that would make the server tools act on another cluster.
+const FOREIGN_PG_ENV: [&str; 9] = [
+    "PGDATA",
+    "PGPORT",
+    "PGHOST",
+    "PGHOSTADDR",
+    "PGOPTIONS",
+    "PGUSER",
+    "PGDATABASE",
+    "PGPASSWORD",
+    "PGPASSFILE",
+];
+
+const BINARIES_NOT_FOUND: &str = "PostgreSQL server binaries (initdb, pg_ctl) were not found: \
+     install them with `sudo apt install postgresql` (Debian/Ubuntu), `brew install postgresql@16` \
+     (macOS) or your distribution's postgresql-server package";
+
+/// Whether the cluster must survive a crash (the demo) or may trade that for speed (tests).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Durability {
+    Durable,
+    Ephemeral,
+}
+
+/// The unprivileged account the server runs as when Closer itself runs as root.
+#[derive(Clone, Debug)]
+struct ServerUser {
+    name: String,
+    uid: u32,
+    gid: u32,
+    home: PathBuf,
+}
+
+#[derive(Clone, Debug)]
+struct Binaries {
+    initdb: PathBuf,
+    pg_ctl: PathBuf,
+}
+
+/// A PostgreSQL cluster private to Closer, reachable over a Unix socket only.
+///
+/// Dropping a `LocalCluster` leaves the server running (a later [`LocalCluster::start`] on the
+/// same directory reuses it); call [`LocalCluster::stop`] to shut it down.
+pub struct LocalCluster {
+    data_dir: PathBuf,
+    cluster_dir: PathBuf,
+    pgdata: PathBuf,
+    socket_dir: PathBuf,
+    log_path: PathBuf,
+    port: u16,
+    password: String,
+    binaries: Binaries,
+    /// `Some` when Closer runs as root and the server runs as `postgres`.
+    run_as: Option<ServerUser>,
+    /// The uid that owns the server's files (ours, or `run_as`'s).
+    server_uid: u32,
+    durability: Durability,
+}
+
+impl fmt::Debug for LocalCluster {
+    // Hand-written so the password never ends up in a log line or panic message.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LocalCluster")
+            .field("data_dir", &self.data_dir)
+            .field("cluster_dir", &self.cluster_dir)
+            .field("socket_dir", &self.socket_dir)
+            .field("port", &self.port)
+            .field("run_as", &self.run_as.as_ref().map(|user| &user.name))
+            .field("durability", &self.durability)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LocalCluster {
+    /// Initialise (if `data_dir/pgdata` is missing) and start a cluster under `data_dir`, or reuse
+    /// it if it is already running there (e.g. a second `closer demo`). Returns once the server
+    /// accepts connections.
+    pub async fn start(data_dir: &Path) -> Result<LocalCluster> {
+        let data_dir = absolute_dir(data_dir)?;
+        let _lock = lock_dir(&data_dir).await?;
+        let cluster = LocalCluster::prepare(&data_dir, Durability::Durable).await?;
+        cluster.launch().await?;
+        Ok(cluster)
+    }
+
+    /// Superuser connection options over the socket (database `postgres` if `database` is empty).
+    pub fn superuser_options(&self, database: &str) -> PgConnectOptions {
+        self.login_options(database, SUPERUSER, &self.password)
+    }
+
+    /// Connection options for an ordinary login with a password over the socket (database
+    /// `postgres` if `database` is empty).
+    pub fn login_options(&self, database: &str, login: &str, password: &str) -> PgConnectOptions {
+        PgConnectOptions::new_without_pgpass()
+            .socket(&self.socket_dir)
+            .port(self.port)
+            .ssl_mode(PgSslMode::Disable)
+            .username(login)
+            .password(password)
+            .database(database_or_default(database))
+    }
+
+    /// A `postgres://` URL for the superuser, with the socket directory as the `host` query
+    /// parameter (understood by sqlx and libpq alike). It contains the password.
+    pub fn superuser_url(&self, database: &str) -> String {
+        format!(
+            "postgres://{user}:{password}@localhost:{port}/{database}?host={host}&sslmode=disable",
+            user = percent_encode(SUPERUSER),
+            password = percent_encode(&self.password),
+            port = self.port,
+            database = percent_encode(database_or_default(database)),
+            host = percent_encode(&self.socket_dir.to_string_lossy()),
+        )
+    }
+
+    /// Directory holding the server's Unix socket (`.s.PGSQL.<port>`).
+    pub fn socket_dir(&self) -> &Path {
+        &self.socket_dir
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The directory given to [`LocalCluster::start`] (canonicalised).
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Where `pgdata/`, the log and (usually) the socket live: `data_dir` itself, or a directory
+    /// under /var/lib/closer or /tmp when running as root (see `relocated_cluster_dir`).
+    pub fn cluster_dir(&self) -> &Path {
+        &self.cluster_dir
+    }
+
+    /// The PostgreSQL data directory.
+    pub fn pgdata(&self) -> &Path {
+        &self.pgdata
+    }
+
+    /// The server log.
+    pub fn log_path(&self) -> &Path {
+        &self.log_path
+    }
+
+    /// Stop the server (`pg_ctl stop -m fast`) and wait until it is gone.
+    pub async fn stop(self) -> Result<()> {
+        self.shutdown().await
+    }
+
+    /// Restart the server (stop, then start), e.g. to inject a fault in tests.
+    pub async fn restart(&mut self) -> Result<()> {
+        let _lock = lock_dir(&self.data_dir).await?;
+        self.shutdown().await?;
+        self.launch().await
+    }
+
+    /// Stop the server at once (`pg_ctl stop -m immediate`), synchronously: for `Drop` impls and
+    /// panic paths. The next start runs crash recovery.
+    pub fn stop_immediately_blocking(&self) -> Result<()> {
+        let output = self
+            .server_command(&self.binaries.pg_ctl)
+            .arg("stop")
+            .arg("-D")
+            .arg(&self.pgdata)
+            .args(["-m", "immediate", "-w", "-t", "30"])
+            .output()
+            .wrap_err("could not run pg_ctl stop")?;
+        // pg_ctl fails when no server runs; that is the state we want anyway.
+        if output.status.success() || !self.pgdata.join("postmaster.pid").exists() {
+            Ok(())
+        } else {
+            Err(command_failure("pg_ctl stop", &output, None))
+        }
+    }
+
+    /// Create the directories and, if needed, the cluster itself; does not start the server.
+    async fn prepare(data_dir: &Path, durability: Durability) -> Result<LocalCluster> {
+        let binaries = find_server_binaries()?;
+        let euid = effective_uid()?;
+        let run_as = if euid == 0 {
+            Some(system_user("postgres")?.ok_or_else(|| {
+                eyre!(
+                    "Closer is running as root, which PostgreSQL refuses, and there is no \
+                     `postgres` system user to run the server as: install the postgresql package \
+                     (it creates that user) or run Closer as an ordinary user"
+                )
+            })?)
+        } else {
+            None
+        };
+        let server_uid = run_as.as_ref().map_or(euid, |user| user.uid);
+
+        let hash = path_hash(data_dir);
+        let cluster_dir = match &run_as {
+            Some(user)
+                if !data_dir.join(PGDATA_DIR).exists() && !traversable_by(data_dir, user) =>
+            {
+                relocated_cluster_dir(&hash, user)?
+            }
+            _ => data_dir.to_path_buf(),
+        };
+        let mut socket_dir = cluster_dir.join(SOCKET_DIR);
+        if socket_dir.as_os_str().len() > MAX_SOCKET_DIR_LEN {
+            socket_dir = PathBuf::from(format!("/tmp/closer-sock-{hash}"));
+        }
+
+        let mut cluster = LocalCluster {
+            data_dir: data_dir.to_path_buf(),
+            pgdata: cluster_dir.join(PGDATA_DIR),
+            log_path: cluster_dir.join(LOG_FILE),
+            cluster_dir,
+            socket_dir,
+            port: 0,
+            password: String::new(),
+            binaries,
+            run_as,
+            server_uid,
+            durability,
+        };
+        cluster.ensure_server_dir(&cluster.pgdata)?;
+
+        if cluster.pgdata.join("PG_VERSION").exists() {
+            cluster.password = read_state_file(&cluster, PASSWORD_FILE)?;
+            cluster.port = read_state_file(&cluster, PORT_FILE)?
+                .parse()
+                .wrap_err_with(|| format!("{} is corrupt", data_dir.join(PORT_FILE).display()))?;
+        } else {
+            cluster.password = random_alnum(32);
+            cluster.port = 5433 + rand::rng().random_range(0..1000);
+            write_private_file(&data_dir.join(PASSWORD_FILE), &cluster.password)?;
+            write_private_file(&data_dir.join(PORT_FILE), &cluster.port.to_string())?;
+            cluster.initdb().await?;
+        }
+        Ok(cluster)
+    }
+
+    async fn initdb(&self) -> Result<()> {
+        tracing::info!(pgdata = %self.pgdata.display(), "initialising local PostgreSQL cluster");
+        // The server user must read the password file, and may not reach data_dir: use a
+        // short-lived copy next to pgdata.
+        let pwfile = self.cluster_dir.join(".initdb-password");
+        write_private_file(&pwfile, &self.password)?;
+        self.give_to_server_user(&pwfile)?;
+
+        let mut command = self.server_command(&self.binaries.initdb);
+        command
+            .arg("-D")
+            .arg(&self.pgdata)
+            .args([
+                "-U",
+                SUPERUSER,
+                "--auth=scram-sha-256",
+                "-E",
+                "UTF8",
+                "--locale=C",
+            ])
+            .arg(format!("--pwfile={}", pwfile.display()));
+        if self.durability == Durability::Ephemeral {
+            command.arg("--no-sync");
+        }
+        let output = tokio::process::Command::from(command).output().await;
+        // Remove the copy whatever happened.
+        let _ = fs::remove_file(&pwfile);
+        let output = output.wrap_err("could not run initdb")?;
+        if !output.status.success() {
+            return Err(command_failure("initdb", &output, None));
+        }
+
+        let conf = self.pgdata.join("postgresql.conf");
+        let mut file = OpenOptions::new()
+            .append(true)
+            .open(&conf)
+            .wrap_err_with(|| format!("could not open {}", conf.display()))?;
+        // `include` (not include_if_exists): without closer.conf the server would listen on TCP.
+        writeln!(
+            file,
+            "\n# Socket, port and memory settings, rewritten by Closer at every start.\n\
+             include '{CONF_FILE}'"
+        )
+        .wrap_err_with(|| format!("could not write {}", conf.display()))?;
+        Ok(())
+    }
+
+    /// Start the server unless it already runs, then wait until it accepts connections.
+    async fn launch(&self) -> Result<()> {
+        if self.is_running().await? {
+            tracing::info!(pgdata = %self.pgdata.display(), "reusing running PostgreSQL cluster");
+        } else {
+            self.write_conf()?;
+            self.ensure_server_dir(&self.socket_dir)?;
+            self.prepare_log_file()?;
+            tracing::info!(pgdata = %self.pgdata.display(), "starting local PostgreSQL cluster");
+            let mut command = self.server_command(&self.binaries.pg_ctl);
+            command
+                .arg("start")
+                .arg("-D")
+                .arg(&self.pgdata)
+                .arg("-l")
+                .arg(&self.log_path)
+                .args(["-w", "-t"])
+                .arg(START_TIMEOUT.as_secs().to_string());
+            let output = tokio::process::Command::from(command)
+                .output()
+                .await
+                .wrap_err("could not run pg_ctl start")?;
+            if !output.status.success() {
+                return Err(command_failure(
+                    "pg_ctl start",
+                    &output,
+                    Some(&self.log_path),
+                ));
+            }
+        }
+        self.wait_until_ready().await
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        if !self.is_running().await? {
+            return Ok(());
+        }
+        let mut command = self.server_command(&self.binaries.pg_ctl);
+        command
+            .arg("stop")
+            .arg("-D")
+            .arg(&self.pgdata)
+            .args(["-m", "fast", "-w", "-t"])
+            .arg(START_TIMEOUT.as_secs().to_string());
+        let output = tokio::process::Command::from(command)
+            .output()
+            .await
+            .wrap_err("could not run pg_ctl stop")?;
+        if !output.status.success() {
+            return Err(command_failure(
+                "pg_ctl stop",
+                &output,
+                Some(&self.log_path),
+            ));
+        }
+        Ok(())
+    }
+
+    async fn is_running(&self) -> Result<bool> {
+        let mut command = self.server_command(&self.binaries.pg_ctl);
+        command.arg("status").arg("-D").arg(&self.pgdata);
+        let output = tokio::process::Command::from(command)
+            .output()
+            .await
+            .wrap_err("could not run pg_ctl status")?;
+        // pg_ctl status: 0 running, 3 not running, 4 no usable data directory.
+        match output.status.code() {
+            Some(0) => Ok(true),
+            Some(3) => Ok(false),
+            _ => Err(command_failure("pg_ctl status", &output, None)),
+        }
+    }
+
+    /// pg_ctl -w only knows the postmaster is up; make sure we can really log in.
+    async fn wait_until_ready(&self) -> Result<()> {
+        let options = self.superuser_options("postgres");
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            let attempt =
+                tokio::time::timeout(Duration::from_secs(5), PgConnection::connect_with(&options))
+                    .await;
+            let last_error = match attempt {
+                Ok(Ok(connection)) => {
+                    let _ = connection.close().await;
+                    return Ok(());
+                }
+                Ok(Err(error)) if is_transient(&error) => error.to_string(),
+                Ok(Err(error)) => {
+                    return Err(error).wrap_err_with(|| {
+                        format!(
+                            "could not connect to the local PostgreSQL cluster in {}",
+                            self.pgdata.display()
+                        )
+                    });
+                }
+                Err(_) => "connection attempt timed out".to_owned(),
+            };
+            if Instant::now() >= deadline {
+                bail!(
+                    "the local PostgreSQL cluster in {} did not accept connections within {}s \
+                     (last error: {last_error}){}",
+                    self.pgdata.display(),
+                    START_TIMEOUT.as_secs(),
+                    log_tail_section(&self.log_path),
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn write_conf(&self) -> Result<()> {
+        let socket_dir = self.socket_dir.to_str().ok_or_else(|| {
+            eyre!(
+                "the socket directory {} is not valid UTF-8",
+                self.socket_dir.display()
+            )
+        })?;
+        if socket_dir.contains(['"', '\'', '\\', '\n']) {
+            bail!(
+                "the socket directory {socket_dir} contains quotes, backslashes or newlines, \
+                 which postgresql.conf cannot express"
+            );
+        }
+        // Double quotes inside: unix_socket_directories is a list, and the path may hold commas.
+        let mut conf = format!(
+            "# Written by Closer before every start: edits are lost.\n\
+             listen_addresses = ''\n\
+             unix_socket_directories = '\"{socket_dir}\"'\n\
+             port = {port}\n\
+             max_connections = 100\n\
+             shared_buffers = 256MB\n\
+             # Bulk seeding (a million leads) writes a lot of WAL: no replicas, so keep it minimal\n\
+             # and let checkpoints space out.\n\
+             wal_level = minimal\n\
+             max_wal_senders = 0\n\
+             max_wal_size = 4GB\n\
+             checkpoint_timeout = 15min\n",
+            port = self.port,
+        );
+        if self.durability == Durability::Ephemeral {
+            conf.push_str(
+                "# Throwaway test cluster: speed over crash safety.\n\
+                 fsync = off\n\
+                 synchronous_commit = off\n\
+                 full_page_writes = off\n",
+            );
+        }
+        let path = self.pgdata.join(CONF_FILE);
+        write_private_file(&path, &conf)?;
+        self.give_to_server_user(&path)
+    }
+
+    /// pg_ctl opens the log as the server user, so it must exist and belong to that user.
+    fn prepare_log_file(&self) -> Result<()> {
+        OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(&self.log_path)
+            .wrap_err_with(|| format!("could not create {}", self.log_path.display()))?;
+        self.give_to_server_user(&self.log_path)
+    }
+
+    /// Create `dir` (mode 0700) owned by the server user, or check that an existing one is a real
+    /// directory owned by that user, so that a directory planted in /tmp by someone else is never
+    /// used.
+    fn ensure_server_dir(&self, dir: &Path) -> Result<()> {
+        ensure_dir(dir, 0o700, self.server_uid)?;
+        self.give_to_server_user(dir)
+    }
+
+    fn give_to_server_user(&self, path: &Path) -> Result<()> {
+        if let Some(user) = &self.run_as {
+            std::os::unix::fs::chown(path, Some(user.uid), Some(user.gid)).wrap_err_with(|| {
+                format!("could not give {} to user {}", path.display(), user.name)
+            })?;
+        }
+        Ok(())
+    }
+
+    /// A command for a server tool, run as the server user when we are root.
+    fn server_command(&self, program: &Path) -> std::process::Command {
+        let mut command = std::process::Command::new(program);
+        // The server user may not be able to enter our working directory (e.g. /root).
+        command.current_dir("/").stdin(Stdio::null());
+        for var in FOREIGN_PG_ENV {
+            command.env_remove(var);
+        }
+        if let Some(user) = &self.run_as {
+            command
+                .uid(user.uid)
+                .gid(user.gid)
+                .env("HOME", &user.home)
+                .env("USER", &user.name)
+                .env("LOGNAME", &user.name);
+        }
+        command
+    }
+}
+
+/// A throwaway cluster in a fresh temporary directory, for tests. It trades crash safety for
+/// speed (fsync off) and is stopped and deleted on drop, even when a test panics.
+#[derive(Debug)]
+pub struct TempCluster {
+    cluster: LocalCluster,
+    dir: PathBuf,
+}
+
+impl TempCluster {
+    pub async fn start() -> Result<TempCluster> {
+        let dir = std::env::temp_dir().join(format!(
+            "closer-test-{}",
+            random_alnum(12).to_ascii_lowercase()
+        ));
+        // 0755: when we are root the server user must be able to reach pgdata inside.
+        DirBuilder::new()
+            .mode(0o755)
+            .create(&dir)
+            .wrap_err_with(|| format!("could not create {}", dir.display()))?;
+        fs::set_permissions(&dir, Permissions::from_mode(0o755))
+            .wrap_err_with(|| format!("could not set permissions on {}", dir.display()))?;
+        let dir = absolute_dir(&dir)?;
+
+        let cluster = match LocalCluster::prepare(&dir, Durability::Ephemeral).await {
+            Ok(cluster) => cluster,
+            Err(error) => {
+                let _ = fs::remove_dir_all(&dir);
+                return Err(error);
+            }
+        };
+        // From here on, Drop cleans up whatever launch leaves behind.
+        let temp = TempCluster { cluster, dir };
+        temp.cluster.launch().await?;
+        Ok(temp)
+    }
+}
+
+impl Deref for TempCluster {
+    type Target = LocalCluster;
+
+    fn deref(&self) -> &LocalCluster {
+        &self.cluster
+    }
+}
+
+impl DerefMut for TempCluster {
+    fn deref_mut(&mut self) -> &mut LocalCluster {
+        &mut self.cluster
+    }
+}
+
+impl Drop for TempCluster {
+    fn drop(&mut self) {
+        if let Err(error) = self.cluster.stop_immediately_blocking() {
+            tracing::warn!(
+                pgdata = %self.cluster.pgdata.display(),
+                "could not stop test cluster: {error:#}"
+            );
+        }
+        let _ = fs::remove_dir_all(&self.dir);
+        // Relocated cluster or socket directories live outside the temp dir.
+        for extra in [&self.cluster.cluster_dir, &self.cluster.socket_dir] {
+            if !extra.starts_with(&self.dir) {
+                let _ = fs::remove_dir_all(extra);
+            }
+        }
+    }
+}
+
+/// Create `dir` (canonicalised) if needed.
+fn absolute_dir(dir: &Path) -> Result<PathBuf> {
+    fs::create_dir_all(dir).wrap_err_with(|| format!("could not create {}", dir.display()))?;
+    dir.canonicalize()
+        .wrap_err_with(|| format!("could not resolve {}", dir.display()))
+}
+
+/// Serialise starts and restarts on one data dir (e.g. two `closer demo` at once).
+async fn lock_dir(data_dir: &Path) -> Result<File> {
+    let path = data_dir.join(LOCK_FILE);
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(&path)
+        .wrap_err_with(|| format!("could not open {}", path.display()))?;
+    tokio::task::spawn_blocking(move || file.lock().map(|()| file))
+        .await
+        .wrap_err("lock task failed")?
+        .wrap_err_with(|| format!("could not lock {}", path.display()))
+}
+
+fn database_or_default(database: &str) -> &str {
+    if database.is_empty() {
+        "postgres"
+    } else {
+        database
+    }
+}
+
+/// Percent-encode everything but RFC 3986 unreserved characters.
+fn percent_encode(text: &str) -> String {
+    let mut encoded = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
+}
+
+fn random_alnum(len: usize) -> String {
+    rand::rng()
+        .sample_iter(Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
+}
+
+/// A stable (FNV-1a) hash of a path, for directory names that must not change between releases.
+fn path_hash(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let hash = path
+        .as_os_str()
+        .as_bytes()
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, &byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+        });
+    format!("{hash:016x}")
+}
+
+/// Create `dir` (its parent must exist) with `mode`, or accept an existing real directory owned
+/// by `owner_uid`.
+fn ensure_dir(dir: &Path, mode: u32, owner_uid: u32) -> Result<()> {
+    match DirBuilder::new().mode(mode).create(dir) {
+        Ok(()) => fs::set_permissions(dir, Permissions::from_mode(mode))
+            .wrap_err_with(|| format!("could not set permissions on {}", dir.display())),
+        Err(error) if error.kind() == ErrorKind::AlreadyExists => {
+            let meta = fs::symlink_metadata(dir)
+                .wrap_err_with(|| format!("could not inspect {}", dir.display()))?;
+            if !meta.is_dir() {
+                bail!("{} exists but is not a directory", dir.display());
+            }
+            // A fresh directory we create and then hand over, or one we already own, is fine.
+            if meta.uid() != owner_uid && meta.uid() != effective_uid()? {
+                bail!(
+                    "{} belongs to uid {}, not {owner_uid}: remove it and try again",
+                    dir.display(),
+                    meta.uid()
+                );
+            }
+            Ok(())
+        }
+        Err(error) => Err(error).wrap_err_with(|| format!("could not create {}", dir.display())),
+    }
+}
+
+/// Root can keep its data anywhere, but the server runs as `postgres`, which cannot enter e.g.
+/// /root (mode 0700). Such clusters live in a root-owned directory named after a hash of the data
+/// dir: /var/lib/closer/<hash> (survives reboots), else /tmp/closer-<hash>.
+fn relocated_cluster_dir(hash: &str, user: &ServerUser) -> Result<PathBuf> {
+    let var_lib = Path::new("/var/lib/closer");
+    if ensure_dir(var_lib, 0o755, 0).is_ok() && traversable_by(var_lib, user) {
+        let dir = var_lib.join(hash);
+        ensure_dir(&dir, 0o755, 0)?;
+        return Ok(dir);
+    }
+    let dir = PathBuf::from(format!("/tmp/closer-{hash}"));
+    ensure_dir(&dir, 0o755, 0)?;
+    if !traversable_by(&dir, user) {
+        bail!(
+            "user {} cannot reach {}, so it cannot host Closer's PostgreSQL cluster",
+            user.name,
+            dir.display()
+        );
+    }
+    Ok(dir)
+}
+
+/// Whether `user` may search `dir` and all its ancestors (by mode bits; supplementary groups and
+/// ACLs are ignored, which errs towards relocating).
+fn traversable_by(dir: &Path, user: &ServerUser) -> bool {
+    dir.ancestors().all(|ancestor| {
+        fs::metadata(ancestor).is_ok_and(|meta| {
+            let mode = meta.mode();
+            if meta.uid() == user.uid {
+                mode & 0o100 != 0
+            } else if meta.gid() == user.gid {
+                mode & 0o010 != 0
+            } else {
+                mode & 0o001 != 0
+            }
+        })
+    })
+}
+
+fn effective_uid() -> Result<u32> {
+    // /proc/self/status has "Uid: <real> <effective> <saved> <fs>".
+    if let Ok(status) = fs::read_to_string("/proc/self/status") {
+        let uid = status
+            .lines()
+            .find_map(|line| line.strip_prefix("Uid:"))
+            .and_then(|ids| ids.split_whitespace().nth(1))
+            .and_then(|uid| uid.parse().ok());
+        if let Some(uid) = uid {
+            return Ok(uid);
+        }
+    }
+    // No procfs (macOS, BSD): ask id(1).
+    let output = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .wrap_err("could not run `id -u` to find the current user")?;
+    String::from_utf8_lossy(&output.stdout)
+        .trim()
+        .parse()
+        .wrap_err("could not parse the output of `id -u`")
+}
+
+/// Look a user up in /etc/passwd.
+fn system_user(name: &str) -> Result<Option<ServerUser>> {
+    let passwd = fs::read_to_string("/etc/passwd").wrap_err("could not read /etc/passwd")?;
+    for line in passwd.lines() {
+        let fields: Vec<&str> = line.split(':').collect();
+        if let [user, _, uid, gid, _, home, ..] = fields.as_slice()
+            && *user == name
+        {
+            return Ok(Some(ServerUser {
+                name: name.to_owned(),
+                uid: uid.parse().wrap_err("bad uid in /etc/passwd")?,
+                gid: gid.parse().wrap_err("bad gid in /etc/passwd")?,
+                home: PathBuf::from(home),
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// initdb and pg_ctl from PATH, else from `pg_config --bindir`, else from the newest
+/// /usr/lib/postgresql/<version>/bin (Debian installs them there, off PATH).
+fn find_server_binaries() -> Result<Binaries> {
+    let has_both =
+        |dir: &Path| is_executable(&dir.join("initdb")) && is_executable(&dir.join("pg_ctl"));
+    let from_dir = |dir: &Path| Binaries {
+        initdb: dir.join("initdb"),
+        pg_ctl: dir.join("pg_ctl"),
+    };
+
+    let path_dirs: Vec<PathBuf> = std::env::var_os("PATH")
+        .map(|path| std::env::split_paths(&path).collect())
+        .unwrap_or_default();
+    if let Some(dir) = path_dirs.iter().find(|dir| has_both(dir)) {
+        return Ok(from_dir(dir));
+    }
+
+    let pg_config = path_dirs
+        .iter()
+        .map(|dir| dir.join("pg_config"))
+        .find(|path| is_executable(path));
+    if let Some(pg_config) = pg_config
+        && let Ok(output) = std::process::Command::new(pg_config)
+            .arg("--bindir")
+            .output()
+        && output.status.success()
+    {
+        let dir = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+        if has_both(&dir) {
+            return Ok(from_dir(&dir));
+        }
+    }
+
+    let mut versions: Vec<(Vec<u32>, PathBuf)> = fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let version = entry
+                .file_name()
+                .to_str()?
+                .split('.')
+                .map(|part| part.parse().ok())
+                .collect::<Option<Vec<u32>>>()?;
+            let bin = entry.path().join("bin");
+            has_both(&bin).then_some((version, bin))
+        })
+        .collect();
+    versions.sort();
+    match versions.last() {
+        Some((_, bin)) => Ok(from_dir(bin)),
+        None => bail!("{BINARIES_NOT_FOUND}"),
+    }
+}
+
+fn is_executable(path: &Path) -> bool {
+    fs::metadata(path).is_ok_and(|meta| meta.is_file() && meta.mode() & 0o111 != 0)
+}
+
+/// Write `contents` to `path` with mode 0600.
+fn write_private_file(path: &Path, contents: &str) -> Result<()> {
+    let mut file = OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .wrap_err_with(|| format!("could not create {}", path.display()))?;
+    // `mode` only applies to new files.
+    file.set_permissions(Permissions::from_mode(0o600))
+        .and_then(|()| file.write_all(contents.as_bytes()))
+        .wrap_err_with(|| format!("could not write {}", path.display()))
+}
+
+/// Read one of the small files (password, port) kept next to an existing cluster.
+fn read_state_file(cluster: &LocalCluster, name: &str) -> Result<String> {
+    let path = cluster.data_dir.join(name);
+    let text = fs::read_to_string(&path).wrap_err_with(|| {
+        format!(
+            "the PostgreSQL cluster in {} exists but {} cannot be read; delete {} to re-create \
+             the cluster",
+            cluster.pgdata.display(),
+            path.display(),
+            cluster.pgdata.display()
+        )
+    })?;
+    Ok(text.trim().to_owned())
+}
+
+/// Errors worth retrying while the server comes up: no socket yet, or "starting up" (57P03).
+fn is_transient(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut => true,
+        sqlx::Error::Database(db) => db.code().as_deref() == Some("57P03"),
+        _ => false,
+    }
+}
+
+fn command_failure(what: &str, output: &Output, log: Option<&Path>) -> color_eyre::Report {
+    let mut message = format!("{what} failed ({})", output.status);
+    for stream in [&output.stderr, &output.stdout] {
+        let text = String::from_utf8_lossy(stream);
+        if !text.trim().is_empty() {
+            message.push('\n');
+            message.push_str(text.trim());
+        }
+    }
+    if let Some(log) = log {
+        message.push_str(&log_tail_section(log));
+    }
+    eyre!(message)
+}
+
+/// The last lines of the server log, formatted for an error message (empty if unreadable).
+fn log_tail_section(log: &Path) -> String {
+    let tail = log_tail(log, LOG_TAIL_LINES);
+    if tail.is_empty() {
+        String::new()
+    } else {
+        format!("\n--- last lines of {} ---\n{tail}", log.display())
+    }
+}
+
+fn log_tail(path: &Path, lines: usize) -> String {
+    let Ok(mut file) = File::open(path) else {
+        return String::new();
+    };
+    // The log only grows; its end is all we need.
+    let len = file.metadata().map(|meta| meta.len()).unwrap_or(0);
+    let mut bytes = Vec::new();
+    if file
+        .seek(SeekFrom::Start(len.saturating_sub(16 * 1024)))
+        .is_err()
+        || file.read_to_end(&mut bytes).is_err()
+    {
+        return String::new();
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_encoding_keeps_unreserved_characters() {
+        assert_eq!(percent_encode("/tmp/a b"), "%2Ftmp%2Fa%20b");
+        assert_eq!(percent_encode("Ab9-._~"), "Ab9-._~");
+    }
+
+    #[test]
+    fn path_hash_is_stable() {
+        // Relocated clusters are found by this hash; it must never change.
+        assert_eq!(path_hash(Path::new("")), "cbf29ce484222325");
+        assert_eq!(path_hash(Path::new("/root")), path_hash(Path::new("/root")));
+        assert_ne!(path_hash(Path::new("/a")), path_hash(Path::new("/b")));
+    }
+
+    #[test]
+    fn default_database_is_postgres() {
+        assert_eq!(database_or_default(""), "postgres");
+        assert_eq!(database_or_default("crm"), "crm");
+    }
+}

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use color_eyre::eyre::{Result, WrapErr, bail};
-use sqlx::{Connection, PgPool};
+use sqlx::PgPool;
 use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
@@ -36,22 +36,25 @@ const BULK_TABLES: [&str; 8] = [
 const REBUILD_INDEXES_FROM: i64 = 20_000;
 
 /// Seeds `leads` leads (and everything that hangs off them) into the organization. Needs a superuser pool.
+///
+/// The work is CPU-bound inside PostgreSQL, so it runs on two connections at once: the plan is
+/// committed first (an unlogged table both can read), then each connection fills half the tables,
+/// then both rebuild half the indexes. If a step fails, the dropped indexes are restored.
 pub async fn seed(pool: &PgPool, organization_id: Uuid, leads: i64, seed: i64) -> Result<SeedReport> {
     if leads <= 0 {
         bail!("--leads must be a positive number");
     }
     let started = Instant::now();
-    let mut conn = pool.acquire().await?;
     let members: i64 = sqlx::query_scalar("select count(*) from organization_members where organization_id = $1")
         .bind(organization_id)
-        .fetch_one(&mut *conn)
+        .fetch_one(pool)
         .await?;
     let stages: i64 = sqlx::query_scalar(
         "select count(*) from pipeline_stages s join pipelines p on p.id = s.pipeline_id
          where p.organization_id = $1 and p.is_default",
     )
     .bind(organization_id)
-    .fetch_one(&mut *conn)
+    .fetch_one(pool)
     .await?;
     if stages == 0 {
         bail!("the organization has no default pipeline with stages");
@@ -62,86 +65,149 @@ pub async fn seed(pool: &PgPool, organization_id: Uuid, leads: i64, seed: i64) -
     // Ids derive from (organization, seed, row), so a seed can only be applied once per organization.
     let already: bool = sqlx::query_scalar("select exists(select 1 from leads where organization_id = $1 and external_lead_id = $2)")
         .bind(organization_id)
-        .bind(format!("seed-{seed}-1"))
-        .fetch_one(&mut *conn)
+        .bind(format!("seed-{seed}-{:010}", 1))
+        .fetch_one(pool)
         .await?;
     if already {
         bail!("this organization was already seeded with --seed {seed}; pick another seed to add more leads");
     }
-    let mut tx = conn.begin().await?;
-    for setting in [
-        // Skips per-row triggers (summaries, FK checks): the data is consistent by construction
-        // and the summaries are recomputed once at the end.
-        "SET LOCAL session_replication_role = replica",
-        "SET LOCAL maintenance_work_mem = '512MB'",
-        "SET LOCAL work_mem = '128MB'",
-        "SET LOCAL max_parallel_maintenance_workers = 2",
-        "SET LOCAL statement_timeout = 0",
-        "SET LOCAL synchronous_commit = off",
-    ] {
-        sqlx::query(setting).execute(&mut *tx).await?;
-    }
-    sqlx::query(
-        "CREATE FUNCTION pg_temp.rnd(i bigint, salt bigint) RETURNS float8 LANGUAGE sql IMMUTABLE
-         AS $$ SELECT (hashint8extended(i, salt) & 9007199254740991)::float8 / 9007199254740992.0 $$",
-    )
-    .execute(&mut *tx)
-    .await?;
 
-    let rebuild = leads >= REBUILD_INDEXES_FROM;
-    let mut index_definitions: Vec<String> = Vec::new();
-    if rebuild {
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "select i.indexname::text, i.indexdef from pg_indexes i
-             where i.schemaname = 'public' and i.tablename = any($1)
-               and not exists (select 1 from pg_constraint c where c.conname = i.indexname)",
-        )
-        .bind(BULK_TABLES.map(String::from).to_vec())
-        .fetch_all(&mut *tx)
-        .await?;
-        for (name, definition) in rows {
-            sqlx::query(AssertSqlSafe(format!("DROP INDEX public.{}", super::admin::quote_ident(&name)))).execute(&mut *tx).await?;
-            index_definitions.push(definition);
+    let plan_table = format!("closer_seed_plan_{}", Uuid::new_v4().simple());
+    let mut first = prepared_connection(pool).await?;
+    let mut second = prepared_connection(pool).await?;
+    run_step(&mut first, "plan", &PLAN_SQL.replace("seed_plan", &plan_table), organization_id, leads, seed).await?;
+
+    let index_definitions = if leads >= REBUILD_INDEXES_FROM { drop_secondary_indexes(&mut first).await? } else { Vec::new() };
+    let filled = fill_tables(&mut first, &mut second, &plan_table, organization_id, leads, seed).await;
+    let rebuilt = rebuild_indexes(&mut first, &mut second, &index_definitions).await;
+    let dropped = sqlx::query(AssertSqlSafe(format!("DROP TABLE IF EXISTS public.{plan_table}"))).execute(&mut *first).await;
+    let report = filled?;
+    rebuilt?;
+    dropped?;
+    recompute_stage_summaries(&mut first, organization_id).await?;
+    if !index_definitions.is_empty() {
+        for table in BULK_TABLES {
+            sqlx::query(AssertSqlSafe(format!("ANALYZE public.{table}"))).execute(&mut *first).await?;
         }
     }
+    Ok(SeedReport { elapsed: started.elapsed(), ..report })
+}
 
+/// A connection with triggers off (FK checks and summaries: the data is consistent by
+/// construction and summaries are recomputed at the end) and the helper functions defined.
+async fn prepared_connection(pool: &PgPool) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>> {
+    let mut conn = pool.acquire().await?;
+    for setting in [
+        "SET session_replication_role = replica",
+        "SET maintenance_work_mem = '512MB'",
+        "SET work_mem = '128MB'",
+        "SET statement_timeout = 0",
+        "SET synchronous_commit = off",
+        "CREATE OR REPLACE FUNCTION pg_temp.rnd(i bigint, salt bigint) RETURNS float8 LANGUAGE sql IMMUTABLE
+         AS $$ SELECT (hashint8extended(i, salt) & 9007199254740991)::float8 / 9007199254740992.0 $$",
+        // Ids ascend with the row number under a per-(organization, seed) prefix: deterministic,
+        // and b-tree inserts append instead of landing on random pages.
+        "CREATE OR REPLACE FUNCTION pg_temp.sid(prefix text, tag int, n bigint) RETURNS uuid LANGUAGE sql IMMUTABLE
+         AS $$ SELECT (prefix || lpad(to_hex(tag), 4, '0') || lpad(to_hex(n), 16, '0'))::uuid $$",
+    ] {
+        sqlx::query(setting).execute(&mut *conn).await?;
+    }
+    Ok(conn)
+}
+
+async fn run_step(conn: &mut sqlx::PgConnection, step: &str, sql: &str, org: Uuid, leads: i64, seed: i64) -> Result<u64> {
+    let step_started = Instant::now();
+    let affected = sqlx::query(AssertSqlSafe(sql.to_string()))
+        .bind(org)
+        .bind(leads)
+        .bind(seed)
+        .execute(&mut *conn)
+        .await
+        .wrap_err_with(|| format!("seeding failed while generating {step}"))?
+        .rows_affected();
+    tracing::info!(step, rows = affected, elapsed_ms = step_started.elapsed().as_millis() as u64, "seed step");
+    Ok(affected)
+}
+
+async fn run_steps(
+    conn: &mut sqlx::PgConnection,
+    steps: &[(&'static str, &'static str)],
+    plan_table: &str,
+    org: Uuid,
+    leads: i64,
+    seed: i64,
+) -> Result<Vec<(&'static str, u64)>> {
+    let mut counts = Vec::new();
+    for (step, sql) in steps {
+        counts.push((*step, run_step(conn, step, &sql.replace("seed_plan", plan_table), org, leads, seed).await?));
+    }
+    Ok(counts)
+}
+
+/// Splits the tables over two connections with roughly equal work.
+async fn fill_tables(
+    first: &mut sqlx::PgConnection,
+    second: &mut sqlx::PgConnection,
+    plan_table: &str,
+    org: Uuid,
+    leads: i64,
+    seed: i64,
+) -> Result<SeedReport> {
+    let (a, b) = tokio::join!(
+        run_steps(first, FIRST_HALF, plan_table, org, leads, seed),
+        run_steps(second, SECOND_HALF, plan_table, org, leads, seed)
+    );
     let mut report = SeedReport::default();
-    for (step, sql) in SEED_STEPS {
-        let step_started = Instant::now();
-        let affected = sqlx::query(*sql)
-            .bind(organization_id)
-            .bind(leads)
-            .bind(seed)
-            .execute(&mut *tx)
-            .await
-            .wrap_err_with(|| format!("seeding failed while generating {step}"))?
-            .rows_affected();
-        tracing::info!(step, rows = affected, elapsed_ms = step_started.elapsed().as_millis() as u64, "seed step");
-        match *step {
-            "leads" => report.leads = affected,
-            "interactions" => report.interactions = affected,
-            "activities" => report.activities = affected,
-            "tasks" => report.tasks = affected,
-            "tags" => report.tags = affected,
-            "documents" => report.documents = affected,
-            "deals" => report.deals = affected,
+    for (step, rows) in a?.into_iter().chain(b?) {
+        match step {
+            "leads" => report.leads = rows,
+            "interactions" => report.interactions = rows,
+            "activities" => report.activities = rows,
+            "tasks" => report.tasks = rows,
+            "tags" => report.tags = rows,
+            "documents" => report.documents = rows,
+            "deals" => report.deals = rows,
             _ => {}
         }
     }
-    let indexes_started = Instant::now();
-    for definition in &index_definitions {
-        sqlx::query(AssertSqlSafe(definition.as_str())).execute(&mut *tx).await.wrap_err("rebuilding an index failed")?;
-    }
-    tracing::info!(elapsed_ms = indexes_started.elapsed().as_millis() as u64, "seed indexes rebuilt");
-    recompute_stage_summaries(&mut tx, organization_id).await?;
-    tx.commit().await?;
-    if rebuild {
-        for table in BULK_TABLES {
-            sqlx::query(AssertSqlSafe(format!("ANALYZE public.{table}"))).execute(pool).await?;
-        }
-    }
-    report.elapsed = started.elapsed();
     Ok(report)
+}
+
+async fn build_indexes(conn: &mut sqlx::PgConnection, definitions: Vec<String>) -> Result<()> {
+    for definition in definitions {
+        sqlx::query(AssertSqlSafe(definition)).execute(&mut *conn).await.wrap_err("rebuilding an index failed")?;
+    }
+    Ok(())
+}
+
+/// Building an index once is far cheaper than maintaining four trigram GIN indexes row by row.
+async fn drop_secondary_indexes(conn: &mut sqlx::PgConnection) -> Result<Vec<String>> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "select i.indexname::text, i.indexdef from pg_indexes i
+         where i.schemaname = 'public' and i.tablename = any($1)
+           and not exists (select 1 from pg_constraint c where c.conname = i.indexname)",
+    )
+    .bind(BULK_TABLES.map(String::from).to_vec())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut definitions = Vec::new();
+    for (name, definition) in rows {
+        sqlx::query(AssertSqlSafe(format!("DROP INDEX public.{}", super::admin::quote_ident(&name))))
+            .execute(&mut *conn)
+            .await?;
+        definitions.push(definition);
+    }
+    Ok(definitions)
+}
+
+async fn rebuild_indexes(first: &mut sqlx::PgConnection, second: &mut sqlx::PgConnection, definitions: &[String]) -> Result<()> {
+    let started = Instant::now();
+    let mine = |parity: usize| definitions.iter().skip(parity).step_by(2).cloned().collect::<Vec<_>>();
+    let (a, b) = tokio::join!(build_indexes(first, mine(0)), build_indexes(second, mine(1)));
+    a?;
+    b?;
+    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "seed indexes rebuilt");
+    Ok(())
 }
 
 /// Rebuilds the board totals of one organization from the rows.
@@ -166,12 +232,9 @@ pub async fn recompute_stage_summaries(conn: &mut sqlx::PgConnection, organizati
     Ok(())
 }
 
-/// Each step takes $1 organization, $2 number of leads, $3 seed. Steps after `plan` read the
-/// temporary `seed_plan` table, so every child row derives from its lead's row number.
-const SEED_STEPS: &[(&str, &str)] = &[
-    (
-        "plan",
-        "CREATE TEMP TABLE seed_plan ON COMMIT DROP AS
+/// Each step takes $1 organization, $2 number of leads, $3 seed. Steps after the plan read the
+/// plan table (`seed_plan`, renamed per run), so every child row derives from its lead's row number.
+const PLAN_SQL: &str = "CREATE UNLOGGED TABLE public.seed_plan AS
          WITH stages AS (
              SELECT array_agg(s.id ORDER BY s.order_index) ids, array_agg(s.name ORDER BY s.order_index) names
              FROM pipeline_stages s JOIN pipelines p ON p.id = s.pipeline_id
@@ -183,15 +246,17 @@ const SEED_STEPS: &[(&str, &str)] = &[
              SELECT i, ($3::bigint * 1000003 + 17) AS s FROM generate_series(1, $2::bigint) i
          )
          SELECT n.i,
-                md5($1::text || ':' || $3::text || ':' || n.i)::uuid AS id,
+                pg_temp.sid(left(md5($1::text || ':' || $3::text), 12), 1, n.i) AS id,
+                left(md5($1::text || ':' || $3::text), 12) AS prefix,
                 n.s,
                 st.ids[1 + least(cardinality(st.ids) - 1, floor(cardinality(st.ids) * pg_temp.rnd(n.i, n.s + 1) ^ 1.35)::int)] AS stage_id,
                 st.names[1 + least(cardinality(st.ids) - 1, floor(cardinality(st.ids) * pg_temp.rnd(n.i, n.s + 1) ^ 1.35)::int)] AS stage_name,
                 CASE WHEN cardinality(o.ids) = 0 THEN NULL
                      ELSE o.ids[1 + floor(cardinality(o.ids) * pg_temp.rnd(n.i, n.s + 2))::int] END AS owner,
                 now() - make_interval(secs => pg_temp.rnd(n.i, n.s + 3) * 400 * 86400) AS created_at
-         FROM numbered n, stages st, owners o",
-    ),
+         FROM numbered n, stages st, owners o";
+
+const FIRST_HALF: &[(&str, &str)] = &[
     (
         "leads",
         "INSERT INTO leads (id, organization_id, name, email, phone, stage_id, assigned_to, source, lead_source,
@@ -203,7 +268,7 @@ const SEED_STEPS: &[(&str, &str)] = &[
                 p.stage_id, p.owner,
                 (ARRAY['web','referral','event','cold_call','ads','partner'])[1 + floor(6 * pg_temp.rnd(p.i, p.s + 11))::int],
                 (ARRAY['website_form','facebook','google_ads','walk_in','import'])[1 + floor(5 * pg_temp.rnd(p.i, p.s + 12))::int],
-                'seed-' || $3 || '-' || p.i,
+                'seed-' || $3 || '-' || lpad(p.i::text, 10, '0'),
                 floor(101 * pg_temp.rnd(p.i, p.s + 13))::int,
                 floor(101 * pg_temp.rnd(p.i, p.s + 14))::int,
                 floor(101 * pg_temp.rnd(p.i, p.s + 15))::int,
@@ -221,6 +286,35 @@ const SEED_STEPS: &[(&str, &str)] = &[
          CROSS JOIN LATERAL (SELECT (ARRAY['Smith','García','Müller','Kim','Okafor','Rossi','Nguyen','Silva','Cohen','Novak',
                  'Haddad','Larsen','Patel','Moreau','Tanaka','Kowalski','Andersen','Mensah','Ivanova','Reyes'])[1 + floor(20 * pg_temp.rnd(p.i, p.s + 5))::int] AS name) l",
     ),
+    (
+        "activities",
+        "INSERT INTO lead_activities (id, organization_id, lead_id, type, content, created_by, created_at)
+         SELECT pg_temp.sid(p.prefix, 3, p.i), $1, p.id, 'lead_created',
+                jsonb_build_object('stage', p.stage_name, 'source', 'seed'), p.owner, p.created_at
+         FROM seed_plan p",
+    ),
+    (
+        "tags",
+        "INSERT INTO lead_tags (id, organization_id, lead_id, tag, color, created_at)
+         SELECT pg_temp.sid(p.prefix, 5, p.i * 8 + g.n), $1, p.id, g.tag, g.color, p.created_at
+         FROM seed_plan p
+         CROSS JOIN LATERAL (VALUES ('vip', '#d4a017', 1), ('investor', '#2f80ed', 2), ('hot', '#e5484d', 3), ('referral', '#30a46c', 4)) g(tag, color, n)
+         WHERE pg_temp.rnd(p.i * 8 + g.n, p.s + 70) < 0.2",
+    ),
+    (
+        "documents",
+        "INSERT INTO lead_documents (id, organization_id, lead_id, file_name, file_url, file_type, file_size, document_type,
+                                     uploaded_by, created_at, updated_at)
+         SELECT pg_temp.sid(p.prefix, 6, p.i), $1, p.id, dt.t || '-' || p.i || '.pdf',
+                'https://files.example.com/' || p.id || '/' || dt.t || '.pdf', 'application/pdf',
+                20000 + floor(5000000 * pg_temp.rnd(p.i, p.s + 81))::bigint, dt.t::document_type, p.owner, p.created_at, p.created_at
+         FROM seed_plan p
+         CROSS JOIN LATERAL (SELECT (ARRAY['proposal','contract','brochure','presentation','other'])[1 + floor(5 * pg_temp.rnd(p.i, p.s + 82))::int] AS t) dt
+         WHERE pg_temp.rnd(p.i, p.s + 80) < 0.15",
+    ),
+];
+
+const SECOND_HALF: &[(&str, &str)] = &[
     (
         "profiles",
         "INSERT INTO lead_profiles (organization_id, lead_id, company, job_title, location, industry, lead_score, engagement_level,
@@ -248,7 +342,7 @@ const SEED_STEPS: &[(&str, &str)] = &[
         "interactions",
         "INSERT INTO lead_interactions (id, organization_id, lead_id, type, direction, subject, content, duration, outcome,
                                         email_opened, email_clicked, occurred_at, created_by, created_at, updated_at)
-         SELECT md5(p.id::text || ':i:' || k)::uuid, $1, p.id, t.type,
+         SELECT pg_temp.sid(p.prefix, 2, p.i * 8 + k), $1, p.id, t.type,
                 CASE WHEN t.type = 'note' THEN NULL WHEN pg_temp.rnd(p.i * 8 + k, p.s + 51) < 0.7 THEN 'outbound'::interaction_direction ELSE 'inbound' END,
                 (ARRAY['Intro call','Follow-up','Pricing question','Site visit','Proposal sent','Checking in'])[1 + floor(6 * pg_temp.rnd(p.i * 8 + k, p.s + 52))::int],
                 'Discussed requirements and next steps. Budget confirmed; wants options near the center.',
@@ -263,17 +357,10 @@ const SEED_STEPS: &[(&str, &str)] = &[
          CROSS JOIN LATERAL (SELECT p.created_at + (now() - p.created_at) * pg_temp.rnd(p.i * 8 + k, p.s + 58) AS ts) at",
     ),
     (
-        "activities",
-        "INSERT INTO lead_activities (id, organization_id, lead_id, type, content, created_by, created_at)
-         SELECT md5(p.id::text || ':a')::uuid, $1, p.id, 'lead_created',
-                jsonb_build_object('stage', p.stage_name, 'source', 'seed'), p.owner, p.created_at
-         FROM seed_plan p",
-    ),
-    (
         "tasks",
         "INSERT INTO lead_tasks (id, organization_id, lead_id, title, description, due_date, due_time, priority, status,
                                  assigned_to, created_by, completed_at, created_at, updated_at)
-         SELECT md5(p.id::text || ':t:' || k)::uuid, $1, p.id,
+         SELECT pg_temp.sid(p.prefix, 4, p.i * 8 + k), $1, p.id,
                 (ARRAY['Call back','Send proposal','Schedule viewing','Follow up on email','Confirm budget','Send contract'])[1 + floor(6 * pg_temp.rnd(p.i * 8 + k, p.s + 61))::int],
                 'Created by the demo seed',
                 d.due, CASE WHEN d.due IS NOT NULL AND pg_temp.rnd(p.i * 8 + k, p.s + 62) < 0.5
@@ -290,29 +377,10 @@ const SEED_STEPS: &[(&str, &str)] = &[
                                     pg_temp.rnd(p.i * 8 + k, p.s + 68) < 0.2 AS done) d",
     ),
     (
-        "tags",
-        "INSERT INTO lead_tags (id, organization_id, lead_id, tag, color, created_at)
-         SELECT md5(p.id::text || ':g:' || g.tag)::uuid, $1, p.id, g.tag, g.color, p.created_at
-         FROM seed_plan p
-         CROSS JOIN LATERAL (VALUES ('vip', '#d4a017', 1), ('investor', '#2f80ed', 2), ('hot', '#e5484d', 3), ('referral', '#30a46c', 4)) g(tag, color, n)
-         WHERE pg_temp.rnd(p.i * 8 + g.n, p.s + 70) < 0.2",
-    ),
-    (
-        "documents",
-        "INSERT INTO lead_documents (id, organization_id, lead_id, file_name, file_url, file_type, file_size, document_type,
-                                     uploaded_by, created_at, updated_at)
-         SELECT md5(p.id::text || ':d')::uuid, $1, p.id, dt.t || '-' || p.i || '.pdf',
-                'https://files.example.com/' || p.id || '/' || dt.t || '.pdf', 'application/pdf',
-                20000 + floor(5000000 * pg_temp.rnd(p.i, p.s + 81))::bigint, dt.t::document_type, p.owner, p.created_at, p.created_at
-         FROM seed_plan p
-         CROSS JOIN LATERAL (SELECT (ARRAY['proposal','contract','brochure','presentation','other'])[1 + floor(5 * pg_temp.rnd(p.i, p.s + 82))::int] AS t) dt
-         WHERE pg_temp.rnd(p.i, p.s + 80) < 0.15",
-    ),
-    (
         "deals",
         "INSERT INTO deals (id, organization_id, lead_id, name, amount, stage, probability, status, expected_close_date,
                            created_by, created_at, updated_at)
-         SELECT md5(p.id::text || ':deal')::uuid, $1, p.id, 'Deal ' || p.i,
+         SELECT pg_temp.sid(p.prefix, 7, p.i), $1, p.id, 'Deal ' || p.i,
                 round((50000 + 1950000 * pg_temp.rnd(p.i, p.s + 91))::numeric, -2),
                 CASE p.stage_name WHEN 'Won' THEN 'closed' WHEN 'Lost' THEN 'closed' WHEN 'Proposal' THEN 'negotiation' ELSE 'qualification' END,
                 CASE p.stage_name WHEN 'Won' THEN 100 WHEN 'Lost' THEN 0 WHEN 'Proposal' THEN 60 ELSE 30 END,
