@@ -1,1 +1,168 @@
-//! app
+//! The one loop: `select!` over terminal events, data results, and (only while needed) the
+//! spinner tick and the search debounce timer → `update` → draw once if anything changed.
+
+pub mod worker;
+
+use std::pin::Pin;
+use std::time::Duration;
+
+use chrono::Utc;
+use crossterm::event::{Event, EventStream, MouseEventKind};
+use futures::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc;
+use tokio::time::{Instant, Interval, MissedTickBehavior, Sleep};
+
+use crate::config::keymap::Keymap;
+use crate::config::theme::Theme;
+use crate::config::{self, Config};
+use crate::data::PgStore;
+use crate::data::models::BoardSort;
+use crate::state::{Action, Effect, Options, RequestId, Session, State, update};
+use crate::tui::TerminalGuard;
+
+pub use worker::{BoardBackend, Worker, failure, load_board};
+
+/// Spinner frame interval (the tick runs only while something loads).
+const TICK: Duration = Duration::from_millis(100);
+
+/// Runs the board TUI until the user quits. Enters and restores the terminal.
+pub async fn run_board(
+    store: PgStore,
+    config: &Config,
+    keymap: Keymap,
+    theme: Theme,
+) -> color_eyre::Result<()> {
+    let session = Session {
+        organization: store.organization_name().to_string(),
+        person: store.me().full_name.clone(),
+    };
+    let state = State::new(session, keymap, options(config), Utc::now());
+    let mut guard = TerminalGuard::enter()?;
+    let result = run(guard.terminal(), EventStream::new(), store, state, theme).await;
+    drop(guard);
+    result.map(drop)
+}
+
+/// Board options from the config.
+pub fn options(config: &Config) -> Options {
+    Options {
+        stale_after_days: i64::from(config.ui.stale_after_days),
+        sort: match config.ui.board_sort {
+            config::BoardSort::Score => BoardSort::Score,
+            config::BoardSort::LastContact => BoardSort::LastContact,
+            config::BoardSort::Newest => BoardSort::Newest,
+        },
+    }
+}
+
+/// The loop, generic over the terminal backend, the event source and the data backend so tests
+/// can drive it headless. Returns the final state when the state asks to quit or the event
+/// stream ends.
+pub async fn run<B, E, S>(
+    terminal: &mut Terminal<B>,
+    mut events: E,
+    store: S,
+    mut state: State,
+    theme: Theme,
+) -> color_eyre::Result<State>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+    E: Stream<Item = std::io::Result<Event>> + Unpin,
+    S: BoardBackend,
+{
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let worker = Worker::new(store, tx);
+    let mut debounce: Option<(RequestId, Pin<Box<Sleep>>)> = None;
+    let mut tick: Interval = tokio::time::interval_at(Instant::now() + TICK, TICK);
+    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+
+    if let Ok(size) = terminal.size() {
+        state.size = (size.width, size.height);
+    }
+    // Queries go out first; the loading frame paints while they run.
+    let effects = state.start();
+    let mut quit = dispatch(effects, &worker, &mut debounce);
+    let mut dirty = true;
+
+    while !quit {
+        if dirty {
+            state.now = Utc::now();
+            terminal.draw(|frame| crate::ui::draw(frame, &state, &theme))?;
+            dirty = false;
+        }
+        let loading = state.is_loading();
+        let action = tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(event)) => match to_action(event) {
+                    Some(action) => action,
+                    None => continue,
+                },
+                Some(Err(e)) => return Err(e.into()),
+                None => break,
+            },
+            Some(action) = rx.recv() => action,
+            _ = tick.tick(), if loading => Action::Tick,
+            _ = async {
+                match debounce.as_mut() {
+                    Some((_, sleep)) => sleep.as_mut().await,
+                    None => std::future::pending().await,
+                }
+            }, if debounce.is_some() => {
+                match debounce.take() {
+                    Some((token, _)) => Action::DebounceElapsed(token),
+                    None => continue,
+                }
+            }
+        };
+        let was_loading = state.is_loading();
+        quit = dispatch(update(&mut state, action), &worker, &mut debounce);
+        dirty = true;
+        // Apply data results that are already waiting before drawing once. (The event stream
+        // is not polled here: crossterm's EventStream keeps the waker of the poll that first
+        // returned Pending, so polling it with a no-op waker would lose the next key's wakeup.)
+        while !quit && let Ok(next) = rx.try_recv() {
+            quit = dispatch(update(&mut state, next), &worker, &mut debounce);
+        }
+        if !was_loading && state.is_loading() {
+            tick.reset();
+        }
+    }
+    Ok(state)
+}
+
+/// Runs effects; returns true on quit.
+fn dispatch<S: BoardBackend>(
+    effects: Vec<Effect>,
+    worker: &Worker<S>,
+    debounce: &mut Option<(RequestId, Pin<Box<Sleep>>)>,
+) -> bool {
+    let mut quit = false;
+    for effect in effects {
+        match effect {
+            Effect::Quit => quit = true,
+            Effect::StartDebounce { token, delay } => {
+                *debounce = Some((token, Box::pin(tokio::time::sleep(delay))));
+            }
+            other => worker.run(other),
+        }
+    }
+    quit
+}
+
+/// Terminal events the state cares about; mouse motion is dropped here so it never redraws.
+pub fn to_action(event: Event) -> Option<Action> {
+    match event {
+        Event::Key(key) => Some(Action::Key(key)),
+        Event::Mouse(mouse) => match mouse.kind {
+            MouseEventKind::Down(_) | MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+                Some(Action::Mouse(mouse))
+            }
+            _ => None,
+        },
+        Event::Resize(width, height) => Some(Action::Resize { width, height }),
+        _ => None,
+    }
+}

@@ -49,10 +49,11 @@ pub async fn open_session(session: Session, org: Option<&str>, config: Config, s
     launch_tui(store, config, start).await
 }
 
-// Wired to the app loop once it lands.
-async fn launch_tui(store: crate::data::PgStore, _config: Config, _start: StartScreen) -> Result<()> {
-    println!("Connected to {} as {}.", clean_line(store.organization_name()), clean_line(&store.me().full_name));
-    Ok(())
+/// The inbox screen is not built yet, so an inbox start opens the board.
+async fn launch_tui(store: crate::data::PgStore, config: Config, _start: StartScreen) -> Result<()> {
+    let theme = config.theme.resolve(crate::config::theme::no_color_requested());
+    let keymap = config.keymap.clone();
+    crate::app::run_board(store, &config, keymap, theme).await
 }
 
 fn choose(names: &[String]) -> Result<usize> {

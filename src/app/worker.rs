@@ -1,0 +1,261 @@
+//! Runs effects: each data call in its own tokio task, the result sent back to the loop tagged
+//! with the effect's request id. The loop never waits on the database.
+
+use std::collections::HashMap;
+use std::future::Future;
+
+use tokio::sync::mpsc::UnboundedSender;
+use uuid::Uuid;
+
+use crate::data::DataError;
+use crate::data::PgStore;
+use crate::data::models::{
+    BoardSort, ColumnCursor, ColumnPage, LeadHit, MovedLead, Pipeline, Stage, StageSummary,
+};
+use crate::state::{Action, BoardData, Effect, Failure};
+
+/// What the board needs from the database. Implemented for [`PgStore`]; tests use fakes.
+pub trait BoardBackend: Clone + Send + Sync + 'static {
+    fn pipelines(&self) -> impl Future<Output = Result<Vec<Pipeline>, Failure>> + Send;
+    fn stages(&self, pipeline_id: Uuid)
+    -> impl Future<Output = Result<Vec<Stage>, Failure>> + Send;
+    fn stage_summaries(
+        &self,
+        pipeline_id: Uuid,
+    ) -> impl Future<Output = Result<HashMap<Uuid, StageSummary>, Failure>> + Send;
+    fn column_page(
+        &self,
+        stage_id: Uuid,
+        sort: BoardSort,
+        after: Option<ColumnCursor>,
+        limit: i64,
+    ) -> impl Future<Output = Result<ColumnPage, Failure>> + Send;
+    fn move_lead(
+        &self,
+        lead_id: Uuid,
+        from_stage: Uuid,
+        to_stage: Uuid,
+        lost_reason: Option<String>,
+    ) -> impl Future<Output = Result<MovedLead, Failure>> + Send;
+    fn search_leads(
+        &self,
+        query: String,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<LeadHit>, Failure>> + Send;
+    fn overdue_task_count(&self) -> impl Future<Output = Result<i64, Failure>> + Send;
+}
+
+/// A data error as the UI shows it.
+pub fn failure(err: DataError) -> Failure {
+    Failure {
+        connection: err.is_connection(),
+        message: err.to_string(),
+    }
+}
+
+impl BoardBackend for PgStore {
+    fn pipelines(&self) -> impl Future<Output = Result<Vec<Pipeline>, Failure>> + Send {
+        let store = self.clone();
+        async move { store.pipelines().await.map_err(failure) }
+    }
+
+    fn stages(
+        &self,
+        pipeline_id: Uuid,
+    ) -> impl Future<Output = Result<Vec<Stage>, Failure>> + Send {
+        let store = self.clone();
+        async move { store.stages(pipeline_id).await.map_err(failure) }
+    }
+
+    fn stage_summaries(
+        &self,
+        pipeline_id: Uuid,
+    ) -> impl Future<Output = Result<HashMap<Uuid, StageSummary>, Failure>> + Send {
+        let store = self.clone();
+        async move { store.stage_summaries(pipeline_id).await.map_err(failure) }
+    }
+
+    fn column_page(
+        &self,
+        stage_id: Uuid,
+        sort: BoardSort,
+        after: Option<ColumnCursor>,
+        limit: i64,
+    ) -> impl Future<Output = Result<ColumnPage, Failure>> + Send {
+        let store = self.clone();
+        async move {
+            store
+                .column_page(stage_id, sort, after, limit)
+                .await
+                .map_err(failure)
+        }
+    }
+
+    fn move_lead(
+        &self,
+        lead_id: Uuid,
+        from_stage: Uuid,
+        to_stage: Uuid,
+        lost_reason: Option<String>,
+    ) -> impl Future<Output = Result<MovedLead, Failure>> + Send {
+        let store = self.clone();
+        async move {
+            store
+                .move_lead(lead_id, from_stage, to_stage, lost_reason)
+                .await
+                .map_err(failure)
+        }
+    }
+
+    fn search_leads(
+        &self,
+        query: String,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<LeadHit>, Failure>> + Send {
+        let store = self.clone();
+        async move { store.search_leads(query, limit).await.map_err(failure) }
+    }
+
+    fn overdue_task_count(&self) -> impl Future<Output = Result<i64, Failure>> + Send {
+        let store = self.clone();
+        async move { store.overdue_task_count().await.map_err(failure) }
+    }
+}
+
+/// Pipelines, then stages and summaries of the chosen pipeline (concurrently).
+pub async fn load_board<S: BoardBackend>(
+    store: &S,
+    pipeline_id: Option<Uuid>,
+) -> Result<BoardData, Failure> {
+    let (pipelines, pipeline_id) = match pipeline_id {
+        Some(id) => {
+            // Stages and summaries do not depend on the pipeline list: one round trip.
+            let (pipelines, stages, summaries) = tokio::join!(
+                store.pipelines(),
+                store.stages(id),
+                store.stage_summaries(id)
+            );
+            let mut stages = stages?;
+            stages.sort_by_key(|s| s.order_index);
+            return Ok(BoardData {
+                pipelines: pipelines?,
+                pipeline_id: Some(id),
+                stages,
+                summaries: summaries?,
+            });
+        }
+        None => {
+            let pipelines = store.pipelines().await?;
+            let chosen = pipelines
+                .iter()
+                .find(|p| p.is_default)
+                .or_else(|| pipelines.first())
+                .map(|p| p.id);
+            (pipelines, chosen)
+        }
+    };
+    let Some(id) = pipeline_id else {
+        return Ok(BoardData {
+            pipelines,
+            ..BoardData::default()
+        });
+    };
+    let (stages, summaries) = tokio::join!(store.stages(id), store.stage_summaries(id));
+    let mut stages = stages?;
+    stages.sort_by_key(|s| s.order_index);
+    Ok(BoardData {
+        pipelines,
+        pipeline_id: Some(id),
+        stages,
+        summaries: summaries?,
+    })
+}
+
+/// Spawns data effects. `StartDebounce` and `Quit` belong to the loop and are ignored here.
+pub struct Worker<S> {
+    store: S,
+    tx: UnboundedSender<Action>,
+}
+
+impl<S: BoardBackend> Worker<S> {
+    pub fn new(store: S, tx: UnboundedSender<Action>) -> Self {
+        Worker { store, tx }
+    }
+
+    pub fn run(&self, effect: Effect) {
+        let store = self.store.clone();
+        let tx = self.tx.clone();
+        match effect {
+            Effect::LoadBoard {
+                request,
+                pipeline_id,
+            } => {
+                tokio::spawn(async move {
+                    let result = load_board(&store, pipeline_id).await;
+                    let _ = tx.send(Action::BoardLoaded { request, result });
+                });
+            }
+            Effect::LoadColumn {
+                request,
+                stage_id,
+                sort,
+                after,
+                limit,
+            } => {
+                tokio::spawn(async move {
+                    let append = after.is_some();
+                    let result = store.column_page(stage_id, sort, after, limit).await;
+                    let _ = tx.send(Action::ColumnLoaded {
+                        request,
+                        stage_id,
+                        append,
+                        result,
+                    });
+                });
+            }
+            Effect::LoadSummaries {
+                request,
+                pipeline_id,
+            } => {
+                tokio::spawn(async move {
+                    let result = store.stage_summaries(pipeline_id).await;
+                    let _ = tx.send(Action::SummariesLoaded { request, result });
+                });
+            }
+            Effect::MoveLead {
+                request,
+                lead_id,
+                from_stage,
+                to_stage,
+                lost_reason,
+            } => {
+                tokio::spawn(async move {
+                    let result = store
+                        .move_lead(lead_id, from_stage, to_stage, lost_reason)
+                        .await;
+                    let _ = tx.send(Action::LeadMoved { request, result });
+                });
+            }
+            Effect::SearchLeads {
+                request,
+                query,
+                limit,
+            } => {
+                tokio::spawn(async move {
+                    let result = store.search_leads(query, limit).await;
+                    let _ = tx.send(Action::SearchResults { request, result });
+                });
+            }
+            Effect::LoadOverdue { request, delay } => {
+                tokio::spawn(async move {
+                    if let Some(delay) = delay {
+                        tokio::time::sleep(delay).await;
+                    }
+                    let result = store.overdue_task_count().await;
+                    let _ = tx.send(Action::OverdueLoaded { request, result });
+                });
+            }
+            Effect::StartDebounce { .. } | Effect::Quit => {}
+        }
+    }
+}

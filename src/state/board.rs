@@ -1,0 +1,394 @@
+//! The kanban board: columns of lead cards, optimistic moves, paging. Plain data, no I/O.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::data::models::{
+    BoardSort, ColumnCursor, ColumnPage, LeadCard, LeadHit, Pipeline, Stage, StageSummary,
+};
+
+use super::RequestId;
+
+/// Where a column's first page stands.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ColumnStatus {
+    /// Not requested yet (off screen).
+    #[default]
+    Idle,
+    /// First page requested, nothing to show yet.
+    Loading,
+    /// Cards are loaded (more may be in flight).
+    Ready,
+    /// The first page failed; the message is shown in the column.
+    Failed(String),
+}
+
+/// One stage and the cards loaded for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub stage: Stage,
+    pub cards: Vec<LeadCard>,
+    /// Index of the selected card (meaningful when `cards` is not empty).
+    pub selected: usize,
+    /// First visible card.
+    pub offset: usize,
+    /// Keyset cursor of the next page; `None` when exhausted or not loaded.
+    pub next_cursor: Option<ColumnCursor>,
+    pub status: ColumnStatus,
+    /// The page request in flight, if any.
+    pub loading: Option<RequestId>,
+    /// The cards shown are from before a refresh or sort change; the first page is reloaded
+    /// when the column is visible.
+    pub stale: bool,
+}
+
+impl Column {
+    pub fn new(stage: Stage) -> Self {
+        Column {
+            stage,
+            cards: Vec::new(),
+            selected: 0,
+            offset: 0,
+            next_cursor: None,
+            status: ColumnStatus::Idle,
+            loading: None,
+            stale: false,
+        }
+    }
+
+    pub fn selected_card(&self) -> Option<&LeadCard> {
+        self.cards.get(self.selected)
+    }
+
+    pub fn selected_id(&self) -> Option<Uuid> {
+        self.selected_card().map(|c| c.id)
+    }
+
+    pub fn position(&self, lead_id: Uuid) -> Option<usize> {
+        self.cards.iter().position(|c| c.id == lead_id)
+    }
+
+    /// Inserts a card, keeping the selection on the card it was on.
+    pub fn insert_card(&mut self, index: usize, card: LeadCard) -> usize {
+        let index = index.min(self.cards.len());
+        let had_cards = !self.cards.is_empty();
+        self.cards.insert(index, card);
+        if had_cards && index <= self.selected {
+            self.selected += 1;
+        }
+        self.clamp_selection();
+        index
+    }
+
+    /// Removes a card, keeping the selection on the card it was on (or the next one).
+    pub fn remove_card(&mut self, index: usize) -> Option<LeadCard> {
+        if index >= self.cards.len() {
+            return None;
+        }
+        let card = self.cards.remove(index);
+        if index < self.selected {
+            self.selected -= 1;
+        }
+        self.clamp_selection();
+        Some(card)
+    }
+
+    pub fn clamp_selection(&mut self) {
+        self.selected = self.selected.min(self.cards.len().saturating_sub(1));
+    }
+
+    /// True when every card of the stage is loaded.
+    pub fn exhausted(&self) -> bool {
+        self.status == ColumnStatus::Ready && self.next_cursor.is_none()
+    }
+
+    /// Where a card belongs by the sort order among the loaded cards; the top when it would land
+    /// after the last loaded card of a column that has more pages.
+    pub fn sort_position(&self, card: &LeadCard, sort: BoardSort) -> usize {
+        let pos = self
+            .cards
+            .iter()
+            .position(|c| sort_cmp(sort, card, c) == Ordering::Less)
+            .unwrap_or(self.cards.len());
+        if pos == self.cards.len() && self.next_cursor.is_some() {
+            0
+        } else {
+            pos
+        }
+    }
+}
+
+/// The board order for each sort, as the store pages it: best score first; most recently
+/// contacted first (never contacted last); newest first. Ties by id, descending.
+pub fn sort_cmp(sort: BoardSort, a: &LeadCard, b: &LeadCard) -> Ordering {
+    let primary = match sort {
+        BoardSort::Score => b.score.cmp(&a.score),
+        BoardSort::LastContact => b.last_contacted_at.cmp(&a.last_contacted_at),
+        BoardSort::Newest => b.created_at.cmp(&a.created_at),
+    };
+    primary.then_with(|| b.id.cmp(&a.id))
+}
+
+/// A move the database has not confirmed yet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingMove {
+    pub request: RequestId,
+    pub lead_id: Uuid,
+    pub from_stage: Uuid,
+    pub to_stage: Uuid,
+    pub lost_reason: Option<String>,
+    /// False while it waits behind an earlier move of the same lead.
+    pub sent: bool,
+    /// Where the card was in the source column, to put it back on failure.
+    pub restore_index: usize,
+}
+
+/// The last move the user made, for undo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MoveRecord {
+    pub lead_id: Uuid,
+    pub from_stage: Uuid,
+    pub to_stage: Uuid,
+}
+
+/// A jump-to-lead target being paged in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Seek {
+    pub hit: LeadHit,
+    pub pages_left: u8,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum BoardStatus {
+    #[default]
+    Loading,
+    Ready,
+    Failed(String),
+}
+
+/// Everything the board screen shows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Board {
+    pub pipelines: Vec<Pipeline>,
+    pub pipeline_id: Option<Uuid>,
+    pub columns: Vec<Column>,
+    pub summaries: HashMap<Uuid, StageSummary>,
+    pub sort: BoardSort,
+    /// Selected column.
+    pub selected: usize,
+    /// First visible column.
+    pub col_offset: usize,
+    pub status: BoardStatus,
+    pub load_request: Option<RequestId>,
+    pub summaries_request: Option<RequestId>,
+    pub pending: Vec<PendingMove>,
+    pub last_move: Option<MoveRecord>,
+    pub seek: Option<Seek>,
+}
+
+impl Board {
+    pub fn pipeline(&self) -> Option<&Pipeline> {
+        let id = self.pipeline_id?;
+        self.pipelines.iter().find(|p| p.id == id)
+    }
+
+    pub fn column(&self) -> Option<&Column> {
+        self.columns.get(self.selected)
+    }
+
+    pub fn column_mut(&mut self) -> Option<&mut Column> {
+        self.columns.get_mut(self.selected)
+    }
+
+    pub fn column_index(&self, stage_id: Uuid) -> Option<usize> {
+        self.columns.iter().position(|c| c.stage.id == stage_id)
+    }
+
+    pub fn selected_card(&self) -> Option<&LeadCard> {
+        self.column().and_then(Column::selected_card)
+    }
+
+    pub fn summary(&self, stage_id: Uuid) -> StageSummary {
+        self.summaries.get(&stage_id).copied().unwrap_or_default()
+    }
+
+    pub fn is_pending(&self, lead_id: Uuid) -> bool {
+        self.pending.iter().any(|p| p.lead_id == lead_id)
+    }
+
+    /// Finds a loaded card anywhere on the board: (column, index).
+    pub fn find_card(&self, lead_id: Uuid) -> Option<(usize, usize)> {
+        self.columns
+            .iter()
+            .enumerate()
+            .find_map(|(ci, col)| col.position(lead_id).map(|i| (ci, i)))
+    }
+
+    pub fn adjust_count(&mut self, stage_id: Uuid, delta: i64) {
+        let s = self.summaries.entry(stage_id).or_default();
+        s.lead_count = (s.lead_count + delta).max(0);
+    }
+
+    /// Takes a card out of its column and puts it into `to_col` at its sort position, counts
+    /// adjusted. Returns the new index.
+    pub fn relocate(
+        &mut self,
+        from: (usize, usize),
+        to_col: usize,
+        at: Option<usize>,
+    ) -> Option<usize> {
+        let sort = self.sort;
+        let mut card = self.columns.get_mut(from.0)?.remove_card(from.1)?;
+        let from_stage = card.stage_id;
+        let Some(target) = self.columns.get_mut(to_col) else {
+            // Put it back: the target vanished.
+            if let Some(col) = self.columns.get_mut(from.0) {
+                col.insert_card(from.1, card);
+            }
+            return None;
+        };
+        card.stage_id = target.stage.id;
+        let to_stage = target.stage.id;
+        let index = at.unwrap_or_else(|| target.sort_position(&card, sort));
+        let index = target.insert_card(index, card);
+        self.adjust_count(from_stage, -1);
+        self.adjust_count(to_stage, 1);
+        Some(index)
+    }
+
+    /// Applies a freshly fetched page to its column. Returns true when it was current.
+    pub fn apply_page(&mut self, request: RequestId, page: ColumnPage, append: bool) -> bool {
+        let Some(ci) = self.column_index(page.stage_id) else {
+            return false;
+        };
+        let pending = self.pending.clone();
+        let all_pending_cards: HashMap<Uuid, LeadCard> = pending
+            .iter()
+            .filter_map(|p| {
+                self.find_card(p.lead_id)
+                    .and_then(|(c, i)| self.columns.get(c)?.cards.get(i).cloned())
+                    .map(|card| (p.lead_id, card))
+            })
+            .collect();
+        let sort = self.sort;
+        let Some(col) = self.columns.get_mut(ci) else {
+            return false;
+        };
+        if col.loading != Some(request) {
+            return false;
+        }
+        col.loading = None;
+        col.next_cursor = page.next_cursor;
+        col.status = ColumnStatus::Ready;
+        if append {
+            for card in page.cards {
+                if col.position(card.id).is_none() && !pending.iter().any(|p| p.lead_id == card.id)
+                {
+                    col.cards.push(card);
+                }
+            }
+        } else {
+            let keep = col.selected_id();
+            let old_index = col.selected;
+            // Cards being moved belong where the optimistic move put them, not where the
+            // server still has them.
+            let stage_id = col.stage.id;
+            col.cards = page
+                .cards
+                .into_iter()
+                .filter(|c| !pending.iter().any(|p| p.lead_id == c.id))
+                .collect();
+            for (lead_id, card) in &all_pending_cards {
+                if card.stage_id == stage_id && col.position(*lead_id).is_none() {
+                    let at = col.sort_position(card, sort);
+                    col.cards.insert(at.min(col.cards.len()), card.clone());
+                }
+            }
+            col.selected = keep.and_then(|id| col.position(id)).unwrap_or(old_index);
+            col.clamp_selection();
+        }
+        true
+    }
+}
+
+/// Compact money: `$950`, `$4.3k`, `$430k`, `$1.2M`, `$3.4B`.
+pub fn compact_amount(amount: f64) -> String {
+    let a = if amount.is_finite() {
+        amount.max(0.0)
+    } else {
+        0.0
+    };
+    let (value, suffix) = if a >= 1e9 {
+        (a / 1e9, "B")
+    } else if a >= 1e6 {
+        (a / 1e6, "M")
+    } else if a >= 1e3 {
+        (a / 1e3, "k")
+    } else {
+        return format!("${}", a.round());
+    };
+    if value < 10.0 {
+        let s = format!("{value:.1}");
+        let s = s.strip_suffix(".0").unwrap_or(&s).to_string();
+        format!("${s}{suffix}")
+    } else {
+        format!("${}{suffix}", value.round())
+    }
+}
+
+/// Whole days since `t` ("3d"), or "—" when never.
+pub fn days_since(now: DateTime<Utc>, t: Option<DateTime<Utc>>) -> String {
+    match t {
+        Some(t) => format!("{}d", (now - t).num_days().max(0)),
+        None => "—".to_string(),
+    }
+}
+
+/// Stale: last contact longer ago than `stale_after_days`, or never contacted and created that
+/// long ago.
+pub fn is_stale(now: DateTime<Utc>, card: &LeadCard, stale_after_days: i64) -> bool {
+    let since = card.last_contacted_at.unwrap_or(card.created_at);
+    (now - since).num_days() > stale_after_days
+}
+
+/// "Ada Lovelace" → "AL"; "cher" → "C".
+pub fn initials(name: &str) -> String {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let pick = |w: Option<&&str>| {
+        w.and_then(|w| w.chars().find(|c| c.is_alphabetic()))
+            .map(|c| c.to_uppercase().collect::<String>())
+            .unwrap_or_default()
+    };
+    match words.len() {
+        0 => String::new(),
+        1 => pick(words.first()),
+        _ => format!("{}{}", pick(words.first()), pick(words.last())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_are_compact() {
+        assert_eq!(compact_amount(0.0), "$0");
+        assert_eq!(compact_amount(950.0), "$950");
+        assert_eq!(compact_amount(4300.0), "$4.3k");
+        assert_eq!(compact_amount(430_000.0), "$430k");
+        assert_eq!(compact_amount(1_200_000.0), "$1.2M");
+        assert_eq!(compact_amount(2_000_000.0), "$2M");
+        assert_eq!(compact_amount(f64::NAN), "$0");
+    }
+
+    #[test]
+    fn initials_work() {
+        assert_eq!(initials("Ada Lovelace"), "AL");
+        assert_eq!(initials("cher"), "C");
+        assert_eq!(initials("  "), "");
+        assert_eq!(initials("Jean de la Fontaine"), "JF");
+    }
+}

@@ -1,0 +1,304 @@
+//! The kanban board: column headers and cards.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::Span;
+
+use crate::config::theme::Theme;
+use crate::data::models::LeadCard;
+use crate::state::board::{Column, ColumnStatus, compact_amount, days_since, initials, is_stale};
+use crate::state::layout::{self, ColumnSlot};
+use crate::state::{BoardStatus, State};
+
+use super::{put, put_centered, put_split, spinner, stage_style};
+
+pub(super) fn draw(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
+    let board = &state.board;
+    if board.columns.is_empty() {
+        let (text, style) = match &board.status {
+            BoardStatus::Loading => (
+                format!("{} Loading board…", spinner(state)),
+                theme.muted_style(),
+            ),
+            BoardStatus::Failed(why) => (why.clone(), theme.error_style()),
+            BoardStatus::Ready => match board.pipeline() {
+                Some(p) => (format!("{} has no stages yet", p.name), theme.muted_style()),
+                None => (
+                    "No pipelines yet: ask an admin to create one".to_string(),
+                    theme.muted_style(),
+                ),
+            },
+        };
+        let rows = layout::centered(area, area.width, 2);
+        put_centered(
+            buf,
+            Rect::new(rows.x, rows.y, rows.width, 1),
+            &[Span::styled(text, style)],
+        );
+        if matches!(board.status, BoardStatus::Failed(_)) && rows.height > 1 {
+            put_centered(
+                buf,
+                Rect::new(rows.x, rows.y + 1, rows.width, 1),
+                &[Span::styled("r to retry", theme.muted_style())],
+            );
+        }
+        return;
+    }
+    let slots = layout::column_slots(area, board.columns.len(), board.col_offset);
+    let first = slots.first().map_or(0, |s| s.index);
+    let last = slots.last().map_or(0, |s| s.index);
+    for slot in &slots {
+        let Some(col) = board.columns.get(slot.index) else {
+            continue;
+        };
+        let more_left = slot.index == first && first > 0;
+        let more_right = slot.index == last && last + 1 < board.columns.len();
+        column(buf, slot, col, state, theme, (more_left, more_right));
+        for y in slot.separator.top()..slot.separator.bottom() {
+            put(
+                buf,
+                slot.separator.x,
+                y,
+                slot.separator.width,
+                &[Span::styled("│", theme.border_style())],
+            );
+        }
+    }
+}
+
+fn column(
+    buf: &mut Buffer,
+    slot: &ColumnSlot,
+    col: &Column,
+    state: &State,
+    theme: &Theme,
+    (more_left, more_right): (bool, bool),
+) {
+    let area = slot.area;
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    let board = &state.board;
+    let selected_col = slot.index == board.selected;
+    let summary = board.summary(col.stage.id);
+    let color = stage_style(&col.stage.color, theme);
+    // Text is inset by one cell on each side (the left one is the selection gutter).
+    let row = |i: u16| {
+        Rect::new(
+            area.x.saturating_add(1),
+            area.y.saturating_add(i),
+            area.width.saturating_sub(2),
+            1,
+        )
+    };
+
+    // Name and count.
+    let mut name_style = color.add_modifier(Modifier::BOLD);
+    if selected_col {
+        name_style = name_style.add_modifier(Modifier::UNDERLINED);
+    }
+    let marker = if col.stage.is_won {
+        " ✓"
+    } else if col.stage.is_lost {
+        " ✗"
+    } else {
+        ""
+    };
+    let count = if col.loading.is_some() && !col.cards.is_empty() {
+        format!("{} {}", spinner(state), compact_count(summary.lead_count))
+    } else {
+        compact_count(summary.lead_count)
+    };
+    put_split(
+        buf,
+        row(0),
+        &[
+            Span::styled(col.stage.name.clone(), name_style),
+            Span::styled(marker, color),
+        ],
+        &[Span::styled(count, theme.muted_style())],
+    );
+    if area.height > 1 {
+        put_split(
+            buf,
+            row(1),
+            &[Span::styled(
+                format!(
+                    "{} · w {}",
+                    compact_amount(summary.open_deal_amount),
+                    compact_amount(summary.weighted_deal_amount)
+                ),
+                theme.muted_style(),
+            )],
+            &[],
+        );
+    }
+    if area.height > 2 {
+        let rule = if selected_col { "━" } else { "─" };
+        let rule_style = if selected_col {
+            color
+        } else {
+            theme.border_style()
+        };
+        let w = usize::from(area.width);
+        let left = if more_left { "◂" } else { "" };
+        let right = if more_right { "▸" } else { "" };
+        let inner = w.saturating_sub(left.len().min(1) + right.len().min(1));
+        put(
+            buf,
+            area.x,
+            area.y + 2,
+            area.width,
+            &[
+                Span::styled(left, theme.accent_style()),
+                Span::styled(rule.repeat(inner), rule_style),
+                Span::styled(right, theme.accent_style()),
+            ],
+        );
+    }
+
+    let visible = layout::cards_that_fit(area.height);
+    if col.cards.is_empty() {
+        let (text, style) = match &col.status {
+            ColumnStatus::Idle => (String::new(), theme.muted_style()),
+            ColumnStatus::Loading => (format!("{} Loading…", spinner(state)), theme.muted_style()),
+            ColumnStatus::Ready => ("No leads".to_string(), theme.muted_style()),
+            ColumnStatus::Failed(why) => (why.clone(), theme.error_style()),
+        };
+        if area.height > layout::HEADER_ROWS {
+            put_split(
+                buf,
+                row(layout::HEADER_ROWS),
+                &[Span::styled(text, style)],
+                &[],
+            );
+        }
+        return;
+    }
+    let offset = layout::card_offset(col.offset, col.selected, col.cards.len(), visible);
+    let mut shown = 0usize;
+    for (i, card_data) in col.cards.iter().skip(offset).take(visible).enumerate() {
+        let Some(rect) = layout::card_rect(area, i) else {
+            break;
+        };
+        let selected = selected_col && offset + i == col.selected;
+        card(buf, rect, card_data, selected, state, theme);
+        shown += 1;
+    }
+    // "↓ 12 more" on a free bottom row.
+    let below = usize::try_from(summary.lead_count)
+        .unwrap_or(0)
+        .max(col.cards.len())
+        .saturating_sub(offset + shown);
+    let used = layout::HEADER_ROWS
+        + u16::try_from(shown)
+            .unwrap_or(0)
+            .saturating_mul(layout::CARD_STRIDE)
+            .saturating_sub(1);
+    if below > 0 && area.height > used {
+        put_split(
+            buf,
+            row(area.height - 1),
+            &[Span::styled(format!("↓ {below} more"), theme.muted_style())],
+            &[],
+        );
+    }
+}
+
+/// One card: name and score; company, then owner, days since contact and markers.
+fn card(
+    buf: &mut Buffer,
+    rect: Rect,
+    card: &LeadCard,
+    selected: bool,
+    state: &State,
+    theme: &Theme,
+) {
+    let pending = state.board.is_pending(card.id);
+    let mut base = if selected {
+        theme.selected_style()
+    } else {
+        Style::default()
+    };
+    if pending {
+        base = base.add_modifier(Modifier::DIM);
+    }
+    super::fill(buf, rect, base);
+    if selected {
+        for dy in 0..rect.height {
+            put(
+                buf,
+                rect.x,
+                rect.y + dy,
+                1,
+                &[Span::styled("▌", base.patch(theme.accent_style()))],
+            );
+        }
+    }
+    let rect = Rect::new(
+        rect.x.saturating_add(1),
+        rect.y,
+        rect.width.saturating_sub(2),
+        rect.height,
+    );
+    // Secondary text keeps the selected colours on the selected card (readable on its bg).
+    let muted = if selected {
+        base
+    } else {
+        base.patch(theme.muted_style())
+    };
+    let name_style = base.add_modifier(Modifier::BOLD);
+
+    let mut top_right = Vec::new();
+    if pending {
+        top_right.push(Span::styled("⋯ ", muted));
+    }
+    top_right.push(Span::styled(card.score.to_string(), muted));
+    put_split(
+        buf,
+        Rect::new(rect.x, rect.y, rect.width, 1),
+        &[Span::styled(card.name.clone(), name_style)],
+        &top_right,
+    );
+    if rect.height < 2 {
+        return;
+    }
+    let mut right: Vec<Span<'_>> = Vec::new();
+    let owner = card.owner_name.as_deref().map(initials).unwrap_or_default();
+    if !owner.is_empty() {
+        right.push(Span::styled(format!("{owner} "), muted));
+    }
+    right.push(Span::styled(
+        days_since(state.now, card.last_contacted_at),
+        muted,
+    ));
+    if card.overdue_tasks > 0 {
+        right.push(Span::styled(
+            format!(" !{}", card.overdue_tasks),
+            base.patch(theme.overdue_style()),
+        ));
+    }
+    if card.open_tasks == 0 {
+        right.push(Span::styled(" ∅", muted));
+    }
+    if is_stale(state.now, card, state.stale_after_days) {
+        right.push(Span::styled(" zz", base.patch(theme.stale_style())));
+    }
+    let company = card.company.clone().unwrap_or_default();
+    put_split(
+        buf,
+        Rect::new(rect.x, rect.y + 1, rect.width, 1),
+        &[Span::styled(company, muted)],
+        &right,
+    );
+}
+
+/// `987`, `9999`, `12k`, `1.2M`.
+fn compact_count(n: i64) -> String {
+    let n = n.max(0);
+    if n < 10_000 {
+        return n.to_string();
+    }
+    compact_amount(n as f64).trim_start_matches('$').to_string()
+}

@@ -1,0 +1,101 @@
+//! Database text made safe and measurable for the terminal.
+
+use std::borrow::Cow;
+
+use unicode_width::UnicodeWidthChar;
+
+/// Longest text kept for one line; the rest could never be shown.
+const MAX_CHARS: usize = 512;
+
+/// Makes text from the database safe to draw on one line: control characters (ESC, C1, DEL)
+/// become '�', newlines and tabs become spaces, and invisible characters that would make the
+/// terminal's idea of the width differ from ours (zero-width spaces and joiners, bidi controls,
+/// variation selectors, BOM) are dropped.
+pub fn clean(text: &str) -> Cow<'_, str> {
+    if text.len() <= MAX_CHARS && !text.chars().any(|c| c.is_control() || is_invisible(c)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len().min(MAX_CHARS * 4));
+    for c in text.chars().take(MAX_CHARS) {
+        match c {
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => out.push('\u{FFFD}'),
+            c if is_invisible(c) => {}
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{00AD}'
+    )
+}
+
+/// Display width in terminal cells.
+pub fn width(text: &str) -> usize {
+    text.chars().map(|c| c.width().unwrap_or(0)).sum()
+}
+
+/// At most `max` cells of `text`, ending in '…' when cut. Wide characters are never split.
+pub fn truncate(text: &str, max: usize) -> Cow<'_, str> {
+    if width(text) <= max {
+        return Cow::Borrowed(text);
+    }
+    if max == 0 {
+        return Cow::Borrowed("");
+    }
+    let budget = max - 1;
+    let mut used = 0;
+    let mut end = 0;
+    for (i, c) in text.char_indices() {
+        let w = c.width().unwrap_or(0);
+        if used + w > budget {
+            break;
+        }
+        used += w;
+        end = i + c.len_utf8();
+    }
+    let mut out = String::with_capacity(end + 3);
+    out.push_str(text[..end].trim_end());
+    out.push('…');
+    Cow::Owned(out)
+}
+
+/// `clean` then `truncate`.
+pub fn fit(text: &str, max: usize) -> String {
+    truncate(&clean(text), max).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cleans_escapes_and_invisibles() {
+        let dirty = "a\u{1b}[31mb\u{200B}c\u{202E}d\ne\u{9b}";
+        let c = clean(dirty);
+        assert!(!c.chars().any(char::is_control));
+        assert_eq!(c, "a�[31mbcd e�");
+        assert!(matches!(clean("Zoë 张伟 🙂"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn truncates_by_width() {
+        assert_eq!(truncate("hello", 5), "hello");
+        assert_eq!(truncate("hello world", 6), "hello…");
+        assert_eq!(truncate("张伟张伟", 5), "张伟…");
+        assert_eq!(truncate("张伟张伟", 4), "张…");
+        assert_eq!(truncate("abc", 0), "");
+        assert_eq!(truncate("abc", 1), "…");
+        assert!(width(&truncate("🙂🙂🙂🙂", 5)) <= 5);
+    }
+}
