@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "closer", version, about = "A keyboard-first terminal CRM on PostgreSQL")]
+#[command(
+    name = "closer",
+    version,
+    about = "A keyboard-first terminal CRM on PostgreSQL"
+)]
 pub struct Cli {
     /// PostgreSQL URL to connect with (default: DATABASE_URL, then PG* variables, then the config file).
     #[arg(long, global = true, value_name = "URL")]
@@ -37,7 +41,12 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct AdminArgs {
     /// Admin connection that may create roles. Without it, Closer's private local cluster is used.
-    #[arg(long, env = "CLOSER_ADMIN_URL", value_name = "URL", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "CLOSER_ADMIN_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     pub admin_url: Option<String>,
     #[command(subcommand)]
     pub command: AdminCommand,

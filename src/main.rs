@@ -7,11 +7,19 @@ use closer::config::{Config, paths};
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    if color_eyre::config::HookBuilder::default().display_env_section(false).install().is_err() {
+    if color_eyre::config::HookBuilder::default()
+        .display_env_section(false)
+        .install()
+        .is_err()
+    {
         eprintln!("closer: could not install the error reporter");
     }
     let _log_guard = init_logging();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(err) => {
             eprintln!("closer: cannot start the async runtime: {err}");
@@ -38,11 +46,23 @@ async fn run(cli: Cli) -> color_eyre::Result<()> {
         }
         Some(Command::Inbox) => {
             let config = load_config(&cli)?;
-            commands::open::run(cli.database_url.as_deref(), cli.org.as_deref(), config, true).await
+            commands::open::run(
+                cli.database_url.as_deref(),
+                cli.org.as_deref(),
+                config,
+                true,
+            )
+            .await
         }
         None => {
             let config = load_config(&cli)?;
-            commands::open::run(cli.database_url.as_deref(), cli.org.as_deref(), config, false).await
+            commands::open::run(
+                cli.database_url.as_deref(),
+                cli.org.as_deref(),
+                config,
+                false,
+            )
+            .await
         }
     }
 }
@@ -60,6 +80,11 @@ fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter = tracing_subscriber::EnvFilter::try_from_env("CLOSER_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    tracing_subscriber::fmt().with_writer(writer).with_ansi(false).with_env_filter(filter).try_init().ok()?;
+    tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .try_init()
+        .ok()?;
     Some(guard)
 }

@@ -8,7 +8,21 @@ pub fn clean_line(text: &str) -> Cow<'_, str> {
     if !text.chars().any(is_unsafe) {
         return Cow::Borrowed(text);
     }
-    Cow::Owned(text.chars().map(|c| if is_unsafe(c) { if c == '\n' || c == '\t' { ' ' } else { '\u{FFFD}' } } else { c }).collect())
+    Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if is_unsafe(c) {
+                    if c == '\n' || c == '\t' {
+                        ' '
+                    } else {
+                        '\u{FFFD}'
+                    }
+                } else {
+                    c
+                }
+            })
+            .collect(),
+    )
 }
 
 fn is_unsafe(c: char) -> bool {
@@ -29,6 +43,9 @@ mod tests {
 
     #[test]
     fn plain_text_is_borrowed() {
-        assert!(matches!(clean_line("Zoë 张伟 🙂"), std::borrow::Cow::Borrowed(_)));
+        assert!(matches!(
+            clean_line("Zoë 张伟 🙂"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 }

@@ -41,11 +41,17 @@ async fn a_rep_moves_a_card_with_keys_and_the_database_records_it() {
     .await
     .expect("insert the top lead");
     for n in 0..5 {
-        common::insert_lead(&db.admin, org, new_stage, &format!("Other Lead {n}")).await.expect("insert lead");
+        common::insert_lead(&db.admin, org, new_stage, &format!("Other Lead {n}"))
+            .await
+            .expect("insert lead");
     }
 
     let data_dir = tempfile::tempdir().expect("temp data dir");
-    let tui = Tmux::start(110, 30, &closer_command(&db, &rep.login, &rep.password, data_dir.path()));
+    let tui = Tmux::start(
+        110,
+        30,
+        &closer_command(&db, &rep.login, &rep.password, data_dir.path()),
+    );
     tui.wait_for("Zelda Topcard", Duration::from_secs(30));
     tui.wait_for("● connected", Duration::from_secs(10));
 
@@ -60,7 +66,11 @@ async fn a_rep_moves_a_card_with_keys_and_the_database_records_it() {
         if stage == contacted_stage {
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(10), "the move never reached the database:\n{}", tui.screen());
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the move never reached the database:\n{}",
+            tui.screen()
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let (kind, created_by, from, to): (String, Uuid, String, String) = sqlx::query_as(
@@ -70,8 +80,14 @@ async fn a_rep_moves_a_card_with_keys_and_the_database_records_it() {
     .fetch_one(&db.admin)
     .await
     .expect("exactly one stage_change activity");
-    assert_eq!((kind.as_str(), from.as_str(), to.as_str()), ("stage_change", "New", "Contacted"));
-    assert_eq!(created_by, rep.profile_id, "the activity records who moved the card");
+    assert_eq!(
+        (kind.as_str(), from.as_str(), to.as_str()),
+        ("stage_change", "New", "Contacted")
+    );
+    assert_eq!(
+        created_by, rep.profile_id,
+        "the activity records who moved the card"
+    );
 
     // Undo moves it back, also through the database.
     tui.keys(&["u"]);
@@ -83,7 +99,11 @@ async fn a_rep_moves_a_card_with_keys_and_the_database_records_it() {
         .expect("read the lead")
         != new_stage
     {
-        assert!(started.elapsed() < Duration::from_secs(10), "undo never reached the database:\n{}", tui.screen());
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "undo never reached the database:\n{}",
+            tui.screen()
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
@@ -97,9 +117,16 @@ async fn a_wrong_password_is_one_clear_sentence() {
     db.org("E2E Wrong Password").await;
     let rep = db.user("E2E Wrong Password", "rep").await;
     let data_dir = tempfile::tempdir().expect("temp data dir");
-    let tui = Tmux::start(100, 20, &closer_command(&db, &rep.login, "not-the-password", data_dir.path()));
+    let tui = Tmux::start(
+        100,
+        20,
+        &closer_command(&db, &rep.login, "not-the-password", data_dir.path()),
+    );
     let screen = tui.wait_for("CLOSER-EXITED-1", Duration::from_secs(20));
     assert!(screen.contains("refused the login"), "{screen}");
-    assert!(!screen.contains("not-the-password"), "the password must never be printed");
+    assert!(
+        !screen.contains("not-the-password"),
+        "the password must never be printed"
+    );
     assert!(!screen.contains("panicked"), "{screen}");
 }

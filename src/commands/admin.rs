@@ -35,14 +35,18 @@ pub async fn run(args: AdminArgs) -> Result<()> {
 }
 
 pub async fn connect_admin_url(url: &str) -> Result<PgPool> {
-    let options = PgConnectOptions::from_str(url).map_err(|_| {
-        color_eyre::eyre::eyre!("the admin URL is not a valid postgres:// URL")
-    })?;
+    let options = PgConnectOptions::from_str(url)
+        .map_err(|_| color_eyre::eyre::eyre!("the admin URL is not a valid postgres:// URL"))?;
     PgPoolOptions::new()
         .max_connections(2)
         .connect_with(options)
         .await
-        .map_err(|e| color_eyre::eyre::eyre!("cannot connect with the admin URL: {}", crate::data::DataError::from(e)))
+        .map_err(|e| {
+            color_eyre::eyre::eyre!(
+                "cannot connect with the admin URL: {}",
+                crate::data::DataError::from(e)
+            )
+        })
 }
 
 /// Connects as superuser to a database of the private cluster, creating it on first use.
@@ -52,14 +56,18 @@ pub async fn connect_local(cluster: &LocalCluster, database: &str) -> Result<PgP
         .connect_with(cluster.superuser_options("postgres"))
         .await
         .wrap_err("cannot connect to Closer's local PostgreSQL")?;
-    let exists: bool = sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
-        .bind(database)
-        .fetch_one(&maintenance)
-        .await?;
-    if !exists {
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {}", admin::quote_ident(database))))
-            .execute(&maintenance)
+    let exists: bool =
+        sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
+            .bind(database)
+            .fetch_one(&maintenance)
             .await?;
+    if !exists {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "CREATE DATABASE {}",
+            admin::quote_ident(database)
+        )))
+        .execute(&maintenance)
+        .await?;
     }
     maintenance.close().await;
     Ok(PgPoolOptions::new()
@@ -75,34 +83,75 @@ pub async fn execute(pool: &PgPool, command: AdminCommand) -> Result<()> {
             println!("Migrations applied.");
         }
         AdminCommand::CreateOrg { name } => match admin::create_org(pool, &name).await? {
-            Created::New(_) => println!("Created organization {} with the Sales Pipeline.", clean_line(&name)),
-            Created::Existing(_) => println!("Organization {} already exists; nothing to do.", clean_line(&name)),
+            Created::New(_) => println!(
+                "Created organization {} with the Sales Pipeline.",
+                clean_line(&name)
+            ),
+            Created::Existing(_) => println!(
+                "Organization {} already exists; nothing to do.",
+                clean_line(&name)
+            ),
         },
-        AdminCommand::AddUser { org, login, name, email, role, password_stdin } => {
+        AdminCommand::AddUser {
+            org,
+            login,
+            name,
+            email,
+            role,
+            password_stdin,
+        } => {
             let role = admin::parse_role(&role)?;
-            let password = if password_stdin { Some(read_password_stdin()?) } else { None };
+            let password = if password_stdin {
+                Some(read_password_stdin()?)
+            } else {
+                None
+            };
             let added = admin::add_user(
                 pool,
-                NewUser { org: &org, login: &login, full_name: &name, email: &email, role, password },
+                NewUser {
+                    org: &org,
+                    login: &login,
+                    full_name: &name,
+                    email: &email,
+                    role,
+                    password,
+                },
             )
             .await?;
-            println!("{} is now a {} of {}.", clean_line(&login), role.as_str(), clean_line(&org));
+            println!(
+                "{} is now a {} of {}.",
+                clean_line(&login),
+                role.as_str(),
+                clean_line(&org)
+            );
             match (&added.password, password_stdin) {
                 (Some(generated), false) => {
                     println!("Password (shown once; hand it over securely): {generated}");
                 }
-                (None, _) if added.login_existed => println!("The login already existed; its password is unchanged."),
+                (None, _) if added.login_existed => {
+                    println!("The login already existed; its password is unchanged.")
+                }
                 _ => {}
             }
         }
         AdminCommand::RemoveUser { org, login } => {
             let disabled = admin::remove_user(pool, &org, &login).await?;
-            println!("{} no longer has access to {}.", clean_line(&login), clean_line(&org));
+            println!(
+                "{} no longer has access to {}.",
+                clean_line(&login),
+                clean_line(&org)
+            );
             if disabled {
-                println!("They belong to no organization now: the login is disabled and open sessions were ended.");
+                println!(
+                    "They belong to no organization now: the login is disabled and open sessions were ended."
+                );
             }
         }
-        AdminCommand::Seed { org, leads, seed: seed_value } => {
+        AdminCommand::Seed {
+            org,
+            leads,
+            seed: seed_value,
+        } => {
             let Some(org_id) = admin::org_id(pool, &org).await? else {
                 bail!("no organization named {:?}", clean_line(&org));
             };
@@ -125,7 +174,9 @@ pub async fn execute(pool: &PgPool, command: AdminCommand) -> Result<()> {
 
 fn read_password_stdin() -> Result<String> {
     let mut text = String::new();
-    std::io::stdin().read_to_string(&mut text).wrap_err("could not read the password from standard input")?;
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .wrap_err("could not read the password from standard input")?;
     let password = text.trim_end_matches(['\r', '\n']).to_string();
     if password.is_empty() {
         bail!("no password on standard input");

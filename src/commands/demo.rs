@@ -20,11 +20,41 @@ const RIVAL_LEADS: i64 = 300;
 
 /// (login, full name, email, role, organization)
 const DEMO_PEOPLE: [(&str, &str, &str, &str, &str); 5] = [
-    (DEMO_LOGIN, "Riley Rep", "riley@demo-realty.test", "rep", DEMO_ORG),
-    ("demo_seller", "Sam Seller", "sam@demo-realty.test", "rep", DEMO_ORG),
-    ("demo_closer", "Casey Closer", "casey@demo-realty.test", "rep", DEMO_ORG),
-    ("demo_manager", "Morgan Manager", "morgan@demo-realty.test", "manager", DEMO_ORG),
-    ("rival_rep", "Robin Rival", "robin@rival-brokers.test", "rep", RIVAL_ORG),
+    (
+        DEMO_LOGIN,
+        "Riley Rep",
+        "riley@demo-realty.test",
+        "rep",
+        DEMO_ORG,
+    ),
+    (
+        "demo_seller",
+        "Sam Seller",
+        "sam@demo-realty.test",
+        "rep",
+        DEMO_ORG,
+    ),
+    (
+        "demo_closer",
+        "Casey Closer",
+        "casey@demo-realty.test",
+        "rep",
+        DEMO_ORG,
+    ),
+    (
+        "demo_manager",
+        "Morgan Manager",
+        "morgan@demo-realty.test",
+        "manager",
+        DEMO_ORG,
+    ),
+    (
+        "rival_rep",
+        "Robin Rival",
+        "robin@rival-brokers.test",
+        "rep",
+        RIVAL_ORG,
+    ),
 ];
 
 pub async fn run(reset: bool, config: Config, start_inbox: bool) -> Result<()> {
@@ -35,7 +65,12 @@ pub async fn run(reset: bool, config: Config, start_inbox: bool) -> Result<()> {
     outcome.and(stopped)
 }
 
-async fn prepare_and_open(cluster: &LocalCluster, reset: bool, config: Config, start_inbox: bool) -> Result<()> {
+async fn prepare_and_open(
+    cluster: &LocalCluster,
+    reset: bool,
+    config: Config,
+    start_inbox: bool,
+) -> Result<()> {
     if reset {
         reset_demo(cluster).await?;
     }
@@ -43,12 +78,15 @@ async fn prepare_and_open(cluster: &LocalCluster, reset: bool, config: Config, s
     ensure_demo_data(&pool).await?;
     // A fresh password each start: nothing to store, and the rep still logs in for real.
     let password = admin::generate_password();
-    let set_password: String = sqlx::query_scalar("select format('ALTER ROLE %I PASSWORD %L', $1::text, $2::text)")
-        .bind(DEMO_LOGIN)
-        .bind(&password)
-        .fetch_one(&pool)
+    let set_password: String =
+        sqlx::query_scalar("select format('ALTER ROLE %I PASSWORD %L', $1::text, $2::text)")
+            .bind(DEMO_LOGIN)
+            .bind(&password)
+            .fetch_one(&pool)
+            .await?;
+    sqlx::query(sqlx::AssertSqlSafe(set_password))
+        .execute(&pool)
         .await?;
-    sqlx::query(sqlx::AssertSqlSafe(set_password)).execute(&pool).await?;
     pool.close().await;
 
     let options = cluster.login_options(LOCAL_DATABASE, DEMO_LOGIN, &password);
@@ -72,7 +110,14 @@ pub async fn ensure_demo_data(pool: &PgPool) -> Result<()> {
     for (login, name, email, role, org) in DEMO_PEOPLE {
         admin::add_user(
             pool,
-            NewUser { org, login, full_name: name, email, role: admin::parse_role(role)?, password: None },
+            NewUser {
+                org,
+                login,
+                full_name: name,
+                email,
+                role: admin::parse_role(role)?,
+                password: None,
+            },
         )
         .await
         .wrap_err_with(|| format!("could not create the demo login {login}"))?;
@@ -115,13 +160,19 @@ async fn reset_demo(cluster: &LocalCluster) -> Result<()> {
         .max_connections(1)
         .connect_with(cluster.superuser_options("postgres"))
         .await?;
-    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", admin::quote_ident(LOCAL_DATABASE))))
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+        admin::quote_ident(LOCAL_DATABASE)
+    )))
+    .execute(&maintenance)
+    .await?;
+    for (login, ..) in DEMO_PEOPLE {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP ROLE IF EXISTS {}",
+            admin::quote_ident(login)
+        )))
         .execute(&maintenance)
         .await?;
-    for (login, ..) in DEMO_PEOPLE {
-        sqlx::query(sqlx::AssertSqlSafe(format!("DROP ROLE IF EXISTS {}", admin::quote_ident(login))))
-            .execute(&maintenance)
-            .await?;
     }
     maintenance.close().await;
     Ok(())

@@ -11,13 +11,21 @@ use crate::data::connect;
 use crate::data::store::Session;
 use crate::text::clean_line;
 
-pub async fn run(database_url: Option<&str>, org: Option<&str>, config: Config, start_inbox: bool) -> Result<()> {
+pub async fn run(
+    database_url: Option<&str>,
+    org: Option<&str>,
+    config: Config,
+    start_inbox: bool,
+) -> Result<()> {
     let env = |key: &str| std::env::var(key).ok();
-    let resolved = connect::resolve(database_url, &config.connection, &env).map_err(|e| color_eyre::eyre::eyre!(e))?;
+    let resolved = connect::resolve(database_url, &config.connection, &env)
+        .map_err(|e| color_eyre::eyre::eyre!(e))?;
     let timeout = config.connection.statement_timeout_ms;
     let session = match Session::connect(resolved.options.clone(), timeout).await {
         Ok(session) => session,
-        Err(DataError::Authentication) if !resolved.has_password && std::io::stdin().is_terminal() => {
+        Err(DataError::Authentication)
+            if !resolved.has_password && std::io::stdin().is_terminal() =>
+        {
             let password = prompt_password(resolved.options.get_username())?;
             Session::connect(resolved.options.password(&password), timeout).await?
         }
@@ -27,31 +35,62 @@ pub async fn run(database_url: Option<&str>, org: Option<&str>, config: Config, 
 }
 
 /// Picks the organization (flag, then last used, then the only one, then ask) and runs the TUI.
-pub async fn open_session(session: Session, org: Option<&str>, config: Config, start_inbox: bool) -> Result<()> {
+pub async fn open_session(
+    session: Session,
+    org: Option<&str>,
+    config: Config,
+    start_inbox: bool,
+) -> Result<()> {
     let memberships = session.memberships();
     let remembered = RememberedState::load();
     let chosen = match org {
-        Some(name) => memberships.iter().find(|m| m.organization_name == name).ok_or_else(|| {
-            color_eyre::eyre::eyre!("you are not a member of an organization named {:?}", clean_line(name))
-        })?,
-        None => match remembered.organization.as_deref().and_then(|r| memberships.iter().find(|m| m.organization_name == r)) {
+        Some(name) => memberships
+            .iter()
+            .find(|m| m.organization_name == name)
+            .ok_or_else(|| {
+                color_eyre::eyre::eyre!(
+                    "you are not a member of an organization named {:?}",
+                    clean_line(name)
+                )
+            })?,
+        None => match remembered
+            .organization
+            .as_deref()
+            .and_then(|r| memberships.iter().find(|m| m.organization_name == r))
+        {
             Some(m) => m,
             None if memberships.len() == 1 => &memberships[0],
             None => {
-                let names: Vec<String> = memberships.iter().map(|m| m.organization_name.clone()).collect();
+                let names: Vec<String> = memberships
+                    .iter()
+                    .map(|m| m.organization_name.clone())
+                    .collect();
                 &memberships[choose(&names)?]
             }
         },
     };
     let store = session.open(chosen.organization_id)?;
-    RememberedState { organization: Some(chosen.organization_name.clone()) }.save();
-    let start = if start_inbox { StartScreen::Inbox } else { config.ui.start_screen };
+    RememberedState {
+        organization: Some(chosen.organization_name.clone()),
+    }
+    .save();
+    let start = if start_inbox {
+        StartScreen::Inbox
+    } else {
+        config.ui.start_screen
+    };
     launch_tui(store, config, start).await
 }
 
 /// The inbox screen is not built yet, so an inbox start opens the board.
-async fn launch_tui(store: crate::data::PgStore, config: Config, _start: StartScreen) -> Result<()> {
-    let theme = config.theme.resolve(crate::config::theme::no_color_requested());
+async fn launch_tui(
+    store: crate::data::PgStore,
+    config: Config,
+    _start: StartScreen,
+) -> Result<()> {
+    let theme = config
+        .theme
+        .resolve(crate::config::theme::no_color_requested());
     let keymap = config.keymap.clone();
     crate::app::run_board(store, &config, keymap, theme).await
 }
@@ -72,10 +111,10 @@ fn choose(names: &[String]) -> Result<usize> {
         if std::io::stdin().read_line(&mut line)? == 0 {
             bail!("no organization chosen");
         }
-        if let Ok(n) = line.trim().parse::<usize>() {
-            if (1..=names.len()).contains(&n) {
-                return Ok(n - 1);
-            }
+        if let Ok(n) = line.trim().parse::<usize>()
+            && (1..=names.len()).contains(&n)
+        {
+            return Ok(n - 1);
         }
     }
 }
@@ -92,7 +131,9 @@ fn prompt_password(user: &str) -> Result<String> {
         match read() {
             Ok(Event::Key(key)) if key.kind != KeyEventKind::Release => match key.code {
                 KeyCode::Enter => break Ok(()),
-                KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => break Err("cancelled"),
+                KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    break Err("cancelled");
+                }
                 KeyCode::Esc => break Err("cancelled"),
                 KeyCode::Backspace => {
                     password.pop();

@@ -29,19 +29,36 @@ pub fn resolve(
         let has_url_password = url
             .split_once("://")
             .and_then(|(_, rest)| rest.split('/').next())
-            .is_some_and(|authority| authority.contains('@') && authority.split('@').next().is_some_and(|u| u.contains(':')));
+            .is_some_and(|authority| {
+                authority.contains('@')
+                    && authority.split('@').next().is_some_and(|u| u.contains(':'))
+            });
         let has_password = has_url_password || env("PGPASSWORD").is_some();
         let explicit_ssl = url.contains("sslmode=") || env("PGSSLMODE").is_some();
         let options = secure_by_default(options, explicit_ssl);
-        return Ok(Resolved { options, has_password });
+        return Ok(Resolved {
+            options,
+            has_password,
+        });
     }
 
     let host = env("PGHOST").or_else(|| config.host.clone());
-    let port = env("PGPORT").and_then(|p| p.parse().ok()).or(config.port).unwrap_or(5432);
-    let user = env("PGUSER").or_else(|| config.user.clone()).or_else(|| env("USER")).unwrap_or_else(|| "postgres".into());
-    let database = env("PGDATABASE").or_else(|| config.database.clone()).unwrap_or_else(|| user.clone());
+    let port = env("PGPORT")
+        .and_then(|p| p.parse().ok())
+        .or(config.port)
+        .unwrap_or(5432);
+    let user = env("PGUSER")
+        .or_else(|| config.user.clone())
+        .or_else(|| env("USER"))
+        .unwrap_or_else(|| "postgres".into());
+    let database = env("PGDATABASE")
+        .or_else(|| config.database.clone())
+        .unwrap_or_else(|| user.clone());
 
-    let mut options = PgConnectOptions::new_without_pgpass().port(port).username(&user).database(&database);
+    let mut options = PgConnectOptions::new_without_pgpass()
+        .port(port)
+        .username(&user)
+        .database(&database);
     if let Some(host) = &host {
         options = options.host(host);
     }
@@ -51,19 +68,33 @@ pub fn resolve(
     if let Some(mode) = sslmode {
         options = options.ssl_mode(mode);
     }
-    if let Some(cert) = env("PGSSLROOTCERT").map(PathBuf::from).or_else(|| config.ssl_root_cert.clone()) {
+    if let Some(cert) = env("PGSSLROOTCERT")
+        .map(PathBuf::from)
+        .or_else(|| config.ssl_root_cert.clone())
+    {
         options = options.ssl_root_cert(cert);
     }
     let password = env("PGPASSWORD").or_else(|| {
-        let passfile = env("PGPASSFILE").map(PathBuf::from).or_else(|| env("HOME").map(|h| Path::new(&h).join(".pgpass")))?;
+        let passfile = env("PGPASSFILE")
+            .map(PathBuf::from)
+            .or_else(|| env("HOME").map(|h| Path::new(&h).join(".pgpass")))?;
         let text = std::fs::read_to_string(passfile).ok()?;
-        pgpass_lookup(&text, host.as_deref().unwrap_or("localhost"), port, &database, &user)
+        pgpass_lookup(
+            &text,
+            host.as_deref().unwrap_or("localhost"),
+            port,
+            &database,
+            &user,
+        )
     });
     if let Some(password) = &password {
         options = options.password(password);
     }
     let options = secure_by_default(options, sslmode.is_some());
-    Ok(Resolved { options, has_password: password.is_some() })
+    Ok(Resolved {
+        options,
+        has_password: password.is_some(),
+    })
 }
 
 /// Remote hosts get `verify-full` unless the user chose a mode (SECURITY.md: client side).
@@ -84,16 +115,25 @@ fn to_pg_sslmode(mode: SslMode) -> PgSslMode {
 }
 
 /// Finds a password in `.pgpass` text (`host:port:database:user:password`, `*` wildcards, `\` escapes).
-pub fn pgpass_lookup(text: &str, host: &str, port: u16, database: &str, user: &str) -> Option<String> {
+pub fn pgpass_lookup(
+    text: &str,
+    host: &str,
+    port: u16,
+    database: &str,
+    user: &str,
+) -> Option<String> {
     let port = port.to_string();
-    text.lines().filter(|l| !l.trim_start().starts_with('#') && !l.trim().is_empty()).find_map(|line| {
-        let fields = split_pgpass_line(line);
-        let [h, p, d, u, password] = fields.as_slice() else {
-            return None;
-        };
-        let matches = |pattern: &str, value: &str| pattern == "*" || pattern == value;
-        (matches(h, host) && matches(p, &port) && matches(d, database) && matches(u, user)).then(|| password.clone())
-    })
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with('#') && !l.trim().is_empty())
+        .find_map(|line| {
+            let fields = split_pgpass_line(line);
+            let [h, p, d, u, password] = fields.as_slice() else {
+                return None;
+            };
+            let matches = |pattern: &str, value: &str| pattern == "*" || pattern == value;
+            (matches(h, host) && matches(p, &port) && matches(d, database) && matches(u, user))
+                .then(|| password.clone())
+        })
 }
 
 fn split_pgpass_line(line: &str) -> Vec<String> {
@@ -122,13 +162,24 @@ mod tests {
     use super::*;
 
     fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |key| pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| v.to_string())
+        move |key| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v.to_string())
+        }
     }
 
     #[test]
     fn cli_url_wins_over_environment_and_config() {
-        let config = ConnectionConfig { host: Some("config.example".into()), ..Default::default() };
-        let env = env_of(&[("DATABASE_URL", "postgres://env@envhost/envdb"), ("PGHOST", "pghost")]);
+        let config = ConnectionConfig {
+            host: Some("config.example".into()),
+            ..Default::default()
+        };
+        let env = env_of(&[
+            ("DATABASE_URL", "postgres://env@envhost/envdb"),
+            ("PGHOST", "pghost"),
+        ]);
         let r = resolve(Some("postgres://cli@localhost/clidb"), &config, &env).expect("resolves");
         assert_eq!(r.options.get_username(), "cli");
         assert_eq!(r.options.get_database(), Some("clidb"));
@@ -155,7 +206,10 @@ mod tests {
     #[test]
     fn pgpass_matching_respects_wildcards_and_escapes() {
         let text = "# comment\nother:5432:*:bob:nope\n*:5432:crm:ada:pa\\:ss\n";
-        assert_eq!(pgpass_lookup(text, "db", 5432, "crm", "ada").as_deref(), Some("pa:ss"));
+        assert_eq!(
+            pgpass_lookup(text, "db", 5432, "crm", "ada").as_deref(),
+            Some("pa:ss")
+        );
         assert_eq!(pgpass_lookup(text, "db", 5433, "crm", "ada"), None);
     }
 }

@@ -36,7 +36,10 @@ impl fmt::Display for DataError {
         match self {
             DataError::Connection(why) => write!(f, "Cannot reach the database: {why}"),
             DataError::Authentication => {
-                write!(f, "The database refused the login: wrong password, or the login was removed or disabled")
+                write!(
+                    f,
+                    "The database refused the login: wrong password, or the login was removed or disabled"
+                )
             }
             DataError::NotMigrated => write!(
                 f,
@@ -46,9 +49,17 @@ impl fmt::Display for DataError {
                 f,
                 "Your login is not a member of any organization: ask an admin to run `closer admin add-user`"
             ),
-            DataError::PermissionDenied => write!(f, "You are not allowed to do that (your role or organization forbids it)"),
-            DataError::Conflict => write!(f, "Someone else changed this record first; reload to see their change"),
-            DataError::NotFound => write!(f, "This record was deleted or is no longer visible to you"),
+            DataError::PermissionDenied => write!(
+                f,
+                "You are not allowed to do that (your role or organization forbids it)"
+            ),
+            DataError::Conflict => write!(
+                f,
+                "Someone else changed this record first; reload to see their change"
+            ),
+            DataError::NotFound => {
+                write!(f, "This record was deleted or is no longer visible to you")
+            }
             DataError::Invalid(why) => write!(f, "{why}"),
             DataError::Cancelled => write!(f, "The query took too long and was cancelled"),
             DataError::Other(why) => write!(f, "Database error: {why}"),
@@ -68,8 +79,12 @@ impl From<sqlx::Error> for DataError {
             }
             sqlx::Error::Io(e) => DataError::Connection(e.to_string()),
             sqlx::Error::Tls(e) => DataError::Connection(format!("TLS: {e}")),
-            sqlx::Error::PoolTimedOut => DataError::Connection("timed out waiting for a connection".into()),
-            sqlx::Error::PoolClosed => DataError::Connection("the connection pool is closed".into()),
+            sqlx::Error::PoolTimedOut => {
+                DataError::Connection("timed out waiting for a connection".into())
+            }
+            sqlx::Error::PoolClosed => {
+                DataError::Connection("the connection pool is closed".into())
+            }
             sqlx::Error::Protocol(e) => DataError::Connection(e.clone()),
             sqlx::Error::RowNotFound => DataError::NotFound,
             sqlx::Error::Migrate(_) => DataError::NotMigrated,
@@ -85,13 +100,28 @@ fn from_sqlstate(code: &str, constraint: &str, message: &str) -> DataError {
         "42P01" | "42883" | "42703" => DataError::NotMigrated,
         "57014" => DataError::Cancelled,
         "40001" | "40P01" => DataError::Conflict,
-        "23505" => DataError::Invalid(format!("That already exists ({})", describe_constraint(constraint))),
-        "23503" => DataError::Invalid("That refers to a record that does not exist or is not visible to you".into()),
+        "23505" => DataError::Invalid(format!(
+            "That already exists ({})",
+            describe_constraint(constraint)
+        )),
+        "23503" => DataError::Invalid(
+            "That refers to a record that does not exist or is not visible to you".into(),
+        ),
         "23502" => DataError::Invalid("A required field is empty".into()),
-        "23514" | "23P01" => DataError::Invalid(format!("Invalid value: {}", describe_constraint(constraint))),
+        "23514" | "23P01" => DataError::Invalid(format!(
+            "Invalid value: {}",
+            describe_constraint(constraint)
+        )),
         "22001" => DataError::Invalid("A value is too long".into()),
-        "22P02" | "22007" | "22008" | "22003" => DataError::Invalid("A value has the wrong format or is out of range".into()),
-        c if c.starts_with("08") || c == "57P01" || c == "57P02" || c == "57P03" || c == "53300" => {
+        "22P02" | "22007" | "22008" | "22003" => {
+            DataError::Invalid("A value has the wrong format or is out of range".into())
+        }
+        c if c.starts_with("08")
+            || c == "57P01"
+            || c == "57P02"
+            || c == "57P03"
+            || c == "53300" =>
+        {
             DataError::Connection(crate::text::clean_line(message).into_owned())
         }
         _ => DataError::Other(crate::text::clean_line(message).into_owned()),
@@ -102,10 +132,16 @@ fn from_sqlstate(code: &str, constraint: &str, message: &str) -> DataError {
 fn describe_constraint(constraint: &str) -> String {
     let known = [
         ("_email_check", "the email address is not valid"),
-        ("_phone_check", "the phone number is not valid (digits, spaces, + ( ) . / - only)"),
+        (
+            "_phone_check",
+            "the phone number is not valid (digits, spaces, + ( ) . / - only)",
+        ),
         ("_mobile_check", "the mobile number is not valid"),
         ("_score_check", "scores must be between 0 and 100"),
-        ("_probability_check", "probability must be between 0 and 100"),
+        (
+            "_probability_check",
+            "probability must be between 0 and 100",
+        ),
         ("_amount_check", "amounts cannot be negative"),
         ("_name_check", "the name must be 1–200 characters"),
         ("_title_check", "the title must be 1–500 characters"),

@@ -1,7 +1,7 @@
 //! The data layer: models, the PostgreSQL store (the only place the TUI's SQL lives), and errors.
 
-pub mod error;
 pub mod connect;
+pub mod error;
 pub mod models;
 pub mod store;
 

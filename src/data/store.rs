@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use sqlx::AssertSqlSafe;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Row};
-use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
 use super::DataError;
@@ -31,12 +31,13 @@ impl Session {
     /// Connects, checks the schema is migrated, and loads who the login is.
     /// `statement_timeout_ms` of 0 disables the server-side timeout.
     pub async fn connect(options: PgConnectOptions, statement_timeout_ms: u64) -> Result<Session> {
-        let options = options
-            .application_name("closer")
-            .options([
-                ("statement_timeout", statement_timeout_ms.to_string()),
-                ("idle_in_transaction_session_timeout", IDLE_IN_TRANSACTION_TIMEOUT_MS.to_string()),
-            ]);
+        let options = options.application_name("closer").options([
+            ("statement_timeout", statement_timeout_ms.to_string()),
+            (
+                "idle_in_transaction_session_timeout",
+                IDLE_IN_TRANSACTION_TIMEOUT_MS.to_string(),
+            ),
+        ]);
         let pool = PgPoolOptions::new()
             .max_connections(4)
             .min_connections(0)
@@ -52,11 +53,13 @@ impl Session {
         if !migrated {
             return Err(DataError::NotMigrated);
         }
-        let me = sqlx::query("select id, full_name, email, time_zone from profiles where db_role = session_user")
-            .fetch_optional(&pool)
-            .await
-            .map_err(not_migrated_if_missing)?
-            .ok_or(DataError::NoMembership)?;
+        let me = sqlx::query(
+            "select id, full_name, email, time_zone from profiles where db_role = session_user",
+        )
+        .fetch_optional(&pool)
+        .await
+        .map_err(not_migrated_if_missing)?
+        .ok_or(DataError::NoMembership)?;
         let me = Me {
             profile_id: me.try_get("id")?,
             full_name: me.try_get("full_name")?,
@@ -82,7 +85,11 @@ impl Session {
         if memberships.is_empty() {
             return Err(DataError::NoMembership);
         }
-        Ok(Session { pool, me, memberships })
+        Ok(Session {
+            pool,
+            me,
+            memberships,
+        })
     }
 
     pub fn me(&self) -> &Me {
@@ -153,7 +160,13 @@ impl PgStore {
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter()
-            .map(|r| Ok(Pipeline { id: r.try_get("id")?, name: r.try_get("name")?, is_default: r.try_get("is_default")? }))
+            .map(|r| {
+                Ok(Pipeline {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    is_default: r.try_get("is_default")?,
+                })
+            })
             .collect()
     }
 
@@ -215,12 +228,18 @@ impl PgStore {
         limit: i64,
     ) -> Result<ColumnPage> {
         let (order, keyset) = match sort {
-            BoardSort::Score => ("l.score desc, l.id desc", "(l.score, l.id) < ($4::int, $7::uuid)"),
+            BoardSort::Score => (
+                "l.score desc, l.id desc",
+                "(l.score, l.id) < ($4::int, $7::uuid)",
+            ),
             BoardSort::LastContact => (
                 "coalesce(l.last_contacted_at, '-infinity'::timestamptz) desc, l.id desc",
                 "(coalesce(l.last_contacted_at, '-infinity'::timestamptz), l.id) < (coalesce($5::timestamptz, '-infinity'::timestamptz), $7::uuid)",
             ),
-            BoardSort::Newest => ("l.created_at desc, l.id desc", "(l.created_at, l.id) < ($6::timestamptz, $7::uuid)"),
+            BoardSort::Newest => (
+                "l.created_at desc, l.id desc",
+                "(l.created_at, l.id) < ($6::timestamptz, $7::uuid)",
+            ),
         };
         let sql = format!(
             "select l.id, l.stage_id, l.name, p.company, owner.full_name as owner_name, l.score, l.last_contacted_at,
@@ -283,7 +302,11 @@ impl PgStore {
         } else {
             None
         };
-        Ok(ColumnPage { stage_id, cards, next_cursor })
+        Ok(ColumnPage {
+            stage_id,
+            cards,
+            next_cursor,
+        })
     }
 
     /// Moves a lead and records who moved it, in one statement (one round trip, one transaction).
@@ -319,18 +342,24 @@ impl PgStore {
         .fetch_optional(&self.pool)
         .await?;
         match row {
-            Some(r) => Ok(MovedLead { lead_id: r.try_get("id")?, stage_id: r.try_get("stage_id")?, version: r.try_get("version")? }),
+            Some(r) => Ok(MovedLead {
+                lead_id: r.try_get("id")?,
+                stage_id: r.try_get("stage_id")?,
+                version: r.try_get("version")?,
+            }),
             None => Err(self.explain_missing_lead(lead_id).await),
         }
     }
 
     /// Zero rows means conflict or gone/invisible: re-read to tell which.
     async fn explain_missing_lead(&self, lead_id: Uuid) -> DataError {
-        match sqlx::query_scalar::<_, bool>("select exists(select 1 from leads where organization_id = $1 and id = $2)")
-            .bind(self.organization_id())
-            .bind(lead_id)
-            .fetch_one(&self.pool)
-            .await
+        match sqlx::query_scalar::<_, bool>(
+            "select exists(select 1 from leads where organization_id = $1 and id = $2)",
+        )
+        .bind(self.organization_id())
+        .bind(lead_id)
+        .fetch_one(&self.pool)
+        .await
         {
             Ok(true) => DataError::Conflict,
             Ok(false) => DataError::NotFound,
@@ -344,12 +373,13 @@ impl PgStore {
         if query.trim().is_empty() {
             return Ok(Vec::new());
         }
-        let rows = sqlx::query("select id, name, company, stage_id from closer.search_leads($1, $2, $3)")
-            .bind(self.organization_id())
-            .bind(query)
-            .bind(limit.clamp(1, 100) as i32)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("select id, name, company, stage_id from closer.search_leads($1, $2, $3)")
+                .bind(self.organization_id())
+                .bind(query)
+                .bind(limit.clamp(1, 100) as i32)
+                .fetch_all(&self.pool)
+                .await?;
         rows.into_iter()
             .map(|r| {
                 Ok(LeadHit {

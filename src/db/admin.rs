@@ -2,8 +2,8 @@
 
 use color_eyre::eyre::{Result, WrapErr, bail, eyre};
 use rand::Rng;
-use sqlx::PgPool;
 use sqlx::AssertSqlSafe;
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::data::models::MemberRole;
@@ -28,14 +28,19 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// Creates the owner/member roles and database-level grants, then applies the migrations.
 pub async fn migrate(pool: &PgPool) -> Result<()> {
-    let is_superuser: bool = sqlx::query_scalar("select rolsuper from pg_roles where rolname = current_user")
-        .fetch_one(pool)
-        .await
-        .wrap_err("could not read the admin connection's role")?;
+    let is_superuser: bool =
+        sqlx::query_scalar("select rolsuper from pg_roles where rolname = current_user")
+            .fetch_one(pool)
+            .await
+            .wrap_err("could not read the admin connection's role")?;
     if !is_superuser {
-        bail!("`closer admin migrate` needs a superuser admin connection (it creates roles and the pg_trgm extension)");
+        bail!(
+            "`closer admin migrate` needs a superuser admin connection (it creates roles and the pg_trgm extension)"
+        );
     }
-    let database: String = sqlx::query_scalar("select current_database()").fetch_one(pool).await?;
+    let database: String = sqlx::query_scalar("select current_database()")
+        .fetch_one(pool)
+        .await?;
     let bootstrap = [
         format!(
             "DO $$ BEGIN
@@ -51,9 +56,18 @@ pub async fn migrate(pool: &PgPool) -> Result<()> {
              END $$"
         ),
         "CREATE EXTENSION IF NOT EXISTS pg_trgm".to_string(),
-        format!("REVOKE CONNECT, TEMPORARY ON DATABASE {} FROM PUBLIC", quote_ident(&database)),
-        format!("GRANT CONNECT ON DATABASE {} TO {MEMBER_ROLE}", quote_ident(&database)),
-        format!("GRANT CREATE ON DATABASE {} TO {OWNER_ROLE}", quote_ident(&database)),
+        format!(
+            "REVOKE CONNECT, TEMPORARY ON DATABASE {} FROM PUBLIC",
+            quote_ident(&database)
+        ),
+        format!(
+            "GRANT CONNECT ON DATABASE {} TO {MEMBER_ROLE}",
+            quote_ident(&database)
+        ),
+        format!(
+            "GRANT CREATE ON DATABASE {} TO {OWNER_ROLE}",
+            quote_ident(&database)
+        ),
         "REVOKE CREATE ON SCHEMA public FROM PUBLIC".to_string(),
         format!("GRANT CREATE, USAGE ON SCHEMA public TO {OWNER_ROLE}"),
         format!("GRANT USAGE ON SCHEMA public TO {MEMBER_ROLE}"),
@@ -64,9 +78,16 @@ pub async fn migrate(pool: &PgPool) -> Result<()> {
             .await
             .wrap_err_with(|| format!("preparing roles failed on: {}", first_line(statement)))?;
     }
-    MIGRATOR.run(pool).await.wrap_err("applying migrations failed")?;
+    MIGRATOR
+        .run(pool)
+        .await
+        .wrap_err("applying migrations failed")?;
     // Lets a rep's client tell "not migrated" from other failures.
-    sqlx::query(AssertSqlSafe(format!("GRANT SELECT ON _sqlx_migrations TO {MEMBER_ROLE}"))).execute(pool).await?;
+    sqlx::query(AssertSqlSafe(format!(
+        "GRANT SELECT ON _sqlx_migrations TO {MEMBER_ROLE}"
+    )))
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
@@ -81,15 +102,17 @@ pub fn quote_ident(ident: &str) -> String {
 
 /// Whether the database has every migration this build knows about.
 pub async fn is_migrated(pool: &PgPool) -> Result<bool> {
-    let table_exists: bool = sqlx::query_scalar("select to_regclass('public._sqlx_migrations') is not null")
-        .fetch_one(pool)
-        .await?;
+    let table_exists: bool =
+        sqlx::query_scalar("select to_regclass('public._sqlx_migrations') is not null")
+            .fetch_one(pool)
+            .await?;
     if !table_exists {
         return Ok(false);
     }
-    let applied: Vec<i64> = sqlx::query_scalar("select version from _sqlx_migrations where success")
-        .fetch_all(pool)
-        .await?;
+    let applied: Vec<i64> =
+        sqlx::query_scalar("select version from _sqlx_migrations where success")
+            .fetch_all(pool)
+            .await?;
     Ok(MIGRATOR.iter().all(|m| applied.contains(&m.version)))
 }
 
@@ -154,16 +177,21 @@ pub async fn create_pipeline(
 }
 
 pub async fn org_id(pool: &PgPool, name: &str) -> Result<Option<Uuid>> {
-    Ok(sqlx::query_scalar("select id from organizations where name = $1")
-        .bind(name.trim())
-        .fetch_optional(pool)
-        .await?)
+    Ok(
+        sqlx::query_scalar("select id from organizations where name = $1")
+            .bind(name.trim())
+            .fetch_optional(pool)
+            .await?,
+    )
 }
 
 async fn require_org(pool: &PgPool, name: &str) -> Result<Uuid> {
-    org_id(pool, name)
-        .await?
-        .ok_or_else(|| eyre!("no organization named {:?} (create it with `closer admin create-org --name …`)", crate::text::clean_line(name)))
+    org_id(pool, name).await?.ok_or_else(|| {
+        eyre!(
+            "no organization named {:?} (create it with `closer admin create-org --name …`)",
+            crate::text::clean_line(name)
+        )
+    })
 }
 
 pub fn parse_role(role: &str) -> Result<MemberRole> {
@@ -171,7 +199,10 @@ pub fn parse_role(role: &str) -> Result<MemberRole> {
         "admin" => Ok(MemberRole::Admin),
         "manager" => Ok(MemberRole::Manager),
         "rep" => Ok(MemberRole::Rep),
-        other => bail!("unknown role {:?}: use rep, manager or admin", crate::text::clean_line(other)),
+        other => bail!(
+            "unknown role {:?}: use rep, manager or admin",
+            crate::text::clean_line(other)
+        ),
     }
 }
 
@@ -179,10 +210,18 @@ pub fn parse_role(role: &str) -> Result<MemberRole> {
 pub fn validate_login(login: &str) -> Result<()> {
     let ok = !login.is_empty()
         && login.len() <= 63
-        && login.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && login.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        && login
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && login
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if !ok {
-        bail!("invalid login {:?}: use 1–63 lowercase letters, digits or _, starting with a letter", crate::text::clean_line(login));
+        bail!(
+            "invalid login {:?}: use 1–63 lowercase letters, digits or _, starting with a letter",
+            crate::text::clean_line(login)
+        );
     }
     if login.starts_with("pg_") || login.starts_with("closer_") {
         bail!("the login {login:?} is reserved");
@@ -232,17 +271,24 @@ pub async fn add_user(pool: &PgPool, user: NewUser<'_>) -> Result<AddedUser> {
             .fetch_optional(&mut *tx)
             .await?;
     let login_existed = existing.is_some();
-    if let Some((superuser, bypass)) = existing {
-        if superuser || bypass {
-            bail!("the login {:?} is a superuser or bypasses RLS and cannot be a Closer user", user.login);
-        }
+    if let Some((superuser, bypass)) = existing
+        && (superuser || bypass)
+    {
+        bail!(
+            "the login {:?} is a superuser or bypasses RLS and cannot be a Closer user",
+            user.login
+        );
     }
-    let profile_exists: bool = sqlx::query_scalar("select exists(select 1 from profiles where db_role = $1)")
-        .bind(user.login)
-        .fetch_one(&mut *tx)
-        .await?;
+    let profile_exists: bool =
+        sqlx::query_scalar("select exists(select 1 from profiles where db_role = $1)")
+            .bind(user.login)
+            .fetch_one(&mut *tx)
+            .await?;
     if login_existed && !profile_exists {
-        bail!("a database role named {:?} already exists and is not a Closer user; pick another login", user.login);
+        bail!(
+            "a database role named {:?} already exists and is not a Closer user; pick another login",
+            user.login
+        );
     }
     let mut password_set = None;
     if !login_existed {
@@ -258,21 +304,36 @@ pub async fn add_user(pool: &PgPool, user: NewUser<'_>) -> Result<AddedUser> {
         .bind(&password)
         .fetch_one(&mut *tx)
         .await?;
-        sqlx::query(AssertSqlSafe(create)).execute(&mut *tx).await.wrap_err("could not create the login")?;
+        sqlx::query(AssertSqlSafe(create))
+            .execute(&mut *tx)
+            .await
+            .wrap_err("could not create the login")?;
         password_set = Some(password);
     } else {
         // A removed person coming back gets their login re-enabled.
-        sqlx::query(AssertSqlSafe(format!("ALTER ROLE {} LOGIN", quote_ident(user.login)))).execute(&mut *tx).await?;
+        sqlx::query(AssertSqlSafe(format!(
+            "ALTER ROLE {} LOGIN",
+            quote_ident(user.login)
+        )))
+        .execute(&mut *tx)
+        .await?;
         if let Some(password) = &user.password {
-            let alter: String = sqlx::query_scalar("select format('ALTER ROLE %I PASSWORD %L', $1::text, $2::text)")
-                .bind(user.login)
-                .bind(password)
-                .fetch_one(&mut *tx)
-                .await?;
+            let alter: String = sqlx::query_scalar(
+                "select format('ALTER ROLE %I PASSWORD %L', $1::text, $2::text)",
+            )
+            .bind(user.login)
+            .bind(password)
+            .fetch_one(&mut *tx)
+            .await?;
             sqlx::query(AssertSqlSafe(alter)).execute(&mut *tx).await?;
         }
     }
-    sqlx::query(AssertSqlSafe(format!("GRANT {MEMBER_ROLE} TO {}", quote_ident(user.login)))).execute(&mut *tx).await?;
+    sqlx::query(AssertSqlSafe(format!(
+        "GRANT {MEMBER_ROLE} TO {}",
+        quote_ident(user.login)
+    )))
+    .execute(&mut *tx)
+    .await?;
     let profile_id: Uuid = sqlx::query_scalar(
         "insert into profiles (db_role, full_name, email) values ($1, $2, $3)
          on conflict (db_role) do update set full_name = excluded.full_name, email = excluded.email
@@ -294,7 +355,11 @@ pub async fn add_user(pool: &PgPool, user: NewUser<'_>) -> Result<AddedUser> {
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(AddedUser { profile_id, password: password_set, login_existed })
+    Ok(AddedUser {
+        profile_id,
+        password: password_set,
+        login_existed,
+    })
 }
 
 /// Removes a person from an organization. Access ends at once: policies check membership on
@@ -313,7 +378,10 @@ pub async fn remove_user(pool: &PgPool, org_name: &str, login: &str) -> Result<b
     .await?
     .rows_affected();
     if removed == 0 {
-        bail!("{login:?} is not a member of {:?}", crate::text::clean_line(org_name));
+        bail!(
+            "{login:?} is not a member of {:?}",
+            crate::text::clean_line(org_name)
+        );
     }
     let remaining: i64 = sqlx::query_scalar(
         "select count(*) from organization_members m join profiles p on p.id = m.profile_id where p.db_role = $1",
@@ -323,8 +391,18 @@ pub async fn remove_user(pool: &PgPool, org_name: &str, login: &str) -> Result<b
     .await?;
     let disabled = remaining == 0;
     if disabled {
-        sqlx::query(AssertSqlSafe(format!("REVOKE {MEMBER_ROLE} FROM {}", quote_ident(login)))).execute(&mut *tx).await?;
-        sqlx::query(AssertSqlSafe(format!("ALTER ROLE {} NOLOGIN", quote_ident(login)))).execute(&mut *tx).await?;
+        sqlx::query(AssertSqlSafe(format!(
+            "REVOKE {MEMBER_ROLE} FROM {}",
+            quote_ident(login)
+        )))
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(AssertSqlSafe(format!(
+            "ALTER ROLE {} NOLOGIN",
+            quote_ident(login)
+        )))
+        .execute(&mut *tx)
+        .await?;
     }
     tx.commit().await?;
     if disabled {

@@ -5,8 +5,8 @@
 use std::time::{Duration, Instant};
 
 use color_eyre::eyre::{Result, WrapErr, bail};
-use sqlx::PgPool;
 use sqlx::AssertSqlSafe;
+use sqlx::PgPool;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Default)]
@@ -40,15 +40,21 @@ const REBUILD_INDEXES_FROM: i64 = 20_000;
 /// The work is CPU-bound inside PostgreSQL, so it runs on two connections at once: the plan is
 /// committed first (an unlogged table both can read), then each connection fills half the tables,
 /// then both rebuild half the indexes. If a step fails, the dropped indexes are restored.
-pub async fn seed(pool: &PgPool, organization_id: Uuid, leads: i64, seed: i64) -> Result<SeedReport> {
+pub async fn seed(
+    pool: &PgPool,
+    organization_id: Uuid,
+    leads: i64,
+    seed: i64,
+) -> Result<SeedReport> {
     if leads <= 0 {
         bail!("--leads must be a positive number");
     }
     let started = Instant::now();
-    let members: i64 = sqlx::query_scalar("select count(*) from organization_members where organization_id = $1")
-        .bind(organization_id)
-        .fetch_one(pool)
-        .await?;
+    let members: i64 =
+        sqlx::query_scalar("select count(*) from organization_members where organization_id = $1")
+            .bind(organization_id)
+            .fetch_one(pool)
+            .await?;
     let stages: i64 = sqlx::query_scalar(
         "select count(*) from pipeline_stages s join pipelines p on p.id = s.pipeline_id
          where p.organization_id = $1 and p.is_default",
@@ -63,34 +69,67 @@ pub async fn seed(pool: &PgPool, organization_id: Uuid, leads: i64, seed: i64) -
         tracing::warn!("seeding an organization without members: leads will be unassigned");
     }
     // Ids derive from (organization, seed, row), so a seed can only be applied once per organization.
-    let already: bool = sqlx::query_scalar("select exists(select 1 from leads where organization_id = $1 and external_lead_id = $2)")
-        .bind(organization_id)
-        .bind(format!("seed-{seed}-{:010}", 1))
-        .fetch_one(pool)
-        .await?;
+    let already: bool = sqlx::query_scalar(
+        "select exists(select 1 from leads where organization_id = $1 and external_lead_id = $2)",
+    )
+    .bind(organization_id)
+    .bind(format!("seed-{seed}-{:010}", 1))
+    .fetch_one(pool)
+    .await?;
     if already {
-        bail!("this organization was already seeded with --seed {seed}; pick another seed to add more leads");
+        bail!(
+            "this organization was already seeded with --seed {seed}; pick another seed to add more leads"
+        );
     }
 
     let plan_table = format!("closer_seed_plan_{}", Uuid::new_v4().simple());
     let mut first = prepared_connection(pool).await?;
     let mut second = prepared_connection(pool).await?;
-    run_step(&mut first, "plan", &PLAN_SQL.replace("seed_plan", &plan_table), organization_id, leads, seed).await?;
+    run_step(
+        &mut first,
+        "plan",
+        &PLAN_SQL.replace("seed_plan", &plan_table),
+        organization_id,
+        leads,
+        seed,
+    )
+    .await?;
 
-    let index_definitions = if leads >= REBUILD_INDEXES_FROM { drop_secondary_indexes(&mut first).await? } else { Vec::new() };
-    let filled = fill_tables(&mut first, &mut second, &plan_table, organization_id, leads, seed).await;
+    let index_definitions = if leads >= REBUILD_INDEXES_FROM {
+        drop_secondary_indexes(&mut first).await?
+    } else {
+        Vec::new()
+    };
+    let filled = fill_tables(
+        &mut first,
+        &mut second,
+        &plan_table,
+        organization_id,
+        leads,
+        seed,
+    )
+    .await;
     let rebuilt = rebuild_indexes(&mut first, &mut second, &index_definitions).await;
-    let dropped = sqlx::query(AssertSqlSafe(format!("DROP TABLE IF EXISTS public.{plan_table}"))).execute(&mut *first).await;
+    let dropped = sqlx::query(AssertSqlSafe(format!(
+        "DROP TABLE IF EXISTS public.{plan_table}"
+    )))
+    .execute(&mut *first)
+    .await;
     let report = filled?;
     rebuilt?;
     dropped?;
     recompute_stage_summaries(&mut first, organization_id).await?;
     if !index_definitions.is_empty() {
         for table in BULK_TABLES {
-            sqlx::query(AssertSqlSafe(format!("ANALYZE public.{table}"))).execute(&mut *first).await?;
+            sqlx::query(AssertSqlSafe(format!("ANALYZE public.{table}")))
+                .execute(&mut *first)
+                .await?;
         }
     }
-    Ok(SeedReport { elapsed: started.elapsed(), ..report })
+    Ok(SeedReport {
+        elapsed: started.elapsed(),
+        ..report
+    })
 }
 
 /// A connection with triggers off (FK checks and summaries: the data is consistent by
@@ -115,7 +154,14 @@ async fn prepared_connection(pool: &PgPool) -> Result<sqlx::pool::PoolConnection
     Ok(conn)
 }
 
-async fn run_step(conn: &mut sqlx::PgConnection, step: &str, sql: &str, org: Uuid, leads: i64, seed: i64) -> Result<u64> {
+async fn run_step(
+    conn: &mut sqlx::PgConnection,
+    step: &str,
+    sql: &str,
+    org: Uuid,
+    leads: i64,
+    seed: i64,
+) -> Result<u64> {
     let step_started = Instant::now();
     let affected = sqlx::query(AssertSqlSafe(sql.to_string()))
         .bind(org)
@@ -125,7 +171,12 @@ async fn run_step(conn: &mut sqlx::PgConnection, step: &str, sql: &str, org: Uui
         .await
         .wrap_err_with(|| format!("seeding failed while generating {step}"))?
         .rows_affected();
-    tracing::info!(step, rows = affected, elapsed_ms = step_started.elapsed().as_millis() as u64, "seed step");
+    tracing::info!(
+        step,
+        rows = affected,
+        elapsed_ms = step_started.elapsed().as_millis() as u64,
+        "seed step"
+    );
     Ok(affected)
 }
 
@@ -139,7 +190,18 @@ async fn run_steps(
 ) -> Result<Vec<(&'static str, u64)>> {
     let mut counts = Vec::new();
     for (step, sql) in steps {
-        counts.push((*step, run_step(conn, step, &sql.replace("seed_plan", plan_table), org, leads, seed).await?));
+        counts.push((
+            *step,
+            run_step(
+                conn,
+                step,
+                &sql.replace("seed_plan", plan_table),
+                org,
+                leads,
+                seed,
+            )
+            .await?,
+        ));
     }
     Ok(counts)
 }
@@ -175,7 +237,10 @@ async fn fill_tables(
 
 async fn build_indexes(conn: &mut sqlx::PgConnection, definitions: Vec<String>) -> Result<()> {
     for definition in definitions {
-        sqlx::query(AssertSqlSafe(definition)).execute(&mut *conn).await.wrap_err("rebuilding an index failed")?;
+        sqlx::query(AssertSqlSafe(definition))
+            .execute(&mut *conn)
+            .await
+            .wrap_err("rebuilding an index failed")?;
     }
     Ok(())
 }
@@ -192,26 +257,49 @@ async fn drop_secondary_indexes(conn: &mut sqlx::PgConnection) -> Result<Vec<Str
     .await?;
     let mut definitions = Vec::new();
     for (name, definition) in rows {
-        sqlx::query(AssertSqlSafe(format!("DROP INDEX public.{}", super::admin::quote_ident(&name))))
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(AssertSqlSafe(format!(
+            "DROP INDEX public.{}",
+            super::admin::quote_ident(&name)
+        )))
+        .execute(&mut *conn)
+        .await?;
         definitions.push(definition);
     }
     Ok(definitions)
 }
 
-async fn rebuild_indexes(first: &mut sqlx::PgConnection, second: &mut sqlx::PgConnection, definitions: &[String]) -> Result<()> {
+async fn rebuild_indexes(
+    first: &mut sqlx::PgConnection,
+    second: &mut sqlx::PgConnection,
+    definitions: &[String],
+) -> Result<()> {
     let started = Instant::now();
-    let mine = |parity: usize| definitions.iter().skip(parity).step_by(2).cloned().collect::<Vec<_>>();
-    let (a, b) = tokio::join!(build_indexes(first, mine(0)), build_indexes(second, mine(1)));
+    let mine = |parity: usize| {
+        definitions
+            .iter()
+            .skip(parity)
+            .step_by(2)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let (a, b) = tokio::join!(
+        build_indexes(first, mine(0)),
+        build_indexes(second, mine(1))
+    );
     a?;
     b?;
-    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "seed indexes rebuilt");
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "seed indexes rebuilt"
+    );
     Ok(())
 }
 
 /// Rebuilds the board totals of one organization from the rows.
-pub async fn recompute_stage_summaries(conn: &mut sqlx::PgConnection, organization_id: Uuid) -> Result<()> {
+pub async fn recompute_stage_summaries(
+    conn: &mut sqlx::PgConnection,
+    organization_id: Uuid,
+) -> Result<()> {
     sqlx::query("delete from stage_summaries where organization_id = $1")
         .bind(organization_id)
         .execute(&mut *conn)

@@ -13,10 +13,22 @@ impl Tmux {
     /// Starts `command` (run by `sh -c`) in a detached COLS×ROWS terminal on a private tmux server.
     pub fn start(cols: u16, rows: u16, command: &str) -> Tmux {
         let socket = format!("closer-e2e-{}", std::process::id()) + &format!("-{}", rand_suffix());
-        let tmux = Tmux { socket, session: "e2e".into() };
+        let tmux = Tmux {
+            socket,
+            session: "e2e".into(),
+        };
         // The pane stays open after exit so a failure can still be read.
         let status = Command::new("tmux")
-            .args(["-L", &tmux.socket, "-f", "/dev/null", "new-session", "-d", "-s", &tmux.session])
+            .args([
+                "-L",
+                &tmux.socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-s",
+                &tmux.session,
+            ])
             .args(["-x", &cols.to_string(), "-y", &rows.to_string()])
             .arg(format!("{command}; echo CLOSER-EXITED-$?; sleep 60"))
             .status()
@@ -27,7 +39,14 @@ impl Tmux {
 
     pub fn screen(&self) -> String {
         let out = Command::new("tmux")
-            .args(["-L", &self.socket, "capture-pane", "-p", "-t", &self.session])
+            .args([
+                "-L",
+                &self.socket,
+                "capture-pane",
+                "-p",
+                "-t",
+                &self.session,
+            ])
             .output()
             .expect("tmux capture-pane");
         String::from_utf8_lossy(&out.stdout).into_owned()
@@ -62,7 +81,9 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).status();
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
     }
 }
 
