@@ -334,7 +334,9 @@ impl Fake {
                 request: *request,
                 result: Ok(3),
             },
-            Effect::StartDebounce { .. } | Effect::Quit => return None,
+            Effect::StartDebounce { .. } | Effect::Quit | Effect::Lead(_) | Effect::Inbox(_) => {
+                return None;
+            }
         })
     }
 

@@ -1,6 +1,8 @@
 //! The one loop: `select!` over terminal events, data results, and (only while needed) the
 //! spinner tick and the search debounce timer → `update` → draw once if anything changed.
 
+pub mod inbox_worker;
+pub mod lead_worker;
 pub mod worker;
 
 use std::pin::Pin;

@@ -12,6 +12,8 @@ use crate::data::PgStore;
 use crate::data::models::{
     BoardSort, ColumnCursor, ColumnPage, LeadHit, MovedLead, Pipeline, Stage, StageSummary,
 };
+use crate::state::inbox::InboxEffect;
+use crate::state::lead::LeadEffect;
 use crate::state::{Action, BoardData, Effect, Failure};
 
 /// What the board needs from the database. Implemented for [`PgStore`]; tests use fakes.
@@ -43,6 +45,14 @@ pub trait BoardBackend: Clone + Send + Sync + 'static {
         limit: i64,
     ) -> impl Future<Output = Result<Vec<LeadHit>, Failure>> + Send;
     fn overdue_task_count(&self) -> impl Future<Output = Result<i64, Failure>> + Send;
+    /// The lead screen's data work; backends without it (board test fakes) answer nothing.
+    fn run_lead(&self, _effect: LeadEffect) -> impl Future<Output = Option<Action>> + Send {
+        async { None }
+    }
+    /// The inbox's data work; backends without it answer nothing.
+    fn run_inbox(&self, _effect: InboxEffect) -> impl Future<Output = Option<Action>> + Send {
+        async { None }
+    }
 }
 
 /// A data error as the UI shows it.
@@ -119,6 +129,16 @@ impl BoardBackend for PgStore {
     fn overdue_task_count(&self) -> impl Future<Output = Result<i64, Failure>> + Send {
         let store = self.clone();
         async move { store.overdue_task_count().await.map_err(failure) }
+    }
+
+    fn run_lead(&self, effect: LeadEffect) -> impl Future<Output = Option<Action>> + Send {
+        let store = self.clone();
+        async move { super::lead_worker::run(&store, effect).await }
+    }
+
+    fn run_inbox(&self, effect: InboxEffect) -> impl Future<Output = Option<Action>> + Send {
+        let store = self.clone();
+        async move { super::inbox_worker::run(&store, effect).await }
     }
 }
 
@@ -253,6 +273,20 @@ impl<S: BoardBackend> Worker<S> {
                     }
                     let result = store.overdue_task_count().await;
                     let _ = tx.send(Action::OverdueLoaded { request, result });
+                });
+            }
+            Effect::Lead(effect) => {
+                tokio::spawn(async move {
+                    if let Some(action) = store.run_lead(effect).await {
+                        let _ = tx.send(action);
+                    }
+                });
+            }
+            Effect::Inbox(effect) => {
+                tokio::spawn(async move {
+                    if let Some(action) = store.run_inbox(effect).await {
+                        let _ = tx.send(action);
+                    }
                 });
             }
             Effect::StartDebounce { .. } | Effect::Quit => {}

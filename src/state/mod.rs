@@ -6,7 +6,9 @@
 //! whose id is no longer awaited are dropped.
 
 pub mod board;
+pub mod inbox;
 pub mod layout;
+pub mod lead;
 pub mod overlay;
 
 use std::collections::HashMap;
@@ -83,11 +85,8 @@ pub struct Message {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Screen {
     Board,
-    /// Placeholder until the lead screen lands.
-    Lead {
-        lead_id: Uuid,
-        name: String,
-    },
+    Lead(lead::LeadScreen),
+    Inbox(inbox::InboxScreen),
 }
 
 /// Stages, summaries and pipelines of one board load.
@@ -142,6 +141,10 @@ pub enum Action {
         request: RequestId,
         result: Result<i64, Failure>,
     },
+    /// Results and events of the lead screen.
+    Lead(lead::LeadAction),
+    /// Results and events of the inbox.
+    Inbox(inbox::InboxAction),
 }
 
 /// Work for the worker. Every data effect's result comes back as the matching action with the
@@ -191,6 +194,8 @@ pub enum Effect {
         token: RequestId,
         delay: Duration,
     },
+    Lead(lead::LeadEffect),
+    Inbox(inbox::InboxEffect),
     Quit,
 }
 
@@ -292,7 +297,8 @@ impl State {
     pub fn scope(&self) -> Scope {
         match self.screen {
             Screen::Board => Scope::Board,
-            Screen::Lead { .. } => Scope::Lead,
+            Screen::Lead(_) => Scope::Lead,
+            Screen::Inbox(_) => Scope::Inbox,
         }
     }
 
@@ -380,6 +386,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::LeadMoved { request, result } => on_lead_moved(state, request, result),
         Action::SearchResults { request, result } => on_search_results(state, request, result),
         Action::OverdueLoaded { request, result } => on_overdue(state, request, result),
+        Action::Lead(action) => lead::update(state, action),
+        Action::Inbox(action) => inbox::update(state, action),
     };
     fx.extend(settle(state));
     fx
@@ -402,10 +410,20 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Some(Overlay::Jump(jump)) => jump_key(state, jump, key),
         Some(Overlay::Picker(picker)) => picker_key(state, picker, key),
         Some(Overlay::Help(help)) => help_key(state, help, key),
-        None => match state.keymap.command_for(state.scope(), &key) {
-            Some(cmd) => on_command(state, cmd),
-            None => Vec::new(),
-        },
+        None => {
+            let consumed = match state.screen {
+                Screen::Lead(_) => lead::key(state, &key),
+                Screen::Inbox(_) => inbox::key(state, &key),
+                Screen::Board => None,
+            };
+            match consumed {
+                Some(fx) => fx,
+                None => match state.keymap.command_for(state.scope(), &key) {
+                    Some(cmd) => on_command(state, cmd),
+                    None => Vec::new(),
+                },
+            }
+        }
     }
 }
 
@@ -440,19 +458,16 @@ fn on_command(state: &mut State, cmd: Command) -> Vec<Effect> {
             state.screen = Screen::Board;
             return Vec::new();
         }
-        Command::OpenInbox | Command::NewLead | Command::CommandPalette => {
+        Command::OpenInbox => return inbox::open(state),
+        Command::NewLead | Command::CommandPalette => {
             state.info(format!("{} arrives soon", cmd.description()));
             return Vec::new();
         }
         _ => {}
     }
     match state.screen {
-        Screen::Lead { .. } => {
-            if cmd == Command::Back {
-                state.screen = Screen::Board;
-            }
-            Vec::new()
-        }
+        Screen::Lead(_) => lead::command(state, cmd),
+        Screen::Inbox(_) => inbox::command(state, cmd),
         Screen::Board => board_command(state, cmd),
     }
 }
@@ -472,15 +487,13 @@ fn board_command(state: &mut State, cmd: Command) -> Vec<Effect> {
         Command::MoveNextStage => move_selected_by(state, 1),
         Command::MoveToStage => open_stage_picker(state),
         Command::UndoMove => undo(state),
-        Command::OpenLead => {
-            if let Some(card) = state.board.selected_card() {
-                state.screen = Screen::Lead {
-                    lead_id: card.id,
-                    name: card.name.clone(),
-                };
+        Command::OpenLead => match state.board.selected_card() {
+            Some(card) => {
+                let (id, name) = (card.id, card.name.clone());
+                lead::open(state, id, name)
             }
-            Vec::new()
-        }
+            None => Vec::new(),
+        },
         Command::SwitchPipeline => open_pipeline_picker(state),
         Command::CycleSort => cycle_sort(state),
         Command::JumpToLead | Command::Search => {

@@ -4,6 +4,8 @@
 
 mod board;
 mod chrome;
+mod inbox;
+mod lead;
 mod overlay;
 pub mod text;
 
@@ -32,7 +34,8 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme) {
     let regions = layout::frame(area, state.message.is_some());
     match &state.screen {
         Screen::Board => board::draw(buf, regions.body, state, theme),
-        Screen::Lead { name, .. } => chrome::lead_placeholder(buf, regions.body, name, theme),
+        Screen::Lead(screen) => lead::draw(buf, regions.body, screen, state, theme),
+        Screen::Inbox(screen) => inbox::draw(buf, regions.body, screen, state, theme),
     }
     if let (Some(rect), Some(message)) = (regions.message, &state.message) {
         chrome::message_line(buf, rect, message, theme);
