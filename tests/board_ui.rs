@@ -334,7 +334,11 @@ impl Fake {
                 request: *request,
                 result: Ok(3),
             },
-            Effect::StartDebounce { .. } | Effect::Quit | Effect::Lead(_) | Effect::Inbox(_) => {
+            Effect::StartDebounce { .. }
+            | Effect::Quit
+            | Effect::Listen
+            | Effect::Lead(_)
+            | Effect::Inbox(_) => {
                 return None;
             }
         })

@@ -45,6 +45,8 @@ pub trait BoardBackend: Clone + Send + Sync + 'static {
         limit: i64,
     ) -> impl Future<Output = Result<Vec<LeadHit>, Failure>> + Send;
     fn overdue_task_count(&self) -> impl Future<Output = Result<i64, Failure>> + Send;
+    /// Listen for teammates' changes, sending [`Action::Live`] until the loop is gone.
+    fn listen(&self, _tx: UnboundedSender<Action>) {}
     /// The lead screen's data work; backends without it (board test fakes) answer nothing.
     fn run_lead(&self, _effect: LeadEffect) -> impl Future<Output = Option<Action>> + Send {
         async { None }
@@ -129,6 +131,24 @@ impl BoardBackend for PgStore {
     fn overdue_task_count(&self) -> impl Future<Output = Result<i64, Failure>> + Send {
         let store = self.clone();
         async move { store.overdue_task_count().await.map_err(failure) }
+    }
+
+    fn listen(&self, tx: UnboundedSender<Action>) {
+        let store = self.clone();
+        tokio::spawn(async move {
+            let channel =
+                match crate::data::live::channel_of(store.pool(), store.organization_id()).await {
+                    Ok(channel) => channel,
+                    Err(err) => {
+                        tracing::warn!("live updates unavailable: {err}");
+                        return;
+                    }
+                };
+            crate::data::live::listen(store.pool().clone(), channel, |event| {
+                tx.send(Action::Live(event)).is_ok()
+            })
+            .await;
+        });
     }
 
     fn run_lead(&self, effect: LeadEffect) -> impl Future<Output = Option<Action>> + Send {
@@ -289,6 +309,7 @@ impl<S: BoardBackend> Worker<S> {
                     }
                 });
             }
+            Effect::Listen => store.listen(tx),
             Effect::StartDebounce { .. } | Effect::Quit => {}
         }
     }

@@ -2,6 +2,7 @@
 
 pub mod connect;
 pub mod error;
+pub mod live;
 pub mod models;
 pub mod store;
 

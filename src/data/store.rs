@@ -152,7 +152,39 @@ impl PgStore {
         &self.pool
     }
 
+    // Reads retry once after a dropped connection (the pool opens a fresh one).
     pub async fn pipelines(&self) -> Result<Vec<Pipeline>> {
+        read_retrying(|| self.pipelines_once()).await
+    }
+
+    pub async fn stages(&self, pipeline_id: Uuid) -> Result<Vec<Stage>> {
+        read_retrying(|| self.stages_once(pipeline_id)).await
+    }
+
+    pub async fn stage_summaries(&self, pipeline_id: Uuid) -> Result<HashMap<Uuid, StageSummary>> {
+        read_retrying(|| self.stage_summaries_once(pipeline_id)).await
+    }
+
+    pub async fn search_leads(&self, query: String, limit: i64) -> Result<Vec<LeadHit>> {
+        read_retrying(|| self.search_leads_once(query.clone(), limit)).await
+    }
+
+    pub async fn overdue_task_count_at(&self, now: DateTime<Utc>) -> Result<i64> {
+        read_retrying(|| self.overdue_task_count_at_once(now)).await
+    }
+
+    /// One page of a board column, keyset-paged on (sort key, id) so page 500 costs what page 1 does.
+    pub async fn column_page(
+        &self,
+        stage_id: Uuid,
+        sort: BoardSort,
+        after: Option<ColumnCursor>,
+        limit: i64,
+    ) -> Result<ColumnPage> {
+        read_retrying(|| self.column_page_once(stage_id, sort, after.clone(), limit)).await
+    }
+
+    async fn pipelines_once(&self) -> Result<Vec<Pipeline>> {
         let rows = sqlx::query(
             "select id, name, is_default from pipelines where organization_id = $1 order by is_default desc, name",
         )
@@ -170,7 +202,7 @@ impl PgStore {
             .collect()
     }
 
-    pub async fn stages(&self, pipeline_id: Uuid) -> Result<Vec<Stage>> {
+    async fn stages_once(&self, pipeline_id: Uuid) -> Result<Vec<Stage>> {
         let rows = sqlx::query(
             "select id, pipeline_id, name, order_index, color, is_won, is_lost from pipeline_stages
              where organization_id = $1 and pipeline_id = $2 order by order_index",
@@ -195,7 +227,7 @@ impl PgStore {
     }
 
     /// Column totals from the trigger-maintained summary table: no row counting.
-    pub async fn stage_summaries(&self, pipeline_id: Uuid) -> Result<HashMap<Uuid, StageSummary>> {
+    async fn stage_summaries_once(&self, pipeline_id: Uuid) -> Result<HashMap<Uuid, StageSummary>> {
         let rows = sqlx::query(
             "select s.stage_id, s.lead_count, s.open_deal_amount::float8 as amount, s.weighted_deal_amount::float8 as weighted
              from stage_summaries s join pipeline_stages st on st.organization_id = s.organization_id and st.id = s.stage_id
@@ -220,7 +252,7 @@ impl PgStore {
     }
 
     /// One page of a board column, keyset-paged on (sort key, id) so page 500 costs what page 1 does.
-    pub async fn column_page(
+    async fn column_page_once(
         &self,
         stage_id: Uuid,
         sort: BoardSort,
@@ -318,6 +350,50 @@ impl PgStore {
         to_stage: Uuid,
         lost_reason: Option<String>,
     ) -> Result<MovedLead> {
+        match self
+            .move_lead_once(lead_id, from_stage, to_stage, lost_reason.clone())
+            .await
+        {
+            Err(err) if err.is_connection() => {
+                // The outcome is unknown: re-read, and retry only if it was not applied.
+                tracing::info!("move failed on a dropped connection, re-reading: {err}");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                let current = read_retrying(|| self.lead_stage_once(lead_id)).await?;
+                match current {
+                    Some((stage_id, version)) if stage_id == to_stage => Ok(MovedLead {
+                        lead_id,
+                        stage_id,
+                        version,
+                    }),
+                    Some((stage_id, _)) if stage_id == from_stage => {
+                        self.move_lead_once(lead_id, from_stage, to_stage, lost_reason)
+                            .await
+                    }
+                    Some(_) => Err(DataError::Conflict),
+                    None => Err(DataError::NotFound),
+                }
+            }
+            other => other,
+        }
+    }
+
+    async fn lead_stage_once(&self, lead_id: Uuid) -> Result<Option<(Uuid, i32)>> {
+        Ok(sqlx::query_as(
+            "select stage_id, version from leads where organization_id = $1 and id = $2",
+        )
+        .bind(self.organization_id())
+        .bind(lead_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn move_lead_once(
+        &self,
+        lead_id: Uuid,
+        from_stage: Uuid,
+        to_stage: Uuid,
+        lost_reason: Option<String>,
+    ) -> Result<MovedLead> {
         let row = sqlx::query(
             "with moved as (
                  update leads set stage_id = $3, lost_reason = $4
@@ -369,7 +445,7 @@ impl PgStore {
 
     /// Leads whose name starts with `query` (alphabetical), then leads whose name, email, phone or
     /// company contains it (3+ characters). See `closer.search_leads` for why this is a function.
-    pub async fn search_leads(&self, query: String, limit: i64) -> Result<Vec<LeadHit>> {
+    async fn search_leads_once(&self, query: String, limit: i64) -> Result<Vec<LeadHit>> {
         if query.trim().is_empty() {
             return Ok(Vec::new());
         }
@@ -398,7 +474,7 @@ impl PgStore {
     }
 
     /// Same with an explicit clock, so tests can pin "now".
-    pub async fn overdue_task_count_at(&self, now: DateTime<Utc>) -> Result<i64> {
+    async fn overdue_task_count_at_once(&self, now: DateTime<Utc>) -> Result<i64> {
         let sql = format!(
             "select count(*) from lead_tasks t
              where t.organization_id = $1 and t.assigned_to = $2 and t.status <> 'completed' and {}",
@@ -421,4 +497,20 @@ pub(crate) fn overdue_sql(tz: u8, now: u8) -> String {
     format!(
         "(t.due_date < {local}::date or (t.due_date = {local}::date and t.due_time is not null and t.due_time < {local}::time))"
     )
+}
+
+/// Reads are idempotent, so a read that failed on a dropped connection is tried once more.
+async fn read_retrying<T, F, Fut>(read: F) -> Result<T>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    match read().await {
+        Err(err) if err.is_connection() => {
+            tracing::info!("read failed on a dropped connection, retrying: {err}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            read().await
+        }
+        other => other,
+    }
 }

@@ -141,6 +141,8 @@ pub enum Action {
         request: RequestId,
         result: Result<i64, Failure>,
     },
+    /// A teammate changed data, or the live connection dropped or came back.
+    Live(crate::data::live::LiveEvent),
     /// Results and events of the lead screen.
     Lead(lead::LeadAction),
     /// Results and events of the inbox.
@@ -194,6 +196,8 @@ pub enum Effect {
         token: RequestId,
         delay: Duration,
     },
+    /// Start listening for teammates' changes → [`Action::Live`] (once, at start).
+    Listen,
     Lead(lead::LeadEffect),
     Inbox(inbox::InboxEffect),
     Quit,
@@ -276,6 +280,7 @@ impl State {
             pipeline_id: self.board.pipeline_id,
         });
         fx.extend(self.load_overdue(None));
+        fx.push(Effect::Listen);
         fx
     }
 
@@ -386,11 +391,59 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::LeadMoved { request, result } => on_lead_moved(state, request, result),
         Action::SearchResults { request, result } => on_search_results(state, request, result),
         Action::OverdueLoaded { request, result } => on_overdue(state, request, result),
+        Action::Live(event) => on_live(state, event),
         Action::Lead(action) => lead::update(state, action),
         Action::Inbox(action) => inbox::update(state, action),
     };
     fx.extend(settle(state));
     fx
+}
+
+/// Teammates' changes refresh what is on screen through RLS; selection stays on the same lead
+/// (the board keeps it by id). A reconnect re-reads too: notifications sent meanwhile are lost.
+fn on_live(state: &mut State, event: crate::data::live::LiveEvent) -> Vec<Effect> {
+    use crate::data::live::LiveEvent;
+    match event {
+        LiveEvent::Disconnected(_) => {
+            state.connection = Connection::Reconnecting;
+            Vec::new()
+        }
+        LiveEvent::Reconnected => {
+            state.connection = Connection::Connected;
+            state.retries = 0;
+            refresh(state)
+        }
+        LiveEvent::Changed(tables) => {
+            let mut fx = Vec::new();
+            if tables.iter().any(|t| t == "lead_tasks") && state.overdue_request.is_none() {
+                fx.extend(state.load_overdue(None));
+            }
+            let board_data = [
+                "leads",
+                "lead_tasks",
+                "deals",
+                "lead_profiles",
+                "lead_interactions",
+            ];
+            if tables.iter().any(|t| board_data.contains(&t.as_str())) {
+                if state.screen == Screen::Board && state.board.pending.is_empty() {
+                    // Keep the overdue reload above; refresh() would only add it again.
+                    let request = state.next_id();
+                    state.board.load_request = Some(request);
+                    fx.push(Effect::LoadBoard {
+                        request,
+                        pipeline_id: state.board.pipeline_id,
+                    });
+                } else {
+                    // Re-read when the rep comes back to the board (or the move settles).
+                    for col in &mut state.board.columns {
+                        col.stale = true;
+                    }
+                }
+            }
+            fx
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------
