@@ -20,7 +20,7 @@ pub const STATEMENT_TIMEOUT_MS: u64 = 15_000;
 pub const IDLE_IN_TRANSACTION_TIMEOUT_MS: u64 = 30_000;
 
 /// A logged-in person before an organization is chosen.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Session {
     pool: PgPool,
     me: Me,
@@ -124,7 +124,7 @@ fn not_migrated_if_missing(err: sqlx::Error) -> DataError {
 }
 
 /// The data access of one person in one organization. Cheap to clone.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct PgStore {
     pool: PgPool,
     me: Me,
