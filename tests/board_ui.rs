@@ -337,6 +337,7 @@ impl Fake {
             Effect::StartDebounce { .. }
             | Effect::Quit
             | Effect::Listen
+            | Effect::CancelQueries
             | Effect::Lead(_)
             | Effect::Inbox(_) => {
                 return None;
@@ -1477,4 +1478,25 @@ mod headless {
         assert!(!state.is_loading(), "idle: no spinner tick");
         assert!(find_text(&terminal, "Grace Hopper").is_some());
     }
+}
+
+#[test]
+fn esc_while_the_board_loads_cancels_the_query_on_the_server() {
+    let mut state = closer::state::State::new(
+        closer::state::Session::default(),
+        closer::config::Keymap::default(),
+        closer::state::Options::default(),
+        chrono::Utc::now(),
+    );
+    let _ = state.start();
+    assert!(state.is_loading());
+    let fx = closer::state::update(
+        &mut state,
+        closer::state::Action::Command(closer::config::Command::Back),
+    );
+    assert_eq!(fx, vec![closer::state::Effect::CancelQueries]);
+    assert!(
+        state.message.is_some(),
+        "the rep sees that it is being cancelled"
+    );
 }

@@ -223,3 +223,42 @@ async fn a_removed_login_gets_a_clear_error_not_a_crash() {
     assert_eq!(again, DataError::Authentication);
     assert!(again.to_string().contains("refused the login"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_query_is_cancelled_on_the_server() {
+    let db = TestDb::new().await;
+    let org = db.org("Faults Cancel").await;
+    let rep = db.user("Faults Cancel", "rep").await;
+    let store = db.session(&rep).await.open(org).expect("member");
+    let slow = {
+        let pool = store.pool().clone();
+        tokio::spawn(async move {
+            sqlx::query("select pg_sleep(30)")
+                .execute(&pool)
+                .await
+                .map_err(DataError::from)
+        })
+    };
+    // Wait until the server is really running it, then cancel as Esc does.
+    let started = std::time::Instant::now();
+    loop {
+        let cancelled = store.cancel_running().await.expect("cancel");
+        if cancelled > 0 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the slow query never showed up"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let result = tokio::time::timeout(Duration::from_secs(5), slow)
+        .await
+        .expect("cancelled promptly")
+        .expect("task");
+    assert_eq!(
+        result.expect_err("the query was cancelled"),
+        DataError::Cancelled
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+}

@@ -47,6 +47,8 @@ pub trait BoardBackend: Clone + Send + Sync + 'static {
     fn overdue_task_count(&self) -> impl Future<Output = Result<i64, Failure>> + Send;
     /// Listen for teammates' changes, sending [`Action::Live`] until the loop is gone.
     fn listen(&self, _tx: UnboundedSender<Action>) {}
+    /// Cancel this process's running queries on the server.
+    fn cancel_running(&self) {}
     /// The lead screen's data work; backends without it (board test fakes) answer nothing.
     fn run_lead(&self, _effect: LeadEffect) -> impl Future<Output = Option<Action>> + Send {
         async { None }
@@ -148,6 +150,15 @@ impl BoardBackend for PgStore {
                 tx.send(Action::Live(event)).is_ok()
             })
             .await;
+        });
+    }
+
+    fn cancel_running(&self) {
+        let store = self.clone();
+        tokio::spawn(async move {
+            if let Err(err) = store.cancel_running().await {
+                tracing::warn!("could not cancel the running query: {err}");
+            }
         });
     }
 
@@ -310,6 +321,7 @@ impl<S: BoardBackend> Worker<S> {
                 });
             }
             Effect::Listen => store.listen(tx),
+            Effect::CancelQueries => store.cancel_running(),
             Effect::StartDebounce { .. } | Effect::Quit => {}
         }
     }

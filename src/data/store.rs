@@ -19,6 +19,11 @@ type Result<T> = std::result::Result<T, DataError>;
 pub const STATEMENT_TIMEOUT_MS: u64 = 15_000;
 pub const IDLE_IN_TRANSACTION_TIMEOUT_MS: u64 = 30_000;
 
+/// Tags this process's connections so `cancel_running` touches only its own queries.
+pub fn application_name() -> String {
+    format!("closer:{}", std::process::id())
+}
+
 /// A logged-in person before an organization is chosen.
 #[derive(Clone, Debug)]
 pub struct Session {
@@ -31,7 +36,7 @@ impl Session {
     /// Connects, checks the schema is migrated, and loads who the login is.
     /// `statement_timeout_ms` of 0 disables the server-side timeout.
     pub async fn connect(options: PgConnectOptions, statement_timeout_ms: u64) -> Result<Session> {
-        let options = options.application_name("closer").options([
+        let options = options.application_name(&application_name()).options([
             ("statement_timeout", statement_timeout_ms.to_string()),
             (
                 "idle_in_transaction_session_timeout",
@@ -153,6 +158,18 @@ impl PgStore {
     }
 
     // Reads retry once after a dropped connection (the pool opens a fresh one).
+    /// Cancels this process's running queries on the server (Esc on a slow load). A login may
+    /// cancel its own backends; the listener's idle connection is untouched.
+    pub async fn cancel_running(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "select count(pg_cancel_backend(pid)) from pg_stat_activity
+             where usename = session_user and application_name = $1 and state = 'active' and pid <> pg_backend_pid()",
+        )
+        .bind(application_name())
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
     pub async fn pipelines(&self) -> Result<Vec<Pipeline>> {
         read_retrying(|| self.pipelines_once()).await
     }

@@ -198,6 +198,8 @@ pub enum Effect {
     },
     /// Start listening for teammates' changes → [`Action::Live`] (once, at start).
     Listen,
+    /// Cancel this process's running queries on the server (Esc while loading).
+    CancelQueries,
     Lead(lead::LeadEffect),
     Inbox(inbox::InboxEffect),
     Quit,
@@ -555,6 +557,11 @@ fn board_command(state: &mut State, cmd: Command) -> Vec<Effect> {
         }
         Command::Back => {
             state.board.seek = None;
+            if state.is_loading() {
+                // The query is cancelled on the server; its error result restores the screen.
+                state.info("Cancelling the running query…");
+                return vec![Effect::CancelQueries];
+            }
             Vec::new()
         }
         _ => Vec::new(),
