@@ -21,6 +21,7 @@ use crate::config::theme::Theme;
 use crate::config::{self, Config};
 use crate::data::PgStore;
 use crate::data::models::BoardSort;
+use crate::state::lead::{FieldId, LeadEffect};
 use crate::state::{Action, Effect, Options, RequestId, Session, State, update};
 use crate::tui::TerminalGuard;
 
@@ -86,14 +87,30 @@ where
     }
     // Queries go out first; the loading frame paints while they run.
     let effects = state.start();
-    let mut quit = dispatch(effects, &worker, &mut debounce);
+    // `$EDITOR` requests (field, text) wait here: the loop owns the terminal and stops reading
+    // input while the editor runs.
+    let mut editor = None;
+    let mut quit = dispatch(effects, &worker, &mut debounce, &mut editor);
     let mut dirty = true;
+    // Startup time to a full board, logged once (the README's performance figures come from it).
+    let started = Instant::now();
+    let mut board_logged = false;
 
     while !quit {
+        if let Some((field, text)) = editor.take() {
+            let action = lead_worker::external_edit(terminal, field, text).await;
+            quit = dispatch(update(&mut state, action), &worker, &mut debounce, &mut editor);
+            dirty = true;
+            continue;
+        }
         if dirty {
             state.now = Utc::now();
             terminal.draw(|frame| crate::ui::draw(frame, &state, &theme))?;
             dirty = false;
+            if !board_logged && board_is_full(&state) {
+                board_logged = true;
+                tracing::info!(elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "first full board frame");
+            }
         }
         let loading = state.is_loading();
         let action = tokio::select! {
@@ -120,13 +137,13 @@ where
             }
         };
         let was_loading = state.is_loading();
-        quit = dispatch(update(&mut state, action), &worker, &mut debounce);
+        quit = dispatch(update(&mut state, action), &worker, &mut debounce, &mut editor);
         dirty = true;
         // Apply data results that are already waiting before drawing once. (The event stream
         // is not polled here: crossterm's EventStream keeps the waker of the poll that first
         // returned Pending, so polling it with a no-op waker would lose the next key's wakeup.)
         while !quit && let Ok(next) = rx.try_recv() {
-            quit = dispatch(update(&mut state, next), &worker, &mut debounce);
+            quit = dispatch(update(&mut state, next), &worker, &mut debounce, &mut editor);
         }
         if !was_loading && state.is_loading() {
             tick.reset();
@@ -135,11 +152,22 @@ where
     Ok(state)
 }
 
+/// Every column has its first page (or the pipeline is empty).
+fn board_is_full(state: &State) -> bool {
+    state.board.status == crate::state::BoardStatus::Ready
+        && state
+            .board
+            .columns
+            .iter()
+            .all(|c| c.status != crate::state::ColumnStatus::Idle && c.status != crate::state::ColumnStatus::Loading)
+}
+
 /// Runs effects; returns true on quit.
 fn dispatch<S: BoardBackend>(
     effects: Vec<Effect>,
     worker: &Worker<S>,
     debounce: &mut Option<(RequestId, Pin<Box<Sleep>>)>,
+    editor: &mut Option<(FieldId, String)>,
 ) -> bool {
     let mut quit = false;
     for effect in effects {
@@ -148,6 +176,7 @@ fn dispatch<S: BoardBackend>(
             Effect::StartDebounce { token, delay } => {
                 *debounce = Some((token, Box::pin(tokio::time::sleep(delay))));
             }
+            Effect::Lead(LeadEffect::ExternalEdit { field, text }) => *editor = Some((field, text)),
             other => worker.run(other),
         }
     }

@@ -19,6 +19,10 @@ type Result<T> = std::result::Result<T, DataError>;
 pub const STATEMENT_TIMEOUT_MS: u64 = 15_000;
 pub const IDLE_IN_TRANSACTION_TIMEOUT_MS: u64 = 30_000;
 
+/// The status bar counts overdue tasks up to this many ("999+"), so a rep with a huge backlog
+/// never waits on a full count.
+pub const OVERDUE_COUNT_CAP: i64 = 1000;
+
 /// Tags this process's connections so `cancel_running` touches only its own queries.
 pub fn application_name() -> String {
     format!("closer:{}", std::process::id())
@@ -485,7 +489,7 @@ impl PgStore {
             .collect()
     }
 
-    /// Open tasks assigned to me that are past due in my time zone.
+    /// Open tasks assigned to me that are past due in my time zone, counted up to [`OVERDUE_COUNT_CAP`].
     pub async fn overdue_task_count(&self) -> Result<i64> {
         self.overdue_task_count_at(Utc::now()).await
     }
@@ -493,8 +497,11 @@ impl PgStore {
     /// Same with an explicit clock, so tests can pin "now".
     async fn overdue_task_count_at_once(&self, now: DateTime<Utc>) -> Result<i64> {
         let sql = format!(
-            "select count(*) from lead_tasks t
-             where t.organization_id = $1 and t.assigned_to = $2 and t.status <> 'completed' and {}",
+            "select count(*) from (
+                 select 1 from lead_tasks t
+                 where t.organization_id = $1 and t.assigned_to = $2 and t.status <> 'completed' and {}
+                 limit $5
+             ) capped",
             overdue_sql(3, 4)
         );
         Ok(sqlx::query_scalar(AssertSqlSafe(sql))
@@ -502,6 +509,7 @@ impl PgStore {
             .bind(self.me.profile_id)
             .bind(&self.me.time_zone)
             .bind(now)
+            .bind(OVERDUE_COUNT_CAP)
             .fetch_one(&self.pool)
             .await?)
     }

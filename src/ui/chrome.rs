@@ -133,7 +133,11 @@ pub(super) fn status_bar(buf: &mut Buffer, area: Rect, state: &State, theme: &Th
     }
     if let Some(n) = overdue {
         right.push(Span::styled(
-            format!("{n} overdue  "),
+            if n >= crate::data::store::OVERDUE_COUNT_CAP {
+                format!("{}+ overdue  ", crate::data::store::OVERDUE_COUNT_CAP - 1)
+            } else {
+                format!("{n} overdue  ")
+            },
             theme.overdue_style(),
         ));
     }
