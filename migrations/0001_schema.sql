@@ -416,8 +416,11 @@ BEGIN
     IF TG_OP = 'INSERT' THEN
         PERFORM closer.bump_stage_summary(NEW.organization_id, NEW.stage_id, 1, 0, 0);
     ELSIF TG_OP = 'DELETE' THEN
-        -- Deals cascade away afterwards and subtract themselves.
-        PERFORM closer.bump_stage_summary(OLD.organization_id, OLD.stage_id, -1, 0, 0);
+        -- Runs BEFORE the delete: the cascaded deals can no longer find the lead's stage, so the
+        -- lead takes its open deals off the column here.
+        SELECT * INTO totals FROM closer.lead_open_deals(OLD.organization_id, OLD.id);
+        PERFORM closer.bump_stage_summary(OLD.organization_id, OLD.stage_id, -1, -totals.amount, -totals.weighted);
+        RETURN OLD;
     ELSIF NEW.stage_id IS DISTINCT FROM OLD.stage_id THEN
         SELECT * INTO totals FROM closer.lead_open_deals(OLD.organization_id, OLD.id);
         PERFORM closer.bump_stage_summary(OLD.organization_id, OLD.stage_id, -1, -totals.amount, -totals.weighted);
@@ -454,7 +457,9 @@ GRANT EXECUTE ON FUNCTION closer.leads_maintain_summary(), closer.deals_maintain
 -- ---------------------------------------------------------------------------
 CREATE TRIGGER update_leads_modtime BEFORE UPDATE ON leads
     FOR EACH ROW EXECUTE FUNCTION closer.touch_versioned_row();
-CREATE TRIGGER leads_maintain_summary AFTER INSERT OR DELETE OR UPDATE OF stage_id ON leads
+CREATE TRIGGER leads_maintain_summary AFTER INSERT OR UPDATE OF stage_id ON leads
+    FOR EACH ROW EXECUTE FUNCTION closer.leads_maintain_summary();
+CREATE TRIGGER leads_maintain_summary_on_delete BEFORE DELETE ON leads
     FOR EACH ROW EXECUTE FUNCTION closer.leads_maintain_summary();
 CREATE TRIGGER deals_maintain_summary AFTER INSERT OR DELETE OR UPDATE OF amount, probability, status, lead_id ON deals
     FOR EACH ROW EXECUTE FUNCTION closer.deals_maintain_summary();
@@ -547,9 +552,11 @@ ALTER TABLE lead_activities ENABLE ROW LEVEL SECURITY;
 ALTER TABLE lead_activities FORCE ROW LEVEL SECURITY;
 CREATE POLICY view_org_lead_activities ON lead_activities FOR SELECT TO closer_member
     USING (organization_id = ANY ((SELECT closer.user_org_ids())::uuid[]));
+-- The audit cannot be forged: written by the caller, at the time of writing.
 CREATE POLICY record_org_lead_activities ON lead_activities FOR INSERT TO closer_member
     WITH CHECK (organization_id = ANY ((SELECT closer.user_org_ids())::uuid[])
-                AND created_by = (SELECT closer.current_profile_id()));
+                AND created_by = (SELECT closer.current_profile_id())
+                AND created_at = now());
 
 ALTER TABLE pipelines ENABLE ROW LEVEL SECURITY;
 ALTER TABLE pipelines FORCE ROW LEVEL SECURITY;
@@ -630,7 +637,9 @@ GRANT SELECT ON leads, lead_profiles TO closer_search;
 REVOKE ALL ON organizations, profiles, organization_members, projects, properties, pipelines, pipeline_stages, leads,
     lead_profiles, lead_interactions, lead_activities, lead_tasks, lead_documents, lead_tags, deals, stage_summaries FROM PUBLIC;
 GRANT SELECT ON organizations, organization_members, stage_summaries TO closer_member;
-GRANT UPDATE (name, time_zone) ON organizations TO closer_member;
+-- Names are unique across organizations, so a rename could probe other tenants' names:
+-- renames go through the admin connection only.
+GRANT UPDATE (time_zone) ON organizations TO closer_member;
 GRANT UPDATE (role) ON organization_members TO closer_member;
 GRANT DELETE ON organization_members TO closer_member;
 GRANT SELECT ON profiles TO closer_member;
@@ -640,3 +649,5 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON projects, properties, pipelines, pipelin
     lead_interactions, lead_tasks, lead_documents, lead_tags, deals TO closer_member;
 
 RESET ROLE;
+-- Only the admin connection can hand the function to the RLS-bypassing role (see above).
+ALTER FUNCTION closer.search_leads(uuid, text, integer) OWNER TO closer_search;

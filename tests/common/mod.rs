@@ -5,7 +5,8 @@
 //!   it to the next test. When the last `TestDb` is dropped the cluster is stopped and deleted,
 //!   so nothing outlives the test binary (statics are never dropped, `Arc`s are). A test that
 //!   starts after all others finished simply gets a fresh cluster.
-//! * A fresh database per test, migrated with `closer::db::admin::migrate`.
+//! * A fresh database per test, migrated with `closer::db::admin::migrate` (migrations are
+//!   serialized: they create cluster-wide roles). Dropping the `TestDb` drops the database.
 //! * Login roles are cluster-wide, so every login gets a random suffix.
 //! * Pools are per test (each `#[tokio::test]` has its own runtime; a pool must not outlive it).
 //!
@@ -97,6 +98,8 @@ pub struct TestUser {
 
 /// A fresh, migrated database on the shared cluster, with a superuser pool.
 pub struct TestDb {
+    /// Shared with the other tests running right now (see the module docs): a test that restarts
+    /// or stops its server must start its own `TempCluster` (or use [`TestDb::unmigrated_on`]).
     pub cluster: Arc<TempCluster>,
     pub database: String,
     /// Superuser pool on `database` (bypasses RLS: use it to set up and to check).
@@ -111,7 +114,7 @@ impl TestDb {
         db
     }
 
-    /// A new, empty database (no roles prepared, no migrations).
+    /// A new, empty database (no migrations; the cluster-wide Closer roles may exist already).
     pub async fn unmigrated() -> TestDb {
         TestDb::unmigrated_on(shared_cluster().await).await
     }
@@ -166,8 +169,7 @@ impl TestDb {
 
     /// Like [`TestDb::user`] with a chosen login prefix.
     pub async fn user_with_prefix(&self, prefix: &str, org_name: &str, role: &str) -> TestUser {
-        self.user_named(&unique_login(prefix), org_name, role)
-            .await
+        self.user_named(&unique_login(prefix), org_name, role).await
     }
 
     async fn user_named(&self, login: &str, org_name: &str, role: &str) -> TestUser {
@@ -208,7 +210,10 @@ impl TestDb {
         )
         .await
         .expect("closer::db::admin::add_user for an existing person");
-        assert_eq!(added.profile_id, user.profile_id, "same person, same profile");
+        assert_eq!(
+            added.profile_id, user.profile_id,
+            "same person, same profile"
+        );
     }
 
     /// Removes a person from an organization; `true` if their login was disabled.
@@ -310,6 +315,39 @@ impl TestDb {
         .fetch_one(&self.admin)
         .await
         .unwrap_or_else(|e| panic!("count {table} where {filter}: {e}"))
+    }
+}
+
+impl Drop for TestDb {
+    /// Drops the test database (the cluster may serve other tests for a while). Skipped when this
+    /// is the last user of the cluster: the whole cluster is deleted right after.
+    fn drop(&mut self) {
+        if Arc::strong_count(&self.cluster) <= 1 {
+            return;
+        }
+        let options = self.cluster.superuser_options("postgres");
+        let database = std::mem::take(&mut self.database);
+        // A fresh runtime on its own thread: Drop may run inside (or outside) a test's runtime.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async move {
+                let mut conn = PgConnection::connect_with(&options).await.ok()?;
+                let result = sqlx::query(AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {database} WITH (FORCE)"
+                )))
+                .execute(&mut conn)
+                .await;
+                let _ = conn.close().await;
+                result.ok()
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Some(_))) {
+            eprintln!("note: could not drop a test database (the cluster deletes it later)");
+        }
     }
 }
 
