@@ -17,13 +17,11 @@ async fn listen_as(
     org: uuid::Uuid,
 ) -> mpsc::UnboundedReceiver<LiveEvent> {
     let pool = db.login(user).await;
-    let channel = live::channel_of(&pool, org)
+    live::channel_of(&pool, org)
         .await
         .expect("a member reads the channel");
     let (tx, rx) = mpsc::unbounded_channel();
-    tokio::spawn(live::listen(pool, channel, move |event| {
-        tx.send(event).is_ok()
-    }));
+    tokio::spawn(live::listen(pool, org, move |event| tx.send(event).is_ok()));
     // LISTEN is issued asynchronously; give it a moment to be in place.
     tokio::time::sleep(Duration::from_millis(300)).await;
     rx
@@ -189,5 +187,44 @@ async fn after_the_backend_is_killed_the_listener_reconnects_and_hears_again() {
     assert!(
         next_change(&mut rx, Duration::from_secs(2)).await.is_some(),
         "notifications flow after reconnect"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn removing_a_member_rotates_the_channel_and_members_follow_it() {
+    let db = TestDb::new().await;
+    let org = db.org("Live Rotate").await;
+    db.org("Live Rotate Other").await;
+    let stays = db.user("Live Rotate", "rep").await;
+    let leaves = db.user("Live Rotate", "rep").await;
+    db.add_to_org(&leaves, "Live Rotate Other", "rep").await;
+    let old_channel = live::channel_of(&db.login(&leaves).await, org)
+        .await
+        .expect("member reads it");
+    let mut rx = listen_as(&db, &stays, org).await;
+
+    db.remove(&leaves, "Live Rotate").await;
+    let new_channel: String =
+        sqlx::query_scalar("select notify_channel from organizations where id = $1")
+            .bind(org)
+            .fetch_one(&db.admin)
+            .await
+            .expect("channel");
+    assert_ne!(
+        new_channel, old_channel,
+        "the leaver's remembered channel is dead"
+    );
+    let leaver_pool = db.login(&leaves).await;
+    assert!(
+        live::channel_of(&leaver_pool, org).await.is_err(),
+        "and the new one is unreadable for them"
+    );
+
+    // The member who stayed follows the rotation and still hears changes.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let lead = db.lead(org, "After rotation").await;
+    assert!(
+        next_change(&mut rx, Duration::from_secs(3)).await.is_some(),
+        "lead {lead} announced on the new channel"
     );
 }

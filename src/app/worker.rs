@@ -138,15 +138,7 @@ impl BoardBackend for PgStore {
     fn listen(&self, tx: UnboundedSender<Action>) {
         let store = self.clone();
         tokio::spawn(async move {
-            let channel =
-                match crate::data::live::channel_of(store.pool(), store.organization_id()).await {
-                    Ok(channel) => channel,
-                    Err(err) => {
-                        tracing::warn!("live updates unavailable: {err}");
-                        return;
-                    }
-                };
-            crate::data::live::listen(store.pool().clone(), channel, |event| {
+            crate::data::live::listen(store.pool().clone(), store.organization_id(), |event| {
                 tx.send(Action::Live(event)).is_ok()
             })
             .await;

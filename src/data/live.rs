@@ -34,12 +34,25 @@ pub async fn channel_of(pool: &PgPool, organization_id: uuid::Uuid) -> Result<St
     )
 }
 
-/// Listens until `deliver` returns false (the app quit). Never gives up on connection loss.
-pub async fn listen(pool: PgPool, channel: String, mut deliver: impl FnMut(LiveEvent) -> bool) {
+/// Sent on the old channel when an admin rotates it (someone left the organization): members
+/// read the new name through RLS and listen there; the person who left cannot.
+pub const ROTATED: &str = "channel_rotated";
+
+/// Listens to the organization's channel until `deliver` returns false (the app quit). Never
+/// gives up on connection loss; follows channel rotations.
+pub async fn listen(
+    pool: PgPool,
+    organization_id: uuid::Uuid,
+    mut deliver: impl FnMut(LiveEvent) -> bool,
+) {
     let mut backoff = Duration::from_millis(250);
     let mut lost = false;
     loop {
-        let mut listener = match subscribe(&pool, &channel).await {
+        let subscribed = match channel_of(&pool, organization_id).await {
+            Ok(channel) => subscribe(&pool, &channel).await,
+            Err(err) => Err(err),
+        };
+        let mut listener = match subscribed {
             Ok(listener) => listener,
             Err(err) => {
                 if !deliver(LiveEvent::Disconnected(err.to_string())) {
@@ -57,6 +70,11 @@ pub async fn listen(pool: PgPool, channel: String, mut deliver: impl FnMut(LiveE
         backoff = Duration::from_millis(250);
         loop {
             match listener.try_recv().await {
+                Ok(Some(rotated)) if rotated.payload() == ROTATED => {
+                    // Subscribe to the new name and re-read what may have changed meanwhile.
+                    lost = true;
+                    break;
+                }
                 Ok(Some(first)) => {
                     let mut tables = BTreeSet::new();
                     tables.insert(table_of(first.payload()));

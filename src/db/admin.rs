@@ -389,6 +389,19 @@ pub async fn remove_user(pool: &PgPool, org_name: &str, login: &str) -> Result<b
     .bind(login)
     .fetch_one(&mut *tx)
     .await?;
+    // Whoever left may remember the notification channel: rotate it, telling members on the old
+    // name (delivered at commit) to read the new one, which the leaver no longer can.
+    sqlx::query("select pg_notify(notify_channel, $2) from organizations where id = $1")
+        .bind(org)
+        .bind(crate::data::live::ROTATED)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "update organizations set notify_channel = 'closer_' || replace(gen_random_uuid()::text, '-', '') where id = $1",
+    )
+    .bind(org)
+    .execute(&mut *tx)
+    .await?;
     let disabled = remaining == 0;
     if disabled {
         sqlx::query(AssertSqlSafe(format!(
