@@ -110,7 +110,24 @@ BEGIN
     END IF;
     RETURN NEW;
 END $$;
-GRANT EXECUTE ON FUNCTION closer.touch_row(), closer.touch_versioned_row(), closer.forbid_org_change() TO closer_member;
+-- Authorship is the caller's, not a value the client sends: a member inserting a row is its
+-- author, and nobody rewrites authorship later. (Admin tools run as superuser, with no profile.)
+CREATE FUNCTION closer.stamp_author() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = ''
+AS $$
+DECLARE
+    me uuid := closer.current_profile_id();
+    author_column text := TG_ARGV[0];
+BEGIN
+    IF TG_OP = 'INSERT' AND me IS NOT NULL THEN
+        NEW := jsonb_populate_record(NEW, jsonb_build_object(author_column, me));
+    ELSIF TG_OP = 'UPDATE' THEN
+        NEW := jsonb_populate_record(NEW, jsonb_build_object(author_column, to_jsonb(OLD) -> author_column));
+    END IF;
+    RETURN NEW;
+END $$;
+GRANT EXECUTE ON FUNCTION closer.touch_row(), closer.touch_versioned_row(), closer.forbid_org_change(),
+    closer.stamp_author() TO closer_member;
 
 -- ---------------------------------------------------------------------------
 -- Projects and properties
@@ -464,6 +481,16 @@ CREATE TRIGGER leads_maintain_summary_on_delete BEFORE DELETE ON leads
 CREATE TRIGGER deals_maintain_summary AFTER INSERT OR DELETE OR UPDATE OF amount, probability, status, lead_id ON deals
     FOR EACH ROW EXECUTE FUNCTION closer.deals_maintain_summary();
 
+CREATE TRIGGER leads_stamp_author BEFORE INSERT OR UPDATE ON leads
+    FOR EACH ROW EXECUTE FUNCTION closer.stamp_author('created_by');
+CREATE TRIGGER lead_interactions_stamp_author BEFORE INSERT OR UPDATE ON lead_interactions
+    FOR EACH ROW EXECUTE FUNCTION closer.stamp_author('created_by');
+CREATE TRIGGER lead_tasks_stamp_author BEFORE INSERT OR UPDATE ON lead_tasks
+    FOR EACH ROW EXECUTE FUNCTION closer.stamp_author('created_by');
+CREATE TRIGGER deals_stamp_author BEFORE INSERT OR UPDATE ON deals
+    FOR EACH ROW EXECUTE FUNCTION closer.stamp_author('created_by');
+CREATE TRIGGER lead_documents_stamp_author BEFORE INSERT OR UPDATE ON lead_documents
+    FOR EACH ROW EXECUTE FUNCTION closer.stamp_author('uploaded_by');
 CREATE TRIGGER update_organizations_modtime BEFORE UPDATE ON organizations
     FOR EACH ROW EXECUTE FUNCTION closer.touch_row();
 CREATE TRIGGER update_organization_members_modtime BEFORE UPDATE ON organization_members

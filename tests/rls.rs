@@ -3516,3 +3516,47 @@ mod report {
         );
     }
 }
+
+/// Authorship cannot be forged: whatever `created_by` a rep sends, the row is theirs, and an
+/// update cannot rewrite who created it.
+#[tokio::test]
+async fn authorship_is_stamped_by_the_database() {
+    let db = TestDb::new().await;
+    let org = db.org("Authorship Org").await;
+    let rep = db.user("Authorship Org", "rep").await;
+    let victim = db.user("Authorship Org", "rep").await;
+    let lead = db.lead(org, "Authored lead").await;
+    let pool = db.login(&rep).await;
+    let author: Uuid = sqlx::query_scalar(
+        "insert into lead_interactions (organization_id, lead_id, type, created_by) values ($1, $2, 'note', $3) returning created_by",
+    )
+    .bind(org)
+    .bind(lead)
+    .bind(victim.profile_id)
+    .fetch_one(&pool)
+    .await
+    .expect("insert a note");
+    assert_eq!(
+        author, rep.profile_id,
+        "created_by is the caller, not the spoofed value"
+    );
+    let author: Uuid = sqlx::query_scalar(
+        "update lead_interactions set created_by = $2 where lead_id = $1 returning created_by",
+    )
+    .bind(lead)
+    .bind(victim.profile_id)
+    .fetch_one(&pool)
+    .await
+    .expect("update");
+    assert_eq!(author, rep.profile_id, "authorship cannot be rewritten");
+    let uploader: Uuid = sqlx::query_scalar(
+        "insert into lead_documents (organization_id, lead_id, file_name, file_url, uploaded_by) values ($1, $2, 'a.pdf', 'https://x/a.pdf', $3) returning uploaded_by",
+    )
+    .bind(org)
+    .bind(lead)
+    .bind(victim.profile_id)
+    .fetch_one(&pool)
+    .await
+    .expect("insert a document");
+    assert_eq!(uploader, rep.profile_id);
+}
