@@ -2,6 +2,8 @@
 
 pub mod connect;
 pub mod error;
+pub mod inbox;
+pub mod lead;
 pub mod live;
 pub mod models;
 pub mod store;
