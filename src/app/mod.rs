@@ -37,11 +37,25 @@ pub async fn run_board(
     keymap: Keymap,
     theme: Theme,
 ) -> color_eyre::Result<()> {
+    run_tui(store, config, keymap, theme, config::StartScreen::Board).await
+}
+
+/// Runs the TUI starting on `start` (the board loads in the background either way).
+pub async fn run_tui(
+    store: PgStore,
+    config: &Config,
+    keymap: Keymap,
+    theme: Theme,
+    start: config::StartScreen,
+) -> color_eyre::Result<()> {
     let session = Session {
         organization: store.organization_name().to_string(),
         person: store.me().full_name.clone(),
     };
-    let state = State::new(session, keymap, options(config), Utc::now());
+    let mut state = State::new(session, keymap, options(config), Utc::now());
+    if start == config::StartScreen::Inbox {
+        state.screen = crate::state::Screen::Inbox(crate::state::inbox::InboxScreen::default());
+    }
     let mut guard = TerminalGuard::enter()?;
     let result = run(guard.terminal(), EventStream::new(), store, state, theme).await;
     drop(guard);
@@ -99,7 +113,12 @@ where
     while !quit {
         if let Some((field, text)) = editor.take() {
             let action = lead_worker::external_edit(terminal, field, text).await;
-            quit = dispatch(update(&mut state, action), &worker, &mut debounce, &mut editor);
+            quit = dispatch(
+                update(&mut state, action),
+                &worker,
+                &mut debounce,
+                &mut editor,
+            );
             dirty = true;
             continue;
         }
@@ -137,13 +156,23 @@ where
             }
         };
         let was_loading = state.is_loading();
-        quit = dispatch(update(&mut state, action), &worker, &mut debounce, &mut editor);
+        quit = dispatch(
+            update(&mut state, action),
+            &worker,
+            &mut debounce,
+            &mut editor,
+        );
         dirty = true;
         // Apply data results that are already waiting before drawing once. (The event stream
         // is not polled here: crossterm's EventStream keeps the waker of the poll that first
         // returned Pending, so polling it with a no-op waker would lose the next key's wakeup.)
         while !quit && let Ok(next) = rx.try_recv() {
-            quit = dispatch(update(&mut state, next), &worker, &mut debounce, &mut editor);
+            quit = dispatch(
+                update(&mut state, next),
+                &worker,
+                &mut debounce,
+                &mut editor,
+            );
         }
         if !was_loading && state.is_loading() {
             tick.reset();

@@ -82,17 +82,17 @@ pub async fn open_session(
     launch_tui(store, config, start).await
 }
 
-/// The inbox screen is not built yet, so an inbox start opens the board.
+/// Runs the TUI on the start screen (`closer inbox` or `ui.start_screen`).
 async fn launch_tui(
     store: crate::data::PgStore,
     config: Config,
-    _start: StartScreen,
+    start: StartScreen,
 ) -> Result<()> {
     let theme = config
         .theme
         .resolve(crate::config::theme::no_color_requested());
     let keymap = config.keymap.clone();
-    crate::app::run_board(store, &config, keymap, theme).await
+    crate::app::run_tui(store, &config, keymap, theme, start).await
 }
 
 fn choose(names: &[String]) -> Result<usize> {

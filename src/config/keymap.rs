@@ -269,6 +269,8 @@ const INBOX: &[Scope] = &[Scope::Inbox];
 /// List navigation works on every screen.
 const LISTS: &[Scope] = &[Scope::Board, Scope::Lead, Scope::Inbox];
 const BOARD_INBOX: &[Scope] = &[Scope::Board, Scope::Inbox];
+/// Task commands work in the inbox and on a lead's Tasks tab.
+const INBOX_LEAD: &[Scope] = &[Scope::Inbox, Scope::Lead];
 
 macro_rules! commands {
     ($( $(#[$meta:meta])* $variant:ident = $name:literal, $scopes:expr, $desc:literal, [$($key:literal),*]; )*) => {
@@ -320,6 +322,8 @@ commands! {
     OpenBoard = "open_board", GLOBAL, "Go to the pipeline board", ["b"];
     NewLead = "new_lead", GLOBAL, "Create a new lead", ["n"];
     Back = "back", GLOBAL, "Go back / close the popup", ["esc"];
+    SaveForm = "save_form", GLOBAL, "Save the open form", ["ctrl-s"];
+    ExternalEditor = "external_editor", GLOBAL, "Edit the focused form text in $EDITOR", ["ctrl-e"];
     // Board (navigation also in lists elsewhere)
     Left = "left", BOARD, "Previous stage column", ["h", "left"];
     Right = "right", BOARD, "Next stage column", ["l", "right"];
@@ -350,17 +354,17 @@ commands! {
     LogInteraction = "log_interaction", LEAD, "Log a call, email or meeting", ["c"];
     AddTask = "add_task", LEAD, "Add a task", ["t"];
     EditLead = "edit_lead", LEAD, "Edit the lead", ["e"];
-    AddTag = "add_tag", LEAD, "Add a tag", ["T"];
-    ExpandEntry = "expand_entry", LEAD, "Expand / collapse the timeline entry", ["enter"];
+    AddTag = "add_tag", LEAD, "Tags: add or remove", ["T"];
+    ExpandEntry = "expand_entry", LEAD, "Expand the timeline entry / edit the deal", ["enter"];
     FilterTimeline = "filter_timeline", LEAD, "Filter the timeline", ["f"];
     OpenDocument = "open_document", LEAD, "Open the document", ["o"];
     AddDeal = "add_deal", LEAD, "Add a deal", ["d"];
     AddDocument = "add_document", LEAD, "Attach a document", ["a"];
     // Inbox
-    CompleteTask = "complete_task", INBOX, "Complete the task", ["x"];
+    CompleteTask = "complete_task", INBOX_LEAD, "Complete the task", ["x"];
     UndoComplete = "undo_complete", INBOX, "Undo the last completion", ["u"];
     Snooze = "snooze", INBOX, "Snooze the task", ["z"];
-    Reschedule = "reschedule", INBOX, "Reschedule the task", ["R"];
+    Reschedule = "reschedule", INBOX_LEAD, "Reschedule the task", ["R"];
     ChangePriority = "change_priority", INBOX, "Change the priority", ["P"];
     Reassign = "reassign", INBOX, "Reassign the task", ["A"];
     EditTask = "edit_task", INBOX, "Edit the task", ["e"];
@@ -370,6 +374,8 @@ commands! {
     ToggleTeam = "toggle_team", INBOX, "Show my tasks / the team's", ["w"];
     ToggleCompleted = "toggle_completed", INBOX, "Show / hide completed tasks", ["C"];
     LogCall = "log_call", INBOX, "Log a call for the task's lead", ["c"];
+    SkipTask = "skip_task", INBOX, "Triage: skip to the next task", ["s"];
+    NewTask = "new_task", INBOX, "Add a task for a lead", ["a"];
 }
 
 impl Command {

@@ -1,50 +1,840 @@
 //! The lead detail screen's state and reducer (no I/O).
+//!
+//! A header (stage, owner, scores, tags) over five tabs: Overview, Timeline, Tasks, Deals,
+//! Documents. Capturing work happens in modal forms ([`LeadOverlay`]) shown over any screen (a
+//! new lead can be created from the board). Every save carries a request id; a failed save keeps
+//! the form open with what was typed and the reason. Editing the lead is version-checked: a
+//! conflict opens [`conflict::ConflictPrompt`] to merge mine and theirs field by field.
 
+pub mod conflict;
+pub mod form;
+pub mod forms;
+pub mod geometry;
+pub mod input;
+pub mod model;
+pub mod overview;
+pub mod tags;
+pub mod wrap;
+
+use chrono::{DateTime, FixedOffset, Local, NaiveDate, NaiveTime, Offset, Utc};
 use crossterm::event::KeyEvent;
 use uuid::Uuid;
 
-use super::{Effect, Screen, State};
+use super::{Effect, Failure, Overlay, Screen, State};
 use crate::config::keymap::Command;
 
-/// What the lead screen shows; grows with the lead detail work.
+pub use conflict::ConflictPrompt;
+pub use form::{Field, FieldId, FieldValue, Form};
+pub use forms::FormKind;
+pub use model::*;
+pub use tags::TagEditor;
+
+use super::RequestId;
+
+/// The tabs, in order (number keys 1–5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tab {
+    #[default]
+    Overview,
+    Timeline,
+    Tasks,
+    Deals,
+    Documents,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 5] = [
+        Tab::Overview,
+        Tab::Timeline,
+        Tab::Tasks,
+        Tab::Deals,
+        Tab::Documents,
+    ];
+
+    pub fn index(self) -> usize {
+        match self {
+            Tab::Overview => 0,
+            Tab::Timeline => 1,
+            Tab::Tasks => 2,
+            Tab::Deals => 3,
+            Tab::Documents => 4,
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Overview => "Overview",
+            Tab::Timeline => "Timeline",
+            Tab::Tasks => "Tasks",
+            Tab::Deals => "Deals",
+            Tab::Documents => "Documents",
+        }
+    }
+
+    /// The next (or previous) tab, wrapping around.
+    fn step(self, forward: bool) -> Tab {
+        let n = Tab::ALL.len();
+        let i = if forward { 1 } else { n - 1 };
+        Tab::ALL[(self.index() + i) % n]
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeadStatus {
+    Loading,
+    Ready,
+    Failed(String),
+    /// Deleted, or no longer visible to this login.
+    Gone,
+}
+
+/// What the lead screen shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LeadScreen {
     pub lead_id: Uuid,
+    /// Known from the card until the lead loads.
     pub name: String,
+    pub tab: Tab,
+    /// The board column (stage) the rep came from: `[` / `]` walk it.
+    pub origin: Option<Uuid>,
+    /// Index in that column when opened (used if the lead has left the column since).
+    pub origin_index: usize,
+    pub status: LeadStatus,
+    /// The last data loaded (kept on screen while a reload runs).
+    pub data: Option<Box<LeadData>>,
+    /// The load awaited.
+    pub request: Option<RequestId>,
+    /// Selected row per tab (Overview: first visible line).
+    pub selected: [usize; 5],
+    /// First visible row per list tab (kept so the selection moves before the list scrolls).
+    pub offset: [usize; 5],
+    /// Expanded timeline entry and how far its content is scrolled.
+    pub expanded: Option<Uuid>,
+    pub expanded_scroll: usize,
+    pub filter: TimelineFilter,
+    /// Times are shown in this offset (the rep's local time when the screen opened).
+    pub tz: FixedOffset,
 }
 
 impl LeadScreen {
     pub fn new(lead_id: Uuid, name: String) -> LeadScreen {
-        LeadScreen { lead_id, name }
+        LeadScreen {
+            lead_id,
+            name,
+            tab: Tab::Overview,
+            origin: None,
+            origin_index: 0,
+            status: LeadStatus::Loading,
+            data: None,
+            request: None,
+            selected: [0; 5],
+            offset: [0; 5],
+            expanded: None,
+            expanded_scroll: 0,
+            filter: TimelineFilter::All,
+            tz: Local::now().offset().fix(),
+        }
     }
+
+    /// Timeline entries the filter keeps, newest first.
+    pub fn timeline(&self) -> Vec<&TimelineEntry> {
+        self.data
+            .as_ref()
+            .map(|d| d.timeline.iter().filter(|e| self.filter.keeps(e)).collect())
+            .unwrap_or_default()
+    }
+
+    /// Rows of the current tab's list (Overview: 0).
+    pub fn rows(&self) -> usize {
+        let Some(data) = &self.data else {
+            return 0;
+        };
+        match self.tab {
+            Tab::Overview => 0,
+            Tab::Timeline => self.timeline().len(),
+            Tab::Tasks => data.tasks.len(),
+            Tab::Deals => data.deals.len(),
+            Tab::Documents => data.documents.len(),
+        }
+    }
+
+    pub fn selected(&self) -> usize {
+        self.selected[self.tab.index()]
+    }
+
+    pub fn selected_task(&self) -> Option<&LeadTask> {
+        self.data
+            .as_ref()?
+            .tasks
+            .get(self.selected[Tab::Tasks.index()])
+    }
+
+    pub fn selected_deal(&self) -> Option<&Deal> {
+        self.data
+            .as_ref()?
+            .deals
+            .get(self.selected[Tab::Deals.index()])
+    }
+
+    pub fn selected_document(&self) -> Option<&LeadDocument> {
+        self.data
+            .as_ref()?
+            .documents
+            .get(self.selected[Tab::Documents.index()])
+    }
+
+    pub fn selected_entry(&self) -> Option<&TimelineEntry> {
+        self.timeline()
+            .get(self.selected[Tab::Timeline.index()])
+            .copied()
+    }
+
+    pub fn detail(&self) -> Option<&LeadDetail> {
+        self.data.as_ref().map(|d| &d.detail)
+    }
+}
+
+/// Popups of the lead work (shown over any screen). Boxed as a whole in `Overlay::Lead`, so the
+/// variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum LeadOverlay {
+    Form(Form<FormKind>),
+    Conflict(ConflictPrompt),
+    Tags(TagEditor),
+    Filter { selected: usize },
+}
+
+/// Filter choices: (quick key, filter).
+pub const FILTERS: [(char, TimelineFilter); 8] = [
+    ('a', TimelineFilter::All),
+    ('e', TimelineFilter::Kind(InteractionKind::Email)),
+    ('c', TimelineFilter::Kind(InteractionKind::Call)),
+    ('m', TimelineFilter::Kind(InteractionKind::Meeting)),
+    ('n', TimelineFilter::Kind(InteractionKind::Note)),
+    ('s', TimelineFilter::Kind(InteractionKind::Sms)),
+    ('w', TimelineFilter::Kind(InteractionKind::Whatsapp)),
+    ('v', TimelineFilter::Activities),
+];
+
+/// What a save produced.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Saved {
+    Interaction {
+        kind: InteractionKind,
+    },
+    Task,
+    TaskCompleted,
+    Rescheduled,
+    Deal,
+    Document,
+    Tag(LeadTag),
+    TagRemoved(Uuid),
+    /// The lead's fields were saved.
+    LeadUpdated,
+    /// A new lead.
+    Lead {
+        id: Uuid,
+        name: String,
+        stage_id: Uuid,
+    },
+}
+
+/// The answer to a version-checked lead update.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UpdateOutcome {
+    Saved {
+        version: i32,
+    },
+    /// Someone saved first: their values and the version to save against.
+    Conflict {
+        theirs: Box<LeadFields>,
+        version: i32,
+    },
+    Gone,
 }
 
 /// Results and events that belong to the lead screen.
 #[derive(Debug, Clone, PartialEq)]
-pub enum LeadAction {}
+pub enum LeadAction {
+    /// `Ok(None)`: the lead was deleted or is no longer visible.
+    Loaded {
+        request: RequestId,
+        result: Result<Option<Box<LeadData>>, Failure>,
+    },
+    Saved {
+        request: RequestId,
+        result: Result<Saved, Failure>,
+    },
+    Updated {
+        request: RequestId,
+        result: Result<UpdateOutcome, Failure>,
+    },
+    /// `$EDITOR` finished: the new text (or why not) and the terminal size after it.
+    Edited {
+        field: FieldId,
+        result: Result<String, String>,
+        size: Option<(u16, u16)>,
+    },
+    /// The system opener was started (or could not be).
+    Opened(Result<String, String>),
+}
 
-/// Data work the lead screen asks for; run by `app::lead_worker`.
+/// Data work the lead screen asks for; run by `app::lead_worker` (`ExternalEdit` by the loop,
+/// which owns the terminal).
 #[derive(Debug, Clone, PartialEq)]
-pub enum LeadEffect {}
+pub enum LeadEffect {
+    /// Lead, timeline, tasks, deals, documents → [`LeadAction::Loaded`].
+    Load {
+        request: RequestId,
+        lead_id: Uuid,
+    },
+    LogInteraction {
+        request: RequestId,
+        lead_id: Uuid,
+        interaction: NewInteraction,
+    },
+    AddTask {
+        request: RequestId,
+        lead_id: Uuid,
+        task: NewTask,
+    },
+    CompleteTask {
+        request: RequestId,
+        task_id: Uuid,
+        version: i32,
+    },
+    RescheduleTask {
+        request: RequestId,
+        task_id: Uuid,
+        version: i32,
+        due_date: Option<NaiveDate>,
+        due_time: Option<NaiveTime>,
+    },
+    AddDeal {
+        request: RequestId,
+        lead_id: Uuid,
+        deal: NewDeal,
+    },
+    UpdateDeal {
+        request: RequestId,
+        deal_id: Uuid,
+        version: i32,
+        changes: DealChanges,
+    },
+    AddDocument {
+        request: RequestId,
+        lead_id: Uuid,
+        document: DocumentInput,
+    },
+    CreateLead {
+        request: RequestId,
+        lead: NewLead,
+    },
+    /// Saves the fields that differ from `base` if the lead is still at `version` →
+    /// [`LeadAction::Updated`].
+    UpdateLead {
+        request: RequestId,
+        lead_id: Uuid,
+        version: i32,
+        fields: Box<LeadFields>,
+        base: Box<LeadFields>,
+    },
+    AddTag {
+        request: RequestId,
+        lead_id: Uuid,
+        tag: String,
+        color: String,
+    },
+    RemoveTag {
+        request: RequestId,
+        lead_id: Uuid,
+        tag_id: Uuid,
+        tag: String,
+    },
+    /// Open a document with the system opener, detached → [`LeadAction::Opened`].
+    Open {
+        target: String,
+    },
+    /// Suspend the terminal and edit `text` in `$EDITOR` → [`LeadAction::Edited`].
+    ExternalEdit {
+        field: FieldId,
+        text: String,
+    },
+}
 
-/// Effects to run when the screen opens.
+/// "Today" and the time of day in the rep's calendar.
+pub fn local_today(now: DateTime<Utc>) -> (NaiveDate, NaiveTime) {
+    let local = now.with_timezone(&Local);
+    (local.date_naive(), local.time())
+}
+
+// ---------------------------------------------------------------------------
+// Opening and loading
+// ---------------------------------------------------------------------------
+
+/// Opens a lead. From the board, `[` / `]` then walk the column the rep was in.
 pub fn open(state: &mut State, lead_id: Uuid, name: String) -> Vec<Effect> {
-    state.screen = Screen::Lead(LeadScreen::new(lead_id, name));
-    Vec::new()
+    let origin = match state.screen {
+        Screen::Board => state
+            .board
+            .column()
+            .filter(|c| c.position(lead_id).is_some())
+            .map(|c| (c.stage.id, c.position(lead_id).unwrap_or(0))),
+        Screen::Lead(ref l) => l.origin.map(|o| (o, l.origin_index)),
+        Screen::Inbox(_) => None,
+    };
+    let tab = match &state.screen {
+        Screen::Lead(l) => l.tab,
+        _ => Tab::Overview,
+    };
+    let mut screen = LeadScreen::new(lead_id, name);
+    screen.tab = tab;
+    if let Some((stage, index)) = origin {
+        screen.origin = Some(stage);
+        screen.origin_index = index;
+    }
+    state.screen = Screen::Lead(screen);
+    reload(state)
 }
 
-pub fn update(_state: &mut State, action: LeadAction) -> Vec<Effect> {
-    match action {}
+/// Re-reads everything the screen shows (what is on screen stays until the answer).
+pub fn reload(state: &mut State) -> Vec<Effect> {
+    if !matches!(state.screen, Screen::Lead(_)) {
+        return Vec::new();
+    }
+    let request = state.next_id();
+    let Screen::Lead(screen) = &mut state.screen else {
+        return Vec::new();
+    };
+    screen.request = Some(request);
+    if screen.data.is_none() {
+        screen.status = LeadStatus::Loading;
+    }
+    vec![Effect::Lead(LeadEffect::Load {
+        request,
+        lead_id: screen.lead_id,
+    })]
 }
 
-/// A key the screen wants before the keymap (e.g. typing into a form). `None`: not consumed.
+/// A teammate changed data: the lead on screen re-reads what it shows (through RLS).
+pub fn on_live_change(
+    state: &mut State,
+    tables: &std::collections::BTreeSet<String>,
+) -> Vec<Effect> {
+    const SHOWN: [&str; 8] = [
+        "leads",
+        "lead_profiles",
+        "lead_interactions",
+        "lead_activities",
+        "lead_tasks",
+        "deals",
+        "lead_documents",
+        "lead_tags",
+    ];
+    if tables.iter().any(|t| SHOWN.contains(&t.as_str())) {
+        reload(state)
+    } else {
+        Vec::new()
+    }
+}
+
+pub fn update(state: &mut State, action: LeadAction) -> Vec<Effect> {
+    match action {
+        LeadAction::Loaded { request, result } => on_loaded(state, request, result),
+        LeadAction::Saved { request, result } => forms::on_saved(state, request, result),
+        LeadAction::Updated { request, result } => conflict::on_updated(state, request, result),
+        LeadAction::Edited {
+            field,
+            result,
+            size,
+        } => {
+            let mut fx = Vec::new();
+            if let Some((width, height)) = size {
+                fx.extend(super::update(
+                    state,
+                    super::Action::Resize { width, height },
+                ));
+            }
+            forms::on_edited(state, field, result);
+            fx
+        }
+        LeadAction::Opened(result) => {
+            match result {
+                Ok(what) => state.info(format!("Opened {what}")),
+                Err(why) => state.error(why),
+            }
+            Vec::new()
+        }
+    }
+}
+
+fn on_loaded(
+    state: &mut State,
+    request: RequestId,
+    result: Result<Option<Box<LeadData>>, Failure>,
+) -> Vec<Effect> {
+    let Screen::Lead(screen) = &mut state.screen else {
+        return Vec::new();
+    };
+    if screen.request != Some(request) {
+        return Vec::new();
+    }
+    screen.request = None;
+    match result {
+        Ok(None) => {
+            screen.status = LeadStatus::Gone;
+            screen.data = None;
+            Vec::new()
+        }
+        Ok(Some(data)) => {
+            screen.name = data.detail.name.clone();
+            screen.data = Some(data);
+            screen.status = LeadStatus::Ready;
+            clamp_selection(screen);
+            sync_tag_editor(state);
+            state.connection = super::Connection::Connected;
+            Vec::new()
+        }
+        Err(f) => {
+            if screen.data.is_none() {
+                screen.status = LeadStatus::Failed(f.message.clone());
+            } else {
+                state.error(format!("{} (r to retry)", f.message));
+            }
+            super::note_failure(state, &f)
+        }
+    }
+}
+
+fn clamp_selection(screen: &mut LeadScreen) {
+    let counts = screen.data.as_ref().map_or([0; 5], |d| {
+        [
+            usize::MAX,
+            d.timeline.iter().filter(|e| screen.filter.keeps(e)).count(),
+            d.tasks.len(),
+            d.deals.len(),
+            d.documents.len(),
+        ]
+    });
+    for (sel, n) in screen.selected.iter_mut().zip(counts).skip(1) {
+        *sel = (*sel).min(n.saturating_sub(1));
+    }
+    if let Some(id) = screen.expanded
+        && !screen.timeline().iter().any(|e| e.id == id)
+    {
+        screen.expanded = None;
+        screen.expanded_scroll = 0;
+    }
+}
+
+/// The tag editor shows the tags as loaded.
+fn sync_tag_editor(state: &mut State) {
+    let Screen::Lead(screen) = &state.screen else {
+        return;
+    };
+    let Some(detail) = screen.detail() else {
+        return;
+    };
+    if let Some(Overlay::Lead(ov)) = &mut state.overlay
+        && let LeadOverlay::Tags(editor) = ov.as_mut()
+        && editor.lead_id == detail.id
+    {
+        editor.tags = detail.tags.clone();
+        editor.selected = editor.selected.min(editor.tags.len().saturating_sub(1));
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Keys and commands
+// ---------------------------------------------------------------------------
+
+/// A key the screen wants before the keymap. The screen itself has no text input (forms are
+/// overlays), so nothing is consumed here.
 pub fn key(_state: &mut State, _key: &KeyEvent) -> Option<Vec<Effect>> {
     None
 }
 
-pub fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
-    if cmd == Command::Back {
-        state.screen = Screen::Board;
+/// Keys while one of the lead overlays is open.
+pub fn overlay_key(state: &mut State, overlay: LeadOverlay, key: KeyEvent) -> Vec<Effect> {
+    match overlay {
+        LeadOverlay::Form(form) => forms::form_key(state, form, &key),
+        LeadOverlay::Conflict(prompt) => conflict::key(state, prompt, &key),
+        LeadOverlay::Tags(editor) => tags::key(state, editor, &key),
+        LeadOverlay::Filter { selected } => filter_key(state, selected, &key),
     }
+}
+
+pub(crate) fn put_overlay(state: &mut State, overlay: LeadOverlay) {
+    state.overlay = Some(Overlay::Lead(Box::new(overlay)));
+}
+
+pub fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
+    let Screen::Lead(screen) = &mut state.screen else {
+        return Vec::new();
+    };
+    let ready = screen.data.is_some();
+    match cmd {
+        Command::Back => {
+            state.screen = Screen::Board;
+            Vec::new()
+        }
+        Command::NextTab => set_tab(screen, screen.tab.step(true)),
+        Command::PrevTab => set_tab(screen, screen.tab.step(false)),
+        Command::TabOverview => set_tab(screen, Tab::Overview),
+        Command::TabTimeline => set_tab(screen, Tab::Timeline),
+        Command::TabTasks => set_tab(screen, Tab::Tasks),
+        Command::TabDeals => set_tab(screen, Tab::Deals),
+        Command::TabDocuments => set_tab(screen, Tab::Documents),
+        Command::Up => select_by(state, -1),
+        Command::Down => select_by(state, 1),
+        Command::PageUp => page(state, -1),
+        Command::PageDown => page(state, 1),
+        Command::Top => select_by(state, isize::MIN),
+        Command::Bottom => select_by(state, isize::MAX),
+        Command::PrevLead => step_lead(state, -1),
+        Command::NextLead => step_lead(state, 1),
+        Command::FilterTimeline => {
+            screen.tab = Tab::Timeline;
+            let selected = FILTERS
+                .iter()
+                .position(|(_, f)| *f == screen.filter)
+                .unwrap_or(0);
+            put_overlay(state, LeadOverlay::Filter { selected });
+            Vec::new()
+        }
+        Command::ExpandEntry => match screen.tab {
+            Tab::Timeline => {
+                if let Some(id) = screen.selected_entry().map(|e| e.id) {
+                    screen.expanded = (screen.expanded != Some(id)).then_some(id);
+                    screen.expanded_scroll = 0;
+                }
+                Vec::new()
+            }
+            Tab::Deals => forms::open_deal(state, true),
+            _ => Vec::new(),
+        },
+        Command::OpenDocument => open_document(state),
+        Command::LogInteraction if ready => forms::open_capture(state),
+        Command::AddTask if ready => forms::open_task(state),
+        Command::EditLead if ready => forms::open_edit(state),
+        Command::AddTag if ready => tags::open(state),
+        Command::AddDeal if ready => forms::open_deal(state, false),
+        Command::AddDocument if ready => forms::open_document(state),
+        Command::CompleteTask | Command::Reschedule if ready => {
+            if screen.tab != Tab::Tasks {
+                screen.tab = Tab::Tasks;
+                return Vec::new();
+            }
+            if cmd == Command::CompleteTask {
+                forms::complete_task(state)
+            } else {
+                forms::open_reschedule(state)
+            }
+        }
+        Command::LogInteraction
+        | Command::AddTask
+        | Command::EditLead
+        | Command::AddTag
+        | Command::AddDeal
+        | Command::AddDocument
+        | Command::CompleteTask
+        | Command::Reschedule => {
+            let why = match &screen.status {
+                LeadStatus::Gone => "This lead was deleted or is no longer visible to you",
+                _ => "The lead is still loading",
+            };
+            state.info(why);
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn set_tab(screen: &mut LeadScreen, tab: Tab) -> Vec<Effect> {
+    screen.tab = tab;
     Vec::new()
+}
+
+fn select_by(state: &mut State, delta: isize) -> Vec<Effect> {
+    let area = super::layout::frame(
+        ratatui::layout::Rect::new(0, 0, state.size.0, state.size.1),
+        state.message.is_some(),
+    )
+    .body;
+    let now = state.now;
+    let Screen::Lead(screen) = &mut state.screen else {
+        return Vec::new();
+    };
+    let i = screen.tab.index();
+    if screen.tab == Tab::Overview {
+        // Scrolls, no further than the last screenful.
+        let total = screen
+            .detail()
+            .map_or(0, |d| overview::lines(d, screen.tz, now).len());
+        let max = total.saturating_sub(
+            usize::from(geometry::layout(area).body.height)
+                * geometry::overview_columns(area.width),
+        );
+        screen.selected[i] = screen.selected[i].saturating_add_signed(delta).min(max);
+        return Vec::new();
+    }
+    let rows = screen.rows();
+    let before = screen.selected[i];
+    screen.selected[i] = before
+        .saturating_add_signed(delta)
+        .min(rows.saturating_sub(1));
+    if screen.tab == Tab::Timeline && screen.selected[i] != before {
+        screen.expanded_scroll = 0;
+    }
+    let visible = geometry::visible_items(area, screen.tab);
+    screen.offset[i] =
+        super::layout::card_offset(screen.offset[i], screen.selected[i], rows, visible);
+    Vec::new()
+}
+
+/// Page keys: scroll an expanded timeline entry's content, else move by a page.
+fn page(state: &mut State, dir: isize) -> Vec<Effect> {
+    let rows = isize::try_from(state.size.1 / 2).unwrap_or(10).max(1);
+    if let Screen::Lead(screen) = &mut state.screen
+        && screen.tab == Tab::Timeline
+        && screen.expanded.is_some()
+        && screen.selected_entry().map(|e| e.id) == screen.expanded
+    {
+        screen.expanded_scroll = screen.expanded_scroll.saturating_add_signed(dir * rows);
+        return Vec::new();
+    }
+    select_by(state, dir * rows)
+}
+
+/// `[` / `]`: the previous / next lead of the board column the rep came from. The board's
+/// selection follows, so Esc lands on the last lead seen (and the column pages in more leads
+/// as the end nears).
+fn step_lead(state: &mut State, delta: isize) -> Vec<Effect> {
+    let Screen::Lead(screen) = &state.screen else {
+        return Vec::new();
+    };
+    let (lead_id, origin_index) = (screen.lead_id, screen.origin_index);
+    let Some(stage) = screen.origin else {
+        state.info("Open a lead from the board to walk its column with [ ]");
+        return Vec::new();
+    };
+    let Some(ci) = state.board.column_index(stage) else {
+        state.info("That column is no longer on the board");
+        return Vec::new();
+    };
+    let Some(col) = state.board.columns.get_mut(ci) else {
+        return Vec::new();
+    };
+    let here = col.position(lead_id).unwrap_or(origin_index);
+    let Some(target) = here.checked_add_signed(delta) else {
+        let msg = format!("First lead in {}", col.stage.name);
+        state.info(msg);
+        return Vec::new();
+    };
+    let Some(card) = col.cards.get(target) else {
+        let msg = if col.loading.is_some() || col.next_cursor.is_some() {
+            "Loading more leads…".to_string()
+        } else {
+            format!("Last lead in {}", col.stage.name)
+        };
+        state.info(msg);
+        return Vec::new();
+    };
+    let (id, name) = (card.id, card.name.clone());
+    col.selected = target;
+    state.board.selected = ci;
+    let fx = open(state, id, name);
+    if let Screen::Lead(screen) = &mut state.screen {
+        screen.origin = Some(stage);
+        screen.origin_index = target;
+    }
+    fx
+}
+
+fn filter_key(state: &mut State, mut selected: usize, key: &KeyEvent) -> Vec<Effect> {
+    use crossterm::event::KeyCode;
+    let pick = |state: &mut State, i: usize| {
+        if let Screen::Lead(screen) = &mut state.screen
+            && let Some((_, f)) = FILTERS.get(i)
+        {
+            screen.filter = *f;
+            screen.selected[Tab::Timeline.index()] = 0;
+            screen.expanded = None;
+            screen.expanded_scroll = 0;
+            state.info(format!("Timeline: {}", f.label()));
+        }
+        Vec::new()
+    };
+    match key.code {
+        KeyCode::Esc => return Vec::new(),
+        KeyCode::Enter => return pick(state, selected),
+        KeyCode::Char(c) => {
+            if let Some(i) = FILTERS.iter().position(|(k, _)| *k == c) {
+                return pick(state, i);
+            }
+            match state.keymap.command_for(state.scope(), key) {
+                Some(Command::Up) => selected = selected.saturating_sub(1),
+                Some(Command::Down) => selected = (selected + 1).min(FILTERS.len() - 1),
+                Some(Command::Back | Command::Quit | Command::FilterTimeline) => {
+                    return Vec::new();
+                }
+                _ => {}
+            }
+        }
+        KeyCode::Up => selected = selected.saturating_sub(1),
+        KeyCode::Down => selected = (selected + 1).min(FILTERS.len() - 1),
+        _ => {}
+    }
+    put_overlay(state, LeadOverlay::Filter { selected });
+    Vec::new()
+}
+
+/// `o`: opens the selected document's file or URL with the system opener.
+fn open_document(state: &mut State) -> Vec<Effect> {
+    let Screen::Lead(screen) = &mut state.screen else {
+        return Vec::new();
+    };
+    if screen.tab != Tab::Documents {
+        screen.tab = Tab::Documents;
+        return Vec::new();
+    }
+    let Some(doc) = screen.selected_document() else {
+        state.info("No document to open (a adds one)");
+        return Vec::new();
+    };
+    let target = doc.file_url.trim().to_string();
+    let name = doc.file_name.clone();
+    match openable(&target) {
+        Ok(()) => {
+            state.info(format!("Opening {name}…"));
+            vec![Effect::Lead(LeadEffect::Open { target })]
+        }
+        Err(why) => {
+            state.error(why);
+            Vec::new()
+        }
+    }
+}
+
+/// Only web links, mail links and files are handed to the opener (never something that could
+/// be read as an option or a command).
+pub fn openable(target: &str) -> Result<(), String> {
+    let lower = target.to_ascii_lowercase();
+    let ok = lower.starts_with("http://")
+        || lower.starts_with("https://")
+        || lower.starts_with("file://")
+        || lower.starts_with("mailto:")
+        || target.starts_with('/')
+        || target.starts_with("~/");
+    if target.is_empty() {
+        return Err("The document has no file or URL".to_string());
+    }
+    if !ok || target.chars().any(char::is_control) {
+        return Err(format!(
+            "Not opening {}: only http(s), file and mailto links or absolute paths are opened",
+            crate::text::clean_line(target)
+        ));
+    }
+    Ok(())
 }

@@ -243,6 +243,8 @@ pub struct State {
     /// Spinner frame.
     pub spinner: usize,
     pub quit: bool,
+    /// The inbox as left when a lead was opened from it: Esc on that lead comes back to it.
+    pub parked_inbox: Option<Box<inbox::InboxScreen>>,
     next_request: RequestId,
 }
 
@@ -267,13 +269,15 @@ impl State {
             size: (80, 24),
             spinner: 0,
             quit: false,
+            parked_inbox: None,
             next_request: 1,
         }
     }
 
     /// The effects of the first frame: the board and the overdue count, in parallel.
     pub fn start(&mut self) -> Vec<Effect> {
-        let mut fx = Vec::new();
+        // The inbox first when it is the start screen (nothing otherwise).
+        let mut fx = inbox::reload(self);
         let request = self.next_id();
         self.board.status = BoardStatus::Loading;
         self.board.load_request = Some(request);
@@ -298,6 +302,7 @@ impl State {
         self.board.load_request.is_some()
             || self.board.columns.iter().any(|c| c.loading.is_some())
             || matches!(&self.overlay, Some(Overlay::Jump(j)) if j.request.is_some())
+            || inbox::is_loading(self)
     }
 
     /// The scope of the screen in front.
@@ -416,7 +421,8 @@ fn on_live(state: &mut State, event: crate::data::live::LiveEvent) -> Vec<Effect
             refresh(state)
         }
         LiveEvent::Changed(tables) => {
-            let mut fx = Vec::new();
+            let mut fx = lead::on_live_change(state, &tables);
+            fx.extend(inbox::on_live_change(state, &tables));
             if tables.iter().any(|t| t == "lead_tasks") && state.overdue_request.is_none() {
                 fx.extend(state.load_overdue(None));
             }
@@ -465,6 +471,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Some(Overlay::Jump(jump)) => jump_key(state, jump, key),
         Some(Overlay::Picker(picker)) => picker_key(state, picker, key),
         Some(Overlay::Help(help)) => help_key(state, help, key),
+        Some(Overlay::Lead(overlay)) => lead::overlay_key(state, *overlay, key),
         None => {
             let consumed = match state.screen {
                 Screen::Lead(_) => lead::key(state, &key),
@@ -508,13 +515,20 @@ fn on_command(state: &mut State, cmd: Command) -> Vec<Effect> {
             )));
             return Vec::new();
         }
-        Command::Refresh => return refresh(state),
+        Command::Refresh => {
+            let mut fx = refresh(state);
+            fx.extend(lead::reload(state));
+            fx.extend(inbox::reload(state));
+            return fx;
+        }
         Command::OpenBoard => {
             state.screen = Screen::Board;
             return Vec::new();
         }
         Command::OpenInbox => return inbox::open(state),
-        Command::NewLead | Command::CommandPalette => {
+        Command::Back if inbox::returns_here(state) => return inbox::open(state),
+        Command::NewLead => return lead::forms::open_new_lead(state),
+        Command::CommandPalette => {
             state.info(format!("{} arrives soon", cmd.description()));
             return Vec::new();
         }

@@ -14,6 +14,8 @@ pub enum Overlay {
     Picker(Picker),
     Prompt(Prompt),
     Jump(JumpOverlay),
+    /// Forms and pickers of the lead work (capture, edit, tags, conflicts…).
+    Lead(Box<super::lead::LeadOverlay>),
 }
 
 /// The bindings in effect, grouped by scope, captured when the overlay opens.

@@ -1,4 +1,4 @@
-//! Status bar, message line, "terminal too small", placeholder screens.
+//! Status bar, message line, "terminal too small".
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -30,28 +30,6 @@ pub(super) fn too_small(buf: &mut Buffer, area: Rect, theme: &Theme) {
             buf,
             Rect::new(rows.x, rows.y + 1, rows.width, 1),
             &[Span::styled(format!("({need})"), theme.muted_style())],
-        );
-    }
-}
-
-pub(super) fn lead_placeholder(buf: &mut Buffer, area: Rect, name: &str, theme: &Theme) {
-    let rows = layout::centered(area, area.width, 3);
-    put_centered(
-        buf,
-        Rect::new(rows.x, rows.y, rows.width, 1),
-        &[Span::styled(
-            name.to_string(),
-            Style::default().add_modifier(Modifier::BOLD),
-        )],
-    );
-    if rows.height > 2 {
-        put_centered(
-            buf,
-            Rect::new(rows.x, rows.y + 2, rows.width, 1),
-            &[Span::styled(
-                "Lead detail arrives soon — Esc to go back",
-                theme.muted_style(),
-            )],
         );
     }
 }
@@ -121,10 +99,12 @@ pub(super) fn status_bar(buf: &mut Buffer, area: Rect, state: &State, theme: &Th
     let overdue = state.overdue.filter(|n| *n > 0);
     // Most important last: dropped from the front when narrow.
     let mut right: Vec<Span<'static>> = Vec::new();
-    right.push(Span::styled(
-        format!("sort: {}  ", state.board.sort.label()),
-        theme.muted_style(),
-    ));
+    if !matches!(state.screen, crate::state::Screen::Inbox(_)) {
+        right.push(Span::styled(
+            format!("sort: {}  ", state.board.sort.label()),
+            theme.muted_style(),
+        ));
+    }
     if !help_key.is_empty() {
         right.push(Span::styled(
             format!("{help_key} help  "),

@@ -24,11 +24,18 @@ pub(super) fn draw(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) -
         }
         Overlay::Prompt(prompt) => prompt_box(buf, area, prompt, theme),
         Overlay::Jump(jump) => jump_box(buf, area, jump, state, theme),
+        Overlay::Lead(overlay) => super::lead::draw_overlay(buf, area, overlay, state, theme),
     }
 }
 
 /// A bordered box with a title; returns the inner rect.
-fn frame_box(buf: &mut Buffer, rect: Rect, title: &str, footer: &str, theme: &Theme) -> Rect {
+pub(super) fn frame_box(
+    buf: &mut Buffer,
+    rect: Rect,
+    title: &str,
+    footer: &str,
+    theme: &Theme,
+) -> Rect {
     fill(buf, rect, Style::default());
     if rect.width < 2 || rect.height < 2 {
         return Rect::new(rect.x, rect.y, 0, 0);

@@ -1,0 +1,668 @@
+//! A modal form: labelled fields (text, multi-line text, choices with quick keys, due dates with
+//! quick picks), one focused, inline errors, and a save that keeps everything typed when it fails.
+//!
+//! Keys: Tab/↓ next field, Shift-Tab/↑ previous, Enter next (saves on the last field; a new line
+//! in multi-line text), `save_form` (ctrl-s) saves from anywhere, `external_editor` (ctrl-e)
+//! edits the focused text in `$EDITOR`, Esc cancels (twice when something was typed).
+
+use chrono::{Duration, NaiveDate};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::input::TextInput;
+use crate::data::DataError;
+use crate::data::lead::LeadEdit;
+use crate::state::RequestId;
+use crate::state::inbox::dates::{Due, parse_due};
+
+/// Identifies a field of any form (forms read their values by id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FieldId {
+    Kind,
+    Direction,
+    Outcome,
+    Duration,
+    Subject,
+    Content,
+    Title,
+    Due,
+    Priority,
+    Description,
+    Name,
+    Email,
+    Phone,
+    Mobile,
+    Source,
+    Company,
+    JobTitle,
+    Location,
+    Industry,
+    BudgetRange,
+    MinBudget,
+    MaxBudget,
+    Timeline,
+    PropertyType,
+    Stage,
+    Owner,
+    Amount,
+    Probability,
+    Status,
+    CloseDate,
+    Path,
+    DocumentType,
+    Tag,
+    Color,
+}
+
+/// One option of a choice field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChoiceOption {
+    /// Selects the option (and moves to the next field) when the choice has focus.
+    pub key: char,
+    pub label: String,
+    /// What the form reads (an enum name, an id as text).
+    pub value: String,
+    /// Drawn in this `#rrggbb` colour (stages, tags).
+    pub color: Option<String>,
+}
+
+impl ChoiceOption {
+    pub fn new(key: char, label: impl Into<String>, value: impl Into<String>) -> ChoiceOption {
+        ChoiceOption {
+            key,
+            label: label.into(),
+            value: value.into(),
+            color: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldValue {
+    Text(TextInput),
+    Choice {
+        options: Vec<ChoiceOption>,
+        selected: usize,
+    },
+    /// A due date: quick picks (`t` today, `m` tomorrow, `3` in three days, `w` next week, `n`
+    /// none) or a typed date; `picked` names the quick pick shown.
+    Date {
+        input: TextInput,
+        picked: Option<&'static str>,
+    },
+}
+
+/// Quick picks of a date field: (key, label, days from today; `None` clears).
+pub const DATE_PICKS: [(char, &str, Option<i64>); 5] = [
+    ('t', "today", Some(0)),
+    ('m', "tomorrow", Some(1)),
+    ('3', "+3 days", Some(3)),
+    ('w', "next week", Some(7)),
+    ('n', "none", None),
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    pub id: FieldId,
+    pub label: &'static str,
+    pub value: FieldValue,
+    pub required: bool,
+    /// Shown under the field while it has focus.
+    pub hint: Option<String>,
+    /// Shown under the field until it is edited.
+    pub error: Option<String>,
+}
+
+impl Field {
+    pub fn text(id: FieldId, label: &'static str, value: impl Into<String>, max: usize) -> Field {
+        Field {
+            id,
+            label,
+            value: FieldValue::Text(TextInput::new(value, max)),
+            required: false,
+            hint: None,
+            error: None,
+        }
+    }
+
+    pub fn area(id: FieldId, label: &'static str, value: impl Into<String>, max: usize) -> Field {
+        Field {
+            value: FieldValue::Text(TextInput::multiline(value, max)),
+            ..Field::text(id, label, "", max)
+        }
+    }
+
+    pub fn choice(
+        id: FieldId,
+        label: &'static str,
+        options: Vec<ChoiceOption>,
+        selected: usize,
+    ) -> Field {
+        Field {
+            value: FieldValue::Choice { options, selected },
+            ..Field::text(id, label, "", 0)
+        }
+    }
+
+    pub fn date(id: FieldId, label: &'static str, value: Option<NaiveDate>) -> Field {
+        Field {
+            value: FieldValue::Date {
+                input: TextInput::new(
+                    value
+                        .map(|d| d.format("%Y-%m-%d").to_string())
+                        .unwrap_or_default(),
+                    40,
+                ),
+                // A date already set is replaced by a quick pick or by typing.
+                picked: value.map(|_| "current"),
+            },
+            ..Field::text(id, label, "", 0)
+        }
+    }
+
+    pub fn required(mut self) -> Field {
+        self.required = true;
+        self
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Field {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// The text of a text or date field; the value of a choice's selected option.
+    pub fn raw(&self) -> &str {
+        match &self.value {
+            FieldValue::Text(input) | FieldValue::Date { input, .. } => input.value(),
+            FieldValue::Choice { options, selected } => {
+                options.get(*selected).map_or("", |o| o.value.as_str())
+            }
+        }
+    }
+
+    pub fn is_multiline(&self) -> bool {
+        matches!(&self.value, FieldValue::Text(t) if t.multiline)
+    }
+
+    pub fn input_mut(&mut self) -> Option<&mut TextInput> {
+        match &mut self.value {
+            FieldValue::Text(input) | FieldValue::Date { input, .. } => Some(input),
+            FieldValue::Choice { .. } => None,
+        }
+    }
+}
+
+/// What a key did to a form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormKey {
+    /// Handled inside the form.
+    Stay,
+    /// The rep asked to save (the caller validates and sends).
+    Submit,
+    /// The rep cancelled.
+    Close,
+    /// Edit the focused text in `$EDITOR`.
+    Editor,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Form<K> {
+    pub kind: K,
+    pub title: String,
+    pub fields: Vec<Field>,
+    pub focus: usize,
+    /// Why the last save failed (the fields keep what was typed).
+    pub error: Option<String>,
+    /// The save in flight: editing is paused until it answers.
+    pub saving: Option<RequestId>,
+    /// Something was typed since the form opened (Esc then asks twice).
+    pub dirty: bool,
+    /// Esc was pressed once on a dirty form.
+    pub confirm_close: bool,
+    /// "Today" for date quick picks, in the rep's calendar.
+    pub today: NaiveDate,
+}
+
+impl<K> Form<K> {
+    pub fn new(kind: K, title: impl Into<String>, fields: Vec<Field>, today: NaiveDate) -> Self {
+        Form {
+            kind,
+            title: title.into(),
+            fields,
+            focus: 0,
+            error: None,
+            saving: None,
+            dirty: false,
+            confirm_close: false,
+            today,
+        }
+    }
+
+    pub fn field(&self, id: FieldId) -> Option<&Field> {
+        self.fields.iter().find(|f| f.id == id)
+    }
+
+    pub fn field_mut(&mut self, id: FieldId) -> Option<&mut Field> {
+        self.fields.iter_mut().find(|f| f.id == id)
+    }
+
+    /// The raw value of a field ("" when the form has no such field).
+    pub fn raw(&self, id: FieldId) -> &str {
+        self.field(id).map_or("", Field::raw)
+    }
+
+    /// The trimmed value, `None` when blank.
+    pub fn opt(&self, id: FieldId) -> Option<String> {
+        let t = self.raw(id).trim();
+        (!t.is_empty()).then(|| t.to_string())
+    }
+
+    pub fn set_error(&mut self, id: FieldId, error: impl Into<String>) {
+        if let Some(f) = self.field_mut(id) {
+            f.error = Some(error.into());
+        }
+    }
+
+    pub fn focus_on(&mut self, id: FieldId) {
+        if let Some(i) = self.fields.iter().position(|f| f.id == id) {
+            self.focus = i;
+        }
+    }
+
+    /// Focuses the first field with an error; true if there was one.
+    pub fn focus_first_error(&mut self) -> bool {
+        match self.fields.iter().position(|f| f.error.is_some()) {
+            Some(i) => {
+                self.focus = i;
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn focused(&self) -> Option<&Field> {
+        self.fields.get(self.focus)
+    }
+
+    fn next(&mut self) {
+        self.focus = (self.focus + 1).min(self.fields.len().saturating_sub(1));
+    }
+
+    fn prev(&mut self) {
+        self.focus = self.focus.saturating_sub(1);
+    }
+
+    /// Handles a key. `save` and `editor` say whether the key is bound to `save_form` /
+    /// `external_editor` (the caller asks the keymap).
+    pub fn key(&mut self, key: &KeyEvent, save: bool, editor: bool) -> FormKey {
+        if self.saving.is_some() {
+            // Nothing changes under a save in flight; it answers within the statement timeout.
+            return FormKey::Stay;
+        }
+        if key.code == KeyCode::Esc {
+            if self.dirty && !self.confirm_close {
+                self.confirm_close = true;
+                return FormKey::Stay;
+            }
+            return FormKey::Close;
+        }
+        self.confirm_close = false;
+        if save {
+            return FormKey::Submit;
+        }
+        if editor {
+            return match self.focused() {
+                Some(f) if matches!(f.value, FieldValue::Text(_)) => FormKey::Editor,
+                _ => FormKey::Stay,
+            };
+        }
+        let last = self.focus + 1 >= self.fields.len();
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Tab => {
+                self.next();
+                return FormKey::Stay;
+            }
+            KeyCode::BackTab => {
+                self.prev();
+                return FormKey::Stay;
+            }
+            KeyCode::Enter if ctrl || key.modifiers.contains(KeyModifiers::ALT) => {
+                return FormKey::Submit;
+            }
+            _ => {}
+        }
+        let today = self.today;
+        let Some(field) = self.fields.get_mut(self.focus) else {
+            return FormKey::Stay;
+        };
+        let before = field.value.clone();
+        let outcome = match &mut field.value {
+            FieldValue::Text(input) => {
+                if input.handle(key) {
+                    FormKey::Stay
+                } else {
+                    match key.code {
+                        KeyCode::Enter if last => FormKey::Submit,
+                        KeyCode::Enter | KeyCode::Down => {
+                            self.next();
+                            return FormKey::Stay;
+                        }
+                        KeyCode::Up => {
+                            self.prev();
+                            return FormKey::Stay;
+                        }
+                        _ => FormKey::Stay,
+                    }
+                }
+            }
+            FieldValue::Choice { options, selected } => {
+                let n = options.len();
+                match key.code {
+                    KeyCode::Char(c) if !ctrl => {
+                        let c_low = c.to_ascii_lowercase();
+                        let hit = options
+                            .iter()
+                            .position(|o| o.key == c)
+                            .or_else(|| options.iter().position(|o| o.key == c_low));
+                        match hit {
+                            Some(i) => {
+                                *selected = i;
+                                field.error = None;
+                                self.dirty = true;
+                                self.next();
+                                return FormKey::Stay;
+                            }
+                            None if c == ' ' && n > 0 => {
+                                *selected = (*selected + 1) % n;
+                            }
+                            None => {}
+                        }
+                        FormKey::Stay
+                    }
+                    KeyCode::Right if n > 0 => {
+                        *selected = (*selected + 1) % n;
+                        FormKey::Stay
+                    }
+                    KeyCode::Left if n > 0 => {
+                        *selected = (*selected + n - 1) % n;
+                        FormKey::Stay
+                    }
+                    KeyCode::Enter if last => FormKey::Submit,
+                    KeyCode::Enter | KeyCode::Down => {
+                        self.next();
+                        return FormKey::Stay;
+                    }
+                    KeyCode::Up => {
+                        self.prev();
+                        return FormKey::Stay;
+                    }
+                    _ => FormKey::Stay,
+                }
+            }
+            FieldValue::Date { input, picked } => {
+                let quick = match key.code {
+                    KeyCode::Char(c) if !ctrl && (input.text.is_empty() || picked.is_some()) => {
+                        DATE_PICKS.iter().find(|(k, _, _)| *k == c)
+                    }
+                    _ => None,
+                };
+                if let Some((_, label, days)) = quick {
+                    match days {
+                        Some(d) => {
+                            let date = today
+                                .checked_add_signed(Duration::days(*d))
+                                .unwrap_or(today);
+                            input.set(date.format("%Y-%m-%d").to_string());
+                            *picked = Some(label);
+                        }
+                        None => {
+                            input.set("");
+                            *picked = None;
+                        }
+                    }
+                    field.error = None;
+                    self.dirty = true;
+                    self.next();
+                    return FormKey::Stay;
+                }
+                if picked.is_some() && matches!(key.code, KeyCode::Char(_) | KeyCode::Backspace) {
+                    // Typing over a quick pick starts a new date.
+                    input.set("");
+                    *picked = None;
+                    if key.code == KeyCode::Backspace {
+                        field.error = None;
+                        self.dirty = true;
+                        return FormKey::Stay;
+                    }
+                }
+                if input.handle(key) {
+                    FormKey::Stay
+                } else {
+                    match key.code {
+                        KeyCode::Enter if last => FormKey::Submit,
+                        KeyCode::Enter | KeyCode::Down => {
+                            self.next();
+                            return FormKey::Stay;
+                        }
+                        KeyCode::Up => {
+                            self.prev();
+                            return FormKey::Stay;
+                        }
+                        _ => FormKey::Stay,
+                    }
+                }
+            }
+        };
+        if field.value != before {
+            field.error = None;
+            self.dirty = true;
+        }
+        outcome
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Validation helpers (the database checks the same rules; these say it kindly and early)
+// ---------------------------------------------------------------------------
+
+/// The data layer's sentence for a value it would refuse (its checks are the database's).
+pub(crate) fn refused(edit: LeadEdit) -> Option<String> {
+    match edit.changes() {
+        Err(DataError::Invalid(why)) => Some(why),
+        _ => None,
+    }
+}
+
+/// Why the email would be refused (`None`: fine, or blank).
+pub fn email_problem(email: &str) -> Option<String> {
+    let email = email.trim();
+    (!email.is_empty()).then(|| {
+        refused(LeadEdit {
+            email: Some(Some(email.to_string())),
+            ..LeadEdit::default()
+        })
+    })?
+}
+
+/// Why the phone number would be refused (`None`: fine, or blank).
+pub fn phone_problem(phone: &str) -> Option<String> {
+    let phone = phone.trim();
+    (!phone.is_empty()).then(|| {
+        refused(LeadEdit {
+            phone: Some(Some(phone.to_string())),
+            ..LeadEdit::default()
+        })
+    })?
+}
+
+/// Why the mobile number would be refused (`None`: fine, or blank).
+pub fn mobile_problem(mobile: &str) -> Option<String> {
+    let mobile = mobile.trim();
+    (!mobile.is_empty()).then(|| {
+        refused(LeadEdit {
+            mobile: Some(Some(mobile.to_string())),
+            ..LeadEdit::default()
+        })
+    })?
+}
+
+/// A non-negative amount like `250000`, `250,000.50` or `250k` / `1.2m`.
+pub fn parse_amount(text: &str) -> Result<Option<f64>, &'static str> {
+    let t = text.trim().replace([',', '_', ' '], "");
+    let t = t.trim_start_matches(['$', '€', '£']);
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let lower = t.to_ascii_lowercase();
+    let (num, factor) = if let Some(n) = lower.strip_suffix('k') {
+        (n.to_string(), 1_000.0)
+    } else if let Some(n) = lower.strip_suffix('m') {
+        (n.to_string(), 1_000_000.0)
+    } else {
+        (lower, 1.0)
+    };
+    match num.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 && v * factor < 1e12 => Ok(Some(v * factor)),
+        _ => Err("Amount: a number like 250000, 250k or 1.2m"),
+    }
+}
+
+/// A whole number in `min..=max`.
+pub fn parse_int(text: &str, min: i64, max: i64) -> Result<Option<i64>, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    match t.trim_end_matches('%').trim().parse::<i64>() {
+        Ok(v) if (min..=max).contains(&v) => Ok(Some(v)),
+        _ => Err(format!("A whole number from {min} to {max}")),
+    }
+}
+
+/// A duration typed as minutes (`15`), `1:30` (minutes:seconds), `90s`, `1h` or `1h30` → seconds.
+pub fn parse_duration(text: &str) -> Result<Option<i32>, &'static str> {
+    const ERR: &str = "Duration: minutes (15), m:ss (1:30), 90s or 1h30";
+    let t = text.trim().to_ascii_lowercase().replace(' ', "");
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let num = |s: &str| s.parse::<i64>().ok().filter(|n| (0..=100_000).contains(n));
+    let secs = if let Some((m, s)) = t.split_once(':') {
+        match (num(m), num(s)) {
+            (Some(m), Some(s)) if s < 60 => m * 60 + s,
+            _ => return Err(ERR),
+        }
+    } else if let Some(s) = t.strip_suffix('s') {
+        num(s).ok_or(ERR)?
+    } else if let Some((h, m)) = t.split_once('h') {
+        let h = num(h).ok_or(ERR)?;
+        let m = if m.is_empty() {
+            0
+        } else {
+            num(m.trim_end_matches('m')).ok_or(ERR)?
+        };
+        h * 3600 + m * 60
+    } else {
+        num(t.trim_end_matches("min").trim_end_matches('m')).ok_or(ERR)? * 60
+    };
+    i32::try_from(secs).map(Some).map_err(|_| ERR)
+}
+
+/// A due date as typed: `YYYY-MM-DD` or what the task inbox understands (`tomorrow`, `fri`,
+/// `+3`, `04-01 14:30` …).
+pub fn parse_date(text: &str, today: NaiveDate) -> Result<Option<Due>, &'static str> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    parse_due(text, today)
+        .map(Some)
+        .ok_or("Date: YYYY-MM-DD (or tomorrow, fri, +3, next week); t/m/3/w pick quickly")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2025, 3, 14).expect("valid date")
+    }
+
+    fn ch(c: char) -> KeyEvent {
+        KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn validates_like_the_database() {
+        assert_eq!(email_problem("a@b.co"), None);
+        assert_eq!(email_problem(""), None);
+        assert!(email_problem("a@b").is_some());
+        assert!(email_problem("a b@c.de").is_some());
+        assert!(email_problem("@c.de").is_some());
+        assert_eq!(phone_problem("+1 (555) 010-0000"), None);
+        assert!(phone_problem("call me").is_some());
+        assert!(phone_problem("123").is_some());
+        assert_eq!(parse_amount("250k"), Ok(Some(250_000.0)));
+        assert_eq!(parse_amount("1,250.50"), Ok(Some(1250.5)));
+        assert!(parse_amount("-3").is_err());
+        assert_eq!(parse_duration("15"), Ok(Some(900)));
+        assert_eq!(parse_duration("1:30"), Ok(Some(90)));
+        assert_eq!(parse_duration("1h30"), Ok(Some(5400)));
+        assert_eq!(parse_duration("90s"), Ok(Some(90)));
+        assert!(parse_duration("soon").is_err());
+        let date = |s: &str| parse_date(s, today()).map(|d| d.map(|d| d.date));
+        assert_eq!(date("2025-04-01"), Ok(NaiveDate::from_ymd_opt(2025, 4, 1)));
+        assert_eq!(date("+3"), Ok(NaiveDate::from_ymd_opt(2025, 3, 17)));
+        assert!(date("2025-02-30").is_err());
+    }
+
+    #[test]
+    fn quick_keys_pick_and_advance() {
+        let mut form = Form::new(
+            (),
+            "t",
+            vec![
+                Field::choice(
+                    FieldId::Kind,
+                    "Type",
+                    vec![
+                        ChoiceOption::new('e', "email", "email"),
+                        ChoiceOption::new('c', "call", "call"),
+                    ],
+                    0,
+                ),
+                Field::date(FieldId::Due, "Due", None),
+                Field::text(FieldId::Title, "Title", "", 100),
+            ],
+            today(),
+        );
+        form.key(&ch('c'), false, false);
+        assert_eq!(form.raw(FieldId::Kind), "call");
+        assert_eq!(form.focus, 1);
+        form.key(&ch('m'), false, false);
+        assert_eq!(form.raw(FieldId::Due), "2025-03-15");
+        assert_eq!(form.focus, 2);
+        form.key(
+            &KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT),
+            false,
+            false,
+        );
+        form.key(&ch('2'), false, false);
+        assert_eq!(form.raw(FieldId::Due), "2");
+        assert_eq!(
+            form.key(
+                &KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE),
+                false,
+                false
+            ),
+            FormKey::Stay
+        );
+        assert_eq!(
+            form.key(
+                &KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE),
+                false,
+                false
+            ),
+            FormKey::Close
+        );
+    }
+}

@@ -1,0 +1,170 @@
+//! `T`: the lead's tags. Type a tag and Enter adds it in the chosen colour (Tab cycles the
+//! palette, or end the text with `#rrggbb`); ↑/↓ select a tag, Delete removes it.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use uuid::Uuid;
+
+use super::input::TextInput;
+use super::{LeadEffect, LeadOverlay, LeadScreen, LeadTag, Saved, put_overlay};
+use crate::state::{Effect, Failure, Overlay, RequestId, Screen, State};
+
+/// Colours offered for new tags: (name, `#rrggbb`).
+pub const PALETTE: [(&str, &str); 8] = [
+    ("blue", "#3b82f6"),
+    ("green", "#10b981"),
+    ("amber", "#f59e0b"),
+    ("red", "#ef4444"),
+    ("violet", "#8b5cf6"),
+    ("pink", "#ec4899"),
+    ("teal", "#14b8a6"),
+    ("gray", "#808080"),
+];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TagEditor {
+    pub lead_id: Uuid,
+    pub tags: Vec<LeadTag>,
+    /// Selected tag (for Delete).
+    pub selected: usize,
+    pub input: TextInput,
+    /// Index into [`PALETTE`].
+    pub color: usize,
+    /// Saves in flight.
+    pub pending: Vec<RequestId>,
+    pub error: Option<String>,
+}
+
+pub fn open(state: &mut State) -> Vec<Effect> {
+    let Some((lead_id, tags)) = (match &state.screen {
+        Screen::Lead(s) => s.detail().map(|d| (d.id, d.tags.clone())),
+        _ => None,
+    }) else {
+        return Vec::new();
+    };
+    put_overlay(
+        state,
+        LeadOverlay::Tags(TagEditor {
+            lead_id,
+            tags,
+            selected: 0,
+            input: TextInput::new("", 60),
+            color: 0,
+            pending: Vec::new(),
+            error: None,
+        }),
+    );
+    Vec::new()
+}
+
+/// `name #rrggbb` → (name, colour) when the suffix is a hex colour.
+fn split_color(text: &str) -> (String, Option<String>) {
+    let text = text.trim();
+    if let Some((name, hex)) = text.rsplit_once(' ')
+        && hex.len() == 7
+        && hex.starts_with('#')
+        && hex[1..].chars().all(|c| c.is_ascii_hexdigit())
+    {
+        return (name.trim().to_string(), Some(hex.to_ascii_lowercase()));
+    }
+    (text.to_string(), None)
+}
+
+pub fn key(state: &mut State, mut editor: TagEditor, key: &KeyEvent) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    match key.code {
+        KeyCode::Esc => return Vec::new(),
+        KeyCode::Enter => {
+            let (tag, color) = split_color(editor.input.value());
+            if tag.is_empty() {
+                return Vec::new();
+            }
+            if tag.chars().count() > 50 {
+                editor.error = Some("Tags are 1–50 characters".to_string());
+            } else if editor.tags.iter().any(|t| t.tag.eq_ignore_ascii_case(&tag)) {
+                editor.error = Some(format!("{tag} is already on this lead"));
+            } else {
+                let color = color.unwrap_or_else(|| {
+                    PALETTE
+                        .get(editor.color)
+                        .map_or("#808080", |(_, hex)| hex)
+                        .to_string()
+                });
+                let request = state.next_id();
+                editor.pending.push(request);
+                editor.error = None;
+                editor.input.set("");
+                fx.push(Effect::Lead(LeadEffect::AddTag {
+                    request,
+                    lead_id: editor.lead_id,
+                    tag,
+                    color,
+                }));
+            }
+        }
+        KeyCode::Tab => editor.color = (editor.color + 1) % PALETTE.len(),
+        KeyCode::BackTab => editor.color = (editor.color + PALETTE.len() - 1) % PALETTE.len(),
+        KeyCode::Up => editor.selected = editor.selected.saturating_sub(1),
+        KeyCode::Down => {
+            editor.selected = (editor.selected + 1).min(editor.tags.len().saturating_sub(1));
+        }
+        KeyCode::Delete if editor.input.value().is_empty() => {
+            if let Some(tag) = editor.tags.get(editor.selected).cloned() {
+                let request = state.next_id();
+                editor.pending.push(request);
+                // Shown gone at once; a failure puts it back with the reason.
+                editor.tags.retain(|t| t.id != tag.id);
+                editor.selected = editor.selected.min(editor.tags.len().saturating_sub(1));
+                fx.push(Effect::Lead(LeadEffect::RemoveTag {
+                    request,
+                    lead_id: editor.lead_id,
+                    tag_id: tag.id,
+                    tag: tag.tag,
+                }));
+            }
+        }
+        _ => {
+            if editor.input.handle(key) {
+                editor.error = None;
+            }
+        }
+    }
+    put_overlay(state, LeadOverlay::Tags(editor));
+    fx
+}
+
+/// Whether the open tag editor waits for `request`.
+pub fn is_waiting(state: &State, request: RequestId) -> bool {
+    matches!(
+        &state.overlay,
+        Some(Overlay::Lead(ov)) if matches!(ov.as_ref(), LeadOverlay::Tags(e) if e.pending.contains(&request))
+    )
+}
+
+pub fn on_saved(
+    state: &mut State,
+    request: RequestId,
+    result: Result<Saved, Failure>,
+) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    if let Some(Overlay::Lead(ov)) = &mut state.overlay
+        && let LeadOverlay::Tags(editor) = ov.as_mut()
+    {
+        editor.pending.retain(|r| *r != request);
+        match &result {
+            Ok(Saved::Tag(tag)) => {
+                editor.tags.push(tag.clone());
+                editor.selected = editor.tags.len().saturating_sub(1);
+            }
+            Ok(_) => {}
+            Err(f) => editor.error = Some(f.message.clone()),
+        }
+    }
+    if let Err(f) = &result {
+        fx.extend(crate::state::note_failure(state, f));
+    }
+    // The header shows the tags: re-read (this also restores a tag whose removal failed).
+    if matches!(&state.screen, Screen::Lead(LeadScreen { .. })) {
+        fx.extend(super::reload(state));
+    }
+    fx
+}
