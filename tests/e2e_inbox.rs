@@ -188,7 +188,11 @@ async fn a_rep_snoozes_one_task_and_completes_two_in_bulk() {
     assert_eq!(of(lead, "task_snoozed"), 1, "{activities:?}");
     assert_eq!(of(other_lead, "task_completed"), 1, "{activities:?}");
     assert_eq!(of(lead, "task_completed"), 1, "{activities:?}");
-    assert_eq!(activities.len(), 3, "nothing else was written: {activities:?}");
+    assert_eq!(
+        activities.len(),
+        3,
+        "nothing else was written: {activities:?}"
+    );
     // Nothing overdue is left: the status bar count is gone.
     let started = Instant::now();
     while tui.screen().contains(" overdue  ") {

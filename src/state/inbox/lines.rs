@@ -59,7 +59,8 @@ pub fn build(s: &InboxScreen) -> Vec<Line> {
                 let Some(group) = s.data.group(kind) else {
                     continue;
                 };
-                push_group(&mut out, s, kind, &group.tasks, &mut section, false);
+                let ids: Vec<Uuid> = group.tasks.iter().map(|t| t.id).collect();
+                push_group(&mut out, s, kind, &ids, &mut section, false);
             }
         }
         View::Team => {
@@ -97,8 +98,8 @@ pub fn build(s: &InboxScreen) -> Vec<Line> {
                     let Some(group) = s.data.group(kind) else {
                         continue;
                     };
-                    let tasks: Vec<TaskRow> = group.tasks.iter().filter(mine).cloned().collect();
-                    push_group(&mut out, s, kind, &tasks, &mut section, true);
+                    let ids: Vec<Uuid> = group.tasks.iter().filter(mine).map(|t| t.id).collect();
+                    push_group(&mut out, s, kind, &ids, &mut section, true);
                 }
             }
             let completed = s.data.count(GroupKind::Completed);
@@ -121,18 +122,18 @@ fn push_group(
     out: &mut Vec<Line>,
     s: &InboxScreen,
     kind: GroupKind,
-    tasks: &[TaskRow],
+    ids: &[Uuid],
     section: &mut usize,
     nested: bool,
 ) {
-    if tasks.is_empty() {
+    if ids.is_empty() {
         return;
     }
     *section += 1;
     let collapsed = kind == GroupKind::Completed && !s.show_completed;
     out.push(Line::Header {
         kind,
-        count: tasks.len(),
+        count: ids.len(),
         collapsed,
         section: *section,
         nested,
@@ -140,8 +141,8 @@ fn push_group(
     if collapsed {
         return;
     }
-    out.extend(tasks.iter().map(|t| Line::Task {
-        id: t.id,
+    out.extend(ids.iter().map(|&id| Line::Task {
+        id,
         kind,
         section: *section,
         nested,
