@@ -128,7 +128,10 @@ where
             dirty = false;
             if !board_logged && board_is_full(&state) {
                 board_logged = true;
-                tracing::info!(elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "first full board frame");
+                tracing::info!(
+                    elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+                    "first full board frame"
+                );
             }
         }
         let loading = state.is_loading();
@@ -184,11 +187,10 @@ where
 /// Every column has its first page (or the pipeline is empty).
 fn board_is_full(state: &State) -> bool {
     state.board.status == crate::state::BoardStatus::Ready
-        && state
-            .board
-            .columns
-            .iter()
-            .all(|c| c.status != crate::state::ColumnStatus::Idle && c.status != crate::state::ColumnStatus::Loading)
+        && state.board.columns.iter().all(|c| {
+            c.status != crate::state::ColumnStatus::Idle
+                && c.status != crate::state::ColumnStatus::Loading
+        })
 }
 
 /// Runs effects; returns true on quit.

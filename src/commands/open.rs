@@ -83,11 +83,7 @@ pub async fn open_session(
 }
 
 /// Runs the TUI on the start screen (`closer inbox` or `ui.start_screen`).
-async fn launch_tui(
-    store: crate::data::PgStore,
-    config: Config,
-    start: StartScreen,
-) -> Result<()> {
+async fn launch_tui(store: crate::data::PgStore, config: Config, start: StartScreen) -> Result<()> {
     let theme = config
         .theme
         .resolve(crate::config::theme::no_color_requested());
