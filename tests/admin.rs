@@ -839,3 +839,36 @@ async fn seeding_is_deterministic_and_applies_once_per_org() {
         250
     );
 }
+
+/// Type-ahead search runs as `closer_search` (so trigram indexes apply under RLS) and still
+/// returns only the caller's organization.
+#[tokio::test]
+async fn search_is_owned_by_the_search_role_and_stays_inside_the_org() {
+    let db = TestDb::new().await;
+    let org_a = db.org("Search A").await;
+    let org_b = db.org("Search B").await;
+    let rep = db.user("Search A", "rep").await;
+    db.lead(org_a, "Zanzibar Quill").await;
+    db.lead(org_b, "Zanzibar Secret").await;
+    let owner: String = sqlx::query_scalar(
+        "select pg_get_userbyid(proowner)::text from pg_proc where proname = 'search_leads'",
+    )
+    .fetch_one(&db.admin)
+    .await
+    .expect("function");
+    assert_eq!(owner, "closer_search");
+    let store = db.session(&rep).await.open(org_a).expect("member");
+    let hits = store.search_leads("zanz".into(), 20).await.expect("search");
+    assert_eq!(
+        hits.iter().map(|h| h.name.as_str()).collect::<Vec<_>>(),
+        ["Zanzibar Quill"]
+    );
+    let pool = db.login(&rep).await;
+    let leaked: i64 =
+        sqlx::query_scalar("select count(*) from closer.search_leads($1, 'zanz', 20)")
+            .bind(org_b)
+            .fetch_one(&pool)
+            .await
+            .expect("call with another org's id");
+    assert_eq!(leaked, 0, "another organization's id returns nothing");
+}
