@@ -36,7 +36,10 @@ async fn next_change(
         let left = deadline.saturating_duration_since(Instant::now());
         match tokio::time::timeout(left, rx.recv()).await {
             Ok(Some(LiveEvent::Changed(tables))) => return Some(tables),
-            Ok(Some(_)) => continue,
+            Ok(Some(other)) => {
+                eprintln!("live event: {other:?}");
+                continue;
+            }
             Ok(None) | Err(_) => return None,
         }
     }

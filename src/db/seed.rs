@@ -113,7 +113,7 @@ pub async fn seed(
     let dropped = sqlx::query(AssertSqlSafe(format!(
         "DROP TABLE IF EXISTS public.{plan_table}"
     )))
-    .execute(&mut *first)
+    .execute(&mut first)
     .await;
     let report = filled?;
     rebuilt?;
@@ -122,7 +122,7 @@ pub async fn seed(
     if !index_definitions.is_empty() {
         for table in BULK_TABLES {
             sqlx::query(AssertSqlSafe(format!("ANALYZE public.{table}")))
-                .execute(&mut *first)
+                .execute(&mut first)
                 .await?;
         }
     }
@@ -134,8 +134,11 @@ pub async fn seed(
 
 /// A connection with triggers off (FK checks and summaries: the data is consistent by
 /// construction and summaries are recomputed at the end) and the helper functions defined.
-async fn prepared_connection(pool: &PgPool) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>> {
-    let mut conn = pool.acquire().await?;
+///
+/// The connection is detached from the pool and closed when dropped: its session settings
+/// (triggers off!) must never leak into the pool's other users.
+async fn prepared_connection(pool: &PgPool) -> Result<sqlx::PgConnection> {
+    let mut conn = pool.acquire().await?.detach();
     for setting in [
         "SET session_replication_role = replica",
         "SET maintenance_work_mem = '512MB'",
@@ -149,7 +152,7 @@ async fn prepared_connection(pool: &PgPool) -> Result<sqlx::pool::PoolConnection
         "CREATE OR REPLACE FUNCTION pg_temp.sid(prefix text, tag int, n bigint) RETURNS uuid LANGUAGE sql IMMUTABLE
          AS $$ SELECT (prefix || lpad(to_hex(tag), 4, '0') || lpad(to_hex(n), 16, '0'))::uuid $$",
     ] {
-        sqlx::query(setting).execute(&mut *conn).await?;
+        sqlx::query(setting).execute(&mut conn).await?;
     }
     Ok(conn)
 }
