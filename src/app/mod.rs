@@ -20,7 +20,6 @@ use crate::config::keymap::Keymap;
 use crate::config::theme::Theme;
 use crate::config::{self, Config};
 use crate::data::PgStore;
-use crate::data::models::BoardSort;
 use crate::state::lead::{FieldId, LeadEffect};
 use crate::state::{Action, Effect, Options, RequestId, Session, State, update};
 use crate::tui::TerminalGuard;
@@ -66,11 +65,7 @@ pub async fn run_tui(
 pub fn options(config: &Config) -> Options {
     Options {
         stale_after_days: i64::from(config.ui.stale_after_days),
-        sort: match config.ui.board_sort {
-            config::BoardSort::Score => BoardSort::Score,
-            config::BoardSort::LastContact => BoardSort::LastContact,
-            config::BoardSort::Newest => BoardSort::Newest,
-        },
+        sort: config.ui.board_sort.into(),
     }
 }
 
