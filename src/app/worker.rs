@@ -138,7 +138,8 @@ impl BoardBackend for PgStore {
     fn listen(&self, tx: UnboundedSender<Action>) {
         let store = self.clone();
         tokio::spawn(async move {
-            crate::data::live::listen(store.pool().clone(), store.organization_id(), |event| {
+            let (pool, own) = store.live_source();
+            crate::data::live::listen(pool.clone(), own.clone(), store.organization_id(), |event| {
                 tx.send(Action::Live(event)).is_ok()
             })
             .await;

@@ -420,7 +420,10 @@ fn on_live(state: &mut State, event: crate::data::live::LiveEvent) -> Vec<Effect
             state.retries = 0;
             refresh(state)
         }
-        LiveEvent::Changed(tables) => {
+        LiveEvent::Changed(_change) => {
+            // Interim (until the board reducer moves): any change re-reads what is shown.
+            let tables: std::collections::BTreeSet<String> =
+                ["leads", "lead_tasks"].map(String::from).into();
             let mut fx = lead::on_live_change(state, &tables);
             fx.extend(inbox::on_live_change(state, &tables));
             if tables.iter().any(|t| t == "lead_tasks") && state.overdue_request.is_none() {
