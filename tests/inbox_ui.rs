@@ -11,7 +11,7 @@ use closer::state::inbox::{
     Teammate, TriageStep, UndoToken, View,
 };
 use closer::state::{
-    Action, Effect, Failure, MessageKind, Options, Screen, Session, State, update,
+    Action, BoardEffect, Effect, Failure, MessageKind, Options, Screen, Session, State, update,
 };
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
@@ -712,7 +712,10 @@ fn inbox_is_reachable_and_the_start_screen() {
         fx.first(),
         Some(Effect::Inbox(InboxEffect::Load { .. }))
     ));
-    assert!(fx.iter().any(|e| matches!(e, Effect::LoadBoard { .. })));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Board(BoardEffect::Load { .. })))
+    );
     assert!(loads_overdue(&fx));
 }
 

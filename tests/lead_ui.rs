@@ -16,7 +16,8 @@ use closer::state::lead::{
     TimelineSource, UpdateOutcome,
 };
 use closer::state::{
-    Action, BoardData, Effect, Failure, Options, Overlay, Screen, Session, State, update,
+    Action, BoardAction, BoardData, BoardEffect, Effect, Failure, Options, Overlay, Screen,
+    Session, State, update,
 };
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
@@ -318,7 +319,7 @@ fn empty_data(lead: Uuid, name: &str) -> LeadData {
 /// Answers board effects so the board is loaded.
 fn answer_board(effect: &Effect) -> Option<Action> {
     Some(match effect {
-        Effect::LoadBoard { request, .. } => {
+        Effect::Board(BoardEffect::Load { request, .. }) => {
             let mut summaries = HashMap::new();
             for s in stages() {
                 let n = cards().iter().filter(|c| c.stage_id == s.id).count() as i64;
@@ -330,7 +331,7 @@ fn answer_board(effect: &Effect) -> Option<Action> {
                     },
                 );
             }
-            Action::BoardLoaded {
+            Action::Board(BoardAction::Loaded {
                 request: *request,
                 result: Ok(BoardData {
                     pipelines: vec![Pipeline {
@@ -342,11 +343,11 @@ fn answer_board(effect: &Effect) -> Option<Action> {
                     stages: stages(),
                     summaries,
                 }),
-            }
+            })
         }
-        Effect::LoadColumn {
+        Effect::Board(BoardEffect::LoadColumn {
             request, stage_id, ..
-        } => Action::ColumnLoaded {
+        }) => Action::Board(BoardAction::ColumnLoaded {
             request: *request,
             stage_id: *stage_id,
             append: false,
@@ -358,8 +359,8 @@ fn answer_board(effect: &Effect) -> Option<Action> {
                     .collect(),
                 next_cursor: None,
             }),
-        },
-        Effect::LoadSummaries { .. } => return None,
+        }),
+        Effect::Board(BoardEffect::LoadSummaries { .. }) => return None,
         Effect::LoadOverdue { request, .. } => Action::OverdueLoaded {
             request: *request,
             result: Ok(1),

@@ -5,7 +5,12 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use closer::app::Worker;
+use closer::config::keymap::Keymap;
+use closer::data::PgStore;
 use closer::data::live::{self, Change, LiveEvent, OwnBackends};
+use closer::state::board::BoardEffect;
+use closer::state::{Action, Effect, Options, Session, State, update};
 use common::TestDb;
 use tokio::sync::mpsc;
 
@@ -254,7 +259,8 @@ async fn a_spoofed_flood_costs_at_most_a_handful_of_refreshes() {
     let mover = db.user("Live Flood", "rep").await;
     let lead = db.lead(org, "After The Flood").await;
     let stages = db.stages(org).await;
-    let mut rx = listen_as(&db, &watcher, org).await;
+    let watching = db.session(&watcher).await.open(org).expect("member");
+    let mut tui = Headless::start(watching).await;
     let channel = live::channel_of(&db.login(&attacker).await, org)
         .await
         .expect("a member reads the channel");
@@ -302,27 +308,40 @@ async fn a_spoofed_flood_costs_at_most_a_handful_of_refreshes() {
     let flood = started.elapsed();
     assert_eq!(sent, 10_000);
 
+    // The flood is being handled while we send it; apply what remains.
+    let settle = tui.settle(Duration::from_millis(1500));
+    let (worst, ()) = tokio::join!(async { probe.await.expect("probe") }, settle);
     let (mut changes, mut reconnects) = (0, 0);
-    let until = Instant::now() + Duration::from_millis(2500);
-    while let Ok(Some(event)) = tokio::time::timeout_at(until.into(), rx.recv()).await {
+    for (event, _) in &tui.live {
         match event {
             LiveEvent::Changed(_) => changes += 1,
             LiveEvent::Reconnected => reconnects += 1,
             LiveEvent::Disconnected(why) => panic!("the flood cut the listener: {why}"),
         }
     }
-    let worst = probe.await.expect("probe");
+    let (full, columns, headers) = tui.live_reads();
     eprintln!(
-        "flood of {sent} notifications in {flood:?} → {changes} changes, {reconnects} reconnects; \
-         worst timer lateness {worst:?}"
+        "flood of {sent} notifications in {flood:?} → {changes} changes, {reconnects} reconnects, \
+         {full} full board reloads, {} column reloads, {headers} header reloads; \
+         worst timer lateness {worst:?}",
+        columns.len()
     );
+    let seconds = flood.as_secs() as usize + 2;
     assert!(
         changes >= 1,
         "valid-looking payloads are hints, so they are heard"
     );
     assert!(
-        changes <= 1 + flood.as_secs() as usize + 2,
+        changes <= seconds,
         "at most one change per second: {changes} in {flood:?}"
+    );
+    assert!(
+        full <= seconds,
+        "at most one full reload per second: {full}"
+    );
+    assert!(
+        headers <= seconds,
+        "at most one header read per second: {headers}"
     );
     assert_eq!(reconnects, 0, "spoofed rotations change nothing");
     assert!(
@@ -330,16 +349,22 @@ async fn a_spoofed_flood_costs_at_most_a_handful_of_refreshes() {
         "the runtime stays responsive: {worst:?}"
     );
 
-    // And it still hears a real change promptly.
+    // And it still hears a real change promptly, and shows it.
+    tui.live.clear();
     let store = db.session(&mover).await.open(org).expect("member");
     store
         .move_lead(lead, stages[0].0, stages[1].0, None)
         .await
         .expect("move");
-    let change = next_change(&mut rx, Duration::from_secs(2))
-        .await
-        .expect("a real move after the flood is heard");
-    assert!(change.leads.contains(lead), "{change:?}");
+    tui.settle(Duration::from_millis(1500)).await;
+    assert!(
+        tui.live.iter().any(|(event, _)| matches!(
+            event,
+            LiveEvent::Changed(change) if change.leads.contains(lead)
+        )),
+        "a real move after the flood is heard: {:?}",
+        tui.live
+    );
 }
 
 /// The rep's own writes come back on the channel from the rep's own backends: ignored. A
@@ -379,4 +404,130 @@ async fn the_reps_own_move_is_not_echoed_and_a_teammates_names_two_columns() {
         .expect("the teammate's move is heard");
     assert_eq!(change.leads, live::Scope::Ids([theirs].into()));
     assert_eq!(change.stages, live::Scope::Ids([a, c].into()));
+}
+
+/// The TUI's reducer and workers without a terminal, on the real data layer and the real
+/// listener: runs every effect as the app loop does and records what live changes asked for.
+struct Headless {
+    state: State,
+    worker: Worker<PgStore>,
+    rx: mpsc::UnboundedReceiver<Action>,
+    /// Effects issued in answer to each live event, in order.
+    live: Vec<(LiveEvent, Vec<Effect>)>,
+}
+
+impl Headless {
+    async fn start(store: PgStore) -> Headless {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let mut state = State::new(
+            Session {
+                organization: store.organization_name().to_string(),
+                person: store.me().full_name.clone(),
+            },
+            Keymap::default(),
+            Options::default(),
+            chrono::Utc::now(),
+        );
+        // Wide enough that every column of the default pipeline is visible.
+        update(
+            &mut state,
+            Action::Resize {
+                width: 300,
+                height: 50,
+            },
+        );
+        let effects = state.start();
+        let mut headless = Headless {
+            state,
+            worker: Worker::new(store, tx),
+            rx,
+            live: Vec::new(),
+        };
+        headless.run(effects);
+        headless.settle(Duration::from_millis(600)).await;
+        assert_eq!(
+            headless.state.board.status,
+            closer::state::BoardStatus::Ready,
+            "the board loads"
+        );
+        headless
+    }
+
+    fn run(&self, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::StartDebounce { .. } | Effect::Quit => {}
+                other => self.worker.run(other),
+            }
+        }
+    }
+
+    /// Applies results and events until none arrives for `quiet`.
+    async fn settle(&mut self, quiet: Duration) {
+        while let Ok(Some(action)) = tokio::time::timeout(quiet, self.rx.recv()).await {
+            let event = match &action {
+                Action::Live(event) => Some(event.clone()),
+                _ => None,
+            };
+            let effects = update(&mut self.state, action);
+            if let Some(event) = event {
+                self.live.push((event, effects.clone()));
+            }
+            self.run(effects);
+        }
+    }
+
+    /// Reads the live events caused: (full board reloads, column reloads, header reloads).
+    fn live_reads(&self) -> (usize, Vec<uuid::Uuid>, usize) {
+        let mut counts = (0, Vec::new(), 0);
+        for effect in self.live.iter().flat_map(|(_, fx)| fx) {
+            match effect {
+                Effect::Board(BoardEffect::Load { .. }) => counts.0 += 1,
+                Effect::Board(BoardEffect::LoadColumn { stage_id, .. }) => counts.1.push(*stage_id),
+                Effect::Board(BoardEffect::LoadSummaries { .. }) => counts.2 += 1,
+                _ => {}
+            }
+        }
+        counts
+    }
+}
+
+/// Through the TUI's own reducer: my moves cause no read at all; a teammate's move re-reads
+/// exactly its two columns and the headers once, never the whole board.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_the_board_a_teammates_move_rereads_only_its_two_columns() {
+    let db = TestDb::new().await;
+    let org = db.org("Live Board").await;
+    let rep = db.user("Live Board", "rep").await;
+    let mate = db.user("Live Board", "rep").await;
+    let mine = db.lead(org, "Mine").await;
+    let theirs = db.lead(org, "Theirs").await;
+    let stages = db.stages(org).await;
+    let (a, b, c) = (stages[0].0, stages[1].0, stages[2].0);
+    let store = db.session(&rep).await.open(org).expect("member");
+    let mut tui = Headless::start(store.clone()).await;
+    assert!(tui.state.board.columns.len() >= 3);
+
+    store.move_lead(mine, a, b, None).await.expect("my move");
+    tui.settle(Duration::from_millis(1500)).await;
+    assert!(tui.live.is_empty(), "no live event for my own move: {:?}", tui.live);
+
+    let mates = db.session(&mate).await.open(org).expect("member");
+    mates.move_lead(theirs, a, c, None).await.expect("their move");
+    tui.settle(Duration::from_millis(1500)).await;
+    let (full, mut columns, headers) = tui.live_reads();
+    columns.sort();
+    let mut expected = vec![a, c];
+    expected.sort();
+    assert_eq!(full, 0, "no full board reload: {:?}", tui.live);
+    assert_eq!(columns, expected, "exactly the two affected columns");
+    assert_eq!(headers, 1, "the headers once");
+    let moved_in = tui
+        .state
+        .board
+        .columns
+        .iter()
+        .find(|col| col.stage.id == c)
+        .is_some_and(|col| col.cards.iter().any(|card| card.id == theirs));
+    assert!(moved_in, "the card shows in its new column");
 }

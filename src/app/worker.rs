@@ -14,7 +14,7 @@ use crate::data::models::{
 };
 use crate::state::inbox::InboxEffect;
 use crate::state::lead::LeadEffect;
-use crate::state::{Action, BoardData, Effect, Failure};
+use crate::state::{Action, BoardAction, BoardData, BoardEffect, Effect, Failure};
 
 /// What the board needs from the database. Implemented for [`PgStore`]; tests use fakes.
 pub trait BoardBackend: Clone + Send + Sync + 'static {
@@ -230,64 +230,70 @@ impl<S: BoardBackend> Worker<S> {
         let store = self.store.clone();
         let tx = self.tx.clone();
         match effect {
-            Effect::LoadBoard {
+            Effect::Board(BoardEffect::Load {
                 request,
                 pipeline_id,
-            } => {
+            }) => {
                 tokio::spawn(async move {
                     let result = load_board(&store, pipeline_id).await;
-                    let _ = tx.send(Action::BoardLoaded { request, result });
+                    let _ = tx.send(Action::Board(BoardAction::Loaded { request, result }));
                 });
             }
-            Effect::LoadColumn {
+            Effect::Board(BoardEffect::LoadColumn {
                 request,
                 stage_id,
                 sort,
                 after,
                 limit,
-            } => {
+            }) => {
                 tokio::spawn(async move {
                     let append = after.is_some();
                     let result = store.column_page(stage_id, sort, after, limit).await;
-                    let _ = tx.send(Action::ColumnLoaded {
+                    let _ = tx.send(Action::Board(BoardAction::ColumnLoaded {
                         request,
                         stage_id,
                         append,
                         result,
-                    });
+                    }));
                 });
             }
-            Effect::LoadSummaries {
+            Effect::Board(BoardEffect::LoadSummaries {
                 request,
                 pipeline_id,
-            } => {
+            }) => {
                 tokio::spawn(async move {
                     let result = store.stage_summaries(pipeline_id).await;
-                    let _ = tx.send(Action::SummariesLoaded { request, result });
+                    let _ = tx.send(Action::Board(BoardAction::SummariesLoaded {
+                        request,
+                        result,
+                    }));
                 });
             }
-            Effect::MoveLead {
+            Effect::Board(BoardEffect::MoveLead {
                 request,
                 lead_id,
                 from_stage,
                 to_stage,
                 lost_reason,
-            } => {
+            }) => {
                 tokio::spawn(async move {
                     let result = store
                         .move_lead(lead_id, from_stage, to_stage, lost_reason)
                         .await;
-                    let _ = tx.send(Action::LeadMoved { request, result });
+                    let _ = tx.send(Action::Board(BoardAction::LeadMoved { request, result }));
                 });
             }
-            Effect::SearchLeads {
+            Effect::Board(BoardEffect::SearchLeads {
                 request,
                 query,
                 limit,
-            } => {
+            }) => {
                 tokio::spawn(async move {
                     let result = store.search_leads(query, limit).await;
-                    let _ = tx.send(Action::SearchResults { request, result });
+                    let _ = tx.send(Action::Board(BoardAction::SearchResults {
+                        request,
+                        result,
+                    }));
                 });
             }
             Effect::LoadOverdue { request, delay } => {

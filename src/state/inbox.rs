@@ -21,6 +21,7 @@ use crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 use uuid::Uuid;
 
+use super::screen::Contract;
 use super::{Effect, Failure, RequestId, Screen, State};
 use crate::config::keymap::Command;
 use crate::data::models::{LeadHit, TaskPriority, TaskRow, TaskStatus};
@@ -541,6 +542,37 @@ pub fn layout(body: Rect) -> InboxLayout {
 // Entry points
 // ---------------------------------------------------------------------------
 
+/// The inbox's side of the screen contract.
+pub struct Reducer;
+
+impl Contract for Reducer {
+    type Action = InboxAction;
+
+    fn key(state: &mut State, k: &KeyEvent) -> Option<Vec<Effect>> {
+        key(state, k)
+    }
+
+    fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
+        command(state, cmd)
+    }
+
+    fn update(state: &mut State, action: InboxAction) -> Vec<Effect> {
+        update(state, action)
+    }
+
+    fn on_live_change(state: &mut State, change: &crate::data::live::Change) -> Vec<Effect> {
+        on_live_change(state, change)
+    }
+
+    fn reload(state: &mut State) -> Vec<Effect> {
+        reload(state)
+    }
+
+    fn is_loading(state: &State) -> bool {
+        is_loading(state)
+    }
+}
+
 fn screen(state: &State) -> Option<&InboxScreen> {
     match &state.screen {
         Screen::Inbox(s) => Some(s),
@@ -555,21 +587,36 @@ fn screen_mut(state: &mut State) -> Option<&mut InboxScreen> {
     }
 }
 
-/// The inbox in front, or the one parked while a lead opened from it is shown (results of its
-/// writes and reads still belong to it).
+/// The inbox in front, or the one in the back history while a lead opened from it is shown
+/// (results of its writes and reads still belong to it).
 fn any_mut(state: &mut State) -> Option<&mut InboxScreen> {
     match &mut state.screen {
         Screen::Inbox(s) => Some(s),
-        _ => state.parked_inbox.as_deref_mut(),
+        _ => state.back.iter_mut().rev().find_map(|b| match b {
+            Screen::Inbox(s) => Some(s),
+            _ => None,
+        }),
+    }
+}
+
+/// Takes the inbox out of the back history.
+fn take_parked(state: &mut State) -> Option<InboxScreen> {
+    let i = state
+        .back
+        .iter()
+        .rposition(|b| matches!(b, Screen::Inbox(_)))?;
+    match state.back.remove(i) {
+        Screen::Inbox(s) => Some(s),
+        _ => None,
     }
 }
 
 /// Effects to run when the screen opens: the inbox read (the screen shows "Loading" until it
 /// arrives; coming back keeps what was shown while it re-reads).
 pub fn open(state: &mut State) -> Vec<Effect> {
-    let parked = state.parked_inbox.take();
+    let parked = take_parked(state);
     if screen(state).is_none() {
-        let mut s = parked.map(|b| *b).unwrap_or_default();
+        let mut s = parked.unwrap_or_default();
         s.opened_lead = None;
         state.screen = Screen::Inbox(s);
     }
@@ -580,16 +627,8 @@ pub fn open(state: &mut State) -> Vec<Effect> {
     fx
 }
 
-/// Whether Esc on the lead screen returns to the inbox it was opened from.
-pub fn returns_here(state: &State) -> bool {
-    match (&state.screen, &state.parked_inbox) {
-        (Screen::Lead(lead), Some(parked)) => parked.opened_lead == Some(lead.lead_id),
-        _ => false,
-    }
-}
-
 /// Re-reads the inbox (now, or once the writes in flight are done).
-pub fn reload(state: &mut State) -> Vec<Effect> {
+fn reload(state: &mut State) -> Vec<Effect> {
     let request = state.next_id();
     let now = state.now;
     let Some(s) = any_mut(state) else {
@@ -609,7 +648,7 @@ pub fn reload(state: &mut State) -> Vec<Effect> {
 }
 
 /// Teammates changed tasks (live updates) or the rep pressed refresh.
-pub fn refresh(state: &mut State) -> Vec<Effect> {
+fn refresh(state: &mut State) -> Vec<Effect> {
     let mut fx = reload(state);
     if state.overdue_request.is_none() {
         fx.extend(state.load_overdue(None));
@@ -617,14 +656,11 @@ pub fn refresh(state: &mut State) -> Vec<Effect> {
     fx
 }
 
-/// Teammates changed data: re-read when it is what the inbox shows (the rep's own writes come
-/// back this way too; they wait for the writes in flight).
-pub fn on_live_change(
-    state: &mut State,
-    tables: &std::collections::BTreeSet<String>,
-) -> Vec<Effect> {
-    const SHOWN: [&str; 3] = ["lead_tasks", "leads", "pipeline_stages"];
-    if screen(state).is_none() || !tables.iter().any(|t| SHOWN.contains(&t.as_str())) {
+/// Teammates changed data: re-read while the inbox is on screen (they wait for the writes in
+/// flight). The hint names leads, not tables, and a task assigned to me may be on any lead, so
+/// any change counts; the listener paces them to one per second.
+fn on_live_change(state: &mut State, change: &crate::data::live::Change) -> Vec<Effect> {
+    if screen(state).is_none() || (change.leads.is_empty() && change.stages.is_empty()) {
         return Vec::new();
     }
     let mut fx = reload(state);
@@ -634,11 +670,11 @@ pub fn on_live_change(
 
 /// Whether the inbox waits for a read or a write.
 /// (The spinner ticks while a read or a write is in flight: a few milliseconds, normally.)
-pub fn is_loading(state: &State) -> bool {
+fn is_loading(state: &State) -> bool {
     screen(state).is_some_and(|s| s.load_request.is_some() || !s.pending.is_empty())
 }
 
-pub fn update(state: &mut State, action: InboxAction) -> Vec<Effect> {
+fn update(state: &mut State, action: InboxAction) -> Vec<Effect> {
     let mut fx = match action {
         InboxAction::Loaded { request, result } => on_loaded(state, request, result),
         InboxAction::Written { request, result } => on_written(state, request, result),
@@ -657,7 +693,7 @@ pub fn update(state: &mut State, action: InboxAction) -> Vec<Effect> {
 }
 
 /// A key the screen wants before the keymap: every key while a popup is open.
-pub fn key(state: &mut State, key: &KeyEvent) -> Option<Vec<Effect>> {
+fn key(state: &mut State, key: &KeyEvent) -> Option<Vec<Effect>> {
     let s = screen_mut(state)?;
     let popup = s.popup.take()?;
     let mut fx = popup::key(state, *popup, key);
@@ -665,7 +701,7 @@ pub fn key(state: &mut State, key: &KeyEvent) -> Option<Vec<Effect>> {
     Some(fx)
 }
 
-pub fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
+fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
     let mut fx = on_command(state, cmd);
     fx.extend(settle(state));
     fx
@@ -800,14 +836,19 @@ fn open_lead(state: &mut State, log_call: bool) -> Vec<Effect> {
         return Vec::new();
     };
     let (lead_id, name) = (task.lead_id, task.lead_name.clone());
-    if let Some(s) = screen_mut(state) {
-        // Parked as it is (triage progress included) until Esc on the lead comes back.
-        let mut parked = s.clone();
-        parked.popup = None;
-        parked.opened_lead = Some(lead_id);
-        state.parked_inbox = Some(Box::new(parked));
-    }
+    // Kept as it is (triage progress included) in the back history until Esc on the lead
+    // comes back.
+    let left = screen_mut(state).map(|s| {
+        let mut left = s.clone();
+        left.popup = None;
+        left.opened_lead = Some(lead_id);
+        left
+    });
     let mut fx = super::lead::open(state, lead_id, name);
+    if let Some(left) = left {
+        take_parked(state);
+        state.back.push(Screen::Inbox(left));
+    }
     if log_call {
         // The lead screen's capture form (type, outcome, notes…) over the lead.
         fx.extend(super::lead::forms::open_capture(state));

@@ -20,6 +20,7 @@ use chrono::{DateTime, FixedOffset, Local, NaiveDate, NaiveTime, Offset, Utc};
 use crossterm::event::KeyEvent;
 use uuid::Uuid;
 
+use super::screen::Contract;
 use super::{Effect, Failure, Overlay, Screen, State};
 use crate::config::keymap::Command;
 
@@ -363,6 +364,38 @@ pub enum LeadEffect {
     },
 }
 
+/// The lead screen's side of the screen contract.
+pub struct Reducer;
+
+impl Contract for Reducer {
+    type Action = LeadAction;
+
+    fn key(state: &mut State, k: &KeyEvent) -> Option<Vec<Effect>> {
+        key(state, k)
+    }
+
+    fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
+        command(state, cmd)
+    }
+
+    fn update(state: &mut State, action: LeadAction) -> Vec<Effect> {
+        update(state, action)
+    }
+
+    fn on_live_change(state: &mut State, change: &crate::data::live::Change) -> Vec<Effect> {
+        on_live_change(state, change)
+    }
+
+    fn reload(state: &mut State) -> Vec<Effect> {
+        reload(state)
+    }
+
+    /// The lead screen draws its own "Loading" body and ticks no spinner in the status bar.
+    fn is_loading(_state: &State) -> bool {
+        false
+    }
+}
+
 /// "Today" and the time of day in the rep's calendar.
 pub fn local_today(now: DateTime<Utc>) -> (NaiveDate, NaiveTime) {
     let local = now.with_timezone(&Local);
@@ -399,7 +432,7 @@ pub fn open(state: &mut State, lead_id: Uuid, name: String) -> Vec<Effect> {
 }
 
 /// Re-reads everything the screen shows (what is on screen stays until the answer).
-pub fn reload(state: &mut State) -> Vec<Effect> {
+fn reload(state: &mut State) -> Vec<Effect> {
     if !matches!(state.screen, Screen::Lead(_)) {
         return Vec::new();
     }
@@ -417,29 +450,16 @@ pub fn reload(state: &mut State) -> Vec<Effect> {
     })]
 }
 
-/// A teammate changed data: the lead on screen re-reads what it shows (through RLS).
-pub fn on_live_change(
-    state: &mut State,
-    tables: &std::collections::BTreeSet<String>,
-) -> Vec<Effect> {
-    const SHOWN: [&str; 8] = [
-        "leads",
-        "lead_profiles",
-        "lead_interactions",
-        "lead_activities",
-        "lead_tasks",
-        "deals",
-        "lead_documents",
-        "lead_tags",
-    ];
-    if tables.iter().any(|t| SHOWN.contains(&t.as_str())) {
-        reload(state)
-    } else {
-        Vec::new()
+/// A teammate changed data: the lead on screen re-reads what it shows (through RLS), and only
+/// when the change names it (its row or any of its children).
+fn on_live_change(state: &mut State, change: &crate::data::live::Change) -> Vec<Effect> {
+    match &state.screen {
+        Screen::Lead(screen) if change.leads.contains(screen.lead_id) => reload(state),
+        _ => Vec::new(),
     }
 }
 
-pub fn update(state: &mut State, action: LeadAction) -> Vec<Effect> {
+fn update(state: &mut State, action: LeadAction) -> Vec<Effect> {
     match action {
         LeadAction::Loaded { request, result } => on_loaded(state, request, result),
         LeadAction::Saved { request, result } => forms::on_saved(state, request, result),
@@ -551,7 +571,7 @@ fn sync_tag_editor(state: &mut State) {
 
 /// A key the screen wants before the keymap. The screen itself has no text input (forms are
 /// overlays), so nothing is consumed here.
-pub fn key(_state: &mut State, _key: &KeyEvent) -> Option<Vec<Effect>> {
+fn key(_state: &mut State, _key: &KeyEvent) -> Option<Vec<Effect>> {
     None
 }
 
@@ -569,7 +589,7 @@ pub(crate) fn put_overlay(state: &mut State, overlay: LeadOverlay) {
     state.overlay = Some(Overlay::Lead(Box::new(overlay)));
 }
 
-pub fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
+fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
     let Screen::Lead(screen) = &mut state.screen else {
         return Vec::new();
     };
