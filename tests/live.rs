@@ -390,7 +390,10 @@ async fn the_reps_own_move_is_not_echoed_and_a_teammates_names_two_columns() {
     assert!(!own.is_empty(), "the pool recorded its backends");
 
     store.move_lead(mine, a, b, None).await.expect("my move");
-    store.move_lead(mine, b, c, None).await.expect("my second move");
+    store
+        .move_lead(mine, b, c, None)
+        .await
+        .expect("my second move");
     assert_eq!(
         next_change(&mut rx, Duration::from_millis(1500)).await,
         None,
@@ -398,7 +401,10 @@ async fn the_reps_own_move_is_not_echoed_and_a_teammates_names_two_columns() {
     );
 
     let mates = db.session(&mate).await.open(org).expect("member");
-    mates.move_lead(theirs, a, c, None).await.expect("their move");
+    mates
+        .move_lead(theirs, a, c, None)
+        .await
+        .expect("their move");
     let change = next_change(&mut rx, Duration::from_secs(2))
         .await
         .expect("the teammate's move is heard");
@@ -507,13 +513,26 @@ async fn on_the_board_a_teammates_move_rereads_only_its_two_columns() {
     let store = db.session(&rep).await.open(org).expect("member");
     let mut tui = Headless::start(store.clone()).await;
     assert!(tui.state.board.columns.len() >= 3);
+    let held: i64 = sqlx::query_scalar("select count(*) from pg_stat_activity where usename = $1")
+        .bind(&rep.login)
+        .fetch_one(&db.admin)
+        .await
+        .expect("pg_stat_activity");
+    eprintln!("server connections of one TUI connected directly, after its board loaded: {held}");
 
     store.move_lead(mine, a, b, None).await.expect("my move");
     tui.settle(Duration::from_millis(1500)).await;
-    assert!(tui.live.is_empty(), "no live event for my own move: {:?}", tui.live);
+    assert!(
+        tui.live.is_empty(),
+        "no live event for my own move: {:?}",
+        tui.live
+    );
 
     let mates = db.session(&mate).await.open(org).expect("member");
-    mates.move_lead(theirs, a, c, None).await.expect("their move");
+    mates
+        .move_lead(theirs, a, c, None)
+        .await
+        .expect("their move");
     tui.settle(Duration::from_millis(1500)).await;
     let (full, mut columns, headers) = tui.live_reads();
     columns.sort();

@@ -139,9 +139,12 @@ impl BoardBackend for PgStore {
         let store = self.clone();
         tokio::spawn(async move {
             let (pool, own) = store.live_source();
-            crate::data::live::listen(pool.clone(), own.clone(), store.organization_id(), |event| {
-                tx.send(Action::Live(event)).is_ok()
-            })
+            crate::data::live::listen(
+                pool.clone(),
+                own.clone(),
+                store.organization_id(),
+                |event| tx.send(Action::Live(event)).is_ok(),
+            )
             .await;
         });
     }

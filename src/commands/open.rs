@@ -31,7 +31,7 @@ pub async fn run(
             let password = prompt_password(resolved.options.get_username())?;
             let route = match route {
                 connect::Route::Pooled { listen } => connect::Route::Pooled {
-                    listen: listen.password(&password),
+                    listen: Box::new(listen.password(&password)),
                 },
                 direct => direct,
             };

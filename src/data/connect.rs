@@ -25,24 +25,21 @@ pub enum Route {
     /// Queries through a transaction-mode pooler (PgBouncer) at the main options; the one
     /// listening connection (LISTEN needs a session) at `listen`: PostgreSQL itself or a
     /// session-mode pool.
-    Pooled { listen: PgConnectOptions },
+    Pooled { listen: Box<PgConnectOptions> },
 }
 
 impl Resolved {
     /// The listening connection's options: the main ones with another host and port.
     pub fn pooled(&self, listen_host: &str, listen_port: u16) -> Route {
         Route::Pooled {
-            listen: self.options.clone().host(listen_host).port(listen_port),
+            listen: Box::new(self.options.clone().host(listen_host).port(listen_port)),
         }
     }
 
     /// `connection.listen_host` set: queries through the pooler, the listener direct.
     pub fn route(&self, config: &ConnectionConfig) -> Route {
         match &config.listen_host {
-            Some(host) => self.pooled(
-                host,
-                config.listen_port.unwrap_or(self.options.get_port()),
-            ),
+            Some(host) => self.pooled(host, config.listen_port.unwrap_or(self.options.get_port())),
             None => Route::Direct,
         }
     }

@@ -189,14 +189,12 @@ pub async fn channel_of(pool: &PgPool, organization_id: Uuid) -> Result<String, 
             .await;
     match read {
         Ok(channel) => channel.ok_or(DataError::NotFound),
-        Err(err) if is_undefined_function(&err) => {
-            Ok(
-                sqlx::query_scalar("select notify_channel from organizations where id = $1")
-                    .bind(organization_id)
-                    .fetch_one(pool)
-                    .await?,
-            )
-        }
+        Err(err) if is_undefined_function(&err) => Ok(sqlx::query_scalar(
+            "select notify_channel from organizations where id = $1",
+        )
+        .bind(organization_id)
+        .fetch_one(pool)
+        .await?),
         Err(err) => Err(err.into()),
     }
 }
@@ -418,7 +416,10 @@ mod tests {
         ] {
             assert_eq!(parse(garbage), None, "{garbage:?}");
         }
-        let huge = format!(r#"{{"v":1,"leads":[],"stages":[],"x":"{}"}}"#, "a".repeat(5000));
+        let huge = format!(
+            r#"{{"v":1,"leads":[],"stages":[],"x":"{}"}}"#,
+            "a".repeat(5000)
+        );
         assert_eq!(parse(&huge), None);
         // Exactly 20 is what the sender may send.
         let twenty = format!(r#"{{"v":1,"leads":[{}],"stages":null}}"#, ids(20).join(","));
@@ -444,7 +445,11 @@ mod tests {
                 stages: Scope::none(),
             });
         }
-        assert_eq!(change.leads, Scope::All, "a growing set ends as 'everything'");
+        assert_eq!(
+            change.leads,
+            Scope::All,
+            "a growing set ends as 'everything'"
+        );
         assert!(Scope::none().is_empty() && !Scope::All.is_empty());
     }
 

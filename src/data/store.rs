@@ -115,7 +115,7 @@ impl Session {
                     })
                     .connect_with(options)
                     .await?;
-                let listen = listen
+                let listen = (*listen)
                     .application_name(&application_name())
                     .options(settings);
                 let listen_pool = PgPoolOptions::new()

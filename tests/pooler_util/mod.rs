@@ -107,7 +107,8 @@ async fn forward(client: TcpStream, server: UnixStream, counts: Arc<Mutex<Counts
                 }
             }
             since_sync = if kind == 'S' { 0 } else { since_sync + 1 };
-            if server_tx.write_all(&head).await.is_err() || server_tx.write_all(&body).await.is_err()
+            if server_tx.write_all(&head).await.is_err()
+                || server_tx.write_all(&body).await.is_err()
             {
                 return;
             }
@@ -173,6 +174,7 @@ impl PgBouncer {
              auth_file = {auth}\n\
              pool_mode = {pool_mode}\n\
              default_pool_size = 4\n\
+             server_idle_timeout = 1\n\
              max_client_conn = 200\n\
              ignore_startup_parameters = extra_float_digits\n\
              logfile = {log}\n\
@@ -243,8 +245,7 @@ fn account(name: &str) -> Option<(u32, u32)> {
     let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
     passwd.lines().find_map(|line| {
         let fields: Vec<&str> = line.split(':').collect();
-        (fields.first() == Some(&name)).then(|| {
-            Some((fields.get(2)?.parse().ok()?, fields.get(3)?.parse().ok()?))
-        })?
+        (fields.first() == Some(&name))
+            .then(|| Some((fields.get(2)?.parse().ok()?, fields.get(3)?.parse().ok()?)))?
     })
 }
