@@ -132,7 +132,13 @@ pub fn parse(payload: &str) -> Option<Hint> {
     if payload.len() > 2048 {
         return None;
     }
-    let p: Payload = serde_json::from_str(payload).ok()?;
+    // Both lists must be present (`null` is a value; a missing key is not a payload we sent).
+    let value: serde_json::Value = serde_json::from_str(payload).ok()?;
+    let object = value.as_object()?;
+    if !(object.contains_key("leads") && object.contains_key("stages")) {
+        return None;
+    }
+    let p: Payload = serde_json::from_value(value).ok()?;
     if p.v != 1 {
         return None;
     }
