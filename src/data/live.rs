@@ -269,8 +269,12 @@ pub async fn listen(
                     }
                     Ok(_) => {}
                     Err(err) if err.is_connection() => break Ended::Lost(err.to_string()),
-                    // No longer a member (or no longer readable): stop hearing this channel.
-                    Err(err) => break Ended::Lost(err.to_string()),
+                    // No longer a member (or no longer readable): stop hearing this channel
+                    // before the connection goes back to the pool.
+                    Err(err) => {
+                        let _ = listener.unlisten_all().await;
+                        break Ended::Lost(err.to_string());
+                    }
                 }
             }
             if let Some(change) = batch.change

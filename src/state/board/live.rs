@@ -56,3 +56,133 @@ pub(super) fn live_change(state: &mut State, change: &Change) -> Vec<Effect> {
         .into(),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeSet, HashMap};
+
+    use uuid::Uuid;
+
+    use crate::config::keymap::Keymap;
+    use crate::data::live::{Change, LiveEvent, Scope};
+    use crate::data::models::Stage;
+    use crate::state::{
+        Action, BoardAction, BoardData, BoardEffect, Effect, Options, Session, State, update,
+    };
+
+    /// A board of three columns, loaded, every first page answered (nothing in flight).
+    fn board() -> (State, Uuid, Vec<Uuid>) {
+        let mut state = State::new(
+            Session {
+                organization: "Org".into(),
+                person: "Rep".into(),
+            },
+            Keymap::default(),
+            Options::default(),
+            chrono::Utc::now(),
+        );
+        update(
+            &mut state,
+            Action::Resize {
+                width: 300,
+                height: 50,
+            },
+        );
+        let request = state
+            .start()
+            .into_iter()
+            .find_map(|e| match e {
+                Effect::Board(BoardEffect::Load { request, .. }) => Some(request),
+                _ => None,
+            })
+            .expect("the board loads first");
+        let pipeline = Uuid::new_v4();
+        let stages: Vec<Stage> = (0..3)
+            .map(|i| Stage {
+                id: Uuid::new_v4(),
+                pipeline_id: pipeline,
+                name: format!("S{i}"),
+                order_index: i,
+                color: "#888888".into(),
+                is_won: false,
+                is_lost: false,
+            })
+            .collect();
+        let ids = stages.iter().map(|s| s.id).collect();
+        let data = BoardData {
+            pipelines: Vec::new(),
+            pipeline_id: Some(pipeline),
+            stages,
+            summaries: HashMap::new(),
+        };
+        let fx = update(
+            &mut state,
+            Action::Board(BoardAction::Loaded {
+                request,
+                result: Ok(data),
+            }),
+        );
+        assert_eq!(fx.len(), 3, "first pages requested: {fx:?}");
+        for col in &mut state.board.columns {
+            col.loading = None;
+        }
+        (state, pipeline, ids)
+    }
+
+    fn live(state: &mut State, leads: Scope, stages: Scope) -> Vec<Effect> {
+        update(
+            state,
+            Action::Live(LiveEvent::Changed(Change { leads, stages })),
+        )
+    }
+
+    fn columns(fx: &[Effect]) -> BTreeSet<Uuid> {
+        fx.iter()
+            .filter_map(|e| match e {
+                Effect::Board(BoardEffect::LoadColumn { stage_id, .. }) => Some(*stage_id),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn named_columns_and_headers_are_reread_and_nothing_else() {
+        let (mut state, pipeline, ids) = board();
+        let fx = live(
+            &mut state,
+            Scope::Ids([Uuid::new_v4()].into()),
+            Scope::Ids([ids[0], ids[2]].into()),
+        );
+        assert_eq!(columns(&fx), [ids[0], ids[2]].into());
+        assert!(fx.contains(&Effect::Board(BoardEffect::LoadSummaries {
+            request: state.board.summaries_request.expect("headers requested"),
+            pipeline_id: pipeline,
+        })));
+        assert!(
+            !fx.iter()
+                .any(|e| matches!(e, Effect::Board(BoardEffect::Load { .. }))),
+            "{fx:?}"
+        );
+    }
+
+    #[test]
+    fn another_pipelines_stages_cost_nothing_and_everything_reloads_the_board() {
+        let (mut state, _, _) = board();
+        let fx = live(
+            &mut state,
+            Scope::All,
+            Scope::Ids([Uuid::new_v4(), Uuid::new_v4()].into()),
+        );
+        assert!(
+            fx.iter().all(|e| matches!(e, Effect::LoadOverdue { .. })),
+            "only the capped overdue count: {fx:?}"
+        );
+        let fx = live(&mut state, Scope::All, Scope::All);
+        assert_eq!(
+            fx.iter()
+                .filter(|e| matches!(e, Effect::Board(BoardEffect::Load { .. })))
+                .count(),
+            1
+        );
+    }
+}
