@@ -14,8 +14,8 @@ use uuid::Uuid;
 use super::worker::failure;
 use crate::data::lead::NewDocument;
 use crate::data::{self, DataError, PgStore};
-use crate::state::lead::form::FieldId;
 use crate::state::lead::{LeadAction, LeadData, LeadEffect, LeadFields, Saved, UpdateOutcome};
+use crate::state::popup::form::FieldId;
 use crate::state::{Action, Failure, RequestId};
 
 /// Entries the timeline loads (newest first); older ones are rarely looked at from here.

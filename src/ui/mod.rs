@@ -6,8 +6,9 @@ mod board;
 mod chrome;
 mod inbox;
 mod lead;
-mod overlay;
+mod popup;
 pub mod text;
+pub mod widgets;
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
@@ -41,7 +42,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme) {
         chrome::message_line(buf, rect, message, theme);
     }
     chrome::status_bar(buf, regions.status, state, theme);
-    if let Some(cursor) = overlay::draw(buf, regions.body, state, theme) {
+    if let Some(cursor) = popup::draw(buf, regions.body, state, theme) {
         frame.set_cursor_position(cursor);
     }
 }
