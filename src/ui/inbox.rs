@@ -14,7 +14,8 @@ use crate::data::models::{TaskPriority, TaskRow, TaskStatus};
 use crate::state::inbox::{self, GroupKind, InboxScreen, Line, Status, View, relative_due};
 use crate::state::{Popup, State};
 
-use super::{fill, put, put_centered, put_split, spinner, width};
+use crate::ui::text::width;
+use crate::ui::widgets::paint::{fill, put, put_centered, put_split, spinner};
 
 pub fn draw(buf: &mut Buffer, area: Rect, screen: &InboxScreen, state: &State, theme: &Theme) {
     if area.width == 0 || area.height == 0 {
@@ -83,8 +84,9 @@ fn title_line(buf: &mut Buffer, row: Rect, s: &InboxScreen, theme: &Theme) {
         }
         right.push(Span::raw(" "));
         // Least important (the end) goes first when narrow.
-        let room = usize::from(row.width).saturating_sub(super::spans_width(&left) + 1);
-        while right.len() > 2 && super::spans_width(&right) > room {
+        let room = usize::from(row.width)
+            .saturating_sub(crate::ui::widgets::paint::spans_width(&left) + 1);
+        while right.len() > 2 && crate::ui::widgets::paint::spans_width(&right) > room {
             right.truncate(right.len().saturating_sub(3));
             right.push(Span::raw(" "));
         }
@@ -475,7 +477,7 @@ fn task_row(
     // Right-hand cells, each padded to its column.
     let mut right: Vec<Span<'static>> = Vec::new();
     let pad = |text: &str, n: usize| -> String {
-        let t = super::fit(text, n);
+        let t = crate::ui::text::fit(text, n);
         let tw = width(&t);
         format!("{t}{}", " ".repeat(n.saturating_sub(tw)))
     };

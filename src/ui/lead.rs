@@ -19,7 +19,7 @@ use crate::state::lead::{
 };
 use crate::state::{State, layout};
 
-use super::{fill, put, put_centered, put_split, stage_style};
+use crate::ui::widgets::paint::{fill, put, put_centered, put_split, stage_style};
 
 pub(super) fn draw(
     buf: &mut Buffer,
@@ -394,7 +394,7 @@ fn overview(
     }
     if shown_to < lines.len() {
         let more = "↓ more (j/k scroll)";
-        let w = u16::try_from(super::width(more)).unwrap_or(0);
+        let w = u16::try_from(crate::ui::text::width(more)).unwrap_or(0);
         put(
             buf,
             area.right().saturating_sub(w + 1),

@@ -13,9 +13,10 @@ use crate::state::inbox::{InboxScreen, Triage, TriageStep, relative_due};
 use crate::state::layout;
 
 use super::{priority_label, priority_style};
+use crate::ui::text::width;
 use crate::ui::text::wrap;
 use crate::ui::widgets::card_frame;
-use crate::ui::{put, put_centered, put_split, spinner, width};
+use crate::ui::widgets::paint::{put, put_centered, put_split, spinner};
 
 pub(super) fn draw(buf: &mut Buffer, area: Rect, s: &InboxScreen, state: &State, theme: &Theme) {
     let Some(t) = &s.triage else {

@@ -10,7 +10,7 @@ use crate::config::theme::Theme;
 use crate::state::inbox::{InboxScreen, Teammates, filtered_teammates};
 use crate::state::{State, layout};
 use crate::ui::widgets::card_frame;
-use crate::ui::{put, spinner};
+use crate::ui::widgets::paint::{put, spinner};
 
 #[allow(clippy::too_many_arguments)]
 pub(super) fn assign(
@@ -69,7 +69,7 @@ pub(super) fn assign(
                     Style::default()
                 };
                 let row = Rect::new(inner.x, list_top + dy, inner.width, 1);
-                crate::ui::fill(buf, row, style);
+                crate::ui::widgets::paint::fill(buf, row, style);
                 let mut spans = vec![Span::styled(format!(" {}", p.name), style)];
                 if p.me {
                     spans.push(Span::styled(" (me)", style.patch(theme.muted_style())));

@@ -9,8 +9,8 @@ use crate::config::keymap::Command;
 use crate::config::theme::Theme;
 use crate::state::popup::ConflictPrompt;
 use crate::state::{State, layout};
+use crate::ui::widgets::paint::{put, put_split};
 use crate::ui::widgets::{first_key, popup_frame};
-use crate::ui::{put, put_split};
 
 pub(super) fn conflict_box(
     buf: &mut Buffer,

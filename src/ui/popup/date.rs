@@ -8,9 +8,9 @@ use super::{footer, input_line};
 use crate::config::theme::Theme;
 use crate::state::inbox::{DatePurpose, InboxScreen, parse_due};
 use crate::state::{State, layout};
-use crate::ui::put;
 use crate::ui::text::wrap;
 use crate::ui::widgets::card_frame;
+use crate::ui::widgets::paint::put;
 
 /// What a typed date means, or why not.
 pub(super) fn date_preview(

@@ -9,8 +9,8 @@ use crate::config::keymap::Command;
 use crate::config::theme::Theme;
 use crate::state::inbox::EditField;
 use crate::state::{State, layout};
-use crate::ui::put;
 use crate::ui::text::wrap;
+use crate::ui::widgets::paint::put;
 use crate::ui::widgets::{card_frame, first_key};
 
 #[allow(clippy::too_many_arguments)]

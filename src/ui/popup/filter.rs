@@ -8,8 +8,8 @@ use ratatui::text::Span;
 use crate::config::theme::Theme;
 use crate::state::layout;
 use crate::state::lead::FILTERS;
+use crate::ui::widgets::paint::{fill, put_split};
 use crate::ui::widgets::popup_frame;
-use crate::ui::{fill, put_split};
 
 pub(super) fn filter_box(buf: &mut Buffer, area: Rect, selected: usize, theme: &Theme) {
     let n = u16::try_from(FILTERS.len()).unwrap_or(u16::MAX);

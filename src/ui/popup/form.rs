@@ -12,8 +12,8 @@ use crate::state::lead::input::TextInput;
 use crate::state::lead::wrap::{self, cells, str_cells};
 use crate::state::popup::form::{DATE_PICKS, Field, FieldValue, Form};
 use crate::state::{State, layout};
+use crate::ui::widgets::paint::{fill, put, put_split, stage_style};
 use crate::ui::widgets::{first_key, popup_frame};
-use crate::ui::{fill, put, put_split, stage_style};
 
 /// Width of the label column.
 const LABEL_W: u16 = 15;

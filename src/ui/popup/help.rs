@@ -8,7 +8,7 @@ use ratatui::text::Span;
 use crate::config::theme::Theme;
 use crate::state::layout;
 use crate::state::popup::Help;
-use crate::ui::put_split;
+use crate::ui::widgets::paint::put_split;
 use crate::ui::widgets::popup_frame;
 
 pub(super) fn help_box(buf: &mut Buffer, area: Rect, help: &Help, theme: &Theme) {

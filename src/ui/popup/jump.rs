@@ -8,8 +8,9 @@ use ratatui::text::Span;
 use crate::config::theme::Theme;
 use crate::state::popup::Jump;
 use crate::state::{State, layout};
+use crate::ui::text::width;
+use crate::ui::widgets::paint::{fill, put, put_split, spinner, stage_style};
 use crate::ui::widgets::popup_frame;
-use crate::ui::{fill, put, put_split, spinner, stage_style, width};
 
 pub(super) fn jump_box(
     buf: &mut Buffer,

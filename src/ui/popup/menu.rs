@@ -9,8 +9,9 @@ use crate::config::theme::Theme;
 use crate::state::inbox::{InboxScreen, PRIORITY_CHOICES, SNOOZE_CHOICES};
 use crate::state::popup::Popup;
 use crate::state::{State, layout};
+use crate::ui::text::width;
 use crate::ui::widgets::card_frame;
-use crate::ui::{put, width};
+use crate::ui::widgets::paint::put;
 
 pub(super) fn menu(
     buf: &mut Buffer,
@@ -47,7 +48,7 @@ pub(super) fn menu(
             Style::default()
         };
         let row = Rect::new(inner.x, inner.y + dy, inner.width, 1);
-        crate::ui::fill(buf, row, style);
+        crate::ui::widgets::paint::fill(buf, row, style);
         put(
             buf,
             row.x,

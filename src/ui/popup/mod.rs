@@ -23,7 +23,7 @@ use ratatui::text::Span;
 use crate::config::theme::Theme;
 use crate::state::popup::Popup;
 use crate::state::{Screen, State};
-use crate::ui::put;
+use crate::ui::widgets::paint::put;
 
 /// Draws the open popup over `area`; returns where the text cursor goes, if any.
 pub(super) fn draw(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) -> Option<Position> {

@@ -11,8 +11,9 @@ use crate::config::keymap::Command;
 use crate::config::theme::Theme;
 use crate::state::inbox::{InboxScreen, NewTaskField, NewTaskForm, PRIORITY_CHOICES};
 use crate::state::{State, layout};
+use crate::ui::text::fit;
+use crate::ui::widgets::paint::{put, spinner};
 use crate::ui::widgets::{card_frame, first_key};
-use crate::ui::{fit, put, spinner};
 
 pub(super) fn new_task(
     buf: &mut Buffer,
@@ -69,7 +70,7 @@ pub(super) fn new_task(
                 Style::default()
             };
             let row = Rect::new(value_x, y, value_w, 1);
-            crate::ui::fill(buf, row, style);
+            crate::ui::widgets::paint::fill(buf, row, style);
             let mut spans = vec![Span::styled(hit.name.clone(), style)];
             if let Some(c) = &hit.company {
                 spans.push(Span::styled(

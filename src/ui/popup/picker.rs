@@ -8,8 +8,8 @@ use ratatui::text::Span;
 use crate::config::theme::Theme;
 use crate::state::layout;
 use crate::state::popup::{Picker, PickerKind};
+use crate::ui::widgets::paint::{fill, put, put_split, stage_style};
 use crate::ui::widgets::popup_frame;
-use crate::ui::{fill, put, put_split, stage_style};
 
 pub(super) fn picker_box(buf: &mut Buffer, area: Rect, picker: &Picker, theme: &Theme) {
     let items = u16::try_from(picker.items.len()).unwrap_or(u16::MAX);

@@ -7,8 +7,9 @@ use ratatui::text::Span;
 use crate::config::theme::Theme;
 use crate::state::layout;
 use crate::state::popup::Prompt;
+use crate::ui::text::width;
+use crate::ui::widgets::paint::{put, put_split};
 use crate::ui::widgets::popup_frame;
-use crate::ui::{put, put_split, width};
 
 pub(super) fn prompt_box(
     buf: &mut Buffer,

@@ -10,8 +10,8 @@ use crate::config::theme::Theme;
 use crate::state::layout;
 use crate::state::lead::wrap::str_cells;
 use crate::state::popup::tags::{PALETTE, TagEditor};
+use crate::ui::widgets::paint::{fill, put, put_split, stage_style};
 use crate::ui::widgets::popup_frame;
-use crate::ui::{fill, put, put_split, stage_style};
 
 pub(super) fn tags_box(
     buf: &mut Buffer,

@@ -6,7 +6,8 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::Span;
 
 use crate::config::theme::Theme;
-use crate::ui::{clean, fill, put, put_split, width};
+use crate::ui::text::{clean, width};
+use crate::ui::widgets::paint::{fill, put, put_split};
 
 /// A popup's frame (footer of key hints, two columns of padding); returns the inner rect.
 pub fn popup_frame(buf: &mut Buffer, rect: Rect, title: &str, footer: &str, theme: &Theme) -> Rect {

@@ -2,6 +2,7 @@
 
 mod frame;
 mod hint;
+pub mod paint;
 
 pub use frame::{card_frame, popup_frame};
 pub use hint::first_key;
