@@ -13,7 +13,7 @@ use closer::data::models::{
 use closer::state::board::sort_cmp;
 use closer::state::{
     Action, BoardAction, BoardData, BoardEffect, Connection, Effect, Failure, MessageKind, Options,
-    Overlay, PromptPurpose, Session, State, update,
+    Popup, PromptPurpose, Session, State, update,
 };
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::Terminal;
@@ -623,10 +623,10 @@ fn snapshot_help_overlay() {
     let mut fake = Fake::new();
     let mut state = loaded(&mut fake, 100, 40);
     update(&mut state, ch('?'));
-    assert!(matches!(state.overlay, Some(Overlay::Help(_))));
+    assert!(matches!(state.popup, Some(Popup::Help(_))));
     insta::assert_snapshot!("help", render(&state, 100, 40).backend());
     update(&mut state, key(KeyCode::Esc));
-    assert!(state.overlay.is_none());
+    assert!(state.popup.is_none());
 }
 
 #[test]
@@ -634,7 +634,7 @@ fn snapshot_stage_picker() {
     let mut fake = Fake::new();
     let mut state = loaded(&mut fake, 100, 24);
     update(&mut state, ch('m'));
-    assert!(matches!(state.overlay, Some(Overlay::Picker(_))));
+    assert!(matches!(state.popup, Some(Popup::Picker(_))));
     insta::assert_snapshot!("stage_picker", render(&state, 100, 24).backend());
     // Jump two stages: New → Qualified.
     update(&mut state, ch('j'));
@@ -655,7 +655,7 @@ fn snapshot_lost_reason_prompt() {
     update(&mut state, ch('m'));
     let fx = update(&mut state, ch('5'));
     assert!(fx.is_empty(), "no move before a reason: {fx:?}");
-    assert!(matches!(state.overlay, Some(Overlay::Prompt(_))));
+    assert!(matches!(state.popup, Some(Popup::Prompt(_))));
     for c in "Went with a competitor".chars() {
         update(&mut state, ch(c));
     }
@@ -1048,8 +1048,8 @@ fn lost_stage_asks_for_a_reason() {
     assert_eq!(selected_name(&state).as_deref(), Some("Frances Allen"));
     let fx = update(&mut state, ch('L'));
     assert!(fx.is_empty());
-    match &state.overlay {
-        Some(Overlay::Prompt(p)) => {
+    match &state.popup {
+        Some(Popup::Prompt(p)) => {
             assert!(matches!(p.purpose, PromptPurpose::LostReason { .. }));
             assert!(p.title.contains("Frances Allen"));
         }
@@ -1057,9 +1057,9 @@ fn lost_stage_asks_for_a_reason() {
     }
     // Empty reasons are refused; Esc cancels without moving.
     assert!(update(&mut state, key(KeyCode::Enter)).is_empty());
-    assert!(matches!(state.overlay, Some(Overlay::Prompt(_))));
+    assert!(matches!(state.popup, Some(Popup::Prompt(_))));
     update(&mut state, key(KeyCode::Esc));
-    assert!(state.overlay.is_none());
+    assert!(state.popup.is_none());
     assert_eq!(state.board.selected, 3);
 
     update(&mut state, ch('L'));
@@ -1115,8 +1115,8 @@ fn jump_to_lead_debounces_and_drops_stale_results() {
             result: Ok(vec![stale_hit]),
         }),
     );
-    match &state.overlay {
-        Some(Overlay::Jump(j)) => assert!(j.hits.is_empty()),
+    match &state.popup {
+        Some(Popup::Jump(j)) => assert!(j.hits.is_empty()),
         other => panic!("jump overlay expected: {other:?}"),
     }
     let fx = update(&mut state, Action::DebounceElapsed(t3));
@@ -1129,7 +1129,7 @@ fn jump_to_lead_debounces_and_drops_stale_results() {
     fake.drive(&mut state, fx, false);
     let fx = update(&mut state, key(KeyCode::Enter));
     fake.drive(&mut state, fx, false);
-    assert!(state.overlay.is_none());
+    assert!(state.popup.is_none());
     assert_eq!(state.board.selected, 2);
     assert_eq!(selected_name(&state).as_deref(), Some("Ken Thompson"));
 }
@@ -1168,7 +1168,7 @@ fn jump_pages_the_column_until_found() {
         company: None,
         stage_id: deep.stage_id,
     };
-    if let Some(Overlay::Jump(j)) = &mut state.overlay {
+    if let Some(Popup::Jump(j)) = &mut state.popup {
         j.hits = vec![hit];
     }
     let fx = update(&mut state, key(KeyCode::Enter));

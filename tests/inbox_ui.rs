@@ -1181,7 +1181,7 @@ fn priority_edit_and_new_task() {
     let fx = update(&mut state, ctrl('s'));
     assert!(fx.is_empty());
     assert!(matches!(
-        screen(&state).popup.as_deref(),
+        state.popup.as_ref(),
         Some(Popup::Edit { hint: Some(_), .. })
     ));
     update(&mut state, key(KeyCode::Esc));
@@ -1255,7 +1255,7 @@ fn enter_opens_the_lead_and_esc_comes_back() {
     // c opens the lead with the call capture form.
     update(&mut state, ch('c'));
     assert!(matches!(state.screen, Screen::Lead(_)));
-    assert!(state.overlay.is_some(), "the capture form is open");
+    assert!(state.popup.is_some(), "the capture form is open");
 }
 
 #[test]

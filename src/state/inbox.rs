@@ -11,8 +11,8 @@
 
 pub mod dates;
 mod lines;
-mod popup;
 mod triage;
+pub(crate) mod writes;
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -26,12 +26,12 @@ use super::{Effect, Failure, RequestId, Screen, State};
 use crate::config::keymap::Command;
 use crate::data::models::{LeadHit, TaskPriority, TaskRow, TaskStatus};
 
+pub use crate::state::popup::{
+    DatePurpose, EditField, NewTaskField, NewTaskForm, PRIORITY_CHOICES, Popup, SNOOZE_CHOICES,
+    filtered_teammates,
+};
 pub use dates::{Due, parse_due, relative_due};
 pub use lines::{Line, scroll as lines_scroll};
-pub use popup::{
-    DatePurpose, EditField, NewTaskField, NewTaskForm, PRIORITY_CHOICES, Popup, SNOOZE_CHOICES,
-    filtered as filtered_teammates,
-};
 pub use triage::{Triage, TriageStep};
 
 /// Whose tasks are shown.
@@ -345,8 +345,6 @@ pub struct InboxScreen {
     pub marked: BTreeSet<Uuid>,
     pub pending: Vec<Pending>,
     pub last_completion: Option<LastCompletion>,
-    /// Boxed: the screen lives in `Screen`, which stays small.
-    pub popup: Option<Box<Popup>>,
     pub triage: Option<Box<Triage>>,
     pub teammates: Teammates,
     /// Key facts per lead (triage).
@@ -573,14 +571,14 @@ impl Contract for Reducer {
     }
 }
 
-fn screen(state: &State) -> Option<&InboxScreen> {
+pub(crate) fn screen(state: &State) -> Option<&InboxScreen> {
     match &state.screen {
         Screen::Inbox(s) => Some(s),
         _ => None,
     }
 }
 
-fn screen_mut(state: &mut State) -> Option<&mut InboxScreen> {
+pub(crate) fn screen_mut(state: &mut State) -> Option<&mut InboxScreen> {
     match &mut state.screen {
         Screen::Inbox(s) => Some(s),
         _ => None,
@@ -679,26 +677,24 @@ fn update(state: &mut State, action: InboxAction) -> Vec<Effect> {
         InboxAction::Loaded { request, result } => on_loaded(state, request, result),
         InboxAction::Written { request, result } => on_written(state, request, result),
         InboxAction::TeammatesLoaded { request, result } => {
-            popup::on_teammates(state, request, result)
+            crate::state::popup::assign::on_teammates(state, request, result)
         }
         InboxAction::FactsLoaded {
             request,
             lead_id,
             result,
         } => on_facts(state, request, lead_id, result),
-        InboxAction::LeadsFound { request, result } => popup::on_leads(state, request, result),
+        InboxAction::LeadsFound { request, result } => {
+            crate::state::popup::new_task::on_leads(state, request, result)
+        }
     };
     fx.extend(settle(state));
     fx
 }
 
-/// A key the screen wants before the keymap: every key while a popup is open.
-fn key(state: &mut State, key: &KeyEvent) -> Option<Vec<Effect>> {
-    let s = screen_mut(state)?;
-    let popup = s.popup.take()?;
-    let mut fx = popup::key(state, *popup, key);
-    fx.extend(settle(state));
-    Some(fx)
+/// The inbox has no text input of its own (its popups take their keys through the router).
+fn key(_state: &mut State, _key: &KeyEvent) -> Option<Vec<Effect>> {
+    None
 }
 
 fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
@@ -713,13 +709,6 @@ fn on_command(state: &mut State, cmd: Command) -> Vec<Effect> {
     let Some(s) = screen_mut(state) else {
         return Vec::new();
     };
-    if s.popup.is_some() {
-        // Commands sent directly while a popup is open act on the popup.
-        if cmd == Command::Back {
-            s.popup = None;
-        }
-        return Vec::new();
-    }
     match cmd {
         Command::Back => {
             if in_triage {
@@ -742,12 +731,12 @@ fn on_command(state: &mut State, cmd: Command) -> Vec<Effect> {
         Command::LogCall => open_lead(state, true),
         Command::CompleteTask => complete(state),
         Command::UndoComplete => undo(state),
-        Command::Snooze => popup::open_snooze(state),
-        Command::Reschedule => popup::open_reschedule(state),
-        Command::ChangePriority => popup::open_priority(state),
-        Command::Reassign => popup::open_reassign(state),
-        Command::EditTask => popup::open_edit(state),
-        Command::NewTask => popup::open_new_task(state),
+        Command::Snooze => crate::state::popup::snooze::open_snooze(state),
+        Command::Reschedule => crate::state::popup::date::open_reschedule(state),
+        Command::ChangePriority => crate::state::popup::priority::open_priority(state),
+        Command::Reassign => crate::state::popup::assign::open_reassign(state),
+        Command::EditTask => crate::state::popup::edit_task::open_edit(state),
+        Command::NewTask => crate::state::popup::new_task::open_new_task(state),
         Command::ToggleMark if !in_triage => toggle_mark(s),
         Command::MarkGroup if !in_triage => mark_group(s),
         Command::TriageMode => triage::toggle(state),
@@ -840,7 +829,6 @@ fn open_lead(state: &mut State, log_call: bool) -> Vec<Effect> {
     // comes back.
     let left = screen_mut(state).map(|s| {
         let mut left = s.clone();
-        left.popup = None;
         left.opened_lead = Some(lead_id);
         left
     });
@@ -1172,7 +1160,7 @@ fn list_height(state: &State) -> usize {
 }
 
 /// After every inbox action: keep the cursor visible and fetch the facts triage shows.
-fn settle(state: &mut State) -> Vec<Effect> {
+pub(crate) fn settle(state: &mut State) -> Vec<Effect> {
     let height = list_height(state);
     let request = state.next_id();
     let Some(s) = screen_mut(state) else {

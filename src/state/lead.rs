@@ -6,29 +6,27 @@
 //! the form open with what was typed and the reason. Editing the lead is version-checked: a
 //! conflict opens [`conflict::ConflictPrompt`] to merge mine and theirs field by field.
 
-pub mod conflict;
-pub mod form;
 pub mod forms;
 pub mod geometry;
 pub mod input;
 pub mod model;
 pub mod overview;
-pub mod tags;
 pub mod wrap;
 
 use chrono::{DateTime, FixedOffset, Local, NaiveDate, NaiveTime, Offset, Utc};
 use crossterm::event::KeyEvent;
 use uuid::Uuid;
 
+use super::popup::{self, Popup};
 use super::screen::Contract;
-use super::{Effect, Failure, Overlay, Screen, State};
+use super::{Effect, Failure, Screen, State};
 use crate::config::keymap::Command;
 
-pub use conflict::ConflictPrompt;
-pub use form::{Field, FieldId, FieldValue, Form};
+pub use crate::state::popup::conflict::ConflictPrompt;
+pub use crate::state::popup::form::{Field, FieldId, FieldValue, Form};
+pub use crate::state::popup::tags::TagEditor;
 pub use forms::FormKind;
 pub use model::*;
-pub use tags::TagEditor;
 
 use super::RequestId;
 
@@ -193,17 +191,6 @@ impl LeadScreen {
     pub fn detail(&self) -> Option<&LeadDetail> {
         self.data.as_ref().map(|d| &d.detail)
     }
-}
-
-/// Popups of the lead work (shown over any screen). Boxed as a whole in `Overlay::Lead`, so the
-/// variants' sizes do not matter.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone, PartialEq)]
-pub enum LeadOverlay {
-    Form(Form<FormKind>),
-    Conflict(ConflictPrompt),
-    Tags(TagEditor),
-    Filter { selected: usize },
 }
 
 /// Filter choices: (quick key, filter).
@@ -463,7 +450,9 @@ fn update(state: &mut State, action: LeadAction) -> Vec<Effect> {
     match action {
         LeadAction::Loaded { request, result } => on_loaded(state, request, result),
         LeadAction::Saved { request, result } => forms::on_saved(state, request, result),
-        LeadAction::Updated { request, result } => conflict::on_updated(state, request, result),
+        LeadAction::Updated { request, result } => {
+            popup::conflict::on_updated(state, request, result)
+        }
         LeadAction::Edited {
             field,
             result,
@@ -556,8 +545,7 @@ fn sync_tag_editor(state: &mut State) {
     let Some(detail) = screen.detail() else {
         return;
     };
-    if let Some(Overlay::Lead(ov)) = &mut state.overlay
-        && let LeadOverlay::Tags(editor) = ov.as_mut()
+    if let Some(Popup::Tags(editor)) = &mut state.popup
         && editor.lead_id == detail.id
     {
         editor.tags = detail.tags.clone();
@@ -573,20 +561,6 @@ fn sync_tag_editor(state: &mut State) {
 /// overlays), so nothing is consumed here.
 fn key(_state: &mut State, _key: &KeyEvent) -> Option<Vec<Effect>> {
     None
-}
-
-/// Keys while one of the lead overlays is open.
-pub fn overlay_key(state: &mut State, overlay: LeadOverlay, key: KeyEvent) -> Vec<Effect> {
-    match overlay {
-        LeadOverlay::Form(form) => forms::form_key(state, form, &key),
-        LeadOverlay::Conflict(prompt) => conflict::key(state, prompt, &key),
-        LeadOverlay::Tags(editor) => tags::key(state, editor, &key),
-        LeadOverlay::Filter { selected } => filter_key(state, selected, &key),
-    }
-}
-
-pub(crate) fn put_overlay(state: &mut State, overlay: LeadOverlay) {
-    state.overlay = Some(Overlay::Lead(Box::new(overlay)));
 }
 
 fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
@@ -620,7 +594,7 @@ fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
                 .iter()
                 .position(|(_, f)| *f == screen.filter)
                 .unwrap_or(0);
-            put_overlay(state, LeadOverlay::Filter { selected });
+            popup::show(state, Popup::Filter { selected });
             Vec::new()
         }
         Command::ExpandEntry => match screen.tab {
@@ -638,7 +612,7 @@ fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
         Command::LogInteraction if ready => forms::open_capture(state),
         Command::AddTask if ready => forms::open_task(state),
         Command::EditLead if ready => forms::open_edit(state),
-        Command::AddTag if ready => tags::open(state),
+        Command::AddTag if ready => popup::tags::open(state),
         Command::AddDeal if ready => forms::open_deal(state, false),
         Command::AddDocument if ready => forms::open_document(state),
         Command::CompleteTask | Command::Reschedule if ready => {
@@ -770,44 +744,6 @@ fn step_lead(state: &mut State, delta: isize) -> Vec<Effect> {
         screen.origin_index = target;
     }
     fx
-}
-
-fn filter_key(state: &mut State, mut selected: usize, key: &KeyEvent) -> Vec<Effect> {
-    use crossterm::event::KeyCode;
-    let pick = |state: &mut State, i: usize| {
-        if let Screen::Lead(screen) = &mut state.screen
-            && let Some((_, f)) = FILTERS.get(i)
-        {
-            screen.filter = *f;
-            screen.selected[Tab::Timeline.index()] = 0;
-            screen.expanded = None;
-            screen.expanded_scroll = 0;
-            state.info(format!("Timeline: {}", f.label()));
-        }
-        Vec::new()
-    };
-    match key.code {
-        KeyCode::Esc => return Vec::new(),
-        KeyCode::Enter => return pick(state, selected),
-        KeyCode::Char(c) => {
-            if let Some(i) = FILTERS.iter().position(|(k, _)| *k == c) {
-                return pick(state, i);
-            }
-            match state.keymap.command_for(state.scope(), key) {
-                Some(Command::Up) => selected = selected.saturating_sub(1),
-                Some(Command::Down) => selected = (selected + 1).min(FILTERS.len() - 1),
-                Some(Command::Back | Command::Quit | Command::FilterTimeline) => {
-                    return Vec::new();
-                }
-                _ => {}
-            }
-        }
-        KeyCode::Up => selected = selected.saturating_sub(1),
-        KeyCode::Down => selected = (selected + 1).min(FILTERS.len() - 1),
-        _ => {}
-    }
-    put_overlay(state, LeadOverlay::Filter { selected });
-    Vec::new()
 }
 
 /// `o`: opens the selected document's file or URL with the system opener.

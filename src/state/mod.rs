@@ -14,7 +14,7 @@ mod connection;
 pub mod inbox;
 pub mod layout;
 pub mod lead;
-pub mod overlay;
+pub mod popup;
 mod router;
 pub mod screen;
 
@@ -33,10 +33,7 @@ pub use board::{
     PendingMove, SEARCH_DEBOUNCE, SEARCH_LIMIT, SEEK_PAGE, SEEK_PAGES, Seek,
 };
 pub(crate) use connection::note_failure;
-pub use overlay::{
-    HelpOverlay, HelpSection, JumpOverlay, Overlay, Picker, PickerItem, PickerKind, Prompt,
-    PromptPurpose,
-};
+pub use popup::{Popup, PromptPurpose};
 pub(crate) use router::quit;
 
 /// Tags an effect and the result it produces.
@@ -178,7 +175,8 @@ pub struct State {
     /// of a screen in here still reach it.
     pub back: Vec<Screen>,
     pub board: Board,
-    pub overlay: Option<Overlay>,
+    /// The open popup (one at a time).
+    pub popup: Option<Popup>,
     pub message: Option<Message>,
     pub connection: Connection,
     pub overdue: Option<i64>,
@@ -207,7 +205,7 @@ impl State {
                 sort: options.sort,
                 ..Board::default()
             },
-            overlay: None,
+            popup: None,
             message: None,
             connection: Connection::Connected,
             overdue: None,
@@ -242,7 +240,7 @@ impl State {
     /// then).
     pub fn is_loading(&self) -> bool {
         board::Reducer::is_loading(self)
-            || matches!(&self.overlay, Some(Overlay::Jump(j)) if j.request.is_some())
+            || self.popup.as_ref().is_some_and(Popup::is_loading)
             || inbox::Reducer::is_loading(self)
             || lead::Reducer::is_loading(self)
     }
@@ -305,7 +303,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.spinner = state.spinner.wrapping_add(1);
             Vec::new()
         }
-        Action::DebounceElapsed(token) => board::on_debounce(state, token),
+        Action::DebounceElapsed(token) => popup::jump::on_debounce(state, token),
         Action::OverdueLoaded { request, result } => connection::on_overdue(state, request, result),
         Action::Live(event) => connection::on_live(state, event),
         Action::Board(action) => board::Reducer::update(state, action),

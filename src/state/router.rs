@@ -1,10 +1,11 @@
-//! The router: a key goes to the open overlay, else to the screen in front (which may want it
+//! The router: a key goes to the open popup, else to the screen in front (which may want it
 //! before the keymap), else through the keymap to a command; global commands are answered here.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use super::popup::{self, Help, Popup};
 use super::screen::Contract;
-use super::{Effect, HelpOverlay, Overlay, Screen, State, board, inbox, lead, overlay, refresh};
+use super::{Effect, Screen, State, board, inbox, lead, refresh};
 use crate::config::keymap::Command;
 
 pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
@@ -15,26 +16,20 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
         return quit(state);
     }
-    match state.overlay.take() {
-        Some(Overlay::Prompt(prompt)) => board::prompt_key(state, prompt, key),
-        Some(Overlay::Jump(jump)) => board::jump_key(state, jump, key),
-        Some(Overlay::Picker(picker)) => board::picker_key(state, picker, key),
-        Some(Overlay::Help(help)) => overlay::help_key(state, help, key),
-        Some(Overlay::Lead(overlay)) => lead::overlay_key(state, *overlay, key),
-        None => {
-            let consumed = match state.screen {
-                Screen::Board => board::Reducer::key(state, &key),
-                Screen::Lead(_) => lead::Reducer::key(state, &key),
-                Screen::Inbox(_) => inbox::Reducer::key(state, &key),
-            };
-            match consumed {
-                Some(fx) => fx,
-                None => match state.keymap.command_for(state.scope(), &key) {
-                    Some(cmd) => on_command(state, cmd),
-                    None => Vec::new(),
-                },
-            }
-        }
+    if let Some(open) = state.popup.take() {
+        return popup::key(state, open, key);
+    }
+    let consumed = match state.screen {
+        Screen::Board => board::Reducer::key(state, &key),
+        Screen::Lead(_) => lead::Reducer::key(state, &key),
+        Screen::Inbox(_) => inbox::Reducer::key(state, &key),
+    };
+    match consumed {
+        Some(fx) => fx,
+        None => match state.keymap.command_for(state.scope(), &key) {
+            Some(cmd) => on_command(state, cmd),
+            None => Vec::new(),
+        },
     }
 }
 
@@ -44,11 +39,11 @@ pub(crate) fn quit(state: &mut State) -> Vec<Effect> {
 }
 
 pub(super) fn on_command(state: &mut State, cmd: Command) -> Vec<Effect> {
-    if state.overlay.is_some() {
+    if state.popup.is_some() {
         // Commands sent directly (tests, palette) while a popup is open act on the popup.
         return match cmd {
             Command::Back => {
-                state.overlay = None;
+                state.popup = None;
                 Vec::new()
             }
             Command::Quit => quit(state),
@@ -58,10 +53,7 @@ pub(super) fn on_command(state: &mut State, cmd: Command) -> Vec<Effect> {
     match cmd {
         Command::Quit => return quit(state),
         Command::Help => {
-            state.overlay = Some(Overlay::Help(HelpOverlay::new(
-                &state.keymap,
-                state.scope(),
-            )));
+            state.popup = Some(Popup::Help(Help::new(&state.keymap, state.scope())));
             return Vec::new();
         }
         Command::Refresh => {

@@ -116,7 +116,7 @@ pub(super) fn on_column_loaded(
             if let Some(col) = state.board.columns.get_mut(ci) {
                 col.stale = false;
             }
-            super::jump::continue_seek(state)
+            super::seek::continue_seek(state)
         }
         Err(f) => {
             if let Some(col) = state.board.columns.get_mut(ci) {

@@ -2,15 +2,15 @@
 //! optimistic moves, jump-to-lead.
 //!
 //! Rooms: `model` (plain data), `nav` (commands, mouse, pickers), `moves` (optimistic moves and
-//! their results), `jump` (jump-to-lead search and seek), `load` (board and column reads, and
+//! their results), `seek` (paging to a jump-to-lead target), `load` (board and column reads, and
 //! `settle`, which runs after every action and pages in what became visible).
 
-mod jump;
 mod live;
 mod load;
 pub mod model;
 mod moves;
 mod nav;
+mod seek;
 
 use std::collections::HashMap;
 
@@ -29,10 +29,10 @@ use crate::data::models::{
 
 pub use model::*;
 
-pub(crate) use jump::{jump_key, on_debounce};
 pub(crate) use load::settle;
-pub(crate) use moves::prompt_key;
-pub(crate) use nav::picker_key;
+pub(crate) use moves::{begin_move, perform_move};
+pub(crate) use nav::switch_pipeline;
+pub(crate) use seek::jump_to;
 
 /// How long typing in jump-to-lead waits before searching.
 pub const SEARCH_DEBOUNCE: std::time::Duration = std::time::Duration::from_millis(150);
@@ -158,7 +158,7 @@ impl Contract for Reducer {
                 moves::on_lead_moved(state, request, result)
             }
             BoardAction::SearchResults { request, result } => {
-                jump::on_search_results(state, request, result)
+                crate::state::popup::jump::on_search_results(state, request, result)
             }
         }
     }

@@ -1,47 +1,12 @@
 //! Optimistic moves: the card moves at once; a refused move puts it back with the reason.
 //! Moves of one lead are sent one after the other so the database sees them in order.
 
-use crossterm::event::{KeyCode, KeyEvent};
 use uuid::Uuid;
 
 use super::{BoardEffect, MoveRecord, PendingMove};
 use crate::data::models::MovedLead;
-use crate::state::overlay::edit_line;
-use crate::state::{
-    Connection, Effect, Failure, Overlay, Prompt, PromptPurpose, RequestId, State, note_failure,
-};
-
-pub(crate) fn prompt_key(state: &mut State, mut prompt: Prompt, key: KeyEvent) -> Vec<Effect> {
-    match key.code {
-        KeyCode::Esc => {
-            state.info("Move cancelled");
-            Vec::new()
-        }
-        KeyCode::Enter => {
-            let reason = prompt.input.trim().to_string();
-            if reason.is_empty() {
-                prompt.hint = Some("Type a reason, or Esc to cancel".to_string());
-                state.overlay = Some(Overlay::Prompt(prompt));
-                return Vec::new();
-            }
-            match prompt.purpose {
-                PromptPurpose::LostReason {
-                    lead_id,
-                    from_stage,
-                    to_stage,
-                    undo,
-                } => perform_move(state, lead_id, from_stage, to_stage, Some(reason), undo),
-            }
-        }
-        _ => {
-            if edit_line(&mut prompt.input, &key) {
-                prompt.hint = None;
-            }
-            state.overlay = Some(Overlay::Prompt(prompt));
-            Vec::new()
-        }
-    }
-}
+use crate::state::popup::{Popup, Prompt, PromptPurpose};
+use crate::state::{Connection, Effect, Failure, RequestId, State, note_failure};
 
 pub(super) fn move_selected_by(state: &mut State, delta: isize) -> Vec<Effect> {
     let board = &state.board;
@@ -76,7 +41,7 @@ pub(super) fn undo(state: &mut State) -> Vec<Effect> {
 }
 
 /// Starts a move: asks for a reason when the target is a lost stage.
-pub(super) fn begin_move(
+pub(crate) fn begin_move(
     state: &mut State,
     lead_id: Uuid,
     from_stage: Uuid,
@@ -97,7 +62,7 @@ pub(super) fn begin_move(
             .and_then(|(c, i)| state.board.columns.get(c)?.cards.get(i))
             .map(|c| c.name.clone())
             .unwrap_or_default();
-        state.overlay = Some(Overlay::Prompt(Prompt {
+        state.popup = Some(Popup::Prompt(Prompt {
             purpose: PromptPurpose::LostReason {
                 lead_id,
                 from_stage,
@@ -115,7 +80,7 @@ pub(super) fn begin_move(
 
 /// Moves the card at once and sends the move (or queues it behind an earlier move of the same
 /// lead, so the database sees them in order). The selection follows the card.
-fn perform_move(
+pub(crate) fn perform_move(
     state: &mut State,
     lead_id: Uuid,
     from_stage: Uuid,

@@ -1,13 +1,12 @@
 //! Board navigation: commands, the mouse, the stage and pipeline pickers.
 
-use crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use uuid::Uuid;
 
 use super::{BoardEffect, BoardStatus, ColumnStatus, moves};
 use crate::config::keymap::Command;
-use crate::state::{
-    Effect, JumpOverlay, Overlay, Picker, PickerItem, PickerKind, Screen, State, layout,
-};
+use crate::state::popup::{Jump, Picker, PickerItem, PickerKind, Popup};
+use crate::state::{Effect, Screen, State, layout};
 
 pub(super) fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
     let page = state.visible_cards().max(1);
@@ -34,7 +33,7 @@ pub(super) fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
         Command::SwitchPipeline => open_pipeline_picker(state),
         Command::CycleSort => cycle_sort(state),
         Command::JumpToLead | Command::Search => {
-            state.overlay = Some(Overlay::Jump(JumpOverlay::default()));
+            state.popup = Some(Popup::Jump(Jump::default()));
             Vec::new()
         }
         Command::Back => {
@@ -51,7 +50,7 @@ pub(super) fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
 }
 
 pub(super) fn mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
-    if state.overlay.is_some() || state.screen != Screen::Board {
+    if state.popup.is_some() || state.screen != Screen::Board {
         return Vec::new();
     }
     match mouse.kind {
@@ -95,50 +94,6 @@ pub(super) fn mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
     }
 }
 
-pub(crate) fn picker_key(state: &mut State, mut picker: Picker, key: KeyEvent) -> Vec<Effect> {
-    match key.code {
-        KeyCode::Esc => return Vec::new(),
-        KeyCode::Enter => return picker_confirm(state, &picker),
-        KeyCode::Char(c @ '1'..='9') if key.modifiers.is_empty() => {
-            let index = usize::from(c as u8 - b'1');
-            if index < picker.items.len() {
-                picker.selected = index;
-                return picker_confirm(state, &picker);
-            }
-        }
-        _ => match state.keymap.command_for(state.scope(), &key) {
-            Some(Command::Back) => return Vec::new(),
-            Some(Command::Quit) => return Vec::new(),
-            Some(Command::Up | Command::Left) => picker.select_by(-1),
-            Some(Command::Down | Command::Right) => picker.select_by(1),
-            Some(Command::Top | Command::PageUp) => picker.selected = 0,
-            Some(Command::Bottom | Command::PageDown) => {
-                picker.selected = picker.items.len().saturating_sub(1)
-            }
-            Some(Command::OpenLead) => return picker_confirm(state, &picker),
-            _ => {}
-        },
-    }
-    state.overlay = Some(Overlay::Picker(picker));
-    Vec::new()
-}
-
-fn picker_confirm(state: &mut State, picker: &Picker) -> Vec<Effect> {
-    let Some(item) = picker.items.get(picker.selected) else {
-        return Vec::new();
-    };
-    if item.current {
-        return Vec::new();
-    }
-    match picker.kind {
-        PickerKind::Stage {
-            lead_id,
-            from_stage,
-        } => moves::begin_move(state, lead_id, from_stage, item.id, false),
-        PickerKind::Pipeline => switch_pipeline(state, item.id),
-    }
-}
-
 fn select_column(state: &mut State, delta: isize) -> Vec<Effect> {
     let board = &mut state.board;
     let last = board.columns.len().saturating_sub(1);
@@ -170,7 +125,7 @@ fn cycle_sort(state: &mut State) -> Vec<Effect> {
     Vec::new()
 }
 
-fn switch_pipeline(state: &mut State, pipeline_id: Uuid) -> Vec<Effect> {
+pub(crate) fn switch_pipeline(state: &mut State, pipeline_id: Uuid) -> Vec<Effect> {
     let request = state.next_id();
     let board = &mut state.board;
     board.pipeline_id = Some(pipeline_id);
@@ -206,7 +161,7 @@ fn open_pipeline_picker(state: &mut State) -> Vec<Effect> {
         })
         .collect();
     let selected = items.iter().position(|i| i.current).unwrap_or(0);
-    state.overlay = Some(Overlay::Picker(Picker {
+    state.popup = Some(Popup::Picker(Picker {
         kind: PickerKind::Pipeline,
         title: "Switch pipeline".to_string(),
         items,
@@ -236,7 +191,7 @@ fn open_stage_picker(state: &mut State) -> Vec<Effect> {
         .collect();
     let current = items.iter().position(|i| i.current).unwrap_or(0);
     let selected = (current + 1).min(items.len().saturating_sub(1));
-    state.overlay = Some(Overlay::Picker(Picker {
+    state.popup = Some(Popup::Picker(Picker {
         kind: PickerKind::Stage {
             lead_id,
             from_stage,
