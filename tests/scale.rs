@@ -167,15 +167,17 @@ async fn opposite_movers_never_deadlock_and_headers_stay_exact() {
         .expect("the rep reads the headers");
     let leads: i64 = seen.values().map(|s| s.lead_count).sum();
     assert_eq!(leads, MOVERS as i64);
-    assert_eq!(seen.get(&a).map(|s| s.lead_count), Some((MOVERS / 2) as i64));
+    assert_eq!(
+        seen.get(&a).map(|s| s.lead_count),
+        Some((MOVERS / 2) as i64)
+    );
     // Writers only append; folding keeps what a read sums small.
-    let deltas: i64 = sqlx::query_scalar(
-        "select count(*) from stage_summary_deltas where organization_id = $1",
-    )
-    .bind(org)
-    .fetch_one(&db.admin)
-    .await
-    .expect("count deltas");
+    let deltas: i64 =
+        sqlx::query_scalar("select count(*) from stage_summary_deltas where organization_id = $1")
+            .bind(org)
+            .fetch_one(&db.admin)
+            .await
+            .expect("count deltas");
     assert!(
         deltas < (MOVERS * MOVES) as i64,
         "{deltas} delta rows after {} moves: never folded",
@@ -238,7 +240,11 @@ async fn one_notification_per_transaction_names_the_lead_and_both_stages() {
         .fetch_one(&watcher_pool)
         .await;
     assert_eq!(
-        internal.as_ref().err().and_then(common::sqlstate).as_deref(),
+        internal
+            .as_ref()
+            .err()
+            .and_then(common::sqlstate)
+            .as_deref(),
         Some("42501"),
         "members cannot call the internal channel function: {internal:?}"
     );
@@ -254,7 +260,10 @@ async fn one_notification_per_transaction_names_the_lead_and_both_stages() {
     let got = collect(&mut listener, Duration::from_millis(800)).await;
     assert_eq!(got.len(), 1, "one notification per move: {got:?}");
     assert_eq!(got[0]["v"], 1);
-    assert_eq!(ids(&got[0]["leads"]), Some(BTreeSet::from([lead.to_string()])));
+    assert_eq!(
+        ids(&got[0]["leads"]),
+        Some(BTreeSet::from([lead.to_string()]))
+    );
     assert_eq!(
         ids(&got[0]["stages"]),
         Some(BTreeSet::from([a.to_string(), b.to_string()]))
@@ -272,12 +281,14 @@ async fn one_notification_per_transaction_names_the_lead_and_both_stages() {
             .await
             .expect("update");
     }
-    sqlx::query("insert into lead_interactions (organization_id, lead_id, type) values ($1, $2, 'call')")
-        .bind(org)
-        .bind(lead)
-        .execute(&mut *tx)
-        .await
-        .expect("log a call");
+    sqlx::query(
+        "insert into lead_interactions (organization_id, lead_id, type) values ($1, $2, 'call')",
+    )
+    .bind(org)
+    .bind(lead)
+    .execute(&mut *tx)
+    .await
+    .expect("log a call");
     tx.commit().await.expect("commit");
     let got = collect(&mut listener, Duration::from_millis(800)).await;
     assert_eq!(got.len(), 1, "one notification per transaction: {got:?}");
@@ -371,7 +382,10 @@ async fn column_pages_keep_their_index_under_a_generic_plan() {
             };
             let name = format!("page_{sort:?}_{later}").to_lowercase();
             let plan = generic_plan(&mut conn, &name, &column_page_sql(sort, later), &args).await;
-            let what = format!("{sort:?}, {}", if later { "later page" } else { "first page" });
+            let what = format!(
+                "{sort:?}, {}",
+                if later { "later page" } else { "first page" }
+            );
             assert!(
                 plan.contains(&format!("using {index} on leads")),
                 "{what}: not an index scan on {index}:\n{plan}"
@@ -509,5 +523,7 @@ async fn tenant_keys_are_ready_to_shard_by_organization() {
         .iter()
         .map(|(table, index, _, _)| (table.as_str(), index.as_str()))
         .collect();
-    eprintln!("primary keys on id alone (a distributed schema needs (organization_id, id)): {gap:?}");
+    eprintln!(
+        "primary keys on id alone (a distributed schema needs (organization_id, id)): {gap:?}"
+    );
 }
