@@ -367,7 +367,7 @@ const TABLES: &[Table] = &[
     Table {
         name: "stage_summary_deltas",
         org_col: Some("organization_id"),
-        key_col: "stage_id",
+        key_col: "id",
         touch: "lead_count = lead_count",
         insert: "insert into stage_summary_deltas (organization_id, stage_id, lead_count) values ({org}, {stage}, 1000)",
         can_insert: Who::Nobody,
@@ -580,6 +580,15 @@ async fn make_org(db: &TestDb, name: &str, member: &TestUser, outsider: &TestUse
         &format!("Secret deal of {name}"),
     )
     .await;
+    // The deal's delta row of the board totals (the lead added one too).
+    let summary_delta: Uuid = sqlx::query_scalar(
+        "select id from stage_summary_deltas where organization_id = $1 and stage_id = $2 and open_deal_amount <> 0",
+    )
+    .bind(id)
+    .bind(stage)
+    .fetch_one(&db.admin)
+    .await
+    .expect("the deal's summary delta");
     let rows = HashMap::from([
         ("organizations", id),
         ("profiles", m),
@@ -596,7 +605,7 @@ async fn make_org(db: &TestDb, name: &str, member: &TestUser, outsider: &TestUse
         ("lead_documents", document),
         ("lead_tags", tag),
         ("deals", deal),
-        ("stage_summary_deltas", stage),
+        ("stage_summary_deltas", summary_delta),
     ]);
     Org {
         id,

@@ -380,6 +380,9 @@ impl TaskWrite<'_> {
     }
 }
 
+/// Task priorities, highest first (the inbox's order).
+const PRIORITIES: [&str; 3] = ["high", "medium", "low"];
+
 /// The rep's local wall-clock time at `$4` in zone `$3` (see `TODAY`).
 const LOCAL_TIME: &str = "($4::timestamptz at time zone $3::text)::time";
 
@@ -388,30 +391,53 @@ const LOCAL_TIME: &str = "($4::timestamptz at time zone $3::text)::time";
 /// `$7`; leads, stages and people are joined only for the rows shown. Open groups read each
 /// priority's range of the index in turn (high first), so every group stops after `$6` rows
 /// whatever the rep owns. Mine and team views are separate statements (no `OR` on a parameter).
+/// The steps are materialized so a join can never re-run a read (under RLS the planner guesses
+/// one stage and looped the reads, then the lead lookups, once per stage), and the rows shown are
+/// fetched one by one (`lateral … limit 1`: never flattened into a hash join over every task).
 /// Parameters: `$1` org, `$2` me, `$3` zone, `$4` now, `$5` completed since, `$6` limit, `$7` cap.
-fn inbox_sql(scope: InboxScope) -> String {
+pub fn inbox_sql(scope: InboxScope) -> String {
     let whose = match scope {
         InboxScope::Mine => "t.organization_id = $1 and t.assigned_to = $2",
         InboxScope::Team => "t.organization_id = $1",
     };
     let columns = "t.id, t.lead_id, t.title, t.description, t.due_date, t.due_time, t.priority, \
                    t.status, t.assigned_to, t.completed_at, t.version";
+    // One branch per priority (a literal, so an index condition), high first.
     let open_group = |code: i32, when: String| {
+        let open = format!("{whose} and t.status <> 'completed' and {when}");
+        let shown = PRIORITIES
+            .iter()
+            .enumerate()
+            .map(|(n, p)| {
+                // Key columns only: an index-only scan; the rows shown are read once below.
+                format!(
+                    "(select {n}::bigint as n, t.id, t.due_date, t.due_time, t.title from lead_tasks t
+                      where {open} and t.priority = '{p}'
+                      order by t.due_date, t.due_time, t.title, t.id
+                      limit $6)"
+                )
+            })
+            .collect::<Vec<_>>();
+        let counted = PRIORITIES
+            .iter()
+            .map(|p| {
+                format!(
+                    "(select count(*) from (select 1 from lead_tasks t
+                      where {open} and t.priority = '{p}' limit $7) capped)"
+                )
+            })
+            .collect::<Vec<_>>();
         format!(
-            "select {code} as grp, g.*,
+            "select {code} as grp, g.n, {columns},
                     row_number() over (order by g.n, g.due_date, g.due_time, g.title, g.id) as position,
-                    (select least(sum(k.c), $7)::bigint from prio cross join lateral (
-                         select count(*) as c from (
-                             select 1 from lead_tasks t
-                             where {whose} and t.status <> 'completed' and t.priority = prio.p and {when}
-                             limit $7) capped) k) as group_total
-             from (select prio.n, x.* from prio cross join lateral (
-                       select {columns} from lead_tasks t
-                       where {whose} and t.status <> 'completed' and t.priority = prio.p and {when}
-                       order by t.due_date, t.due_time, t.title, t.id
-                       limit $6) x
-                   order by prio.n, x.due_date, x.due_time, x.title, x.id
-                   limit $6) g"
+                    least({counted}, $7) as group_total
+             from (select * from ({shown}) x
+                   order by x.n, x.due_date, x.due_time, x.title, x.id
+                   limit $6) g
+             cross join lateral (select * from lead_tasks t
+                                 where t.organization_id = $1 and t.id = g.id limit 1) t",
+            counted = counted.join(" + "),
+            shown = shown.join(" union all "),
         )
     };
     let groups = [
@@ -437,15 +463,17 @@ fn inbox_sql(scope: InboxScope) -> String {
         ),
     ];
     format!(
-        "with prio (p, n) as (select * from unnest('{{high,medium,low}}'::task_priority[]) with ordinality),
-         shown as ({})
-         select s.*, l.name as lead_name, st.name as stage_name, st.color as stage_color,
-                who.full_name as assignee_name
-         from shown s
-         join leads l on l.organization_id = $1 and l.id = s.lead_id
-         join pipeline_stages st on st.organization_id = $1 and st.id = l.stage_id
-         left join profiles who on who.id = s.assigned_to
-         order by s.grp, s.position",
+        "with shown as materialized ({}),
+         with_lead as materialized (
+             select s.*, l.name as lead_name, l.stage_id as lead_stage_id
+             from shown s cross join lateral (
+                 select l.name, l.stage_id from leads l
+                 where l.organization_id = $1 and l.id = s.lead_id limit 1) l)
+         select w.*, st.name as stage_name, st.color as stage_color, who.full_name as assignee_name
+         from with_lead w
+         join pipeline_stages st on st.organization_id = $1 and st.id = w.lead_stage_id
+         left join profiles who on who.id = w.assigned_to
+         order by w.grp, w.position",
         groups.join(" union all ")
     )
 }
