@@ -1,11 +1,11 @@
 //! Lead screen: reducer behaviour (keys → commands → state and effects) and insta snapshots of
 //! whole frames drawn to a `TestBackend`. No database: data results are fed in by hand.
 
+use super::harness::{ch, ctrl, key, render, screen_text};
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
 use closer::config::keymap::Keymap;
-use closer::config::theme::Theme;
 use closer::data::lead::LeadProfile;
 use closer::data::models::{BoardSort, ColumnPage, LeadCard, Pipeline, Stage, StageSummary};
 use closer::state::lead::{
@@ -18,9 +18,7 @@ use closer::state::{
     Action, BoardAction, BoardData, BoardEffect, Effect, Failure, Options, Popup, Screen, Session,
     State, update,
 };
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use crossterm::event::KeyCode;
 use uuid::Uuid;
 
 // ---------------------------------------------------------------------------
@@ -446,49 +444,12 @@ fn screen(state: &State) -> &LeadScreen {
     }
 }
 
-fn key(code: KeyCode) -> Action {
-    Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-fn ctrl(c: char) -> Action {
-    Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
-}
-
-fn ch(c: char) -> Action {
-    let modifiers = if c.is_ascii_uppercase() {
-        KeyModifiers::SHIFT
-    } else {
-        KeyModifiers::NONE
-    };
-    Action::Key(KeyEvent::new(KeyCode::Char(c), modifiers))
-}
-
 fn typed(state: &mut State, text: &str) -> Vec<Effect> {
     let mut fx = Vec::new();
     for c in text.chars() {
         fx.extend(update(state, ch(c)));
     }
     fx
-}
-
-fn render(state: &State, width: u16, height: u16) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
-    terminal
-        .draw(|frame| closer::ui::draw(frame, state, &Theme::default()))
-        .expect("draw");
-    terminal
-}
-
-fn screen_text(terminal: &Terminal<TestBackend>) -> String {
-    let buf = terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        for x in 0..buf.area.width {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
 }
 
 fn lead_overlay(state: &State) -> Option<&Popup> {
