@@ -1,10 +1,11 @@
 //! The lead detail screen's state and reducer (no I/O).
 //!
 //! A header (stage, owner, scores, tags) over five tabs: Overview, Timeline, Tasks, Deals,
-//! Documents. Capturing work happens in modal forms ([`LeadOverlay`]) shown over any screen (a
-//! new lead can be created from the board). Every save carries a request id; a failed save keeps
-//! the form open with what was typed and the reason. Editing the lead is version-checked: a
-//! conflict opens [`conflict::ConflictPrompt`] to merge mine and theirs field by field.
+//! Documents. Capturing work happens in form popups (`state/popup/form.rs`, opened by `forms`)
+//! shown over any screen (a new lead can be created from the board). Every save carries a
+//! request id; a failed save keeps the form open with what was typed and the reason. Editing
+//! the lead is version-checked: a conflict opens [`ConflictPrompt`] to merge mine and theirs
+//! field by field.
 
 pub mod forms;
 pub mod geometry;
@@ -572,7 +573,7 @@ fn sync_tag_editor(state: &mut State) {
 // ---------------------------------------------------------------------------
 
 /// A key the screen wants before the keymap. The screen itself has no text input (forms are
-/// overlays), so nothing is consumed here.
+/// popups), so nothing is consumed here.
 fn key(_state: &mut State, _key: &KeyEvent) -> Option<Vec<Effect>> {
     None
 }

@@ -452,7 +452,7 @@ fn typed(state: &mut State, text: &str) -> Vec<Effect> {
     fx
 }
 
-fn lead_overlay(state: &State) -> Option<&Popup> {
+fn lead_popup(state: &State) -> Option<&Popup> {
     state.popup.as_ref().filter(|p| {
         matches!(
             p,
@@ -462,7 +462,7 @@ fn lead_overlay(state: &State) -> Option<&Popup> {
 }
 
 fn form_value(state: &State, field: FieldId) -> Option<String> {
-    match lead_overlay(state)? {
+    match lead_popup(state)? {
         Popup::Form(form) => Some(form.raw(field).to_string()),
         Popup::Conflict(p) => Some(p.form.raw(field).to_string()),
         _ => None,
@@ -901,7 +901,7 @@ fn a_failed_save_keeps_the_form_and_its_content() {
             }),
         }),
     );
-    match lead_overlay(&state) {
+    match lead_popup(&state) {
         Some(Popup::Form(form)) => {
             assert_eq!(
                 form.error.as_deref(),
@@ -1003,7 +1003,7 @@ fn typed_dates_and_esc_skip_the_follow_up() {
     typed(&mut state, "2025-13-45");
     let fx = update(&mut state, ctrl('s'));
     assert!(lead_effects(&fx).is_empty());
-    match lead_overlay(&state) {
+    match lead_popup(&state) {
         Some(Popup::Form(form)) => {
             assert!(
                 form.field(FieldId::Due)
@@ -1016,15 +1016,15 @@ fn typed_dates_and_esc_skip_the_follow_up() {
     }
     // Esc on a dirty form asks first.
     update(&mut state, key(KeyCode::Esc));
-    assert!(lead_overlay(&state).is_some());
+    assert!(lead_popup(&state).is_some());
     update(&mut state, key(KeyCode::Esc));
-    assert!(lead_overlay(&state).is_none());
+    assert!(lead_popup(&state).is_none());
 }
 
 #[test]
 fn conflict_resolution_saves_the_chosen_values_with_the_new_version() {
     let (mut state, _) = conflict_state();
-    let rows: Vec<(FieldId, bool)> = match lead_overlay(&state) {
+    let rows: Vec<(FieldId, bool)> = match lead_popup(&state) {
         Some(Popup::Conflict(p)) => p.rows.iter().map(|r| (r.field, r.take_mine)).collect(),
         other => panic!("expected the conflict prompt, got {other:?}"),
     };
@@ -1066,7 +1066,7 @@ fn conflict_resolution_saves_the_chosen_values_with_the_new_version() {
             result: Ok(UpdateOutcome::Saved { version: 5 }),
         }),
     );
-    assert!(lead_overlay(&state).is_none());
+    assert!(lead_popup(&state).is_none());
     assert!(load_request(&fx).is_some());
 
     // "All mine" keeps every typed value.
@@ -1101,7 +1101,7 @@ fn conflict_resolution_saves_the_chosen_values_with_the_new_version() {
             result: Ok(UpdateOutcome::Gone),
         }),
     );
-    match lead_overlay(&state) {
+    match lead_popup(&state) {
         Some(Popup::Form(form)) => {
             assert!(form.error.as_deref().is_some_and(|e| e.contains("deleted")));
             assert_eq!(form.raw(FieldId::Company), "Hopper Consulting");
@@ -1127,7 +1127,7 @@ fn a_deleted_lead_says_so() {
     let text = screen_text(&render(&state, 100, 20));
     assert!(text.contains("deleted or is no longer visible"), "{text}");
     update(&mut state, ch('c'));
-    assert!(lead_overlay(&state).is_none());
+    assert!(lead_popup(&state).is_none());
 }
 
 #[test]
@@ -1193,7 +1193,7 @@ fn editor_round_trip_and_task_keys() {
             result: Ok(Saved::Rescheduled),
         }),
     );
-    assert!(lead_overlay(&state).is_none());
+    assert!(lead_popup(&state).is_none());
 
     // Deals: Enter edits the selected deal with its version.
     update(&mut state, ch('4'));
@@ -1205,7 +1205,7 @@ fn editor_round_trip_and_task_keys() {
     // Saving it unchanged sends nothing.
     let fx = update(&mut state, ctrl('s'));
     assert!(lead_effects(&fx).is_empty());
-    assert!(lead_overlay(&state).is_none());
+    assert!(lead_popup(&state).is_none());
     // Only what changed is sent, against the deal's version.
     update(&mut state, key(KeyCode::Enter));
     update(&mut state, key(KeyCode::Tab));
@@ -1338,7 +1338,7 @@ fn timeline_filter_and_expand() {
 fn choice_fields_render_the_selection() {
     let mut state = lead_open(100, 30);
     update(&mut state, ch('c'));
-    match lead_overlay(&state) {
+    match lead_popup(&state) {
         Some(Popup::Form(form)) => match &form.fields[0].value {
             FieldValue::Choice { selected, .. } => assert_eq!(*selected, 1, "call by default"),
             other => panic!("{other:?}"),
