@@ -450,6 +450,7 @@ fn snapshot_loaded() {
     let mut fake = Fake::new();
     let state = loaded(&mut fake, 120, 24);
     insta::assert_snapshot!("loaded", render(&state, 120, 24).backend());
+    super::pictures::check("board", &render(&state, 120, 24));
 }
 
 #[test]

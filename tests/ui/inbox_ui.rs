@@ -331,6 +331,7 @@ fn snapshot_mixed_with_styles() {
     let theme = Theme::default();
     let terminal = render_with(&state, 110, 24, &theme);
     insta::assert_snapshot!("mixed", terminal.backend());
+    super::pictures::check("inbox", &terminal);
     let buf = terminal.backend().buffer();
     // The selected row has the selected background across the row.
     let (_, y) = find_text(&terminal, "Send the revised offer").expect("selected row");
@@ -468,6 +469,7 @@ fn snapshot_triage() {
         }),
     );
     insta::assert_snapshot!("triage", render(&state, 100, 20).backend());
+    super::pictures::check("triage", &render(&state, 100, 20));
 }
 
 #[test]

@@ -486,6 +486,7 @@ fn lead_effects(fx: &[Effect]) -> Vec<LeadEffect> {
 fn snapshot_each_tab() {
     let mut state = lead_open(120, 30);
     insta::assert_snapshot!("overview", render(&state, 120, 30).backend());
+    super::pictures::check("lead", &render(&state, 120, 30));
     update(&mut state, ch('2'));
     insta::assert_snapshot!("timeline", render(&state, 120, 30).backend());
     update(&mut state, key(KeyCode::Enter));

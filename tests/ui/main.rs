@@ -6,3 +6,4 @@ mod board_ui;
 mod harness;
 mod inbox_ui;
 mod lead_ui;
+mod pictures;
