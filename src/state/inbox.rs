@@ -16,6 +16,7 @@ mod model;
 mod triage;
 pub(crate) mod writes;
 
+use crate::state::request::InFlight;
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
@@ -453,10 +454,9 @@ fn on_loaded(
     let Some(s) = any_mut(state) else {
         return Vec::new();
     };
-    if s.load_request != Some(request) {
+    if !s.load_request.answered_by(request) {
         return Vec::new();
     }
-    s.load_request = None;
     match result {
         Ok(data) => {
             s.data = data;

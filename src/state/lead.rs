@@ -15,6 +15,7 @@ mod nav;
 pub mod overview;
 pub mod wrap;
 
+use crate::state::request::InFlight;
 use chrono::{DateTime, FixedOffset, Local, NaiveDate, NaiveTime, Offset, Utc};
 use crossterm::event::KeyEvent;
 use uuid::Uuid;
@@ -501,10 +502,9 @@ fn on_loaded(
     let Screen::Lead(screen) = &mut state.screen else {
         return Vec::new();
     };
-    if screen.request != Some(request) {
+    if !screen.request.answered_by(request) {
         return Vec::new();
     }
-    screen.request = None;
     match result {
         Ok(None) => {
             screen.status = LeadStatus::Gone;
