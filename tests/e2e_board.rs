@@ -2,27 +2,17 @@
 //! private PostgreSQL, moves a card with keys; the row and the activity change in the database.
 
 mod common;
+#[path = "support/launch.rs"]
+mod launch;
 #[path = "support/tmux.rs"]
 mod tmux;
 
 use std::time::{Duration, Instant};
 
 use common::TestDb;
-use tmux::{Tmux, sh_quote};
+use launch::closer_command;
+use tmux::Tmux;
 use uuid::Uuid;
-
-fn closer_command(db: &TestDb, login: &str, password: &str, data_dir: &std::path::Path) -> String {
-    format!(
-        "env -u DATABASE_URL PGHOST={} PGPORT={} PGUSER={} PGPASSWORD={} PGDATABASE={} CLOSER_DATA_DIR={} CLOSER_CONFIG=/nonexistent/closer.toml {}",
-        sh_quote(&db.cluster.socket_dir().display().to_string()),
-        db.cluster.port(),
-        sh_quote(login),
-        sh_quote(password),
-        sh_quote(&db.database),
-        sh_quote(&data_dir.display().to_string()),
-        sh_quote(env!("CARGO_BIN_EXE_closer")),
-    )
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rep_moves_a_card_with_keys_and_the_database_records_it() {
@@ -50,7 +40,7 @@ async fn a_rep_moves_a_card_with_keys_and_the_database_records_it() {
     let tui = Tmux::start(
         110,
         30,
-        &closer_command(&db, &rep.login, &rep.password, data_dir.path()),
+        &closer_command(&db, &rep.login, &rep.password, data_dir.path(), "", ""),
     );
     tui.wait_for("Zelda Topcard", Duration::from_secs(30));
     tui.wait_for("● connected", Duration::from_secs(10));
@@ -120,7 +110,7 @@ async fn a_wrong_password_is_one_clear_sentence() {
     let tui = Tmux::start(
         100,
         20,
-        &closer_command(&db, &rep.login, "not-the-password", data_dir.path()),
+        &closer_command(&db, &rep.login, "not-the-password", data_dir.path(), "", ""),
     );
     let screen = tui.wait_for("CLOSER-EXITED-1", Duration::from_secs(20));
     assert!(screen.contains("refused the login"), "{screen}");

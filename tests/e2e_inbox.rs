@@ -4,6 +4,8 @@
 //! and the overdue count in the status bar follows.
 
 mod common;
+#[path = "support/launch.rs"]
+mod launch;
 #[path = "support/tmux.rs"]
 mod tmux;
 
@@ -11,22 +13,10 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use common::TestDb;
+use launch::closer_command;
 use sqlx::PgPool;
-use tmux::{Tmux, sh_quote};
+use tmux::Tmux;
 use uuid::Uuid;
-
-fn closer_inbox(db: &TestDb, login: &str, password: &str, data_dir: &std::path::Path) -> String {
-    format!(
-        "env -u DATABASE_URL PGHOST={} PGPORT={} PGUSER={} PGPASSWORD={} PGDATABASE={} CLOSER_DATA_DIR={} CLOSER_CONFIG=/nonexistent/closer.toml {} inbox",
-        sh_quote(&db.cluster.socket_dir().display().to_string()),
-        db.cluster.port(),
-        sh_quote(login),
-        sh_quote(password),
-        sh_quote(&db.database),
-        sh_quote(&data_dir.display().to_string()),
-        sh_quote(env!("CARGO_BIN_EXE_closer")),
-    )
-}
 
 async fn add_task(
     db: &TestDb,
@@ -113,7 +103,14 @@ async fn a_rep_snoozes_one_task_and_completes_two_in_bulk() {
     let tui = Tmux::start(
         120,
         30,
-        &closer_inbox(&db, &rep.login, &rep.password, data_dir.path()),
+        &closer_command(
+            &db,
+            &rep.login,
+            &rep.password,
+            data_dir.path(),
+            "",
+            " inbox",
+        ),
     );
     tui.wait_for("Alpha snooze me", Duration::from_secs(30));
     tui.wait_for("● connected", Duration::from_secs(10));

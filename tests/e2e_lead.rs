@@ -4,6 +4,8 @@
 //! activity feed change in the database.
 
 mod common;
+#[path = "support/launch.rs"]
+mod launch;
 #[path = "support/tmux.rs"]
 mod tmux;
 
@@ -11,22 +13,9 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use common::TestDb;
+use launch::closer_command;
 use tmux::{Tmux, sh_quote};
 use uuid::Uuid;
-
-fn closer_command(db: &TestDb, login: &str, password: &str, data_dir: &std::path::Path) -> String {
-    format!(
-        "env -u DATABASE_URL -u VISUAL TZ=UTC EDITOR={} PGHOST={} PGPORT={} PGUSER={} PGPASSWORD={} PGDATABASE={} CLOSER_DATA_DIR={} CLOSER_CONFIG=/nonexistent/closer.toml {}",
-        sh_quote(&data_dir.join("editor.sh").display().to_string()),
-        sh_quote(&db.cluster.socket_dir().display().to_string()),
-        db.cluster.port(),
-        sh_quote(login),
-        sh_quote(password),
-        sh_quote(&db.database),
-        sh_quote(&data_dir.display().to_string()),
-        sh_quote(env!("CARGO_BIN_EXE_closer")),
-    )
-}
 
 /// type, direction, outcome, duration, subject, content, created_by
 type InteractionRow = (
@@ -86,7 +75,17 @@ async fn a_rep_logs_a_call_with_a_follow_up_using_keys() {
     let tui = Tmux::start(
         110,
         32,
-        &closer_command(&db, &rep.login, &rep.password, data_dir.path()),
+        &closer_command(
+            &db,
+            &rep.login,
+            &rep.password,
+            data_dir.path(),
+            &format!(
+                "-u VISUAL TZ=UTC EDITOR={} ",
+                sh_quote(&data_dir.path().join("editor.sh").display().to_string())
+            ),
+            "",
+        ),
     );
     tui.wait_for("Zelda Caller", Duration::from_secs(30));
     tui.wait_for("● connected", Duration::from_secs(10));
@@ -222,7 +221,17 @@ async fn edits_merge_a_conflict_new_leads_validate_and_notes_come_from_the_edito
     let tui = Tmux::start(
         110,
         32,
-        &closer_command(&db, &rep.login, &rep.password, data_dir.path()),
+        &closer_command(
+            &db,
+            &rep.login,
+            &rep.password,
+            data_dir.path(),
+            &format!(
+                "-u VISUAL TZ=UTC EDITOR={} ",
+                sh_quote(&data_dir.path().join("editor.sh").display().to_string())
+            ),
+            "",
+        ),
     );
     tui.wait_for("Yusuf Editor", Duration::from_secs(30));
     tui.wait_for("● connected", Duration::from_secs(10));

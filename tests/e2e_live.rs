@@ -2,26 +2,16 @@
 //! with a key and the other shows it without any key being pressed.
 
 mod common;
+#[path = "support/launch.rs"]
+mod launch;
 #[path = "support/tmux.rs"]
 mod tmux;
 
 use std::time::{Duration, Instant};
 
 use common::TestDb;
-use tmux::{Tmux, sh_quote};
-
-fn closer_command(db: &TestDb, user: &common::TestUser, data_dir: &std::path::Path) -> String {
-    format!(
-        "env -u DATABASE_URL PGHOST={} PGPORT={} PGUSER={} PGPASSWORD={} PGDATABASE={} CLOSER_DATA_DIR={} CLOSER_CONFIG=/nonexistent/closer.toml {}",
-        sh_quote(&db.cluster.socket_dir().display().to_string()),
-        db.cluster.port(),
-        sh_quote(&user.login),
-        sh_quote(&user.password),
-        sh_quote(&db.database),
-        sh_quote(&data_dir.display().to_string()),
-        sh_quote(env!("CARGO_BIN_EXE_closer")),
-    )
-}
+use launch::closer_command;
+use tmux::Tmux;
 
 /// The header of the second column ("Contacted  N").
 fn contacted_count(screen: &str) -> Option<u32> {
@@ -48,8 +38,16 @@ async fn a_move_in_one_closer_appears_in_the_other() {
         tempfile::tempdir().expect("dir"),
         tempfile::tempdir().expect("dir"),
     );
-    let watching = Tmux::start(110, 24, &closer_command(&db, &watcher, dir_b.path()));
-    let moving = Tmux::start(110, 24, &closer_command(&db, &mover, dir_a.path()));
+    let watching = Tmux::start(
+        110,
+        24,
+        &closer_command(&db, &watcher.login, &watcher.password, dir_b.path(), "", ""),
+    );
+    let moving = Tmux::start(
+        110,
+        24,
+        &closer_command(&db, &mover.login, &mover.password, dir_a.path(), "", ""),
+    );
     watching.wait_for("Wanda Watched", Duration::from_secs(30));
     moving.wait_for("Wanda Watched", Duration::from_secs(30));
     let before = watching.wait_for("● connected", Duration::from_secs(10));

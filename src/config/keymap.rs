@@ -239,10 +239,10 @@ pub enum Scope {
 }
 
 impl Scope {
-    /// All scopes, in help-overlay order.
+    /// All scopes, in help-popup order.
     pub const ALL: [Scope; 4] = [Scope::Global, Scope::Board, Scope::Lead, Scope::Inbox];
 
-    /// Title for the help overlay.
+    /// Title for the help popup.
     pub fn title(self) -> &'static str {
         match self {
             Scope::Global => "Global",
@@ -283,7 +283,7 @@ macro_rules! commands {
         }
 
         impl Command {
-            /// Every command, grouped by scope, in help-overlay order.
+            /// Every command, grouped by scope, in help-popup order.
             pub const ALL: &'static [Command] = &[$(Command::$variant,)*];
 
             /// The config name (`move_next_stage`).
@@ -291,7 +291,7 @@ macro_rules! commands {
                 match self { $(Command::$variant => $name,)* }
             }
 
-            /// One-line description for the help overlay.
+            /// One-line description for the help popup.
             pub fn description(self) -> &'static str {
                 match self { $(Command::$variant => $desc,)* }
             }
@@ -696,7 +696,7 @@ fn unknown_command_message(name: &str) -> String {
             format!("unknown command `{name}` (did you mean `{suggestion}`?)")
         }
         _ => format!(
-            "unknown command `{name}`; see config.example.toml or the help overlay (?) for the command names"
+            "unknown command `{name}`; see config.example.toml or the help popup (?) for the command names"
         ),
     }
 }

@@ -1,6 +1,7 @@
 //! The connection as the rep sees it: the overdue count (also the reconnect probe), failures
 //! that start probing, and teammates' live changes routed to every screen.
 
+use crate::state::request::InFlight;
 use std::time::Duration;
 
 use super::screen::Contract;
@@ -48,10 +49,9 @@ pub(super) fn on_overdue(
     request: RequestId,
     result: Result<i64, Failure>,
 ) -> Vec<Effect> {
-    if state.overdue_request != Some(request) {
+    if !state.overdue_request.answered_by(request) {
         return Vec::new();
     }
-    state.overdue_request = None;
     match result {
         Ok(n) => {
             state.overdue = Some(n);

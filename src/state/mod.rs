@@ -15,6 +15,7 @@ pub mod inbox;
 pub mod layout;
 pub mod lead;
 pub mod popup;
+pub mod request;
 mod router;
 pub mod screen;
 

@@ -15,6 +15,7 @@ use crate::state::inbox::{self, GroupKind, InboxScreen, Line, Status, View, rela
 use crate::state::{Popup, State};
 
 use crate::ui::text::width;
+use crate::ui::widgets::Ctx;
 use crate::ui::widgets::paint::{fill, put, put_centered, put_split, spinner};
 
 pub fn draw(buf: &mut Buffer, area: Rect, screen: &InboxScreen, state: &State, theme: &Theme) {
@@ -245,7 +246,15 @@ fn body(buf: &mut Buffer, area: Rect, s: &InboxScreen, state: &State, theme: &Th
                 collapsed,
                 nested,
                 ..
-            } => header(buf, row, *kind, *count, *collapsed, *nested, state, theme),
+            } => header(
+                buf,
+                row,
+                *kind,
+                *count,
+                *collapsed,
+                *nested,
+                Ctx { state, theme },
+            ),
             Line::Task {
                 id, kind, nested, ..
             } => {
@@ -290,7 +299,6 @@ fn empty(buf: &mut Buffer, area: Rect, s: &InboxScreen, state: &State, theme: &T
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn header(
     buf: &mut Buffer,
     row: Rect,
@@ -298,9 +306,9 @@ fn header(
     count: usize,
     collapsed: bool,
     nested: bool,
-    state: &State,
-    theme: &Theme,
+    cx: Ctx<'_>,
 ) {
+    let Ctx { state, theme } = cx;
     let style = match kind {
         GroupKind::Overdue => theme.overdue_style(),
         GroupKind::Today => theme.accent_style(),
@@ -420,7 +428,6 @@ fn done_label(task: &TaskRow, s_today: chrono::NaiveDate, offset: chrono::FixedO
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn task_row(
     buf: &mut Buffer,
     row: Rect,

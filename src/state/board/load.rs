@@ -1,6 +1,7 @@
 //! Board reads: the board (stages and totals), column pages, and `settle`, which after every
 //! action keeps the selection visible and pages in what became visible.
 
+use crate::state::request::InFlight;
 use std::collections::HashMap;
 
 use uuid::Uuid;
@@ -42,10 +43,9 @@ pub(super) fn on_board_loaded(
     request: RequestId,
     result: Result<BoardData, Failure>,
 ) -> Vec<Effect> {
-    if state.board.load_request != Some(request) {
+    if !state.board.load_request.answered_by(request) {
         return Vec::new();
     }
-    state.board.load_request = None;
     let data = match result {
         Ok(data) => data,
         Err(f) => {
@@ -196,10 +196,9 @@ pub(super) fn on_summaries(
     request: RequestId,
     result: Result<HashMap<Uuid, StageSummary>, Failure>,
 ) -> Vec<Effect> {
-    if state.board.summaries_request != Some(request) {
+    if !state.board.summaries_request.answered_by(request) {
         return Vec::new();
     }
-    state.board.summaries_request = None;
     match result {
         Ok(summaries) => {
             state.connection = Connection::Connected;

@@ -179,7 +179,7 @@ pub fn skip(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     };
     let Some(t) = &s.triage else {
-        let key = super::first_key(state, Command::TriageMode);
+        let key = super::writes::first_key(state, Command::TriageMode);
         state.info(format!("Skip works in triage mode ({key})"));
         return Vec::new();
     };

@@ -4,11 +4,12 @@
 use uuid::Uuid;
 
 use super::{
-    Due, GroupKind, InboxEffect, SnoozeChoice, Teammate, View, WriteKind, screen, screen_mut,
-    sort_group,
+    Due, GroupKind, InboxEffect, LastCompletion, Pending, SnoozeChoice, Teammate, UndoToken, View,
+    WriteKind, any_mut, reload, screen, screen_mut, sort_group,
 };
-use crate::data::models::TaskPriority;
-use crate::state::{Effect, State};
+use crate::config::keymap::Command;
+use crate::data::models::{TaskPriority, TaskStatus};
+use crate::state::{Effect, Failure, RequestId, State};
 
 /// Targets of a command that changes open tasks (not completed ones, not ones being saved).
 pub(crate) fn open_targets(state: &mut State) -> Option<Vec<Uuid>> {
@@ -230,4 +231,231 @@ pub(crate) fn add_task(
         priority,
         now: state.now,
     })]
+}
+
+impl State {
+    /// Registers a write of the inbox and returns its request id.
+    pub(super) fn inbox_write(&mut self, kind: WriteKind, ids: &[Uuid]) -> Option<RequestId> {
+        let request = self.next_id();
+        let s = any_mut(self)?;
+        s.pending.push(Pending {
+            request,
+            kind,
+            ids: ids.to_vec(),
+        });
+        // A read sent before this write would show the old state: drop it, re-read after.
+        if s.load_request.take().is_some() {
+            s.reload_queued = true;
+        }
+        Some(request)
+    }
+}
+
+pub(super) fn complete(state: &mut State) -> Vec<Effect> {
+    let now = state.now;
+    let in_mine = screen(state).is_some_and(|s| s.view == View::Mine);
+    let Some(s) = screen_mut(state) else {
+        return Vec::new();
+    };
+    let targets: Vec<Uuid> = s
+        .targets()
+        .into_iter()
+        .filter(|id| {
+            s.data
+                .find(*id)
+                .is_some_and(|(k, _)| k != GroupKind::Completed)
+                && !s.is_pending(*id)
+        })
+        .collect();
+    if targets.is_empty() {
+        let done = s
+            .current()
+            .is_some_and(|t| t.status == TaskStatus::Completed);
+        state.info(if done {
+            "Already done (u undoes the last completion)"
+        } else {
+            "No task to complete"
+        });
+        return Vec::new();
+    }
+    let Some(request) = state.inbox_write(WriteKind::Complete, &targets) else {
+        return Vec::new();
+    };
+    let Some(s) = screen_mut(state) else {
+        return Vec::new();
+    };
+    let mut before = Vec::new();
+    let mut overdue_done = 0;
+    for id in &targets {
+        if let Some((kind, task)) = s.data.take(*id) {
+            if kind == GroupKind::Overdue {
+                overdue_done += 1;
+            }
+            let mut done = task.clone();
+            done.status = TaskStatus::Completed;
+            done.completed_at = Some(now);
+            s.data.insert(GroupKind::Completed, done);
+            before.push((kind, task));
+        }
+        s.marked.remove(id);
+    }
+    if let Some(t) = &mut s.triage {
+        t.handled.extend(targets.iter().copied());
+        t.done += targets.len();
+    }
+    s.last_completion = Some(LastCompletion {
+        request,
+        before,
+        undo: None,
+        undo_requested: false,
+    });
+    // The cursor stays where it was: on the next task.
+    s.selected_id = None;
+    s.restore_cursor();
+    if in_mine && let Some(n) = state.overdue.as_mut() {
+        *n = (*n - overdue_done).max(0);
+    }
+    let n = targets.len();
+    let undo_key = first_key(state, Command::UndoComplete);
+    state.info(if n == 1 {
+        format!("Done ✓  ({undo_key} to undo)")
+    } else {
+        format!("{n} tasks done ✓  ({undo_key} to undo)")
+    });
+    vec![Effect::Inbox(InboxEffect::Complete {
+        request,
+        ids: targets,
+        now,
+    })]
+}
+
+pub(crate) fn first_key(state: &State, cmd: Command) -> String {
+    state
+        .keymap
+        .keys(cmd)
+        .first()
+        .map(ToString::to_string)
+        .unwrap_or_else(|| cmd.name().to_string())
+}
+
+pub(super) fn undo(state: &mut State) -> Vec<Effect> {
+    let Some(s) = screen_mut(state) else {
+        return Vec::new();
+    };
+    let Some(last) = s.last_completion.as_mut() else {
+        state.info("Nothing to undo");
+        return Vec::new();
+    };
+    let Some(token) = last.undo.clone() else {
+        // The completion is still being saved: undo as soon as it is.
+        last.undo_requested = true;
+        state.info("Undoing…");
+        return Vec::new();
+    };
+    send_undo(state, token)
+}
+
+/// Reopens the last completed tasks at once and sends the undo.
+fn send_undo(state: &mut State, token: UndoToken) -> Vec<Effect> {
+    let in_mine = screen(state).is_some_and(|s| s.view == View::Mine);
+    let Some(last) = any_mut(state).and_then(|s| s.last_completion.take()) else {
+        return Vec::new();
+    };
+    let ids: Vec<Uuid> = last.before.iter().map(|(_, t)| t.id).collect();
+    let Some(request) = state.inbox_write(WriteKind::Undo, &ids) else {
+        return Vec::new();
+    };
+    let Some(s) = any_mut(state) else {
+        return Vec::new();
+    };
+    let mut overdue = 0;
+    for (kind, task) in last.before {
+        s.data.take(task.id);
+        if kind == GroupKind::Overdue {
+            overdue += 1;
+        }
+        if let Some(t) = &mut s.triage
+            && t.handled.remove(&task.id)
+        {
+            t.done = t.done.saturating_sub(1);
+        }
+        let id = task.id;
+        s.data.insert(kind, task);
+        s.selected_id = Some(id);
+    }
+    s.restore_cursor();
+    if in_mine && let Some(n) = state.overdue.as_mut() {
+        *n += overdue;
+    }
+    let n = ids.len();
+    state.info(if n == 1 {
+        "Reopened the task".to_string()
+    } else {
+        format!("Reopened {n} tasks")
+    });
+    vec![Effect::Inbox(InboxEffect::Undo {
+        request,
+        undo: token,
+        now: state.now,
+    })]
+}
+
+pub(super) fn on_written(
+    state: &mut State,
+    request: RequestId,
+    result: Result<Option<UndoToken>, Failure>,
+) -> Vec<Effect> {
+    // The overdue count after every write, wherever the rep is now (a count read before this
+    // write may be stale: its result is dropped).
+    let mut fx = state.load_overdue(None);
+    let Some(s) = any_mut(state) else {
+        if let Err(f) = result {
+            state.error(f.message.clone());
+            fx.extend(crate::state::note_failure(state, &f));
+        }
+        return fx;
+    };
+    let Some(pos) = s.pending.iter().position(|p| p.request == request) else {
+        return fx;
+    };
+    let done = s.pending.remove(pos);
+    match result {
+        Ok(token) => {
+            state.connection = crate::state::Connection::Connected;
+            if done.kind == WriteKind::Complete
+                && let Some(s) = any_mut(state)
+                && let Some(last) = s.last_completion.as_mut()
+                && last.request == request
+            {
+                match token {
+                    Some(token) if last.undo_requested => fx.extend(send_undo(state, token)),
+                    Some(token) => last.undo = Some(token),
+                    None => s.last_completion = None,
+                }
+            }
+        }
+        Err(f) => {
+            if let Some(s) = any_mut(state) {
+                if s.last_completion
+                    .as_ref()
+                    .is_some_and(|l| l.request == request)
+                {
+                    s.last_completion = None;
+                }
+                // Triage offers the tasks again.
+                if let Some(t) = &mut s.triage {
+                    t.unhandle(&done.ids, done.kind);
+                }
+                // What was shown optimistically is re-read from the database.
+                s.reload_queued = true;
+            }
+            state.error(f.message.clone());
+            fx.extend(crate::state::note_failure(state, &f));
+        }
+    }
+    // Re-read once every write is settled.
+    if any_mut(state).is_some_and(|s| s.pending.is_empty()) {
+        fx.extend(reload(state));
+    }
+    fx
 }

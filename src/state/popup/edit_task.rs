@@ -34,7 +34,6 @@ pub fn open_edit(state: &mut State) -> Vec<Effect> {
     super::show(state, popup)
 }
 
-#[allow(clippy::too_many_arguments)]
 pub(super) fn key(
     state: &mut State,
     id: Uuid,

@@ -6,7 +6,7 @@ use super::Popup;
 use crate::config::keymap::{Command, Keymap, Scope};
 use crate::state::{Effect, State};
 
-/// The bindings in effect, grouped by scope, captured when the overlay opens.
+/// The bindings in effect, grouped by scope, captured when the popup opens.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Help {
     pub sections: Vec<HelpSection>,
@@ -52,7 +52,7 @@ impl Help {
         }
     }
 
-    /// Lines the overlay has (titles, rows and a blank line between sections).
+    /// Lines the popup has (titles, rows and a blank line between sections).
     pub fn line_count(&self) -> usize {
         self.sections
             .iter()
@@ -62,7 +62,7 @@ impl Help {
     }
 }
 
-/// Keys while the help overlay is open.
+/// Keys while the help popup is open.
 pub(super) fn key(state: &mut State, mut help: Help, key: KeyEvent) -> Vec<Effect> {
     let cmd = state.keymap.command_for(state.scope(), &key);
     let max = help.line_count().saturating_sub(1);

@@ -1,5 +1,6 @@
 //! The jump-to-lead popup: type to search (debounced), Enter jumps to the hit on the board.
 
+use crate::state::request::InFlight;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{Popup, input};
@@ -98,10 +99,9 @@ pub(crate) fn on_search_results(
     let Some(Popup::Jump(jump)) = &mut state.popup else {
         return Vec::new();
     };
-    if jump.request != Some(request) {
+    if !jump.request.answered_by(request) {
         return Vec::new();
     }
-    jump.request = None;
     match result {
         Ok(hits) => {
             jump.searched = Some(jump.input.trim().to_string());

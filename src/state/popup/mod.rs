@@ -1,6 +1,6 @@
 //! Popups: one slot (`State::popup`), one enum, one file per popup. Only one is open at a time:
 //! each is modal and closes back to the screen, so a stack would only add states nobody can
-//! reach. An open popup takes every key; the router hands it over through [`key`].
+//! reach. An open popup takes every key; the router hands it over through `popup::key`.
 //!
 //! A new popup is a new file here (its data, how it opens, its keys) plus a variant below and
 //! its drawing in `ui/popup/`.

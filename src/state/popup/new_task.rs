@@ -1,5 +1,6 @@
 //! The new task popup: lead (searched by name), title, due date, priority.
 
+use crate::state::request::InFlight;
 use crossterm::event::{KeyCode, KeyEvent};
 use uuid::Uuid;
 
@@ -192,10 +193,9 @@ pub fn on_leads(
     let Some(Popup::NewTask(form)) = &mut state.popup else {
         return Vec::new();
     };
-    if form.search != Some(request) {
+    if !form.search.answered_by(request) {
         return Vec::new();
     }
-    form.search = None;
     match result {
         Ok(hits) => {
             form.hits = hits;

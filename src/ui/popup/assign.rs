@@ -6,13 +6,11 @@ use ratatui::style::Style;
 use ratatui::text::Span;
 
 use super::{footer, input_line};
-use crate::config::theme::Theme;
 use crate::state::inbox::{InboxScreen, Teammates, filtered_teammates};
-use crate::state::{State, layout};
-use crate::ui::widgets::card_frame;
+use crate::state::layout;
 use crate::ui::widgets::paint::{put, spinner};
+use crate::ui::widgets::{Ctx, card_frame};
 
-#[allow(clippy::too_many_arguments)]
 pub(super) fn assign(
     buf: &mut Buffer,
     area: Rect,
@@ -20,9 +18,9 @@ pub(super) fn assign(
     filter: &str,
     selected: usize,
     s: &InboxScreen,
-    state: &State,
-    theme: &Theme,
+    cx: Ctx<'_>,
 ) {
+    let Ctx { state, theme } = cx;
     let title = if n == 1 {
         "Reassign to".to_string()
     } else {

@@ -5,12 +5,11 @@ use ratatui::layout::Rect;
 use ratatui::text::Span;
 
 use super::{footer, input_line};
-use crate::config::theme::Theme;
 use crate::state::inbox::{DatePurpose, InboxScreen, parse_due};
 use crate::state::{State, layout};
 use crate::ui::text::wrap;
-use crate::ui::widgets::card_frame;
 use crate::ui::widgets::paint::put;
+use crate::ui::widgets::{Ctx, card_frame};
 
 /// What a typed date means, or why not.
 pub(super) fn date_preview(
@@ -39,7 +38,6 @@ pub(super) fn date_preview(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 pub(super) fn date(
     buf: &mut Buffer,
     area: Rect,
@@ -47,9 +45,9 @@ pub(super) fn date(
     input: &str,
     hint: Option<&str>,
     s: &InboxScreen,
-    state: &State,
-    theme: &Theme,
+    cx: Ctx<'_>,
 ) {
+    let Ctx { state, theme } = cx;
     let rect = layout::centered(area, 60, 7);
     let inner = card_frame(buf, rect, &purpose.title(), theme);
     if inner.height == 0 {

@@ -6,14 +6,12 @@ use ratatui::text::Span;
 
 use super::{footer, input_line, label};
 use crate::config::keymap::Command;
-use crate::config::theme::Theme;
 use crate::state::inbox::EditField;
-use crate::state::{State, layout};
+use crate::state::layout;
 use crate::ui::text::wrap;
 use crate::ui::widgets::paint::put;
-use crate::ui::widgets::{card_frame, first_key};
+use crate::ui::widgets::{Ctx, card_frame, first_key};
 
-#[allow(clippy::too_many_arguments)]
 pub(super) fn edit(
     buf: &mut Buffer,
     area: Rect,
@@ -21,9 +19,9 @@ pub(super) fn edit(
     description: &str,
     field: EditField,
     hint: Option<&str>,
-    state: &State,
-    theme: &Theme,
+    cx: Ctx<'_>,
 ) {
+    let Ctx { state, theme } = cx;
     let rect = layout::centered(area, 72, 12);
     let inner = card_frame(buf, rect, "Edit task", theme);
     if inner.height == 0 {

@@ -23,6 +23,7 @@ use ratatui::text::Span;
 use crate::config::theme::Theme;
 use crate::state::popup::Popup;
 use crate::state::{Screen, State};
+use crate::ui::widgets::Ctx;
 use crate::ui::widgets::paint::put;
 
 /// Draws the open popup over `area`; returns where the text cursor goes, if any.
@@ -63,12 +64,28 @@ fn inbox_popup(
             purpose,
             input,
             hint,
-        } => date::date(buf, area, purpose, input, hint.as_deref(), s, state, theme),
+        } => date::date(
+            buf,
+            area,
+            purpose,
+            input,
+            hint.as_deref(),
+            s,
+            Ctx { state, theme },
+        ),
         Popup::Assign {
             ids,
             filter,
             selected,
-        } => assign::assign(buf, area, ids.len(), filter, *selected, s, state, theme),
+        } => assign::assign(
+            buf,
+            area,
+            ids.len(),
+            filter,
+            *selected,
+            s,
+            Ctx { state, theme },
+        ),
         Popup::Edit {
             title,
             description,
@@ -82,8 +99,7 @@ fn inbox_popup(
             description,
             *field,
             hint.as_deref(),
-            state,
-            theme,
+            Ctx { state, theme },
         ),
         Popup::NewTask(form) => new_task::new_task(buf, area, form, s, state, theme),
         _ => {}

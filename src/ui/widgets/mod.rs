@@ -5,4 +5,14 @@ mod hint;
 pub mod paint;
 
 pub use frame::{card_frame, popup_frame};
+
+use crate::config::theme::Theme;
+use crate::state::State;
+
+/// What drawing reads besides the buffer: the state and the theme (passed as one value).
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    pub state: &'a State,
+    pub theme: &'a Theme,
+}
 pub use hint::first_key;

@@ -117,7 +117,7 @@ pub(crate) fn put_centered(buf: &mut Buffer, row: Rect, spans: &[Span<'_>]) {
     put(buf, x, row.y, row.width.saturating_sub(x - row.x), spans);
 }
 
-/// Fills a rect with spaces in `style` (clears what is under an overlay).
+/// Fills a rect with spaces in `style` (clears what is under a popup).
 pub(crate) fn fill(buf: &mut Buffer, area: Rect, style: Style) {
     let area = buf.area.intersection(area);
     for y in area.top()..area.bottom() {

@@ -2,18 +2,19 @@
 //! whole frames drawn to a `TestBackend`. No database: data results are fed in by hand, with a
 //! fixed `now` (Friday 2025-03-14 12:00 UTC, the rep in UTC).
 
+use super::harness::{ch, ctrl, find_text, key, render, render_with, screen_text, state};
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
-use closer::config::keymap::{Command, Keymap};
+use closer::config::keymap::Command;
 use closer::config::theme::Theme;
-use closer::data::models::{BoardSort, LeadHit, TaskPriority, TaskRow, TaskStatus};
+use closer::data::models::{LeadHit, TaskPriority, TaskRow, TaskStatus};
 use closer::state::inbox::{
     Facts, GroupKind, InboxAction, InboxData, InboxEffect, InboxScreen, Popup, SnoozeChoice,
     Teammate, TriageStep, UndoToken, View,
 };
 use closer::state::{
-    Action, BoardEffect, Effect, Failure, MessageKind, Options, Screen, Session, State, update,
+    Action, BoardEffect, Effect, Failure, MessageKind, Screen, Session, State, update,
 };
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
@@ -210,20 +211,15 @@ fn mixed() -> InboxData {
 }
 
 fn new_state(width: u16, height: u16) -> State {
-    let mut state = State::new(
+    state(
         Session {
             organization: "Acme Realty".to_string(),
             person: "Ada Lovelace".to_string(),
         },
-        Keymap::default(),
-        Options {
-            stale_after_days: 14,
-            sort: BoardSort::Score,
-        },
         now(),
-    );
-    update(&mut state, Action::Resize { width, height });
-    state
+        width,
+        height,
+    )
 }
 
 fn load_request(fx: &[Effect]) -> Option<(u64, View)> {
@@ -256,68 +252,12 @@ fn screen(state: &State) -> &InboxScreen {
     }
 }
 
-fn key(code: KeyCode) -> Action {
-    Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-fn ch(c: char) -> Action {
-    let modifiers = if c.is_ascii_uppercase() {
-        KeyModifiers::SHIFT
-    } else {
-        KeyModifiers::NONE
-    };
-    Action::Key(KeyEvent::new(KeyCode::Char(c), modifiers))
-}
-
-fn ctrl(c: char) -> Action {
-    Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
-}
-
 fn typed(state: &mut State, text: &str) -> Vec<Effect> {
     let mut fx = Vec::new();
     for c in text.chars() {
         fx.extend(update(state, ch(c)));
     }
     fx
-}
-
-fn render(state: &State, width: u16, height: u16) -> Terminal<TestBackend> {
-    render_with(state, width, height, &Theme::default())
-}
-
-fn render_with(state: &State, width: u16, height: u16, theme: &Theme) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
-    terminal
-        .draw(|frame| closer::ui::draw(frame, state, theme))
-        .expect("draw");
-    terminal
-}
-
-fn screen_text(terminal: &Terminal<TestBackend>) -> String {
-    let buf = terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        for x in 0..buf.area.width {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
-}
-
-/// Finds the first cell position whose symbol starts `text` on a row.
-fn find_text(terminal: &Terminal<TestBackend>, text: &str) -> Option<(u16, u16)> {
-    let buf = terminal.backend().buffer();
-    for y in 0..buf.area.height {
-        let row: String = (0..buf.area.width)
-            .map(|x| buf[(x, y)].symbol().to_string())
-            .collect();
-        if let Some(byte) = row.find(text) {
-            let x = row[..byte].chars().count();
-            return Some((u16::try_from(x).unwrap_or(0), y));
-        }
-    }
-    None
 }
 
 fn selected_title(state: &State) -> Option<String> {
@@ -391,6 +331,7 @@ fn snapshot_mixed_with_styles() {
     let theme = Theme::default();
     let terminal = render_with(&state, 110, 24, &theme);
     insta::assert_snapshot!("mixed", terminal.backend());
+    super::pictures::check("inbox", &terminal);
     let buf = terminal.backend().buffer();
     // The selected row has the selected background across the row.
     let (_, y) = find_text(&terminal, "Send the revised offer").expect("selected row");
@@ -528,6 +469,7 @@ fn snapshot_triage() {
         }),
     );
     insta::assert_snapshot!("triage", render(&state, 100, 20).backend());
+    super::pictures::check("triage", &render(&state, 100, 20));
 }
 
 #[test]

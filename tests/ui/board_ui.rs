@@ -1,10 +1,11 @@
 //! Board screen: reducer behaviour (keys → commands → state and effects) and insta snapshots of
 //! whole frames drawn to a `TestBackend`. No database: data results are fed in by hand.
 
+use super::harness::{ch, find_text, key, render, render_with, state};
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use closer::config::keymap::{Command, Keymap};
+use closer::config::keymap::Command;
 use closer::config::theme::Theme;
 use closer::data::models::{
     BoardSort, ColumnCursor, ColumnPage, LeadCard, LeadHit, MovedLead, Pipeline, Stage,
@@ -12,8 +13,8 @@ use closer::data::models::{
 };
 use closer::state::board::sort_cmp;
 use closer::state::{
-    Action, BoardAction, BoardData, BoardEffect, Connection, Effect, Failure, MessageKind, Options,
-    Popup, PromptPurpose, Session, State, update,
+    Action, BoardAction, BoardData, BoardEffect, Connection, Effect, Failure, MessageKind, Popup,
+    PromptPurpose, Session, State, update,
 };
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::Terminal;
@@ -373,20 +374,15 @@ impl Fake {
 }
 
 fn new_state(width: u16, height: u16) -> State {
-    let mut state = State::new(
+    state(
         Session {
             organization: "Acme Inc".to_string(),
             person: "Ada Lovelace".to_string(),
         },
-        Keymap::default(),
-        Options {
-            stale_after_days: 14,
-            sort: BoardSort::Score,
-        },
         now(),
-    );
-    update(&mut state, Action::Resize { width, height });
-    state
+        width,
+        height,
+    )
 }
 
 fn loaded(fake: &mut Fake, width: u16, height: u16) -> State {
@@ -394,31 +390,6 @@ fn loaded(fake: &mut Fake, width: u16, height: u16) -> State {
     let fx = state.start();
     fake.drive(&mut state, fx, false);
     state
-}
-
-fn key(code: KeyCode) -> Action {
-    Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-fn ch(c: char) -> Action {
-    let modifiers = if c.is_ascii_uppercase() {
-        KeyModifiers::SHIFT
-    } else {
-        KeyModifiers::NONE
-    };
-    Action::Key(KeyEvent::new(KeyCode::Char(c), modifiers))
-}
-
-fn render(state: &State, width: u16, height: u16) -> Terminal<TestBackend> {
-    render_with(state, width, height, &Theme::default())
-}
-
-fn render_with(state: &State, width: u16, height: u16, theme: &Theme) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
-    terminal
-        .draw(|frame| closer::ui::draw(frame, state, theme))
-        .expect("draw");
-    terminal
 }
 
 fn column_names(state: &State, col: usize) -> Vec<String> {
@@ -436,21 +407,6 @@ fn selected_name(state: &State) -> Option<String> {
 
 fn count(state: &State, stage: u128) -> i64 {
     state.board.summary(id(0x100 + stage)).lead_count
-}
-
-/// Finds the first cell position whose symbol starts `text` on a row.
-fn find_text(terminal: &Terminal<TestBackend>, text: &str) -> Option<(u16, u16)> {
-    let buf = terminal.backend().buffer();
-    for y in 0..buf.area.height {
-        let row: String = (0..buf.area.width)
-            .map(|x| buf[(x, y)].symbol().to_string())
-            .collect();
-        if let Some(byte) = row.find(text) {
-            let x = row[..byte].chars().count();
-            return Some((u16::try_from(x).unwrap_or(0), y));
-        }
-    }
-    None
 }
 
 // ---------------------------------------------------------------------------
@@ -494,6 +450,7 @@ fn snapshot_loaded() {
     let mut fake = Fake::new();
     let state = loaded(&mut fake, 120, 24);
     insta::assert_snapshot!("loaded", render(&state, 120, 24).backend());
+    super::pictures::check("board", &render(&state, 120, 24));
 }
 
 #[test]

@@ -1,11 +1,11 @@
 //! Lead screen: reducer behaviour (keys → commands → state and effects) and insta snapshots of
 //! whole frames drawn to a `TestBackend`. No database: data results are fed in by hand.
 
+use super::harness::{ch, ctrl, key, render, screen_text};
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
 use closer::config::keymap::Keymap;
-use closer::config::theme::Theme;
 use closer::data::lead::LeadProfile;
 use closer::data::models::{BoardSort, ColumnPage, LeadCard, Pipeline, Stage, StageSummary};
 use closer::state::lead::{
@@ -18,9 +18,7 @@ use closer::state::{
     Action, BoardAction, BoardData, BoardEffect, Effect, Failure, Options, Popup, Screen, Session,
     State, update,
 };
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use crossterm::event::KeyCode;
 use uuid::Uuid;
 
 // ---------------------------------------------------------------------------
@@ -446,23 +444,6 @@ fn screen(state: &State) -> &LeadScreen {
     }
 }
 
-fn key(code: KeyCode) -> Action {
-    Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-fn ctrl(c: char) -> Action {
-    Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
-}
-
-fn ch(c: char) -> Action {
-    let modifiers = if c.is_ascii_uppercase() {
-        KeyModifiers::SHIFT
-    } else {
-        KeyModifiers::NONE
-    };
-    Action::Key(KeyEvent::new(KeyCode::Char(c), modifiers))
-}
-
 fn typed(state: &mut State, text: &str) -> Vec<Effect> {
     let mut fx = Vec::new();
     for c in text.chars() {
@@ -471,27 +452,7 @@ fn typed(state: &mut State, text: &str) -> Vec<Effect> {
     fx
 }
 
-fn render(state: &State, width: u16, height: u16) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
-    terminal
-        .draw(|frame| closer::ui::draw(frame, state, &Theme::default()))
-        .expect("draw");
-    terminal
-}
-
-fn screen_text(terminal: &Terminal<TestBackend>) -> String {
-    let buf = terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        for x in 0..buf.area.width {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
-}
-
-fn lead_overlay(state: &State) -> Option<&Popup> {
+fn lead_popup(state: &State) -> Option<&Popup> {
     state.popup.as_ref().filter(|p| {
         matches!(
             p,
@@ -501,7 +462,7 @@ fn lead_overlay(state: &State) -> Option<&Popup> {
 }
 
 fn form_value(state: &State, field: FieldId) -> Option<String> {
-    match lead_overlay(state)? {
+    match lead_popup(state)? {
         Popup::Form(form) => Some(form.raw(field).to_string()),
         Popup::Conflict(p) => Some(p.form.raw(field).to_string()),
         _ => None,
@@ -525,6 +486,7 @@ fn lead_effects(fx: &[Effect]) -> Vec<LeadEffect> {
 fn snapshot_each_tab() {
     let mut state = lead_open(120, 30);
     insta::assert_snapshot!("overview", render(&state, 120, 30).backend());
+    super::pictures::check("lead", &render(&state, 120, 30));
     update(&mut state, ch('2'));
     insta::assert_snapshot!("timeline", render(&state, 120, 30).backend());
     update(&mut state, key(KeyCode::Enter));
@@ -940,7 +902,7 @@ fn a_failed_save_keeps_the_form_and_its_content() {
             }),
         }),
     );
-    match lead_overlay(&state) {
+    match lead_popup(&state) {
         Some(Popup::Form(form)) => {
             assert_eq!(
                 form.error.as_deref(),
@@ -1042,7 +1004,7 @@ fn typed_dates_and_esc_skip_the_follow_up() {
     typed(&mut state, "2025-13-45");
     let fx = update(&mut state, ctrl('s'));
     assert!(lead_effects(&fx).is_empty());
-    match lead_overlay(&state) {
+    match lead_popup(&state) {
         Some(Popup::Form(form)) => {
             assert!(
                 form.field(FieldId::Due)
@@ -1055,15 +1017,15 @@ fn typed_dates_and_esc_skip_the_follow_up() {
     }
     // Esc on a dirty form asks first.
     update(&mut state, key(KeyCode::Esc));
-    assert!(lead_overlay(&state).is_some());
+    assert!(lead_popup(&state).is_some());
     update(&mut state, key(KeyCode::Esc));
-    assert!(lead_overlay(&state).is_none());
+    assert!(lead_popup(&state).is_none());
 }
 
 #[test]
 fn conflict_resolution_saves_the_chosen_values_with_the_new_version() {
     let (mut state, _) = conflict_state();
-    let rows: Vec<(FieldId, bool)> = match lead_overlay(&state) {
+    let rows: Vec<(FieldId, bool)> = match lead_popup(&state) {
         Some(Popup::Conflict(p)) => p.rows.iter().map(|r| (r.field, r.take_mine)).collect(),
         other => panic!("expected the conflict prompt, got {other:?}"),
     };
@@ -1105,7 +1067,7 @@ fn conflict_resolution_saves_the_chosen_values_with_the_new_version() {
             result: Ok(UpdateOutcome::Saved { version: 5 }),
         }),
     );
-    assert!(lead_overlay(&state).is_none());
+    assert!(lead_popup(&state).is_none());
     assert!(load_request(&fx).is_some());
 
     // "All mine" keeps every typed value.
@@ -1140,7 +1102,7 @@ fn conflict_resolution_saves_the_chosen_values_with_the_new_version() {
             result: Ok(UpdateOutcome::Gone),
         }),
     );
-    match lead_overlay(&state) {
+    match lead_popup(&state) {
         Some(Popup::Form(form)) => {
             assert!(form.error.as_deref().is_some_and(|e| e.contains("deleted")));
             assert_eq!(form.raw(FieldId::Company), "Hopper Consulting");
@@ -1166,7 +1128,7 @@ fn a_deleted_lead_says_so() {
     let text = screen_text(&render(&state, 100, 20));
     assert!(text.contains("deleted or is no longer visible"), "{text}");
     update(&mut state, ch('c'));
-    assert!(lead_overlay(&state).is_none());
+    assert!(lead_popup(&state).is_none());
 }
 
 #[test]
@@ -1232,7 +1194,7 @@ fn editor_round_trip_and_task_keys() {
             result: Ok(Saved::Rescheduled),
         }),
     );
-    assert!(lead_overlay(&state).is_none());
+    assert!(lead_popup(&state).is_none());
 
     // Deals: Enter edits the selected deal with its version.
     update(&mut state, ch('4'));
@@ -1244,7 +1206,7 @@ fn editor_round_trip_and_task_keys() {
     // Saving it unchanged sends nothing.
     let fx = update(&mut state, ctrl('s'));
     assert!(lead_effects(&fx).is_empty());
-    assert!(lead_overlay(&state).is_none());
+    assert!(lead_popup(&state).is_none());
     // Only what changed is sent, against the deal's version.
     update(&mut state, key(KeyCode::Enter));
     update(&mut state, key(KeyCode::Tab));
@@ -1377,7 +1339,7 @@ fn timeline_filter_and_expand() {
 fn choice_fields_render_the_selection() {
     let mut state = lead_open(100, 30);
     update(&mut state, ch('c'));
-    match lead_overlay(&state) {
+    match lead_popup(&state) {
         Some(Popup::Form(form)) => match &form.fields[0].value {
             FieldValue::Choice { selected, .. } => assert_eq!(*selected, 1, "call by default"),
             other => panic!("{other:?}"),

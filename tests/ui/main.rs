@@ -1,0 +1,9 @@
+//! The state+render tests in one binary (one link instead of three): reducer behaviour and insta
+//! snapshots of whole frames, no database. Snapshots live in `tests/ui/snapshots/`, named after
+//! the module (`ui__board_ui__…`).
+
+mod board_ui;
+mod harness;
+mod inbox_ui;
+mod lead_ui;
+mod pictures;
