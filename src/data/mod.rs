@@ -7,6 +7,7 @@ pub mod lead;
 pub mod live;
 pub mod models;
 pub mod store;
+pub mod validate;
 
 pub use error::DataError;
 pub use store::PgStore;
