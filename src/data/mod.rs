@@ -6,6 +6,7 @@ pub mod inbox;
 pub mod lead;
 pub mod live;
 pub mod models;
+mod outcome;
 pub mod store;
 pub mod validate;
 

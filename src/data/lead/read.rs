@@ -1,8 +1,5 @@
 //! Reads for the lead screen (each retried once on a dropped connection) and their row mapping.
 
-use std::future::Future;
-use std::time::Duration;
-
 use chrono::Utc;
 use serde_json::Value;
 use sqlx::postgres::PgRow;
@@ -12,6 +9,7 @@ use uuid::Uuid;
 use super::summary::activity_summary;
 use super::*;
 use crate::data::DataError;
+use crate::data::outcome::retrying;
 use crate::data::store::{PgStore, overdue_sql};
 
 type Result<T> = std::result::Result<T, DataError>;
@@ -181,22 +179,6 @@ impl PgStore {
             rows.iter().map(document_from).collect()
         })
         .await
-    }
-}
-
-/// Reads are idempotent, so a read that failed on a dropped connection is tried once more.
-async fn retrying<T, F, Fut>(read: F) -> Result<T>
-where
-    F: Fn() -> Fut,
-    Fut: Future<Output = Result<T>>,
-{
-    match read().await {
-        Err(err) if err.is_connection() => {
-            tracing::info!("read failed on a dropped connection, retrying: {err}");
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            read().await
-        }
-        other => other,
     }
 }
 

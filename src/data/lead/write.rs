@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::edit::{current_value, profile_error, value_text};
 use super::*;
 use crate::data::DataError;
+use crate::data::outcome::Versioned;
 use crate::data::store::{PgStore, overdue_sql};
 use crate::data::validate::{
     invalid, optional_text, valid_amount, valid_color, valid_deal_name, valid_deal_stage,
@@ -398,7 +399,7 @@ impl PgStore {
             .await?;
         match new_version {
             Some(v) => Ok(v),
-            None => Err(self.conflict_or_gone(Table::Tasks, task_id).await),
+            None => Err(self.conflict_or_gone(Versioned::Tasks, task_id).await),
         }
     }
 
@@ -427,7 +428,7 @@ impl PgStore {
             .await?;
         match new_version {
             Some(v) => Ok(v),
-            None => Err(self.conflict_or_gone(Table::Tasks, task_id).await),
+            None => Err(self.conflict_or_gone(Versioned::Tasks, task_id).await),
         }
     }
 
@@ -513,7 +514,7 @@ impl PgStore {
             .await?;
         match new_version {
             Some(v) => Ok(v),
-            None => Err(self.conflict_or_gone(Table::Deals, deal_id).await),
+            None => Err(self.conflict_or_gone(Versioned::Deals, deal_id).await),
         }
     }
 
@@ -551,33 +552,4 @@ impl PgStore {
         }
         Ok(row.try_get("removed")?)
     }
-
-    /// A version-checked write touched nothing: `Conflict` if the row is still there (so its
-    /// version moved), `NotFound` if it is gone or invisible.
-    async fn conflict_or_gone(&self, table: Table, id: Uuid) -> DataError {
-        let sql = match table {
-            Table::Tasks => {
-                "select exists (select 1 from lead_tasks where organization_id = $1 and id = $2)"
-            }
-            Table::Deals => {
-                "select exists (select 1 from deals where organization_id = $1 and id = $2)"
-            }
-        };
-        match sqlx::query_scalar::<_, bool>(sql)
-            .bind(self.organization_id())
-            .bind(id)
-            .fetch_one(self.pool())
-            .await
-        {
-            Ok(true) => DataError::Conflict,
-            Ok(false) => DataError::NotFound,
-            Err(e) => e.into(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy)]
-enum Table {
-    Tasks,
-    Deals,
 }
