@@ -18,8 +18,6 @@
 //! invisible id and nothing changes (`NotFound`).
 
 use std::collections::{HashMap, HashSet};
-use std::future::Future;
-use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Offset, Utc};
 use sqlx::postgres::{PgArguments, PgRow};
@@ -29,6 +27,7 @@ use uuid::Uuid;
 
 use super::DataError;
 use super::models::{MemberRole, TaskPriority, TaskRow, TaskStatus};
+use super::outcome::{Versioned, retrying};
 use super::store::{PgStore, overdue_sql};
 
 type Result<T> = std::result::Result<T, DataError>;
@@ -846,18 +845,7 @@ impl PgStore {
     }
 
     async fn task_conflict_or_gone(&self, id: Uuid) -> DataError {
-        match sqlx::query_scalar::<_, bool>(
-            "select exists (select 1 from lead_tasks where organization_id = $1 and id = $2)",
-        )
-        .bind(self.organization_id())
-        .bind(id)
-        .fetch_one(self.pool())
-        .await
-        {
-            Ok(true) => DataError::Conflict,
-            Ok(false) => DataError::NotFound,
-            Err(e) => e.into(),
-        }
+        self.conflict_or_gone(Versioned::Tasks, id).await
     }
 }
 
@@ -935,22 +923,6 @@ fn task_row(row: &PgRow) -> Result<TaskRow> {
         completed_at: row.try_get("completed_at")?,
         version: row.try_get("version")?,
     })
-}
-
-/// Reads are idempotent, so a read that failed on a dropped connection is tried once more.
-async fn retrying<T, F, Fut>(read: F) -> Result<T>
-where
-    F: Fn() -> Fut,
-    Fut: Future<Output = Result<T>>,
-{
-    match read().await {
-        Err(err) if err.is_connection() => {
-            tracing::info!("read failed on a dropped connection, retrying: {err}");
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            read().await
-        }
-        other => other,
-    }
 }
 
 #[cfg(test)]

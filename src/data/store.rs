@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::DataError;
 use super::models::*;
+use super::outcome::retrying as read_retrying;
 
 type Result<T> = std::result::Result<T, DataError>;
 
@@ -508,20 +509,4 @@ pub(crate) fn overdue_sql(tz: u8, now: u8) -> String {
     format!(
         "(t.due_date < {local}::date or (t.due_date = {local}::date and t.due_time is not null and t.due_time < {local}::time))"
     )
-}
-
-/// Reads are idempotent, so a read that failed on a dropped connection is tried once more.
-async fn read_retrying<T, F, Fut>(read: F) -> Result<T>
-where
-    F: Fn() -> Fut,
-    Fut: std::future::Future<Output = Result<T>>,
-{
-    match read().await {
-        Err(err) if err.is_connection() => {
-            tracing::info!("read failed on a dropped connection, retrying: {err}");
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            read().await
-        }
-        other => other,
-    }
 }
