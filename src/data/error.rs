@@ -206,7 +206,10 @@ mod tests {
             "Invalid value: lost reason is too long (at most 2000 characters)"
         );
         let json = from_sqlstate("23514", "closer_size_metadata_262144", "x").to_string();
-        assert!(json.contains("metadata is too long (at most 262144 bytes)"), "{json}");
+        assert!(
+            json.contains("metadata is too long (at most 262144 bytes)"),
+            "{json}"
+        );
         assert_eq!(from_sqlstate("CL404", "", "x"), DataError::NotFound);
         assert_eq!(from_sqlstate("CL409", "", "x"), DataError::Conflict);
         assert_eq!(

@@ -686,16 +686,17 @@ impl PgStore {
         due_time: Option<NaiveTime>,
         now: DateTime<Utc>,
     ) -> Result<i32> {
-        let row = sqlx::query("select version from closer.reschedule_task($1, $2, $3, $4, $5, $6, $7)")
-            .bind(self.organization_id())
-            .bind(id)
-            .bind(version)
-            .bind(due_date)
-            .bind(due_time)
-            .bind(&self.me().time_zone)
-            .bind(now)
-            .fetch_optional(self.pool())
-            .await?;
+        let row =
+            sqlx::query("select version from closer.reschedule_task($1, $2, $3, $4, $5, $6, $7)")
+                .bind(self.organization_id())
+                .bind(id)
+                .bind(version)
+                .bind(due_date)
+                .bind(due_time)
+                .bind(&self.me().time_zone)
+                .bind(now)
+                .fetch_optional(self.pool())
+                .await?;
         self.one_written(id, row).await
     }
 

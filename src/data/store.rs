@@ -417,14 +417,15 @@ impl PgStore {
         lost_reason: Option<String>,
     ) -> Result<MovedLead> {
         // One round trip: the function moves the lead and records the activity (migration 0004).
-        let row = sqlx::query("select id, stage_id, version from closer.move_lead($1, $2, $3, $4, $5)")
-        .bind(self.organization_id())
-        .bind(lead_id)
-        .bind(to_stage)
-        .bind(lost_reason)
-        .bind(from_stage)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row =
+            sqlx::query("select id, stage_id, version from closer.move_lead($1, $2, $3, $4, $5)")
+                .bind(self.organization_id())
+                .bind(lead_id)
+                .bind(to_stage)
+                .bind(lost_reason)
+                .bind(from_stage)
+                .fetch_optional(&self.pool)
+                .await?;
         match row {
             Some(r) => Ok(MovedLead {
                 lead_id: r.try_get("id")?,
