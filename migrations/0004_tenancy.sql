@@ -741,12 +741,26 @@ AS $$ SELECT ('closer_connect_' || left(md5(current_database()), 16))::name $$;
 -- Ends the login's sessions on this database (not the caller's own). Owned by
 -- `closer_offboard` (pg_signal_backend) after the migration: see the end of this file.
 CREATE FUNCTION closer.end_sessions(login name) RETURNS integer
-    LANGUAGE sql SECURITY DEFINER SET search_path = ''
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = ''
 AS $$
-    SELECT count(*)::integer FROM pg_catalog.pg_stat_activity a
-    WHERE a.usename = $1 AND a.datname = current_database() AND a.pid <> pg_backend_pid()
-      AND pg_catalog.pg_terminate_backend(a.pid)
-$$;
+DECLARE
+    backend integer;
+    ended integer := 0;
+BEGIN
+    FOR backend IN SELECT a.pid FROM pg_catalog.pg_stat_activity a
+                   WHERE a.usename = login AND a.datname = current_database()
+                     AND a.pid <> pg_catalog.pg_backend_pid() LOOP
+        BEGIN
+            IF pg_catalog.pg_terminate_backend(backend) THEN
+                ended := ended + 1;
+            END IF;
+        EXCEPTION WHEN insufficient_privilege THEN
+            -- A superuser session under that name (an admin's): not ours to end.
+            NULL;
+        END;
+    END LOOP;
+    RETURN ended;
+END $$;
 
 -- A login left with no membership here can no longer connect to this database (it may still be
 -- a member in another Closer database on the same server, so the login itself stays).
