@@ -806,33 +806,36 @@ CREATE TRIGGER organization_members_offboard_role AFTER UPDATE OF role ON organi
 -- 7. Secrets out of reach. Channel tokens and organization names (unique across the server, so
 --    indexed) move to tables members have no privilege on: a member cannot even EXPLAIN them.
 -- ---------------------------------------------------------------------------
-CREATE TABLE closer.org_secrets (
+-- Their own schema: members have not even USAGE on it.
+CREATE SCHEMA closer_private;
+REVOKE ALL ON SCHEMA closer_private FROM PUBLIC;
+CREATE TABLE closer_private.org_secrets (
     organization_id uuid PRIMARY KEY REFERENCES public.organizations (id) ON DELETE CASCADE,
     notify_channel text NOT NULL UNIQUE DEFAULT 'closer_' || replace(gen_random_uuid()::text, '-', '')
 );
-CREATE TABLE closer.org_names (
+CREATE TABLE closer_private.org_names (
     name text PRIMARY KEY,
     organization_id uuid NOT NULL UNIQUE REFERENCES public.organizations (id) ON DELETE CASCADE
 );
-REVOKE ALL ON closer.org_secrets, closer.org_names FROM PUBLIC;
-ALTER TABLE closer.org_secrets ENABLE ROW LEVEL SECURITY;
-ALTER TABLE closer.org_secrets FORCE ROW LEVEL SECURITY;
-ALTER TABLE closer.org_names ENABLE ROW LEVEL SECURITY;
-ALTER TABLE closer.org_names FORCE ROW LEVEL SECURITY;
-CREATE POLICY owner_only ON closer.org_secrets FOR ALL TO closer_owner USING (true) WITH CHECK (true);
-CREATE POLICY owner_only ON closer.org_names FOR ALL TO closer_owner USING (true) WITH CHECK (true);
-INSERT INTO closer.org_secrets (organization_id, notify_channel) SELECT o.id, o.notify_channel FROM organizations o;
-INSERT INTO closer.org_names (name, organization_id) SELECT o.name, o.id FROM organizations o;
+REVOKE ALL ON closer_private.org_secrets, closer_private.org_names FROM PUBLIC;
+ALTER TABLE closer_private.org_secrets ENABLE ROW LEVEL SECURITY;
+ALTER TABLE closer_private.org_secrets FORCE ROW LEVEL SECURITY;
+ALTER TABLE closer_private.org_names ENABLE ROW LEVEL SECURITY;
+ALTER TABLE closer_private.org_names FORCE ROW LEVEL SECURITY;
+CREATE POLICY owner_only ON closer_private.org_secrets FOR ALL TO closer_owner USING (true) WITH CHECK (true);
+CREATE POLICY owner_only ON closer_private.org_names FOR ALL TO closer_owner USING (true) WITH CHECK (true);
+INSERT INTO closer_private.org_secrets (organization_id, notify_channel) SELECT o.id, o.notify_channel FROM organizations o;
+INSERT INTO closer_private.org_names (name, organization_id) SELECT o.name, o.id FROM organizations o;
 
 CREATE FUNCTION closer.register_organization() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = ''
 AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO closer.org_secrets (organization_id) VALUES (NEW.id);
-        INSERT INTO closer.org_names (name, organization_id) VALUES (NEW.name, NEW.id);
+        INSERT INTO closer_private.org_secrets (organization_id) VALUES (NEW.id);
+        INSERT INTO closer_private.org_names (name, organization_id) VALUES (NEW.name, NEW.id);
     ELSE
-        UPDATE closer.org_names SET name = NEW.name WHERE organization_id = NEW.id;
+        UPDATE closer_private.org_names SET name = NEW.name WHERE organization_id = NEW.id;
     END IF;
     RETURN NULL;
 END $$;
@@ -841,12 +844,12 @@ CREATE TRIGGER organizations_register AFTER INSERT OR UPDATE OF name ON organiza
 
 CREATE OR REPLACE FUNCTION closer.org_channel(org uuid) RETURNS text
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = ''
-AS $$ SELECT s.notify_channel FROM closer.org_secrets s WHERE s.organization_id = $1 $$;
+AS $$ SELECT s.notify_channel FROM closer_private.org_secrets s WHERE s.organization_id = $1 $$;
 
 CREATE OR REPLACE FUNCTION closer.my_notify_channel(org uuid) RETURNS text
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = ''
 AS $$
-    SELECT s.notify_channel FROM closer.org_secrets s
+    SELECT s.notify_channel FROM closer_private.org_secrets s
     WHERE s.organization_id = $1 AND $1 = ANY (closer.user_org_ids())
 $$;
 REVOKE EXECUTE ON FUNCTION closer.org_channel(uuid), closer.my_notify_channel(uuid) FROM PUBLIC;
@@ -859,12 +862,12 @@ AS $$
 DECLARE
     old text;
 BEGIN
-    SELECT s.notify_channel INTO old FROM closer.org_secrets s WHERE s.organization_id = org FOR UPDATE;
+    SELECT s.notify_channel INTO old FROM closer_private.org_secrets s WHERE s.organization_id = org FOR UPDATE;
     IF old IS NULL THEN
         RETURN;
     END IF;
     PERFORM pg_catalog.pg_notify(old, 'channel_rotated');
-    UPDATE closer.org_secrets SET notify_channel = 'closer_' || replace(gen_random_uuid()::text, '-', '')
+    UPDATE closer_private.org_secrets SET notify_channel = 'closer_' || replace(gen_random_uuid()::text, '-', '')
     WHERE organization_id = org;
 END $$;
 
