@@ -871,24 +871,7 @@ BEGIN
     WHERE organization_id = org;
 END $$;
 
--- The notify trigger reads the channel only through closer.org_channel.
-CREATE OR REPLACE FUNCTION closer.notify_changes() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER SET search_path = ''
-AS $$
-DECLARE
-    lead_column text := CASE WHEN TG_TABLE_NAME = 'leads' THEN 'id' ELSE 'lead_id' END;
-    change record;
-BEGIN
-    FOR change IN EXECUTE format(
-        'SELECT r.organization_id AS org, CASE WHEN count(DISTINCT r.%1$I) = 1 THEN min(r.%1$I::text) END AS lead_id
-         FROM changed_rows r GROUP BY r.organization_id', lead_column)
-    LOOP
-        PERFORM pg_catalog.pg_notify(closer.org_channel(change.org),
-                          TG_TABLE_NAME || CASE WHEN change.lead_id IS NULL THEN '' ELSE ':' || change.lead_id END);
-    END LOOP;
-    RETURN NULL;
-END $$;
-
+-- The notify trigger of 0003 (closer.notify_flush) reads the channel only through closer.org_channel.
 ALTER TABLE organizations DROP COLUMN notify_channel;
 ALTER TABLE organizations DROP CONSTRAINT organizations_name_key;
 

@@ -363,12 +363,13 @@ const TABLES: &[Table] = &[
         can_delete: Who::Rep,
         parents: &[("lead_id", "lead"), ("property_id", "property")],
     },
+    // The board totals' rows (0003); `stage_summaries` is a security_invoker view summing them.
     Table {
-        name: "stage_summaries",
+        name: "stage_summary_deltas",
         org_col: Some("organization_id"),
-        key_col: "stage_id",
+        key_col: "id",
         touch: "lead_count = lead_count",
-        insert: "insert into stage_summaries (organization_id, stage_id, lead_count) values ({org}, {stage}, 1000)",
+        insert: "insert into stage_summary_deltas (organization_id, stage_id, lead_count) values ({org}, {stage}, 1000)",
         can_insert: Who::Nobody,
         can_update: Who::Nobody,
         can_delete: Who::Nobody,
@@ -579,6 +580,15 @@ async fn make_org(db: &TestDb, name: &str, member: &TestUser, outsider: &TestUse
         &format!("Secret deal of {name}"),
     )
     .await;
+    // The deal's delta row of the board totals (the lead added one too).
+    let summary_delta: Uuid = sqlx::query_scalar(
+        "select id from stage_summary_deltas where organization_id = $1 and stage_id = $2 and open_deal_amount <> 0",
+    )
+    .bind(id)
+    .bind(stage)
+    .fetch_one(&db.admin)
+    .await
+    .expect("the deal's summary delta");
     let rows = HashMap::from([
         ("organizations", id),
         ("profiles", m),
@@ -595,7 +605,7 @@ async fn make_org(db: &TestDb, name: &str, member: &TestUser, outsider: &TestUse
         ("lead_documents", document),
         ("lead_tags", tag),
         ("deals", deal),
-        ("stage_summaries", stage),
+        ("stage_summary_deltas", summary_delta),
     ]);
     Org {
         id,
@@ -1138,13 +1148,23 @@ async fn role_rules_in_own_org(t: &Table) {
                 )
             });
             v.check(!gone, || format!("{} deleted a {} row", user.login, t.name));
+            // The fresh membership row is its organization's only admin, which migration 0004
+            // never lets go: the clean-up skips the membership triggers.
+            let mut cleanup = w.db.admin.begin().await.expect("begin the clean-up");
+            if t.name == "organization_members" {
+                sqlx::query("set local session_replication_role = replica")
+                    .execute(&mut *cleanup)
+                    .await
+                    .expect("skip triggers for the clean-up");
+            }
             sqlx::query(AssertSqlSafe(format!(
                 "delete from {} where {cond}",
                 t.name
             )))
-            .execute(&w.db.admin)
+            .execute(&mut *cleanup)
             .await
             .expect("clean up the fresh row");
+            cleanup.commit().await.expect("commit the clean-up");
         }
     }
     v.finish(&format!("{}: role rules in the own organization", t.name));
@@ -1299,7 +1319,7 @@ tenant_table!(lead_tasks, has_parents);
 tenant_table!(lead_documents, has_parents);
 tenant_table!(lead_tags, has_parents);
 tenant_table!(deals, has_parents);
-tenant_table!(stage_summaries);
+tenant_table!(stage_summary_deltas);
 
 /// Every tenant table of the schema has a spec above (a new table must be added to the suite).
 #[tokio::test]
@@ -1539,8 +1559,19 @@ mod identity {
         .await
         .expect("read the functions");
         let mut v = Violations::default();
+        // Transaction-local bookkeeping of 0003 (what a transaction changed, for its one
+        // notification; whether it folded the board totals; its isolation level): read back by
+        // these exact calls, never deciding who the caller is.
+        const BOOKKEEPING: [&str; 4] = [
+            "current_setting('closer.notify_leads_' || key, true)",
+            "current_setting('closer.notify_stages_' || key, true)",
+            "current_setting('closer.summaries_folded', true)",
+            "current_setting('transaction_isolation')",
+        ];
         for (name, text) in policies.iter().chain(functions.iter()) {
-            let lower = text.to_lowercase();
+            let lower = BOOKKEEPING
+                .iter()
+                .fold(text.to_lowercase(), |text, read| text.replace(read, ""));
             for bad in [
                 "current_setting",
                 "request.jwt",
@@ -1765,7 +1796,7 @@ mod helpers {
         "closer.leads_maintain_summary()",
         "closer.deals_maintain_summary()",
         "closer.search_leads(uuid,text,integer)",
-        "closer.notify_changes()",
+        "closer.notify_flush()",
         // The write API of migration 0004, attacked in tests/tenancy.rs.
         "closer.move_lead(uuid,uuid,uuid,text,uuid)",
         "closer.log_interaction(uuid,uuid,interaction_type,interaction_direction,text,text,integer,text)",
@@ -2147,7 +2178,9 @@ async fn catalog_fingerprint(db: &TestDb) -> String {
                                          rolpassword), ';' order by oid)
              from pg_authid where oid in (select oid from local_roles)),
             (select string_agg(concat_ws(',', roleid, member, admin_option), ';' order by roleid, member)
-             from pg_auth_members where roleid in (select oid from local_roles) or member in (select oid from local_roles)),
+             from pg_auth_members where (roleid in (select oid from local_roles) or member in (select oid from local_roles))
+               -- other test databases' connect groups, handed to closer_offboard as they migrate
+               and not (pg_get_userbyid(roleid) like 'closer\\_connect\\_%' and roleid not in (select oid from local_roles))),
             (select string_agg(concat_ws(',', datname, datacl), ';' order by oid)
              from pg_database where datname = current_database() or datname = 'evil'),
             (select string_agg(concat_ws(',', defaclrole, defaclnamespace, defaclacl), ';' order by oid) from pg_default_acl),
@@ -2213,7 +2246,7 @@ denied_statements! {
     alter_membership_helper: "ALTER FUNCTION closer.user_org_ids() SECURITY INVOKER",
     drop_membership_helper: "DROP FUNCTION closer.user_org_ids() CASCADE",
     truncate_leads: "TRUNCATE leads",
-    truncate_stage_summaries: "TRUNCATE stage_summaries",
+    truncate_stage_summary_deltas: "TRUNCATE stage_summary_deltas",
     truncate_organizations_cascade: "TRUNCATE organizations CASCADE",
     create_temp_table: "CREATE TEMP TABLE scratch (id int)",
     create_table_in_pg_temp: "CREATE TABLE pg_temp.scratch (id int)",

@@ -5,7 +5,7 @@
 //! and times are local to the rep: a task is overdue when its due date (and time, if any) has
 //! passed at `now` in the rep's IANA time zone (`profiles.time_zone`, read at login). PostgreSQL
 //! does the conversion (`at time zone`), with the rule the board and the lead screen use
-//! ([`overdue_sql`]).
+//! (`overdue_sql` in `store.rs`).
 //!
 //! Writes: each is one call of a `closer.*` function (migration 0004: members have no write
 //! privilege), one round trip. Each keeps `status` consistent — `completed` exactly when
@@ -28,7 +28,7 @@ use uuid::Uuid;
 use super::DataError;
 use super::models::{MemberRole, TaskPriority, TaskRow, TaskStatus};
 use super::outcome::{Versioned, retrying};
-use super::store::{PgStore, overdue_sql};
+use super::store::PgStore;
 
 type Result<T> = std::result::Result<T, DataError>;
 
@@ -37,6 +37,9 @@ pub const COMPLETED_VISIBLE_DAYS: i32 = 7;
 /// At most this many tasks per group, so a manager's team view of a huge organization stays
 /// bounded; [`Inbox::totals`] says how many there are.
 pub const GROUP_LIMIT: i64 = 300;
+/// [`Inbox::totals`] counts each group up to this many (the status bar's cap), so a rep with a
+/// huge backlog never waits on a full count.
+pub const TOTAL_CAP: i64 = super::store::OVERDUE_COUNT_CAP;
 /// The furthest a snooze can push a task, in days.
 pub const MAX_SNOOZE_DAYS: u32 = 3650;
 /// Longest task description accepted (the lead screen's limit for free text).
@@ -154,7 +157,8 @@ pub struct Inbox {
     pub tasks: Vec<(TaskGroup, TaskRow)>,
     /// The stage colour (`#rrggbb`) of each listed task's lead, by lead id.
     pub stage_colors: HashMap<Uuid, String>,
-    /// How many tasks each non-empty group has in all (more than listed past [`GROUP_LIMIT`]).
+    /// How many tasks each non-empty group has in all (more than listed past [`GROUP_LIMIT`]),
+    /// counted up to [`TOTAL_CAP`].
     pub totals: HashMap<TaskGroup, i64>,
     /// The clock the groups were derived with.
     pub now: DateTime<Utc>,
@@ -302,34 +306,101 @@ fn interaction_line(
 // SQL
 // ---------------------------------------------------------------------------
 
-const INBOX_SQL: &str = "
-    with tasks as (
-        select t.id, t.lead_id, l.name as lead_name, s.name as stage_name, s.color as stage_color,
-               t.title, t.description, t.due_date, t.due_time, t.priority, t.status, t.assigned_to,
-               who.full_name as assignee_name, t.completed_at, t.version,
-               case when t.status = 'completed' then 4
-                    when t.due_date is null then 3
-                    when {overdue} then 0
-                    when t.due_date = ($4::timestamptz at time zone $3::text)::date then 1
-                    else 2 end as grp
-        from lead_tasks t
-        join leads l on l.organization_id = t.organization_id and l.id = t.lead_id
-        join pipeline_stages s on s.organization_id = l.organization_id and s.id = l.stage_id
-        left join profiles who on who.id = t.assigned_to
-        where t.organization_id = $1
-          and ($5::boolean or t.assigned_to = $2)
-          and (t.status <> 'completed' or t.completed_at >= $6)
-    ), ranked as (
-        select tasks.*,
-               row_number() over (
-                   partition by grp
-                   order by case when grp = 4 then completed_at end desc nulls last,
-                            priority desc, due_date nulls last, due_time nulls last, title, id
-               ) as position,
-               count(*) over (partition by grp) as group_total
-        from tasks
+/// The rep's local date at `$4` in zone `$3`.
+const TODAY: &str = "($4::timestamptz at time zone $3::text)::date";
+
+const PRIORITIES: [&str; 3] = ["high", "medium", "low"];
+
+/// The rep's local wall-clock time at `$4` in zone `$3` (see `TODAY`).
+const LOCAL_TIME: &str = "($4::timestamptz at time zone $3::text)::time";
+
+/// The inbox: each group one bounded read in display order off a partial index
+/// (`lead_tasks_open_*_idx`, `lead_tasks_done_*_idx` in 0003), at most `$6` rows, counted up to
+/// `$7`; leads, stages and people are joined only for the rows shown. Open groups read each
+/// priority's range of the index in turn (high first), so every group stops after `$6` rows
+/// whatever the rep owns. Mine and team views are separate statements (no `OR` on a parameter).
+/// The steps are materialized so a join can never re-run a read (under RLS the planner guesses
+/// one stage and looped the reads, then the lead lookups, once per stage).
+/// Parameters: `$1` org, `$2` me, `$3` zone, `$4` now, `$5` completed since, `$6` limit, `$7` cap.
+pub fn inbox_sql(scope: InboxScope) -> String {
+    let whose = match scope {
+        InboxScope::Mine => "t.organization_id = $1 and t.assigned_to = $2",
+        InboxScope::Team => "t.organization_id = $1",
+    };
+    let columns = "t.id, t.lead_id, t.title, t.description, t.due_date, t.due_time, t.priority, \
+                   t.status, t.assigned_to, t.completed_at, t.version";
+    // One branch per priority (a literal, so an index condition), high first.
+    let open_group = |code: i32, when: String| {
+        let open = format!("{whose} and t.status <> 'completed' and {when}");
+        let shown = PRIORITIES
+            .iter()
+            .enumerate()
+            .map(|(n, p)| {
+                // Key columns only: an index-only scan; the rows shown are read once below.
+                format!(
+                    "(select {n}::bigint as n, t.id, t.due_date, t.due_time, t.title from lead_tasks t
+                      where {open} and t.priority = '{p}'
+                      order by t.due_date, t.due_time, t.title, t.id
+                      limit $6)"
+                )
+            })
+            .collect::<Vec<_>>();
+        let counted = PRIORITIES
+            .iter()
+            .map(|p| {
+                format!(
+                    "(select count(*) from (select 1 from lead_tasks t
+                      where {open} and t.priority = '{p}' limit $7) capped)"
+                )
+            })
+            .collect::<Vec<_>>();
+        format!(
+            "select {code} as grp, g.n, {columns},
+                    row_number() over (order by g.n, g.due_date, g.due_time, g.title, g.id) as position,
+                    least({counted}, $7) as group_total
+             from (select * from ({shown}) x
+                   order by x.n, x.due_date, x.due_time, x.title, x.id
+                   limit $6) g
+             join lead_tasks t on t.organization_id = $1 and t.id = g.id",
+            counted = counted.join(" + "),
+            shown = shown.join(" union all "),
+        )
+    };
+    let groups = [
+        open_group(0, format!("(t.due_date, t.due_time) < ({TODAY}, {LOCAL_TIME})")),
+        open_group(
+            1,
+            format!("t.due_date = {TODAY} and (t.due_time is null or t.due_time >= {LOCAL_TIME})"),
+        ),
+        open_group(2, format!("t.due_date > {TODAY}")),
+        open_group(3, "t.due_date is null".to_owned()),
+        format!(
+            "select 4 as grp, g.*,
+                    row_number() over (order by g.completed_at desc, g.priority desc, g.due_date,
+                                                g.due_time, g.title, g.id) as position,
+                    (select count(*) from (
+                         select 1 from lead_tasks t
+                         where {whose} and t.status = 'completed' and t.completed_at >= $5
+                         limit $7) capped) as group_total
+             from (select 0::bigint as n, {columns} from lead_tasks t
+                   where {whose} and t.status = 'completed' and t.completed_at >= $5
+                   order by t.completed_at desc, t.priority desc, t.due_date, t.due_time, t.title, t.id
+                   limit $6) g"
+        ),
+    ];
+    format!(
+        "with shown as materialized ({}),
+         with_lead as materialized (
+             select s.*, l.name as lead_name, l.stage_id as lead_stage_id
+             from shown s join leads l on l.organization_id = $1 and l.id = s.lead_id)
+         select w.*, st.name as stage_name, st.color as stage_color, who.full_name as assignee_name
+         from with_lead w
+         join pipeline_stages st on st.organization_id = $1 and st.id = w.lead_stage_id
+         left join profiles who on who.id = w.assigned_to
+         order by w.grp, w.position",
+        groups.join(" union all ")
     )
-    select * from ranked where position <= $7 order by grp, position";
+}
 
 const CLOCK_SQL: &str = "
     select wall::date as today, wall::time as local_time,
@@ -426,15 +497,14 @@ impl PgStore {
         since: DateTime<Utc>,
     ) -> Result<Inbox> {
         let clock = self.rep_clock_once(now).await?;
-        let sql = INBOX_SQL.replace("{overdue}", &overdue_sql(3, 4));
-        let rows = sqlx::query(AssertSqlSafe(sql))
+        let rows = sqlx::query(AssertSqlSafe(inbox_sql(scope)))
             .bind(self.organization_id())
             .bind(self.me().profile_id)
             .bind(&self.me().time_zone)
             .bind(now)
-            .bind(scope == InboxScope::Team)
             .bind(since)
             .bind(GROUP_LIMIT)
+            .bind(TOTAL_CAP)
             .fetch_all(self.pool())
             .await?;
         let mut inbox = Inbox {

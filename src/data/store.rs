@@ -248,7 +248,8 @@ impl PgStore {
             .collect()
     }
 
-    /// Column totals from the trigger-maintained summary table: no row counting.
+    /// Column totals from `stage_summaries`: a view summing the few delta rows the triggers
+    /// append per stage (0003), so no row counting and no row every writer waits on.
     async fn stage_summaries_once(&self, pipeline_id: Uuid) -> Result<HashMap<Uuid, StageSummary>> {
         let rows = sqlx::query(
             "select s.stage_id, s.lead_count, s.open_deal_amount::float8 as amount, s.weighted_deal_amount::float8 as weighted
@@ -281,50 +282,24 @@ impl PgStore {
         after: Option<ColumnCursor>,
         limit: i64,
     ) -> Result<ColumnPage> {
-        let (order, keyset) = match sort {
-            BoardSort::Score => (
-                "l.score desc, l.id desc",
-                "(l.score, l.id) < ($4::int, $7::uuid)",
-            ),
-            BoardSort::LastContact => (
-                "coalesce(l.last_contacted_at, '-infinity'::timestamptz) desc, l.id desc",
-                "(coalesce(l.last_contacted_at, '-infinity'::timestamptz), l.id) < (coalesce($5::timestamptz, '-infinity'::timestamptz), $7::uuid)",
-            ),
-            BoardSort::Newest => (
-                "l.created_at desc, l.id desc",
-                "(l.created_at, l.id) < ($6::timestamptz, $7::uuid)",
-            ),
-        };
-        let sql = format!(
-            "select l.id, l.stage_id, l.name, p.company, owner.full_name as owner_name, l.score, l.last_contacted_at,
-                    l.created_at, l.version, coalesce(t.overdue, 0) as overdue, coalesce(t.open, 0) as open
-             from leads l
-             left join lead_profiles p on p.organization_id = l.organization_id and p.lead_id = l.id
-             left join profiles owner on owner.id = l.assigned_to
-             left join lateral (
-                 select count(*) filter (where {overdue}) as overdue, count(*) as open
-                 from lead_tasks t
-                 where t.organization_id = l.organization_id and t.lead_id = l.id and t.status <> 'completed'
-             ) t on true
-             where l.organization_id = $1 and l.stage_id = $2 and ($8::bool or {keyset})
-             order by {order}
-             limit $3",
-            overdue = overdue_sql(9, 10),
-        );
-        let cursor = after.as_ref();
-        let rows = sqlx::query(AssertSqlSafe(sql))
+        let sql = column_page_sql(sort, after.is_some());
+        let query = sqlx::query(AssertSqlSafe(sql))
             .bind(self.organization_id())
             .bind(stage_id)
             .bind(limit + 1)
-            .bind(cursor.map(|c| c.score).unwrap_or_default())
-            .bind(cursor.and_then(|c| c.last_contacted_at))
-            .bind(cursor.map(|c| c.created_at).unwrap_or_default())
-            .bind(cursor.map(|c| c.id).unwrap_or_default())
-            .bind(cursor.is_none())
             .bind(&self.me.time_zone)
-            .bind(Utc::now())
-            .fetch_all(&self.pool)
-            .await?;
+            .bind(Utc::now());
+        // Later pages bind the cursor's sort key ($6) and id ($7).
+        let query = match &after {
+            None => query,
+            Some(c) => match sort {
+                BoardSort::Score => query.bind(c.score),
+                BoardSort::LastContact => query.bind(c.last_contacted_at),
+                BoardSort::Newest => query.bind(c.created_at),
+            }
+            .bind(c.id),
+        };
+        let rows = query.fetch_all(&self.pool).await?;
         let mut cards = rows
             .into_iter()
             .map(|r| {
@@ -501,6 +476,49 @@ impl PgStore {
             .fetch_one(&self.pool)
             .await?)
     }
+}
+
+/// One statement per sort order and page kind: the first page and later pages are separate SQL
+/// (no `$n OR keyset` that a generic plan would turn into a filter over the whole column), so the
+/// plan is an index scan on the sort's board index whichever plan PostgreSQL caches (tested under
+/// `plan_cache_mode = force_generic_plan` in tests/scale.rs). Parameters: `$1` org, `$2` stage,
+/// `$3` limit, `$4` zone, `$5` now; later pages add the cursor's sort key `$6` and id `$7`.
+pub fn column_page_sql(sort: BoardSort, after_cursor: bool) -> String {
+    let (order, keyset) = match sort {
+        BoardSort::Score => (
+            "l.score desc, l.id desc",
+            "(l.score, l.id) < ($6::int, $7::uuid)",
+        ),
+        BoardSort::LastContact => (
+            "coalesce(l.last_contacted_at, '-infinity'::timestamptz) desc, l.id desc",
+            "(coalesce(l.last_contacted_at, '-infinity'::timestamptz), l.id) < (coalesce($6::timestamptz, '-infinity'::timestamptz), $7::uuid)",
+        ),
+        BoardSort::Newest => (
+            "l.created_at desc, l.id desc",
+            "(l.created_at, l.id) < ($6::timestamptz, $7::uuid)",
+        ),
+    };
+    let keyset = if after_cursor {
+        format!(" and {keyset}")
+    } else {
+        String::new()
+    };
+    format!(
+        "select l.id, l.stage_id, l.name, p.company, owner.full_name as owner_name, l.score, l.last_contacted_at,
+                l.created_at, l.version, coalesce(t.overdue, 0) as overdue, coalesce(t.open, 0) as open
+         from leads l
+         left join lead_profiles p on p.organization_id = l.organization_id and p.lead_id = l.id
+         left join profiles owner on owner.id = l.assigned_to
+         left join lateral (
+             select count(*) filter (where {overdue}) as overdue, count(*) as open
+             from lead_tasks t
+             where t.organization_id = l.organization_id and t.lead_id = l.id and t.status <> 'completed'
+         ) t on true
+         where l.organization_id = $1 and l.stage_id = $2{keyset}
+         order by {order}
+         limit $3",
+        overdue = overdue_sql(4, 5),
+    )
 }
 
 /// A task (alias `t`) is overdue when its due date (and time, if any) has passed in the viewer's
