@@ -206,8 +206,8 @@ async fn a_reps_open_transaction_blocks_a_teammate_no_longer_than_the_lock_timeo
     let blocked = sqlx::query("select closer.move_lead($1, $2, $3, null, $4)")
         .bind(w.a)
         .bind(w.lead_a)
-        .bind(w.stage_a)
         .bind(stage2)
+        .bind(w.stage_a)
         .execute(&mut victim)
         .await
         .expect_err("the teammate's move gives up");
@@ -650,7 +650,7 @@ async fn the_channel_is_served_only_to_members_and_rotates_when_a_membership_end
 async fn every_login_has_server_side_limits_and_a_scram_password() {
     let w = World::new().await;
     let (limit, config, password): (i32, Vec<String>, String) = sqlx::query_as(
-        "select rolconnlimit, rolconfig::text[], rolpassword from pg_authid where rolname = $1",
+        "select r.rolconnlimit, r.rolconfig::text[], a.rolpassword from pg_roles r join pg_authid a on a.oid = r.oid where r.rolname = $1",
     )
     .bind(&w.rep_a.login)
     .fetch_one(&w.db.admin)
