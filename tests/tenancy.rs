@@ -845,3 +845,92 @@ async fn the_last_admin_is_never_removed_or_demoted() {
         .expect("an admin removes another admin");
     assert!(removed);
 }
+
+// ---------------------------------------------------------------------------------------------
+// 6. What the write API costs
+// ---------------------------------------------------------------------------------------------
+
+/// The move as the pre-0004 client sent it (one data-modifying statement through the member
+/// policies), for comparison in the same run.
+const DIRECT_MOVE: &str = "with moved as (
+        update leads set stage_id = $3, lost_reason = $4
+        where organization_id = $1 and id = $2 and stage_id = $5
+        returning id, stage_id, version
+    ), logged as (
+        insert into lead_activities (organization_id, lead_id, type, content)
+        select $1, moved.id, 'stage_change', jsonb_build_object(
+            'from_stage_id', $5::uuid, 'to_stage_id', $3::uuid,
+            'from', (select name from pipeline_stages where organization_id = $1 and id = $5),
+            'to', (select name from pipeline_stages where organization_id = $1 and id = $3),
+            'lost_reason', $4::text)
+        from moved
+    )
+    select id, stage_id, version from moved";
+
+/// A move's round trip through `closer.move_lead` against the old direct statement, same lead,
+/// same connection, alternating (the old statement runs with the write grants 0004 took away,
+/// handed back to this one login for the comparison). Prints both medians
+/// (`cargo test --test tenancy move_round_trip -- --nocapture`).
+#[tokio::test]
+async fn move_round_trip_through_the_api_against_the_direct_statement() {
+    let w = World::new().await;
+    sqlx::query(AssertSqlSafe(format!(
+        "GRANT UPDATE ON leads TO {0}; GRANT INSERT ON lead_activities TO {0}",
+        w.rep_a.login
+    )))
+    .execute(&w.db.admin)
+    .await
+    .expect("hand the old grants back to one login");
+    let stages = w.db.stages(w.a).await;
+    let (one, two) = (stages[0].0, stages[1].0);
+    let mut conn = w.db.connect(&w.rep_a).await;
+    let mut direct = Vec::new();
+    let mut api = Vec::new();
+    let mut at = one;
+    for round in 0..400 {
+        let to = if at == one { two } else { one };
+        let sql = if round % 2 == 0 {
+            DIRECT_MOVE
+        } else {
+            "select id, stage_id, version from closer.move_lead($1, $2, $3, $4, $5)"
+        };
+        let started = Instant::now();
+        let row = sqlx::query(sql)
+            .bind(w.a)
+            .bind(w.lead_a)
+            .bind(to)
+            .bind(None::<String>)
+            .bind(at)
+            .fetch_optional(&mut conn)
+            .await
+            .expect("move");
+        let took = started.elapsed();
+        assert!(row.is_some(), "moved");
+        if round >= 40 {
+            if round % 2 == 0 {
+                direct.push(took);
+            } else {
+                api.push(took);
+            }
+        }
+        at = to;
+    }
+    direct.sort();
+    api.sort();
+    let (d, a) = (direct[direct.len() / 2], api[api.len() / 2]);
+    eprintln!(
+        "move round trip, median of {} each: direct statement {d:?}, closer.move_lead {a:?} (p90 {:?} vs {:?})",
+        direct.len(),
+        direct[direct.len() * 9 / 10],
+        api[api.len() * 9 / 10]
+    );
+    assert!(a < d * 3, "the API move costs {a:?} against {d:?}");
+    let activities: i64 = sqlx::query_scalar(
+        "select count(*) from lead_activities where lead_id = $1 and type = 'stage_change'",
+    )
+    .bind(w.lead_a)
+    .fetch_one(&w.db.admin)
+    .await
+    .expect("count");
+    assert_eq!(activities, 400, "every move logged once");
+}
