@@ -485,9 +485,12 @@ pub async fn remove_user(pool: &PgPool, org_name: &str, login: &str) -> Result<b
     tx.commit().await?;
     // Always end open sessions: a transaction opened before the removal keeps its snapshot, in
     // which the membership still exists. Closer reconnects on its own if other orgs remain.
-    sqlx::query("select pg_terminate_backend(pid) from pg_stat_activity where usename = $1")
-        .bind(login)
-        .execute(pool)
-        .await?;
+    sqlx::query(
+        "select pg_terminate_backend(pid) from pg_stat_activity
+         where usename = $1 and datname = current_database()",
+    )
+    .bind(login)
+    .execute(pool)
+    .await?;
     Ok(disabled)
 }
