@@ -28,6 +28,8 @@ use super::DataError;
 use super::models::{MemberRole, TaskPriority, TaskRow, TaskStatus};
 use super::outcome::{Versioned, retrying};
 use super::store::{PgStore, overdue_sql};
+use super::task::{TaskDraft, assignee_error, open_status_sql};
+use super::validate::{Stored, valid_description, valid_title};
 
 type Result<T> = std::result::Result<T, DataError>;
 
@@ -40,9 +42,6 @@ pub const GROUP_LIMIT: i64 = 300;
 pub const MAX_SNOOZE_DAYS: u32 = 3650;
 /// Longest task description accepted (the lead screen's limit for free text).
 pub const MAX_DESCRIPTION_CHARS: usize = 2_000_000;
-
-const NOT_A_MEMBER: &str =
-    "That person is not a member of this organization: tasks can only be assigned to members";
 
 // ---------------------------------------------------------------------------
 // Types
@@ -304,15 +303,6 @@ fn interaction_line(
 /// The rep's local date at `$4` in zone `$3`.
 const TODAY: &str = "($4::timestamptz at time zone $3::text)::date";
 
-/// The status of an open task from its due date and time after the write (`t.due_date`,
-/// `t.due_time`), at `$4` in zone `$3`.
-fn open_status_sql() -> String {
-    format!(
-        "case when coalesce({}, false) then 'overdue'::task_status else 'pending'::task_status end",
-        overdue_sql(3, 4)
-    )
-}
-
 /// Same, keeping a completed task (`task` is the row before the write) completed.
 fn kept_status_sql() -> String {
     format!(
@@ -408,28 +398,6 @@ const CLOCK_SQL: &str = "
     select wall::date as today, wall::time as local_time,
            extract(epoch from wall - ($1::timestamptz at time zone 'UTC'))::int as utc_offset
     from (select $1::timestamptz at time zone $2::text as wall) clock";
-
-/// Parameters: `$1` org, `$2` lead, `$3` zone, `$4` now, `$5…$10` the task.
-const ADD_TASK_SQL: &str = "
-    with lead as (
-        select id from leads where organization_id = $1 and id = $2
-    ), t as (
-        select $7::date as due_date, $8::time as due_time
-    ), task as (
-        insert into lead_tasks (organization_id, lead_id, title, description, due_date, due_time,
-                                priority, status, assigned_to)
-        select $1, lead.id, $5, $6, t.due_date, t.due_time, $9, {status}, $10
-        from lead, t
-        returning id, lead_id, title, due_date, due_time, priority, assigned_to
-    ), logged as (
-        insert into lead_activities (organization_id, lead_id, type, content)
-        select $1, task.lead_id, 'task_added',
-               jsonb_build_object('task_id', task.id, 'title', task.title, 'due_date', task.due_date,
-                                  'due_time', task.due_time, 'priority', task.priority,
-                                  'assigned_to', task.assigned_to)
-        from task
-    )
-    select id from task";
 
 const TEAMMATES_SQL: &str = "
     select p.id, p.full_name, m.role
@@ -927,7 +895,7 @@ impl PgStore {
         title: &str,
         description: Option<&str>,
     ) -> Result<i32> {
-        let title = valid_title(title)?;
+        let title = valid_title(title, Stored::Trimmed)?;
         let description = valid_description(description)?;
         let write = TaskWrite {
             kind: "task_edited",
@@ -963,27 +931,17 @@ impl PgStore {
         assigned_to: Option<Uuid>,
         now: DateTime<Utc>,
     ) -> Result<Uuid> {
-        let title = valid_title(title)?;
-        let description = valid_description(description)?;
-        if due_time.is_some() && due_date.is_none() {
-            return Err(DataError::Invalid("A due time needs a due date".into()));
-        }
-        let sql = ADD_TASK_SQL.replace("{status}", &open_status_sql());
-        let id: Option<Uuid> = sqlx::query_scalar(AssertSqlSafe(sql))
-            .bind(self.organization_id())
-            .bind(lead_id)
-            .bind(&self.me().time_zone)
-            .bind(now)
-            .bind(title)
-            .bind(description)
-            .bind(due_date)
-            .bind(due_time)
-            .bind(priority)
-            .bind(assigned_to.unwrap_or(self.me().profile_id))
-            .fetch_optional(self.pool())
-            .await
-            .map_err(assignee_error)?;
-        id.ok_or(DataError::NotFound)
+        let task = TaskDraft {
+            lead_id,
+            title,
+            title_stored: Stored::Trimmed,
+            description,
+            due_date,
+            due_time,
+            priority,
+            assigned_to,
+        };
+        self.insert_task(task, now).await
     }
 
     /// A [`TaskWrite`] with its common parameters bound (`$1`–`$5`; `now` is `None` for writes
@@ -1053,57 +1011,6 @@ async fn lock_tasks(
 fn distinct(ids: &[Uuid]) -> Vec<Uuid> {
     let mut seen = HashSet::new();
     ids.iter().copied().filter(|id| seen.insert(*id)).collect()
-}
-
-/// A foreign key on the assignee means the person is not a member of the organization.
-fn assignee_error(err: sqlx::Error) -> DataError {
-    let assignee = err.as_database_error().is_some_and(|db| {
-        db.code().as_deref() == Some("23503")
-            && db.constraint().is_some_and(|c| c.contains("assigned_to"))
-    });
-    if assignee {
-        DataError::Invalid(NOT_A_MEMBER.into())
-    } else {
-        err.into()
-    }
-}
-
-fn valid_title(title: &str) -> Result<String> {
-    let title = title.trim();
-    if title.is_empty() {
-        return Err(DataError::Invalid("A task needs a title".into()));
-    }
-    if title.contains('\0') {
-        return Err(DataError::Invalid(
-            "The title contains a NUL character (U+0000), which cannot be stored".into(),
-        ));
-    }
-    let chars = title.chars().count();
-    if chars > 500 {
-        return Err(DataError::Invalid(format!(
-            "A task title can be at most 500 characters (this one has {chars})"
-        )));
-    }
-    Ok(title.to_owned())
-}
-
-/// Stored as typed; blank means none.
-fn valid_description(description: Option<&str>) -> Result<Option<String>> {
-    let Some(text) = description.filter(|d| !d.trim().is_empty()) else {
-        return Ok(None);
-    };
-    if text.contains('\0') {
-        return Err(DataError::Invalid(
-            "The description contains a NUL character (U+0000), which cannot be stored".into(),
-        ));
-    }
-    let chars = text.chars().count();
-    if chars > MAX_DESCRIPTION_CHARS {
-        return Err(DataError::Invalid(format!(
-            "The description is too long: {chars} characters (at most {MAX_DESCRIPTION_CHARS})"
-        )));
-    }
-    Ok(Some(text.to_owned()))
 }
 
 fn task_row(row: &PgRow) -> Result<TaskRow> {

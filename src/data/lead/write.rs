@@ -11,9 +11,11 @@ use super::*;
 use crate::data::DataError;
 use crate::data::outcome::Versioned;
 use crate::data::store::{PgStore, overdue_sql};
+use crate::data::task::TaskDraft;
+use crate::data::validate::Stored;
 use crate::data::validate::{
     invalid, optional_text, valid_amount, valid_color, valid_deal_name, valid_deal_stage,
-    valid_email, valid_name, valid_percent, valid_phone, valid_tag, valid_title,
+    valid_email, valid_name, valid_percent, valid_phone, valid_tag,
 };
 
 type Result<T> = std::result::Result<T, DataError>;
@@ -109,27 +111,6 @@ const UPDATE_LEAD_SQL: &str = "
         select $1, updated.id, 'lead_updated', jsonb_build_object('fields', $6::jsonb) from updated
     )
     select version from updated";
-
-const ADD_TASK_SQL: &str = "
-    with lead as (
-        select id from leads where organization_id = $1 and id = $2
-    ), task as (
-        insert into lead_tasks (organization_id, lead_id, title, description, due_date, due_time,
-                                priority, status, assigned_to)
-        select $1, lead.id, $3, $4, t.due_date, t.due_time, $7,
-               case when coalesce({overdue}, false) then 'overdue'::task_status else 'pending'::task_status end,
-               $8
-        from lead, (select $5::date as due_date, $6::time as due_time) t
-        returning id, lead_id, title, due_date, due_time, priority, assigned_to
-    ), activity as (
-        insert into lead_activities (organization_id, lead_id, type, content)
-        select $1, task.lead_id, 'task_added',
-               jsonb_build_object('task_id', task.id, 'title', task.title, 'due_date', task.due_date,
-                                  'due_time', task.due_time, 'priority', task.priority,
-                                  'assigned_to', task.assigned_to)
-        from task
-    )
-    select id from task";
 
 const COMPLETE_TASK_SQL: &str = "
     with done as (
@@ -365,27 +346,17 @@ impl PgStore {
     /// Adds a task (assigned to me unless said otherwise; `overdue` if already past due in my
     /// time zone) with a `task_added` activity. Returns the task's id.
     pub async fn add_task(&self, lead_id: Uuid, task: NewTask) -> Result<Uuid> {
-        let title = valid_title(&task.title)?;
-        let description = optional_text("The description", task.description, MAX_CONTENT_CHARS)?;
-        if task.due_time.is_some() && task.due_date.is_none() {
-            return Err(invalid("A due time needs a due date"));
-        }
-        let assignee = task.assigned_to.unwrap_or(self.me().profile_id);
-        let sql = ADD_TASK_SQL.replace("{overdue}", &overdue_sql(9, 10));
-        let id: Option<Uuid> = sqlx::query_scalar(AssertSqlSafe(sql))
-            .bind(self.organization_id())
-            .bind(lead_id)
-            .bind(title)
-            .bind(description)
-            .bind(task.due_date)
-            .bind(task.due_time)
-            .bind(task.priority)
-            .bind(assignee)
-            .bind(&self.me().time_zone)
-            .bind(Utc::now())
-            .fetch_optional(self.pool())
-            .await?;
-        id.ok_or(DataError::NotFound)
+        let draft = TaskDraft {
+            lead_id,
+            title: &task.title,
+            title_stored: Stored::AsTyped,
+            description: task.description.as_deref(),
+            due_date: task.due_date,
+            due_time: task.due_time,
+            priority: task.priority,
+            assigned_to: task.assigned_to,
+        };
+        self.insert_task(draft, Utc::now()).await
     }
 
     /// Marks a task completed (keeps the first `completed_at`) with a `task_completed` activity.
