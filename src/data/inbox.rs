@@ -29,6 +29,8 @@ use super::DataError;
 use super::models::{MemberRole, TaskPriority, TaskRow, TaskStatus};
 use super::outcome::{Versioned, retrying};
 use super::store::PgStore;
+use super::task::{TaskDraft, assignee_error};
+use super::validate::{Stored, valid_description, valid_title};
 
 type Result<T> = std::result::Result<T, DataError>;
 
@@ -44,9 +46,6 @@ pub const TOTAL_CAP: i64 = super::store::OVERDUE_COUNT_CAP;
 pub const MAX_SNOOZE_DAYS: u32 = 3650;
 /// Longest task description accepted (the lead screen's limit for free text).
 pub const MAX_DESCRIPTION_CHARS: usize = 2_000_000;
-
-const NOT_A_MEMBER: &str =
-    "That person is not a member of this organization: tasks can only be assigned to members";
 
 // ---------------------------------------------------------------------------
 // Types
@@ -853,7 +852,7 @@ impl PgStore {
         title: &str,
         description: Option<&str>,
     ) -> Result<i32> {
-        let title = valid_title(title)?;
+        let title = valid_title(title, Stored::Trimmed)?;
         let description = valid_description(description)?;
         let row = sqlx::query("select version from closer.edit_task($1, $2, $3, $4, $5)")
             .bind(self.organization_id())
@@ -882,28 +881,17 @@ impl PgStore {
         assigned_to: Option<Uuid>,
         now: DateTime<Utc>,
     ) -> Result<Uuid> {
-        let title = valid_title(title)?;
-        let description = valid_description(description)?;
-        if due_time.is_some() && due_date.is_none() {
-            return Err(DataError::Invalid("A due time needs a due date".into()));
-        }
-        let id: Option<Uuid> = sqlx::query_scalar(
-            "select id from closer.add_task($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(self.organization_id())
-        .bind(lead_id)
-        .bind(title)
-        .bind(description)
-        .bind(due_date)
-        .bind(due_time)
-        .bind(priority)
-        .bind(assigned_to.unwrap_or(self.me().profile_id))
-        .bind(&self.me().time_zone)
-        .bind(now)
-        .fetch_optional(self.pool())
-        .await
-        .map_err(assignee_error)?;
-        id.ok_or(DataError::NotFound)
+        let task = TaskDraft {
+            lead_id,
+            title,
+            title_stored: Stored::Trimmed,
+            description,
+            due_date,
+            due_time,
+            priority,
+            assigned_to,
+        };
+        self.insert_task(task, now).await
     }
 
     /// The new version after a write of one task: no row means it changed meanwhile
@@ -924,57 +912,6 @@ impl PgStore {
 fn distinct(ids: &[Uuid]) -> Vec<Uuid> {
     let mut seen = HashSet::new();
     ids.iter().copied().filter(|id| seen.insert(*id)).collect()
-}
-
-/// A foreign key on the assignee means the person is not a member of the organization.
-fn assignee_error(err: sqlx::Error) -> DataError {
-    let assignee = err.as_database_error().is_some_and(|db| {
-        db.code().as_deref() == Some("23503")
-            && db.constraint().is_some_and(|c| c.contains("assigned_to"))
-    });
-    if assignee {
-        DataError::Invalid(NOT_A_MEMBER.into())
-    } else {
-        err.into()
-    }
-}
-
-fn valid_title(title: &str) -> Result<String> {
-    let title = title.trim();
-    if title.is_empty() {
-        return Err(DataError::Invalid("A task needs a title".into()));
-    }
-    if title.contains('\0') {
-        return Err(DataError::Invalid(
-            "The title contains a NUL character (U+0000), which cannot be stored".into(),
-        ));
-    }
-    let chars = title.chars().count();
-    if chars > 500 {
-        return Err(DataError::Invalid(format!(
-            "A task title can be at most 500 characters (this one has {chars})"
-        )));
-    }
-    Ok(title.to_owned())
-}
-
-/// Stored as typed; blank means none.
-fn valid_description(description: Option<&str>) -> Result<Option<String>> {
-    let Some(text) = description.filter(|d| !d.trim().is_empty()) else {
-        return Ok(None);
-    };
-    if text.contains('\0') {
-        return Err(DataError::Invalid(
-            "The description contains a NUL character (U+0000), which cannot be stored".into(),
-        ));
-    }
-    let chars = text.chars().count();
-    if chars > MAX_DESCRIPTION_CHARS {
-        return Err(DataError::Invalid(format!(
-            "The description is too long: {chars} characters (at most {MAX_DESCRIPTION_CHARS})"
-        )));
-    }
-    Ok(Some(text.to_owned()))
 }
 
 fn task_row(row: &PgRow) -> Result<TaskRow> {

@@ -8,7 +8,8 @@ pub mod live;
 pub mod models;
 mod outcome;
 pub mod store;
-pub mod validate;
+mod task;
+mod validate;
 
 pub use error::DataError;
 pub use store::PgStore;

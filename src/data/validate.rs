@@ -2,6 +2,7 @@
 //! authority). Shared by every writer in the data layer.
 
 use super::DataError;
+use super::inbox::MAX_DESCRIPTION_CHARS;
 use super::lead::DEAL_STAGES;
 
 type Result<T> = std::result::Result<T, DataError>;
@@ -52,18 +53,52 @@ pub(crate) fn optional_text(
     Ok(Some(text))
 }
 
-pub(crate) fn valid_name(name: &str) -> Result<String> {
-    if name.trim().is_empty() {
-        return Err(invalid("A lead needs a name"));
+/// How a checked text is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stored {
+    /// Byte-exact, as typed.
+    AsTyped,
+    /// Without leading and trailing white space.
+    Trimmed,
+}
+
+/// The one rule for a required text: blank is `missing`; NUL cannot be stored; at most
+/// `max_chars`, counted on what is stored. `what` names it in the NUL sentence, `called` in the
+/// length sentence.
+fn required(
+    text: &str,
+    stored: Stored,
+    missing: &str,
+    what: &str,
+    called: &str,
+    max_chars: usize,
+) -> Result<String> {
+    if text.trim().is_empty() {
+        return Err(invalid(missing));
     }
-    check_no_nul("The name", name)?;
-    let chars = name.chars().count();
-    if chars > 200 {
+    let text = match stored {
+        Stored::AsTyped => text,
+        Stored::Trimmed => text.trim(),
+    };
+    check_no_nul(what, text)?;
+    let chars = text.chars().count();
+    if chars > max_chars {
         return Err(invalid(format!(
-            "A name can be at most 200 characters (this one has {chars})"
+            "{called} can be at most {max_chars} characters (this one has {chars})"
         )));
     }
-    Ok(name.to_owned())
+    Ok(text.to_owned())
+}
+
+pub(crate) fn valid_name(name: &str) -> Result<String> {
+    required(
+        name,
+        Stored::AsTyped,
+        "A lead needs a name",
+        "The name",
+        "A name",
+        200,
+    )
 }
 
 /// The database's rule (`^[^@\s]+@[^@\s]+\.[^@\s]+$`) with a sentence for each way to break it.
@@ -177,29 +212,32 @@ pub(crate) fn valid_amount(value: f64) -> Result<f64> {
     Ok(value)
 }
 
-pub(crate) fn valid_title(title: &str) -> Result<String> {
-    if title.trim().is_empty() {
-        return Err(invalid("A task needs a title"));
-    }
-    check_no_nul("The title", title)?;
-    let chars = title.chars().count();
-    if chars > 500 {
-        return Err(invalid(format!(
-            "A task title can be at most 500 characters (this one has {chars})"
-        )));
-    }
-    Ok(title.to_owned())
+/// A task's title. The lead screen stores it as typed, the inbox trims it (each is pinned by
+/// its tests).
+pub(crate) fn valid_title(title: &str, stored: Stored) -> Result<String> {
+    let missing = "A task needs a title";
+    required(title, stored, missing, "The title", "A task title", 500)
+}
+
+/// A task's description: stored as typed; blank means none.
+pub(crate) fn valid_description(description: Option<&str>) -> Result<Option<String>> {
+    optional_text(
+        "The description",
+        description.map(str::to_owned),
+        MAX_DESCRIPTION_CHARS,
+    )
 }
 
 pub(crate) fn valid_deal_name(name: &str) -> Result<String> {
-    if name.trim().is_empty() {
-        return Err(invalid("A deal needs a name"));
-    }
-    check_no_nul("The deal name", name)?;
-    if name.chars().count() > 200 {
-        return Err(invalid("A deal name can be at most 200 characters"));
-    }
-    Ok(name.to_owned())
+    let missing = "A deal needs a name";
+    required(
+        name,
+        Stored::AsTyped,
+        missing,
+        "The deal name",
+        "A deal name",
+        200,
+    )
 }
 
 pub(crate) fn valid_deal_stage(stage: &str) -> Result<String> {
@@ -215,15 +253,14 @@ pub(crate) fn valid_deal_stage(stage: &str) -> Result<String> {
 }
 
 pub(crate) fn valid_tag(tag: &str) -> Result<String> {
-    let tag = tag.trim();
-    if tag.is_empty() {
-        return Err(invalid("A tag cannot be empty"));
-    }
-    check_no_nul("The tag", tag)?;
-    if tag.chars().count() > 50 {
-        return Err(invalid("A tag can be at most 50 characters"));
-    }
-    Ok(tag.to_owned())
+    required(
+        tag,
+        Stored::Trimmed,
+        "A tag cannot be empty",
+        "The tag",
+        "A tag",
+        50,
+    )
 }
 
 pub(crate) fn valid_color(color: &str) -> Result<String> {

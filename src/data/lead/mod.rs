@@ -155,7 +155,7 @@ pub struct LeadTag {
 }
 
 /// The lead's `lead_profiles` row (all `None` / `{}` when the lead has none yet).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, sqlx::FromRow)]
 pub struct LeadProfile {
     pub company: Option<String>,
     pub job_title: Option<String>,
@@ -173,11 +173,12 @@ pub struct LeadProfile {
     pub preferences: Value,
     pub custom_fields: Value,
     /// `None` when the lead has no profile row (the first profile edit creates it).
+    #[sqlx(rename = "profile_version")]
     pub version: Option<i32>,
 }
 
 /// The lead with its stage, owner, profile, project/property and tags: one round trip.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct LeadDetail {
     pub id: Uuid,
     pub name: String,
@@ -204,8 +205,10 @@ pub struct LeadDetail {
     pub project_name: Option<String>,
     pub property_id: Option<Uuid>,
     pub property_name: Option<String>,
+    #[sqlx(flatten)]
     pub profile: LeadProfile,
     /// Ordered by tag.
+    #[sqlx(json)]
     pub tags: Vec<LeadTag>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -264,7 +267,7 @@ impl TimelineEntry {
 }
 
 /// A task of the lead.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct LeadTask {
     pub id: Uuid,
     pub lead_id: Uuid,
@@ -296,7 +299,7 @@ pub struct NewTask {
     pub assigned_to: Option<Uuid>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Deal {
     pub id: Uuid,
     pub lead_id: Uuid,
@@ -334,7 +337,7 @@ pub struct DealChanges {
     pub expected_close_date: Option<Option<NaiveDate>>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct LeadDocument {
     pub id: Uuid,
     pub lead_id: Uuid,

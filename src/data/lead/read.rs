@@ -93,15 +93,12 @@ impl PgStore {
     /// `NotFound` when it is gone or invisible to this login.
     pub async fn lead_detail(&self, lead_id: Uuid) -> Result<LeadDetail> {
         retrying(|| async move {
-            let row = sqlx::query(LEAD_DETAIL_SQL)
+            sqlx::query_as::<_, LeadDetail>(LEAD_DETAIL_SQL)
                 .bind(self.organization_id())
                 .bind(lead_id)
                 .fetch_optional(self.pool())
-                .await?;
-            match row {
-                Some(row) => lead_detail_from(&row),
-                None => Err(DataError::NotFound),
-            }
+                .await?
+                .ok_or(DataError::NotFound)
         })
         .await
     }
@@ -142,14 +139,14 @@ impl PgStore {
         retrying(|| {
             let sql = sql.clone();
             async move {
-                let rows = sqlx::query(AssertSqlSafe(sql))
+                let rows = sqlx::query_as::<_, LeadTask>(AssertSqlSafe(sql))
                     .bind(self.organization_id())
                     .bind(lead_id)
                     .bind(&self.me().time_zone)
                     .bind(Utc::now())
                     .fetch_all(self.pool())
                     .await?;
-                rows.iter().map(task_from).collect()
+                Ok(rows)
             }
         })
         .await
@@ -158,12 +155,12 @@ impl PgStore {
     /// Open deals first, newest first.
     pub async fn deals(&self, lead_id: Uuid) -> Result<Vec<Deal>> {
         retrying(|| async move {
-            let rows = sqlx::query(DEALS_SQL)
+            let rows = sqlx::query_as::<_, Deal>(DEALS_SQL)
                 .bind(self.organization_id())
                 .bind(lead_id)
                 .fetch_all(self.pool())
                 .await?;
-            rows.iter().map(deal_from).collect()
+            Ok(rows)
         })
         .await
     }
@@ -171,72 +168,18 @@ impl PgStore {
     /// Newest first.
     pub async fn documents(&self, lead_id: Uuid) -> Result<Vec<LeadDocument>> {
         retrying(|| async move {
-            let rows = sqlx::query(DOCUMENTS_SQL)
+            let rows = sqlx::query_as::<_, LeadDocument>(DOCUMENTS_SQL)
                 .bind(self.organization_id())
                 .bind(lead_id)
                 .fetch_all(self.pool())
                 .await?;
-            rows.iter().map(document_from).collect()
+            Ok(rows)
         })
         .await
     }
 }
 
-// ---------------------------------------------------------------------------
-// Rows
-// ---------------------------------------------------------------------------
-
-fn lead_detail_from(r: &PgRow) -> Result<LeadDetail> {
-    let tags: sqlx::types::Json<Vec<LeadTag>> = r.try_get("tags")?;
-    Ok(LeadDetail {
-        id: r.try_get("id")?,
-        name: r.try_get("name")?,
-        email: r.try_get("email")?,
-        phone: r.try_get("phone")?,
-        mobile: r.try_get("mobile")?,
-        stage_id: r.try_get("stage_id")?,
-        stage_name: r.try_get("stage_name")?,
-        stage_color: r.try_get("stage_color")?,
-        owner_id: r.try_get("owner_id")?,
-        owner_name: r.try_get("owner_name")?,
-        score: r.try_get("score")?,
-        engagement_score: r.try_get("engagement_score")?,
-        interest_level: r.try_get("interest_level")?,
-        purchase_readiness: r.try_get("purchase_readiness")?,
-        total_calls: r.try_get("total_calls")?,
-        last_sentiment_score: r.try_get("last_sentiment_score")?,
-        last_contacted_at: r.try_get("last_contacted_at")?,
-        source: r.try_get("source")?,
-        lead_source: r.try_get("lead_source")?,
-        lost_reason: r.try_get("lost_reason")?,
-        metadata: r.try_get("metadata")?,
-        project_id: r.try_get("project_id")?,
-        project_name: r.try_get("project_name")?,
-        property_id: r.try_get("property_id")?,
-        property_name: r.try_get("property_name")?,
-        profile: LeadProfile {
-            company: r.try_get("company")?,
-            job_title: r.try_get("job_title")?,
-            location: r.try_get("location")?,
-            industry: r.try_get("industry")?,
-            lead_score: r.try_get("lead_score")?,
-            engagement_level: r.try_get("engagement_level")?,
-            budget_range: r.try_get("budget_range")?,
-            timeline: r.try_get("timeline")?,
-            min_budget: r.try_get("min_budget")?,
-            max_budget: r.try_get("max_budget")?,
-            property_type_interest: r.try_get("property_type_interest")?,
-            preferences: r.try_get("preferences")?,
-            custom_fields: r.try_get("custom_fields")?,
-            version: r.try_get("profile_version")?,
-        },
-        tags: tags.0,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-        version: r.try_get("version")?,
-    })
-}
-
+/// Mapped by hand (the other rows derive `FromRow`): an activity's content is its sentence.
 fn timeline_entry_from(r: &PgRow) -> Result<TimelineEntry> {
     let source: String = r.try_get("source")?;
     let kind: String = r.try_get("kind")?;
@@ -261,56 +204,5 @@ fn timeline_entry_from(r: &PgRow) -> Result<TimelineEntry> {
         who: r.try_get("who")?,
         at: r.try_get("at")?,
         details,
-    })
-}
-
-fn task_from(r: &PgRow) -> Result<LeadTask> {
-    Ok(LeadTask {
-        id: r.try_get("id")?,
-        lead_id: r.try_get("lead_id")?,
-        title: r.try_get("title")?,
-        description: r.try_get("description")?,
-        due_date: r.try_get("due_date")?,
-        due_time: r.try_get("due_time")?,
-        priority: r.try_get("priority")?,
-        status: r.try_get("status")?,
-        overdue: r.try_get("overdue")?,
-        assigned_to: r.try_get("assigned_to")?,
-        assignee_name: r.try_get("assignee_name")?,
-        completed_at: r.try_get("completed_at")?,
-        created_at: r.try_get("created_at")?,
-        version: r.try_get("version")?,
-    })
-}
-
-fn deal_from(r: &PgRow) -> Result<Deal> {
-    Ok(Deal {
-        id: r.try_get("id")?,
-        lead_id: r.try_get("lead_id")?,
-        property_id: r.try_get("property_id")?,
-        name: r.try_get("name")?,
-        amount: r.try_get("amount")?,
-        stage: r.try_get("stage")?,
-        probability: r.try_get("probability")?,
-        status: r.try_get("status")?,
-        expected_close_date: r.try_get("expected_close_date")?,
-        created_at: r.try_get("created_at")?,
-        version: r.try_get("version")?,
-    })
-}
-
-fn document_from(r: &PgRow) -> Result<LeadDocument> {
-    Ok(LeadDocument {
-        id: r.try_get("id")?,
-        lead_id: r.try_get("lead_id")?,
-        file_name: r.try_get("file_name")?,
-        file_url: r.try_get("file_url")?,
-        file_type: r.try_get("file_type")?,
-        file_size: r.try_get("file_size")?,
-        document_type: r.try_get("document_type")?,
-        uploaded_by: r.try_get("uploaded_by")?,
-        uploaded_by_name: r.try_get("uploaded_by_name")?,
-        created_at: r.try_get("created_at")?,
-        version: r.try_get("version")?,
     })
 }

@@ -12,9 +12,11 @@ use super::*;
 use crate::data::DataError;
 use crate::data::outcome::Versioned;
 use crate::data::store::PgStore;
+use crate::data::task::TaskDraft;
+use crate::data::validate::Stored;
 use crate::data::validate::{
     invalid, optional_text, valid_amount, valid_color, valid_deal_name, valid_deal_stage,
-    valid_email, valid_name, valid_percent, valid_phone, valid_tag, valid_title,
+    valid_email, valid_name, valid_percent, valid_phone, valid_tag,
 };
 
 type Result<T> = std::result::Result<T, DataError>;
@@ -29,9 +31,6 @@ const CREATE_LEAD_SQL: &str = "select id from closer.create_lead($1, $2, $3, $4,
 /// activity. `$4` holds the lead columns to set, `$5` the profile columns
 /// (JSON objects keyed by column; a key that is absent leaves the column alone).
 const UPDATE_LEAD_SQL: &str = "select version from closer.update_lead($1, $2, $3, $4, $5, $6)";
-
-const ADD_TASK_SQL: &str =
-    "select id from closer.add_task($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 
 const COMPLETE_TASK_SQL: &str = "select version from closer.complete_task($1, $2, $3)";
 
@@ -176,26 +175,17 @@ impl PgStore {
     /// Adds a task (assigned to me unless said otherwise; `overdue` if already past due in my
     /// time zone) with a `task_added` activity. Returns the task's id.
     pub async fn add_task(&self, lead_id: Uuid, task: NewTask) -> Result<Uuid> {
-        let title = valid_title(&task.title)?;
-        let description = optional_text("The description", task.description, MAX_CONTENT_CHARS)?;
-        if task.due_time.is_some() && task.due_date.is_none() {
-            return Err(invalid("A due time needs a due date"));
-        }
-        let assignee = task.assigned_to.unwrap_or(self.me().profile_id);
-        let id: Option<Uuid> = sqlx::query_scalar(ADD_TASK_SQL)
-            .bind(self.organization_id())
-            .bind(lead_id)
-            .bind(title)
-            .bind(description)
-            .bind(task.due_date)
-            .bind(task.due_time)
-            .bind(task.priority)
-            .bind(assignee)
-            .bind(&self.me().time_zone)
-            .bind(Utc::now())
-            .fetch_optional(self.pool())
-            .await?;
-        id.ok_or(DataError::NotFound)
+        let draft = TaskDraft {
+            lead_id,
+            title: &task.title,
+            title_stored: Stored::AsTyped,
+            description: task.description.as_deref(),
+            due_date: task.due_date,
+            due_time: task.due_time,
+            priority: task.priority,
+            assigned_to: task.assigned_to,
+        };
+        self.insert_task(draft, Utc::now()).await
     }
 
     /// Marks a task completed (keeps the first `completed_at`) with a `task_completed` activity.
