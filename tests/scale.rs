@@ -10,6 +10,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use closer::data::PgStore;
+use closer::data::inbox::{InboxScope, inbox_sql};
 use closer::data::lead::{DealChanges, DealStatus, NewDeal};
 use closer::data::models::BoardSort;
 use closer::data::store::column_page_sql;
@@ -398,6 +399,71 @@ async fn column_pages_keep_their_index_under_a_generic_plan() {
                     "{what}: the keyset is not an index condition:\n{plan}"
                 );
             }
+        }
+    }
+    conn.close().await.expect("close");
+}
+
+/// The inbox reads what it shows: every scan of `lead_tasks` in the plan returns at most the
+/// count cap (1,000) rows, off the partial indexes, whatever the rep owns (here all ~4,000 open
+/// tasks of a 5,000-lead organization).
+#[tokio::test]
+async fn inbox_reads_are_bounded_by_what_it_shows() {
+    let db = TestDb::new().await;
+    let org = db.org("Inbox Floor").await;
+    let rep = db.user("Inbox Floor", "rep").await;
+    closer::db::seed::seed(&db.admin, org, 5_000, 3)
+        .await
+        .expect("seed");
+    let open: i64 = sqlx::query_scalar(
+        "select count(*) from lead_tasks where organization_id = $1 and assigned_to = $2 and status <> 'completed'",
+    )
+    .bind(org)
+    .bind(rep.profile_id)
+    .fetch_one(&db.admin)
+    .await
+    .expect("count open tasks");
+    assert!(open > 3_000, "the rep owns every task ({open})");
+    let mut conn = db.connect(&rep).await;
+    let args = format!(
+        "'{org}', '{}', 'UTC', now(), now() - interval '7 days', 300, 1000",
+        rep.profile_id
+    );
+    for (scope, name) in [
+        (InboxScope::Mine, "inbox_mine"),
+        (InboxScope::Team, "inbox_team"),
+    ] {
+        sqlx::raw_sql(AssertSqlSafe(format!(
+            "PREPARE {name} (uuid, uuid, text, timestamptz, timestamptz, bigint, bigint) AS {}",
+            inbox_sql(scope)
+        )))
+        .execute(&mut conn)
+        .await
+        .expect("PREPARE the inbox");
+        let rows = sqlx::raw_sql(AssertSqlSafe(format!(
+            "EXPLAIN (ANALYZE, COSTS OFF) EXECUTE {name}({args})"
+        )))
+        .fetch_all(&mut conn)
+        .await
+        .expect("EXPLAIN ANALYZE the inbox");
+        let plan: Vec<String> = rows
+            .iter()
+            .map(|row| row.try_get::<String, _>(0).expect("a plan line"))
+            .collect();
+        let text = plan.join("\n");
+        assert!(text.contains("lead_tasks_open_high_"), "{scope:?}: {text}");
+        for line in plan.iter().filter(|l| l.contains(" on lead_tasks")) {
+            assert!(!line.contains("Seq Scan"), "{scope:?}: {line}\n{text}");
+            let read: i64 = line
+                .split("rows=")
+                .nth(1)
+                .and_then(|rest| rest.split(' ').next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("no row count in {line}"));
+            assert!(
+                read <= 1_000,
+                "{scope:?}: a scan returned {read} rows: {line}\n{text}"
+            );
         }
     }
     conn.close().await.expect("close");

@@ -319,7 +319,8 @@ const LOCAL_TIME: &str = "($4::timestamptz at time zone $3::text)::time";
 /// priority's range of the index in turn (high first), so every group stops after `$6` rows
 /// whatever the rep owns. Mine and team views are separate statements (no `OR` on a parameter).
 /// The steps are materialized so a join can never re-run a read (under RLS the planner guesses
-/// one stage and looped the reads, then the lead lookups, once per stage).
+/// one stage and looped the reads, then the lead lookups, once per stage), and the rows shown are
+/// fetched one by one (`lateral … limit 1`: never flattened into a hash join over every task).
 /// Parameters: `$1` org, `$2` me, `$3` zone, `$4` now, `$5` completed since, `$6` limit, `$7` cap.
 pub fn inbox_sql(scope: InboxScope) -> String {
     let whose = match scope {
@@ -360,7 +361,8 @@ pub fn inbox_sql(scope: InboxScope) -> String {
              from (select * from ({shown}) x
                    order by x.n, x.due_date, x.due_time, x.title, x.id
                    limit $6) g
-             join lead_tasks t on t.organization_id = $1 and t.id = g.id",
+             cross join lateral (select * from lead_tasks t
+                                 where t.organization_id = $1 and t.id = g.id limit 1) t",
             counted = counted.join(" + "),
             shown = shown.join(" union all "),
         )
@@ -391,7 +393,9 @@ pub fn inbox_sql(scope: InboxScope) -> String {
         "with shown as materialized ({}),
          with_lead as materialized (
              select s.*, l.name as lead_name, l.stage_id as lead_stage_id
-             from shown s join leads l on l.organization_id = $1 and l.id = s.lead_id)
+             from shown s cross join lateral (
+                 select l.name, l.stage_id from leads l
+                 where l.organization_id = $1 and l.id = s.lead_id limit 1) l)
          select w.*, st.name as stage_name, st.color as stage_color, who.full_name as assignee_name
          from with_lead w
          join pipeline_stages st on st.organization_id = $1 and st.id = w.lead_stage_id
