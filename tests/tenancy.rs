@@ -874,13 +874,15 @@ const DIRECT_MOVE: &str = "with moved as (
 #[tokio::test]
 async fn move_round_trip_through_the_api_against_the_direct_statement() {
     let w = World::new().await;
-    sqlx::query(AssertSqlSafe(format!(
-        "GRANT UPDATE ON leads TO {0}; GRANT INSERT ON lead_activities TO {0}",
-        w.rep_a.login
-    )))
-    .execute(&w.db.admin)
-    .await
-    .expect("hand the old grants back to one login");
+    for grant in [
+        "GRANT UPDATE ON leads TO",
+        "GRANT INSERT ON lead_activities TO",
+    ] {
+        sqlx::query(AssertSqlSafe(format!("{grant} {}", w.rep_a.login)))
+            .execute(&w.db.admin)
+            .await
+            .expect("hand the old grants back to one login");
+    }
     let stages = w.db.stages(w.a).await;
     let (one, two) = (stages[0].0, stages[1].0);
     let mut conn = w.db.connect(&w.rep_a).await;
