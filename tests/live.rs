@@ -208,7 +208,7 @@ async fn removing_a_member_rotates_the_channel_and_members_follow_it() {
 
     db.remove(&leaves, "Live Rotate").await;
     let new_channel: String =
-        sqlx::query_scalar("select notify_channel from organizations where id = $1")
+        sqlx::query_scalar("select closer.org_channel($1)")
             .bind(org)
             .fetch_one(&db.admin)
             .await
