@@ -12,8 +12,8 @@ use closer::data::models::{
 };
 use closer::state::board::sort_cmp;
 use closer::state::{
-    Action, BoardData, Connection, Effect, Failure, MessageKind, Options, Overlay, PromptPurpose,
-    Session, State, update,
+    Action, BoardAction, BoardData, BoardEffect, Connection, Effect, Failure, MessageKind, Options,
+    Popup, PromptPurpose, Session, State, update,
 };
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::Terminal;
@@ -266,48 +266,52 @@ impl Fake {
 
     fn answer(&mut self, effect: &Effect) -> Option<Action> {
         Some(match effect {
-            Effect::LoadBoard { request, .. } => Action::BoardLoaded {
-                request: *request,
-                result: Ok(BoardData {
-                    pipelines: vec![
-                        Pipeline {
-                            id: id(PIPELINE),
-                            name: "Sales".to_string(),
-                            is_default: true,
-                        },
-                        Pipeline {
-                            id: id(0xB2),
-                            name: "Partnerships".to_string(),
-                            is_default: false,
-                        },
-                    ],
-                    pipeline_id: Some(id(PIPELINE)),
-                    stages: self.stages.clone(),
-                    summaries: summaries_for(&self.cards),
-                }),
-            },
-            Effect::LoadColumn {
+            Effect::Board(BoardEffect::Load { request, .. }) => {
+                Action::Board(BoardAction::Loaded {
+                    request: *request,
+                    result: Ok(BoardData {
+                        pipelines: vec![
+                            Pipeline {
+                                id: id(PIPELINE),
+                                name: "Sales".to_string(),
+                                is_default: true,
+                            },
+                            Pipeline {
+                                id: id(0xB2),
+                                name: "Partnerships".to_string(),
+                                is_default: false,
+                            },
+                        ],
+                        pipeline_id: Some(id(PIPELINE)),
+                        stages: self.stages.clone(),
+                        summaries: summaries_for(&self.cards),
+                    }),
+                })
+            }
+            Effect::Board(BoardEffect::LoadColumn {
                 request,
                 stage_id,
                 sort,
                 after,
                 limit,
-            } => Action::ColumnLoaded {
+            }) => Action::Board(BoardAction::ColumnLoaded {
                 request: *request,
                 stage_id: *stage_id,
                 append: after.is_some(),
                 result: Ok(self.page(*stage_id, *sort, after.as_ref(), *limit)),
-            },
-            Effect::LoadSummaries { request, .. } => Action::SummariesLoaded {
-                request: *request,
-                result: Ok(summaries_for(&self.cards)),
-            },
-            Effect::MoveLead {
+            }),
+            Effect::Board(BoardEffect::LoadSummaries { request, .. }) => {
+                Action::Board(BoardAction::SummariesLoaded {
+                    request: *request,
+                    result: Ok(summaries_for(&self.cards)),
+                })
+            }
+            Effect::Board(BoardEffect::MoveLead {
                 request,
                 lead_id,
                 to_stage,
                 ..
-            } => {
+            }) => {
                 let result = match &self.fail_moves {
                     Some(f) => Err(f.clone()),
                     None => {
@@ -321,15 +325,17 @@ impl Fake {
                         })
                     }
                 };
-                Action::LeadMoved {
+                Action::Board(BoardAction::LeadMoved {
                     request: *request,
                     result,
-                }
+                })
             }
-            Effect::SearchLeads { request, .. } => Action::SearchResults {
-                request: *request,
-                result: Ok(self.hits.clone()),
-            },
+            Effect::Board(BoardEffect::SearchLeads { request, .. }) => {
+                Action::Board(BoardAction::SearchResults {
+                    request: *request,
+                    result: Ok(self.hits.clone()),
+                })
+            }
             Effect::LoadOverdue { request, .. } => Action::OverdueLoaded {
                 request: *request,
                 result: Ok(3),
@@ -352,7 +358,7 @@ impl Fake {
         let mut held = Vec::new();
         while !queue.is_empty() {
             let effect = queue.remove(0);
-            if hold_moves && matches!(effect, Effect::MoveLead { .. }) {
+            if hold_moves && matches!(effect, Effect::Board(BoardEffect::MoveLead { .. })) {
                 held.push(effect);
                 continue;
             }
@@ -457,29 +463,28 @@ fn snapshot_loading() {
     let fx = state.start();
     assert!(matches!(
         fx.first(),
-        Some(Effect::LoadBoard {
+        Some(Effect::Board(BoardEffect::Load {
             pipeline_id: None,
             ..
-        })
+        }))
     ));
     insta::assert_snapshot!("loading", render(&state, 100, 20).backend());
 
     // Stages known, pages still out: columns show their own loading line.
     let mut fake = Fake::new();
     let request = match fx.first() {
-        Some(Effect::LoadBoard { request, .. }) => *request,
+        Some(Effect::Board(BoardEffect::Load { request, .. })) => *request,
         _ => 0,
     };
-    let board = fake.answer(&Effect::LoadBoard {
+    let board = fake.answer(&Effect::Board(BoardEffect::Load {
         request,
         pipeline_id: None,
-    });
+    }));
     let pages = update(&mut state, board.expect("answer"));
-    assert!(
-        pages
-            .iter()
-            .all(|e| matches!(e, Effect::LoadColumn { after: None, .. }))
-    );
+    assert!(pages.iter().all(|e| matches!(
+        e,
+        Effect::Board(BoardEffect::LoadColumn { after: None, .. })
+    )));
     assert_eq!(pages.len(), 5, "visible columns + 1 margin: {pages:?}");
     insta::assert_snapshot!("loading_columns", render(&state, 100, 20).backend());
 }
@@ -590,19 +595,19 @@ fn snapshot_move_pending_then_error() {
     insta::assert_snapshot!("move_pending", render(&state, 120, 24).backend());
 
     let request = match held.first() {
-        Some(Effect::MoveLead { request, .. }) => *request,
+        Some(Effect::Board(BoardEffect::MoveLead { request, .. })) => *request,
         other => panic!("expected a move, got {other:?}"),
     };
     update(
         &mut state,
-        Action::LeadMoved {
+        Action::Board(BoardAction::LeadMoved {
             request,
             result: Err(Failure {
                 message: "You are not allowed to do that (your role or organization forbids it)"
                     .to_string(),
                 connection: false,
             }),
-        },
+        }),
     );
     let terminal = render(&state, 120, 24);
     insta::assert_snapshot!("move_error", terminal.backend());
@@ -618,10 +623,10 @@ fn snapshot_help_overlay() {
     let mut fake = Fake::new();
     let mut state = loaded(&mut fake, 100, 40);
     update(&mut state, ch('?'));
-    assert!(matches!(state.overlay, Some(Overlay::Help(_))));
+    assert!(matches!(state.popup, Some(Popup::Help(_))));
     insta::assert_snapshot!("help", render(&state, 100, 40).backend());
     update(&mut state, key(KeyCode::Esc));
-    assert!(state.overlay.is_none());
+    assert!(state.popup.is_none());
 }
 
 #[test]
@@ -629,14 +634,14 @@ fn snapshot_stage_picker() {
     let mut fake = Fake::new();
     let mut state = loaded(&mut fake, 100, 24);
     update(&mut state, ch('m'));
-    assert!(matches!(state.overlay, Some(Overlay::Picker(_))));
+    assert!(matches!(state.popup, Some(Popup::Picker(_))));
     insta::assert_snapshot!("stage_picker", render(&state, 100, 24).backend());
     // Jump two stages: New → Qualified.
     update(&mut state, ch('j'));
     let fx = update(&mut state, key(KeyCode::Enter));
     assert!(
         fx.iter()
-            .any(|e| matches!(e, Effect::MoveLead { to_stage, .. } if *to_stage == id(0x103))),
+            .any(|e| matches!(e, Effect::Board(BoardEffect::MoveLead { to_stage, .. }) if *to_stage == id(0x103))),
         "{fx:?}"
     );
     assert_eq!(selected_name(&state).as_deref(), Some("Grace Hopper"));
@@ -650,7 +655,7 @@ fn snapshot_lost_reason_prompt() {
     update(&mut state, ch('m'));
     let fx = update(&mut state, ch('5'));
     assert!(fx.is_empty(), "no move before a reason: {fx:?}");
-    assert!(matches!(state.overlay, Some(Overlay::Prompt(_))));
+    assert!(matches!(state.popup, Some(Popup::Prompt(_))));
     for c in "Went with a competitor".chars() {
         update(&mut state, ch(c));
     }
@@ -815,13 +820,13 @@ fn no_size_panics() {
 
 fn move_effect(fx: &[Effect]) -> Option<(u64, Uuid, Uuid, Uuid, Option<String>)> {
     fx.iter().find_map(|e| match e {
-        Effect::MoveLead {
+        Effect::Board(BoardEffect::MoveLead {
             request,
             lead_id,
             from_stage,
             to_stage,
             lost_reason,
-        } => Some((
+        }) => Some((
             *request,
             *lead_id,
             *from_stage,
@@ -878,13 +883,13 @@ fn repeated_moves_are_sent_in_order() {
     let first = move_effect(&update(&mut state, ch('L'))).expect("first move");
     assert!(update(&mut state, ch('L')).is_empty());
     let answer = fake
-        .answer(&Effect::MoveLead {
+        .answer(&Effect::Board(BoardEffect::MoveLead {
             request: first.0,
             lead_id: first.1,
             from_stage: first.2,
             to_stage: first.3,
             lost_reason: None,
-        })
+        }))
         .expect("answered");
     let fx = update(&mut state, answer);
     let second = move_effect(&fx).expect("second move sent after the first succeeded");
@@ -945,20 +950,20 @@ fn stale_move_result_is_ignored() {
     let snapshot = state.clone();
     let fx = update(
         &mut state,
-        Action::LeadMoved {
+        Action::Board(BoardAction::LeadMoved {
             request: request + 1000,
             result: Err(Failure {
                 message: "boom".to_string(),
                 connection: false,
             }),
-        },
+        }),
     );
     assert!(fx.is_empty());
     assert_eq!(state, snapshot);
     // A stale column page is ignored too.
     let fx = update(
         &mut state,
-        Action::ColumnLoaded {
+        Action::Board(BoardAction::ColumnLoaded {
             request: 999_999,
             stage_id: id(0x101),
             append: false,
@@ -967,7 +972,7 @@ fn stale_move_result_is_ignored() {
                 cards: Vec::new(),
                 next_cursor: None,
             }),
-        },
+        }),
     );
     assert!(fx.is_empty());
     assert_eq!(state, snapshot);
@@ -992,10 +997,10 @@ fn selection_follows_the_lead_across_a_reordering_refresh() {
     let fx = update(&mut state, ch('r'));
     assert!(fx.iter().any(|e| matches!(
         e,
-        Effect::LoadBoard {
+        Effect::Board(BoardEffect::Load {
             pipeline_id: Some(_),
             ..
-        }
+        })
     )));
     fake.drive(&mut state, fx, false);
     assert_eq!(
@@ -1043,8 +1048,8 @@ fn lost_stage_asks_for_a_reason() {
     assert_eq!(selected_name(&state).as_deref(), Some("Frances Allen"));
     let fx = update(&mut state, ch('L'));
     assert!(fx.is_empty());
-    match &state.overlay {
-        Some(Overlay::Prompt(p)) => {
+    match &state.popup {
+        Some(Popup::Prompt(p)) => {
             assert!(matches!(p.purpose, PromptPurpose::LostReason { .. }));
             assert!(p.title.contains("Frances Allen"));
         }
@@ -1052,9 +1057,9 @@ fn lost_stage_asks_for_a_reason() {
     }
     // Empty reasons are refused; Esc cancels without moving.
     assert!(update(&mut state, key(KeyCode::Enter)).is_empty());
-    assert!(matches!(state.overlay, Some(Overlay::Prompt(_))));
+    assert!(matches!(state.popup, Some(Popup::Prompt(_))));
     update(&mut state, key(KeyCode::Esc));
-    assert!(state.overlay.is_none());
+    assert!(state.popup.is_none());
     assert_eq!(state.board.selected, 3);
 
     update(&mut state, ch('L'));
@@ -1085,9 +1090,9 @@ fn jump_to_lead_debounces_and_drops_stale_results() {
     // The first timer is superseded.
     assert!(update(&mut state, Action::DebounceElapsed(t1)).is_empty());
     let fx = update(&mut state, Action::DebounceElapsed(t2));
-    let Some(Effect::SearchLeads {
+    let Some(Effect::Board(BoardEffect::SearchLeads {
         request: r1, query, ..
-    }) = fx.first().cloned()
+    })) = fx.first().cloned()
     else {
         panic!("search expected: {fx:?}");
     };
@@ -1105,13 +1110,13 @@ fn jump_to_lead_debounces_and_drops_stale_results() {
     };
     update(
         &mut state,
-        Action::SearchResults {
+        Action::Board(BoardAction::SearchResults {
             request: r1,
             result: Ok(vec![stale_hit]),
-        },
+        }),
     );
-    match &state.overlay {
-        Some(Overlay::Jump(j)) => assert!(j.hits.is_empty()),
+    match &state.popup {
+        Some(Popup::Jump(j)) => assert!(j.hits.is_empty()),
         other => panic!("jump overlay expected: {other:?}"),
     }
     let fx = update(&mut state, Action::DebounceElapsed(t3));
@@ -1124,7 +1129,7 @@ fn jump_to_lead_debounces_and_drops_stale_results() {
     fake.drive(&mut state, fx, false);
     let fx = update(&mut state, key(KeyCode::Enter));
     fake.drive(&mut state, fx, false);
-    assert!(state.overlay.is_none());
+    assert!(state.popup.is_none());
     assert_eq!(state.board.selected, 2);
     assert_eq!(selected_name(&state).as_deref(), Some("Ken Thompson"));
 }
@@ -1163,13 +1168,15 @@ fn jump_pages_the_column_until_found() {
         company: None,
         stage_id: deep.stage_id,
     };
-    if let Some(Overlay::Jump(j)) = &mut state.overlay {
+    if let Some(Popup::Jump(j)) = &mut state.popup {
         j.hits = vec![hit];
     }
     let fx = update(&mut state, key(KeyCode::Enter));
     assert!(
-        fx.iter()
-            .any(|e| matches!(e, Effect::LoadColumn { after: Some(_), .. })),
+        fx.iter().any(|e| matches!(
+            e,
+            Effect::Board(BoardEffect::LoadColumn { after: Some(_), .. })
+        )),
         "{fx:?}"
     );
     fake.drive(&mut state, fx, false);
@@ -1200,10 +1207,12 @@ fn paging_fetches_the_next_page_near_the_end() {
     let mut asked = None;
     for _ in 0..first_page {
         let fx = update(&mut state, ch('j'));
-        if let Some(e) = fx
-            .iter()
-            .find(|e| matches!(e, Effect::LoadColumn { after: Some(_), .. }))
-        {
+        if let Some(e) = fx.iter().find(|e| {
+            matches!(
+                e,
+                Effect::Board(BoardEffect::LoadColumn { after: Some(_), .. })
+            )
+        }) {
             asked = Some(e.clone());
             break;
         }
@@ -1224,11 +1233,11 @@ fn sort_cycles_and_reloads() {
     assert_eq!(state.board.sort, BoardSort::LastContact);
     assert!(fx.iter().all(|e| matches!(
         e,
-        Effect::LoadColumn {
+        Effect::Board(BoardEffect::LoadColumn {
             sort: BoardSort::LastContact,
             after: None,
             ..
-        }
+        })
     )));
     assert!(!fx.is_empty());
     fake.drive(&mut state, fx, false);
@@ -1284,13 +1293,13 @@ fn connection_loss_probes_and_recovers() {
     let (request, ..) = move_effect(&fx).expect("move");
     let fx = update(
         &mut state,
-        Action::LeadMoved {
+        Action::Board(BoardAction::LeadMoved {
             request,
             result: Err(Failure {
                 message: "Cannot reach the database: connection refused".to_string(),
                 connection: true,
             }),
-        },
+        }),
     );
     assert_eq!(state.connection, Connection::Reconnecting);
     let probe = fx
@@ -1312,7 +1321,10 @@ fn connection_loss_probes_and_recovers() {
         },
     );
     assert_eq!(state.connection, Connection::Connected);
-    assert!(fx.iter().any(|e| matches!(e, Effect::LoadBoard { .. })));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Board(BoardEffect::Load { .. })))
+    );
 }
 
 // ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ use closer::state::inbox::{
     Teammate, TriageStep, UndoToken, View,
 };
 use closer::state::{
-    Action, Effect, Failure, MessageKind, Options, Screen, Session, State, update,
+    Action, BoardEffect, Effect, Failure, MessageKind, Options, Screen, Session, State, update,
 };
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
@@ -712,7 +712,10 @@ fn inbox_is_reachable_and_the_start_screen() {
         fx.first(),
         Some(Effect::Inbox(InboxEffect::Load { .. }))
     ));
-    assert!(fx.iter().any(|e| matches!(e, Effect::LoadBoard { .. })));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Board(BoardEffect::Load { .. })))
+    );
     assert!(loads_overdue(&fx));
 }
 
@@ -1178,7 +1181,7 @@ fn priority_edit_and_new_task() {
     let fx = update(&mut state, ctrl('s'));
     assert!(fx.is_empty());
     assert!(matches!(
-        screen(&state).popup.as_deref(),
+        state.popup.as_ref(),
         Some(Popup::Edit { hint: Some(_), .. })
     ));
     update(&mut state, key(KeyCode::Esc));
@@ -1252,7 +1255,7 @@ fn enter_opens_the_lead_and_esc_comes_back() {
     // c opens the lead with the call capture form.
     update(&mut state, ch('c'));
     assert!(matches!(state.screen, Screen::Lead(_)));
-    assert!(state.overlay.is_some(), "the capture form is open");
+    assert!(state.popup.is_some(), "the capture form is open");
 }
 
 #[test]

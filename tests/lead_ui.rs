@@ -8,15 +8,15 @@ use closer::config::keymap::Keymap;
 use closer::config::theme::Theme;
 use closer::data::lead::LeadProfile;
 use closer::data::models::{BoardSort, ColumnPage, LeadCard, Pipeline, Stage, StageSummary};
-use closer::state::lead::form::FieldValue;
 use closer::state::lead::{
     Deal, DealChanges, DealStatus, Direction, DocumentType, FieldId, InteractionKind, LeadAction,
-    LeadData, LeadDetail, LeadDocument, LeadEffect, LeadFields, LeadOverlay, LeadScreen,
-    LeadStatus, LeadTag, LeadTask, Saved, Tab, TaskPriority, TaskStatus, TimelineEntry,
-    TimelineSource, UpdateOutcome,
+    LeadData, LeadDetail, LeadDocument, LeadEffect, LeadFields, LeadScreen, LeadStatus, LeadTag,
+    LeadTask, Saved, Tab, TaskPriority, TaskStatus, TimelineEntry, TimelineSource, UpdateOutcome,
 };
+use closer::state::popup::form::FieldValue;
 use closer::state::{
-    Action, BoardData, Effect, Failure, Options, Overlay, Screen, Session, State, update,
+    Action, BoardAction, BoardData, BoardEffect, Effect, Failure, Options, Popup, Screen, Session,
+    State, update,
 };
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
@@ -318,7 +318,7 @@ fn empty_data(lead: Uuid, name: &str) -> LeadData {
 /// Answers board effects so the board is loaded.
 fn answer_board(effect: &Effect) -> Option<Action> {
     Some(match effect {
-        Effect::LoadBoard { request, .. } => {
+        Effect::Board(BoardEffect::Load { request, .. }) => {
             let mut summaries = HashMap::new();
             for s in stages() {
                 let n = cards().iter().filter(|c| c.stage_id == s.id).count() as i64;
@@ -330,7 +330,7 @@ fn answer_board(effect: &Effect) -> Option<Action> {
                     },
                 );
             }
-            Action::BoardLoaded {
+            Action::Board(BoardAction::Loaded {
                 request: *request,
                 result: Ok(BoardData {
                     pipelines: vec![Pipeline {
@@ -342,11 +342,11 @@ fn answer_board(effect: &Effect) -> Option<Action> {
                     stages: stages(),
                     summaries,
                 }),
-            }
+            })
         }
-        Effect::LoadColumn {
+        Effect::Board(BoardEffect::LoadColumn {
             request, stage_id, ..
-        } => Action::ColumnLoaded {
+        }) => Action::Board(BoardAction::ColumnLoaded {
             request: *request,
             stage_id: *stage_id,
             append: false,
@@ -358,8 +358,8 @@ fn answer_board(effect: &Effect) -> Option<Action> {
                     .collect(),
                 next_cursor: None,
             }),
-        },
-        Effect::LoadSummaries { .. } => return None,
+        }),
+        Effect::Board(BoardEffect::LoadSummaries { .. }) => return None,
         Effect::LoadOverdue { request, .. } => Action::OverdueLoaded {
             request: *request,
             result: Ok(1),
@@ -491,17 +491,19 @@ fn screen_text(terminal: &Terminal<TestBackend>) -> String {
     out
 }
 
-fn lead_overlay(state: &State) -> Option<&LeadOverlay> {
-    match &state.overlay {
-        Some(Overlay::Lead(ov)) => Some(ov.as_ref()),
-        _ => None,
-    }
+fn lead_overlay(state: &State) -> Option<&Popup> {
+    state.popup.as_ref().filter(|p| {
+        matches!(
+            p,
+            Popup::Form(_) | Popup::Conflict(_) | Popup::Tags(_) | Popup::Filter { .. }
+        )
+    })
 }
 
 fn form_value(state: &State, field: FieldId) -> Option<String> {
     match lead_overlay(state)? {
-        LeadOverlay::Form(form) => Some(form.raw(field).to_string()),
-        LeadOverlay::Conflict(p) => Some(p.form.raw(field).to_string()),
+        Popup::Form(form) => Some(form.raw(field).to_string()),
+        Popup::Conflict(p) => Some(p.form.raw(field).to_string()),
         _ => None,
     }
 }
@@ -788,7 +790,7 @@ fn no_size_panics_and_forms_survive_resizes() {
             update(&mut s, a);
         }
         typed(&mut s, "张伟 🙂 text");
-        let before = s.overlay.clone();
+        let before = s.popup.clone();
         for w in (0..60).step_by(3) {
             for h in 0..16 {
                 update(
@@ -809,7 +811,7 @@ fn no_size_panics_and_forms_survive_resizes() {
             },
         );
         render(&s, 20, 5);
-        assert_eq!(s.overlay, before, "a resize keeps what was typed");
+        assert_eq!(s.popup, before, "a resize keeps what was typed");
     }
 }
 
@@ -939,7 +941,7 @@ fn a_failed_save_keeps_the_form_and_its_content() {
         }),
     );
     match lead_overlay(&state) {
-        Some(LeadOverlay::Form(form)) => {
+        Some(Popup::Form(form)) => {
             assert_eq!(
                 form.error.as_deref(),
                 Some("You are not allowed to do that")
@@ -1041,7 +1043,7 @@ fn typed_dates_and_esc_skip_the_follow_up() {
     let fx = update(&mut state, ctrl('s'));
     assert!(lead_effects(&fx).is_empty());
     match lead_overlay(&state) {
-        Some(LeadOverlay::Form(form)) => {
+        Some(Popup::Form(form)) => {
             assert!(
                 form.field(FieldId::Due)
                     .and_then(|f| f.error.as_ref())
@@ -1062,7 +1064,7 @@ fn typed_dates_and_esc_skip_the_follow_up() {
 fn conflict_resolution_saves_the_chosen_values_with_the_new_version() {
     let (mut state, _) = conflict_state();
     let rows: Vec<(FieldId, bool)> = match lead_overlay(&state) {
-        Some(LeadOverlay::Conflict(p)) => p.rows.iter().map(|r| (r.field, r.take_mine)).collect(),
+        Some(Popup::Conflict(p)) => p.rows.iter().map(|r| (r.field, r.take_mine)).collect(),
         other => panic!("expected the conflict prompt, got {other:?}"),
     };
     // Email: both changed (mine by default); phone: only they changed (theirs); company: only
@@ -1139,7 +1141,7 @@ fn conflict_resolution_saves_the_chosen_values_with_the_new_version() {
         }),
     );
     match lead_overlay(&state) {
-        Some(LeadOverlay::Form(form)) => {
+        Some(Popup::Form(form)) => {
             assert!(form.error.as_deref().is_some_and(|e| e.contains("deleted")));
             assert_eq!(form.raw(FieldId::Company), "Hopper Consulting");
         }
@@ -1376,7 +1378,7 @@ fn choice_fields_render_the_selection() {
     let mut state = lead_open(100, 30);
     update(&mut state, ch('c'));
     match lead_overlay(&state) {
-        Some(LeadOverlay::Form(form)) => match &form.fields[0].value {
+        Some(Popup::Form(form)) => match &form.fields[0].value {
             FieldValue::Choice { selected, .. } => assert_eq!(*selected, 1, "call by default"),
             other => panic!("{other:?}"),
         },

@@ -3,10 +3,14 @@
 
 mod common;
 
-use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use closer::data::live::{self, LiveEvent};
+use closer::app::Worker;
+use closer::config::keymap::Keymap;
+use closer::data::PgStore;
+use closer::data::live::{self, Change, LiveEvent, OwnBackends};
+use closer::state::board::BoardEffect;
+use closer::state::{Action, Effect, Options, Session, State, update};
 use common::TestDb;
 use tokio::sync::mpsc;
 
@@ -21,7 +25,12 @@ async fn listen_as(
         .await
         .expect("a member reads the channel");
     let (tx, rx) = mpsc::unbounded_channel();
-    tokio::spawn(live::listen(pool, org, move |event| tx.send(event).is_ok()));
+    tokio::spawn(live::listen(
+        pool,
+        OwnBackends::default(),
+        org,
+        move |event| tx.send(event).is_ok(),
+    ));
     // LISTEN is issued asynchronously; give it a moment to be in place.
     tokio::time::sleep(Duration::from_millis(300)).await;
     rx
@@ -30,12 +39,12 @@ async fn listen_as(
 async fn next_change(
     rx: &mut mpsc::UnboundedReceiver<LiveEvent>,
     within: Duration,
-) -> Option<BTreeSet<String>> {
+) -> Option<Change> {
     let deadline = Instant::now() + within;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         match tokio::time::timeout(left, rx.recv()).await {
-            Ok(Some(LiveEvent::Changed(tables))) => return Some(tables),
+            Ok(Some(LiveEvent::Changed(change))) => return Some(change),
             Ok(Some(other)) => {
                 eprintln!("live event: {other:?}");
                 continue;
@@ -61,11 +70,17 @@ async fn a_teammates_move_reaches_the_other_rep_within_a_second() {
         .move_lead(lead, stages[0].0, stages[1].0, None)
         .await
         .expect("move");
-    let tables = next_change(&mut rx, Duration::from_secs(1))
+    let change = next_change(&mut rx, Duration::from_secs(1))
         .await
         .expect("notified within a second");
     let latency = sent.elapsed();
-    assert!(tables.contains("leads"), "{tables:?}");
+    // The payload names the lead and both columns (it used to name only the table).
+    assert!(change.leads.contains(lead), "{change:?}");
+    assert_eq!(
+        change.stages,
+        live::Scope::Ids([stages[0].0, stages[1].0].into()),
+        "only the two affected columns"
+    );
     eprintln!(
         "notification latency (move committed → listener, incl. 150 ms coalescing window): {latency:?}"
     );
@@ -230,4 +245,308 @@ async fn removing_a_member_rotates_the_channel_and_members_follow_it() {
         next_change(&mut rx, Duration::from_secs(3)).await.is_some(),
         "lead {lead} announced on the new channel"
     );
+}
+
+/// Another login of the same organization floods the channel: 10,000 notifications in about a
+/// second, valid-looking and garbage, plus spoofed rotations. The listener delivers a handful of
+/// merged changes, re-subscribes never (the channel did not change), and stays responsive.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spoofed_flood_costs_at_most_a_handful_of_refreshes() {
+    let db = TestDb::new().await;
+    let org = db.org("Live Flood").await;
+    let watcher = db.user("Live Flood", "rep").await;
+    let attacker = db.user("Live Flood", "rep").await;
+    let mover = db.user("Live Flood", "rep").await;
+    let lead = db.lead(org, "After The Flood").await;
+    let stages = db.stages(org).await;
+    let watching = db.session(&watcher).await.open(org).expect("member");
+    let mut tui = Headless::start(watching).await;
+    let channel = live::channel_of(&db.login(&attacker).await, org)
+        .await
+        .expect("a member reads the channel");
+
+    // A probe on the same runtime: how late does a 10 ms timer fire while the flood is handled?
+    let probe = tokio::spawn(async {
+        let mut worst = Duration::ZERO;
+        let end = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < end {
+            let before = Instant::now();
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            worst = worst.max(before.elapsed().saturating_sub(Duration::from_millis(10)));
+        }
+        worst
+    });
+
+    let mut conn = db.connect(&attacker).await;
+    let started = Instant::now();
+    let mut sent = 0i64;
+    for batch in 0..10i64 {
+        // Every payload differs (PostgreSQL folds identical ones within a transaction).
+        let n: i64 = sqlx::query_scalar(
+            "select count(pg_notify($1, case i % 3
+                 when 0 then json_build_object('v', 1, 'leads', json_build_array(gen_random_uuid()),
+                                               'stages', json_build_array(gen_random_uuid()))::text
+                 when 1 then 'garbage ' || i
+                 else json_build_object('v', 1, 'leads', null,
+                                        'stages', json_build_array(gen_random_uuid()))::text
+             end)) from generate_series($2::bigint, $3::bigint) i",
+        )
+        .bind(&channel)
+        .bind(batch * 1000)
+        .bind(batch * 1000 + 998)
+        .fetch_one(&mut conn)
+        .await
+        .expect("notify");
+        sqlx::query("select pg_notify($1, 'channel_rotated')")
+            .bind(&channel)
+            .execute(&mut conn)
+            .await
+            .expect("spoofed rotation");
+        sent += n + 1;
+        tokio::time::sleep(Duration::from_millis(90)).await;
+    }
+    let flood = started.elapsed();
+    assert_eq!(sent, 10_000);
+
+    // The flood is being handled while we send it; apply what remains.
+    let settle = tui.settle(Duration::from_millis(1500));
+    let (worst, ()) = tokio::join!(async { probe.await.expect("probe") }, settle);
+    let (mut changes, mut reconnects) = (0, 0);
+    for (event, _) in &tui.live {
+        match event {
+            LiveEvent::Changed(_) => changes += 1,
+            LiveEvent::Reconnected => reconnects += 1,
+            LiveEvent::Disconnected(why) => panic!("the flood cut the listener: {why}"),
+        }
+    }
+    let (full, columns, headers) = tui.live_reads();
+    eprintln!(
+        "flood of {sent} notifications in {flood:?} → {changes} changes, {reconnects} reconnects, \
+         {full} full board reloads, {} column reloads, {headers} header reloads; \
+         worst timer lateness {worst:?}",
+        columns.len()
+    );
+    let seconds = flood.as_secs() as usize + 2;
+    assert!(
+        changes >= 1,
+        "valid-looking payloads are hints, so they are heard"
+    );
+    assert!(
+        changes <= seconds,
+        "at most one change per second: {changes} in {flood:?}"
+    );
+    assert!(
+        full <= seconds,
+        "at most one full reload per second: {full}"
+    );
+    assert!(
+        headers <= seconds,
+        "at most one header read per second: {headers}"
+    );
+    assert_eq!(reconnects, 0, "spoofed rotations change nothing");
+    assert!(
+        worst < Duration::from_millis(500),
+        "the runtime stays responsive: {worst:?}"
+    );
+
+    // And it still hears a real change promptly, and shows it.
+    tui.live.clear();
+    let store = db.session(&mover).await.open(org).expect("member");
+    store
+        .move_lead(lead, stages[0].0, stages[1].0, None)
+        .await
+        .expect("move");
+    tui.settle(Duration::from_millis(1500)).await;
+    assert!(
+        tui.live.iter().any(|(event, _)| matches!(
+            event,
+            LiveEvent::Changed(change) if change.leads.contains(lead)
+        )),
+        "a real move after the flood is heard: {:?}",
+        tui.live
+    );
+}
+
+/// The rep's own writes come back on the channel from the rep's own backends: ignored. A
+/// teammate's move names exactly the two columns it changed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reps_own_move_is_not_echoed_and_a_teammates_names_two_columns() {
+    let db = TestDb::new().await;
+    let org = db.org("Live Echo").await;
+    let rep = db.user("Live Echo", "rep").await;
+    let mate = db.user("Live Echo", "rep").await;
+    let mine = db.lead(org, "My Lead").await;
+    let theirs = db.lead(org, "Their Lead").await;
+    let stages = db.stages(org).await;
+    let (a, b, c) = (stages[0].0, stages[1].0, stages[2].0);
+
+    let store = db.session(&rep).await.open(org).expect("member");
+    let (pool, own) = store.live_source();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    tokio::spawn(live::listen(pool.clone(), own.clone(), org, move |event| {
+        tx.send(event).is_ok()
+    }));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!own.is_empty(), "the pool recorded its backends");
+
+    store.move_lead(mine, a, b, None).await.expect("my move");
+    store
+        .move_lead(mine, b, c, None)
+        .await
+        .expect("my second move");
+    assert_eq!(
+        next_change(&mut rx, Duration::from_millis(1500)).await,
+        None,
+        "my own moves are not refreshed again"
+    );
+
+    let mates = db.session(&mate).await.open(org).expect("member");
+    mates
+        .move_lead(theirs, a, c, None)
+        .await
+        .expect("their move");
+    let change = next_change(&mut rx, Duration::from_secs(2))
+        .await
+        .expect("the teammate's move is heard");
+    assert_eq!(change.leads, live::Scope::Ids([theirs].into()));
+    assert_eq!(change.stages, live::Scope::Ids([a, c].into()));
+}
+
+/// The TUI's reducer and workers without a terminal, on the real data layer and the real
+/// listener: runs every effect as the app loop does and records what live changes asked for.
+struct Headless {
+    state: State,
+    worker: Worker<PgStore>,
+    rx: mpsc::UnboundedReceiver<Action>,
+    /// Effects issued in answer to each live event, in order.
+    live: Vec<(LiveEvent, Vec<Effect>)>,
+}
+
+impl Headless {
+    async fn start(store: PgStore) -> Headless {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let mut state = State::new(
+            Session {
+                organization: store.organization_name().to_string(),
+                person: store.me().full_name.clone(),
+            },
+            Keymap::default(),
+            Options::default(),
+            chrono::Utc::now(),
+        );
+        // Wide enough that every column of the default pipeline is visible.
+        update(
+            &mut state,
+            Action::Resize {
+                width: 300,
+                height: 50,
+            },
+        );
+        let effects = state.start();
+        let mut headless = Headless {
+            state,
+            worker: Worker::new(store, tx),
+            rx,
+            live: Vec::new(),
+        };
+        headless.run(effects);
+        headless.settle(Duration::from_millis(600)).await;
+        assert_eq!(
+            headless.state.board.status,
+            closer::state::BoardStatus::Ready,
+            "the board loads"
+        );
+        headless
+    }
+
+    fn run(&self, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::StartDebounce { .. } | Effect::Quit => {}
+                other => self.worker.run(other),
+            }
+        }
+    }
+
+    /// Applies results and events until none arrives for `quiet`.
+    async fn settle(&mut self, quiet: Duration) {
+        while let Ok(Some(action)) = tokio::time::timeout(quiet, self.rx.recv()).await {
+            let event = match &action {
+                Action::Live(event) => Some(event.clone()),
+                _ => None,
+            };
+            let effects = update(&mut self.state, action);
+            if let Some(event) = event {
+                self.live.push((event, effects.clone()));
+            }
+            self.run(effects);
+        }
+    }
+
+    /// Reads the live events caused: (full board reloads, column reloads, header reloads).
+    fn live_reads(&self) -> (usize, Vec<uuid::Uuid>, usize) {
+        let mut counts = (0, Vec::new(), 0);
+        for effect in self.live.iter().flat_map(|(_, fx)| fx) {
+            match effect {
+                Effect::Board(BoardEffect::Load { .. }) => counts.0 += 1,
+                Effect::Board(BoardEffect::LoadColumn { stage_id, .. }) => counts.1.push(*stage_id),
+                Effect::Board(BoardEffect::LoadSummaries { .. }) => counts.2 += 1,
+                _ => {}
+            }
+        }
+        counts
+    }
+}
+
+/// Through the TUI's own reducer: my moves cause no read at all; a teammate's move re-reads
+/// exactly its two columns and the headers once, never the whole board.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_the_board_a_teammates_move_rereads_only_its_two_columns() {
+    let db = TestDb::new().await;
+    let org = db.org("Live Board").await;
+    let rep = db.user("Live Board", "rep").await;
+    let mate = db.user("Live Board", "rep").await;
+    let mine = db.lead(org, "Mine").await;
+    let theirs = db.lead(org, "Theirs").await;
+    let stages = db.stages(org).await;
+    let (a, b, c) = (stages[0].0, stages[1].0, stages[2].0);
+    let store = db.session(&rep).await.open(org).expect("member");
+    let mut tui = Headless::start(store.clone()).await;
+    assert!(tui.state.board.columns.len() >= 3);
+    let held: i64 = sqlx::query_scalar("select count(*) from pg_stat_activity where usename = $1")
+        .bind(&rep.login)
+        .fetch_one(&db.admin)
+        .await
+        .expect("pg_stat_activity");
+    eprintln!("server connections of one TUI connected directly, after its board loaded: {held}");
+
+    store.move_lead(mine, a, b, None).await.expect("my move");
+    tui.settle(Duration::from_millis(1500)).await;
+    assert!(
+        tui.live.is_empty(),
+        "no live event for my own move: {:?}",
+        tui.live
+    );
+
+    let mates = db.session(&mate).await.open(org).expect("member");
+    mates
+        .move_lead(theirs, a, c, None)
+        .await
+        .expect("their move");
+    tui.settle(Duration::from_millis(1500)).await;
+    let (full, mut columns, headers) = tui.live_reads();
+    columns.sort();
+    let mut expected = vec![a, c];
+    expected.sort();
+    assert_eq!(full, 0, "no full board reload: {:?}", tui.live);
+    assert_eq!(columns, expected, "exactly the two affected columns");
+    assert_eq!(headers, 1, "the headers once");
+    let moved_in = tui
+        .state
+        .board
+        .columns
+        .iter()
+        .find(|col| col.stage.id == c)
+        .is_some_and(|col| col.cards.iter().any(|card| card.id == theirs));
+    assert!(moved_in, "the card shows in its new column");
 }

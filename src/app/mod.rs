@@ -1,9 +1,7 @@
 //! The one loop: `select!` over terminal events, data results, and (only while needed) the
 //! spinner tick and the search debounce timer → `update` → draw once if anything changed.
 
-pub mod inbox_worker;
-pub mod lead_worker;
-pub mod worker;
+pub mod jobs;
 
 use std::pin::Pin;
 use std::time::Duration;
@@ -20,11 +18,11 @@ use crate::config::keymap::Keymap;
 use crate::config::theme::Theme;
 use crate::config::{self, Config};
 use crate::data::PgStore;
-use crate::state::lead::{FieldId, LeadEffect};
+use crate::state::lead::{FieldId, LeadAction, LeadEffect};
 use crate::state::{Action, Effect, Options, RequestId, Session, State, update};
 use crate::tui::TerminalGuard;
 
-pub use worker::{BoardBackend, Worker, failure, load_board};
+pub use jobs::{BoardBackend, Worker, failure, load_board};
 
 /// Spinner frame interval (the tick runs only while something loads).
 const TICK: Duration = Duration::from_millis(100);
@@ -107,7 +105,12 @@ where
 
     while !quit {
         if let Some((field, text)) = editor.take() {
-            let action = lead_worker::external_edit(terminal, field, text).await;
+            let (result, size) = crate::tui::editor::external_edit(terminal, &text).await;
+            let action = Action::Lead(LeadAction::Edited {
+                field,
+                result,
+                size,
+            });
             quit = dispatch(
                 update(&mut state, action),
                 &worker,

@@ -21,13 +21,21 @@ pub async fn run(
     let resolved = connect::resolve(database_url, &config.connection, &env)
         .map_err(|e| color_eyre::eyre::eyre!(e))?;
     let timeout = config.connection.statement_timeout_ms;
-    let session = match Session::connect(resolved.options.clone(), timeout).await {
+    let route = resolved.route(&config.connection);
+    let session = match Session::connect_via(resolved.options.clone(), timeout, route.clone()).await
+    {
         Ok(session) => session,
         Err(DataError::Authentication)
             if !resolved.has_password && std::io::stdin().is_terminal() =>
         {
             let password = prompt_password(resolved.options.get_username())?;
-            Session::connect(resolved.options.password(&password), timeout).await?
+            let route = match route {
+                connect::Route::Pooled { listen } => connect::Route::Pooled {
+                    listen: Box::new(listen.password(&password)),
+                },
+                direct => direct,
+            };
+            Session::connect_via(resolved.options.password(&password), timeout, route).await?
         }
         Err(err) => return Err(err.into()),
     };

@@ -175,6 +175,10 @@ pub struct ConnectionConfig {
     pub application_name: String,
     /// Default 15000; 0 disables the timeout.
     pub statement_timeout_ms: u64,
+    /// Set when host/port point at a pooler (PgBouncer): where the one LISTEN connection goes
+    /// instead (PostgreSQL itself); its port defaults to `port`.
+    pub listen_host: Option<String>,
+    pub listen_port: Option<u16>,
 }
 
 impl Default for ConnectionConfig {
@@ -188,6 +192,8 @@ impl Default for ConnectionConfig {
             ssl_root_cert: None,
             application_name: "closer".to_owned(),
             statement_timeout_ms: 15_000,
+            listen_host: None,
+            listen_port: None,
         }
     }
 }
@@ -376,6 +382,8 @@ struct RawConnection {
     ssl_root_cert: Option<PathBuf>,
     application_name: Option<String>,
     statement_timeout_ms: Option<u64>,
+    listen_host: Option<String>,
+    listen_port: Option<u16>,
     /// Only to reject it with a helpful message.
     password: Option<Spanned<IgnoredAny>>,
 }
@@ -403,6 +411,8 @@ impl RawConnection {
             statement_timeout_ms: self
                 .statement_timeout_ms
                 .unwrap_or(defaults.statement_timeout_ms),
+            listen_host: self.listen_host,
+            listen_port: self.listen_port,
         })
     }
 }

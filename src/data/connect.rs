@@ -16,6 +16,35 @@ pub struct Resolved {
     pub has_password: bool,
 }
 
+/// Where queries and the listening connection go.
+#[derive(Debug, Clone, Default)]
+pub enum Route {
+    /// Everything on direct connections to PostgreSQL.
+    #[default]
+    Direct,
+    /// Queries through a transaction-mode pooler (PgBouncer) at the main options; the one
+    /// listening connection (LISTEN needs a session) at `listen`: PostgreSQL itself or a
+    /// session-mode pool.
+    Pooled { listen: Box<PgConnectOptions> },
+}
+
+impl Resolved {
+    /// The listening connection's options: the main ones with another host and port.
+    pub fn pooled(&self, listen_host: &str, listen_port: u16) -> Route {
+        Route::Pooled {
+            listen: Box::new(self.options.clone().host(listen_host).port(listen_port)),
+        }
+    }
+
+    /// `connection.listen_host` set: queries through the pooler, the listener direct.
+    pub fn route(&self, config: &ConnectionConfig) -> Route {
+        match &config.listen_host {
+            Some(host) => self.pooled(host, config.listen_port.unwrap_or(self.options.get_port())),
+            None => Route::Direct,
+        }
+    }
+}
+
 /// Builds the connection options. `env` is injectable so tests do not touch the process environment.
 pub fn resolve(
     cli_url: Option<&str>,
@@ -201,6 +230,24 @@ mod tests {
         assert_eq!(r.options.get_host(), "db.example.com");
         assert!(matches!(r.options.get_ssl_mode(), PgSslMode::VerifyFull));
         assert!(!r.has_password);
+    }
+
+    #[test]
+    fn a_listen_host_routes_queries_through_the_pooler() {
+        let mut config = ConnectionConfig {
+            host: Some("localhost".into()),
+            port: Some(6432),
+            ..Default::default()
+        };
+        let r = resolve(None, &config, &env_of(&[])).expect("resolves");
+        assert!(matches!(r.route(&config), Route::Direct));
+        config.listen_host = Some("127.0.0.1".into());
+        config.listen_port = Some(5432);
+        let Route::Pooled { listen } = r.route(&config) else {
+            panic!("pooled");
+        };
+        assert_eq!((listen.get_host(), listen.get_port()), ("127.0.0.1", 5432));
+        assert_eq!(r.options.get_port(), 6432, "queries still go to the pooler");
     }
 
     #[test]

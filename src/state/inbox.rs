@@ -11,8 +11,8 @@
 
 pub mod dates;
 mod lines;
-mod popup;
 mod triage;
+pub(crate) mod writes;
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -21,16 +21,17 @@ use crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 use uuid::Uuid;
 
+use super::screen::Contract;
 use super::{Effect, Failure, RequestId, Screen, State};
 use crate::config::keymap::Command;
 use crate::data::models::{LeadHit, TaskPriority, TaskRow, TaskStatus};
 
+pub use crate::state::popup::{
+    DatePurpose, EditField, NewTaskField, NewTaskForm, PRIORITY_CHOICES, Popup, SNOOZE_CHOICES,
+    filtered_teammates,
+};
 pub use dates::{Due, parse_due, relative_due};
 pub use lines::{Line, scroll as lines_scroll};
-pub use popup::{
-    DatePurpose, EditField, NewTaskField, NewTaskForm, PRIORITY_CHOICES, Popup, SNOOZE_CHOICES,
-    filtered as filtered_teammates,
-};
 pub use triage::{Triage, TriageStep};
 
 /// Whose tasks are shown.
@@ -344,8 +345,6 @@ pub struct InboxScreen {
     pub marked: BTreeSet<Uuid>,
     pub pending: Vec<Pending>,
     pub last_completion: Option<LastCompletion>,
-    /// Boxed: the screen lives in `Screen`, which stays small.
-    pub popup: Option<Box<Popup>>,
     pub triage: Option<Box<Triage>>,
     pub teammates: Teammates,
     /// Key facts per lead (triage).
@@ -541,35 +540,81 @@ pub fn layout(body: Rect) -> InboxLayout {
 // Entry points
 // ---------------------------------------------------------------------------
 
-fn screen(state: &State) -> Option<&InboxScreen> {
+/// The inbox's side of the screen contract.
+pub struct Reducer;
+
+impl Contract for Reducer {
+    type Action = InboxAction;
+
+    fn key(state: &mut State, k: &KeyEvent) -> Option<Vec<Effect>> {
+        key(state, k)
+    }
+
+    fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
+        command(state, cmd)
+    }
+
+    fn update(state: &mut State, action: InboxAction) -> Vec<Effect> {
+        update(state, action)
+    }
+
+    fn on_live_change(state: &mut State, change: &crate::data::live::Change) -> Vec<Effect> {
+        on_live_change(state, change)
+    }
+
+    fn reload(state: &mut State) -> Vec<Effect> {
+        reload(state)
+    }
+
+    fn is_loading(state: &State) -> bool {
+        is_loading(state)
+    }
+}
+
+pub(crate) fn screen(state: &State) -> Option<&InboxScreen> {
     match &state.screen {
         Screen::Inbox(s) => Some(s),
         _ => None,
     }
 }
 
-fn screen_mut(state: &mut State) -> Option<&mut InboxScreen> {
+pub(crate) fn screen_mut(state: &mut State) -> Option<&mut InboxScreen> {
     match &mut state.screen {
         Screen::Inbox(s) => Some(s),
         _ => None,
     }
 }
 
-/// The inbox in front, or the one parked while a lead opened from it is shown (results of its
-/// writes and reads still belong to it).
+/// The inbox in front, or the one in the back history while a lead opened from it is shown
+/// (results of its writes and reads still belong to it).
 fn any_mut(state: &mut State) -> Option<&mut InboxScreen> {
     match &mut state.screen {
         Screen::Inbox(s) => Some(s),
-        _ => state.parked_inbox.as_deref_mut(),
+        _ => state.back.iter_mut().rev().find_map(|b| match b {
+            Screen::Inbox(s) => Some(s),
+            _ => None,
+        }),
+    }
+}
+
+/// Takes the inbox out of the back history.
+fn take_parked(state: &mut State) -> Option<InboxScreen> {
+    let i = state
+        .back
+        .iter()
+        .rposition(|b| matches!(b, Screen::Inbox(_)))?;
+    match state.back.remove(i) {
+        Screen::Inbox(s) => Some(s),
+        _ => None,
     }
 }
 
 /// Effects to run when the screen opens: the inbox read (the screen shows "Loading" until it
 /// arrives; coming back keeps what was shown while it re-reads).
 pub fn open(state: &mut State) -> Vec<Effect> {
-    let parked = state.parked_inbox.take();
+    let parked = take_parked(state);
     if screen(state).is_none() {
-        let mut s = parked.map(|b| *b).unwrap_or_default();
+        let mut s = parked.unwrap_or_default();
         s.opened_lead = None;
         state.screen = Screen::Inbox(s);
     }
@@ -580,16 +625,8 @@ pub fn open(state: &mut State) -> Vec<Effect> {
     fx
 }
 
-/// Whether Esc on the lead screen returns to the inbox it was opened from.
-pub fn returns_here(state: &State) -> bool {
-    match (&state.screen, &state.parked_inbox) {
-        (Screen::Lead(lead), Some(parked)) => parked.opened_lead == Some(lead.lead_id),
-        _ => false,
-    }
-}
-
 /// Re-reads the inbox (now, or once the writes in flight are done).
-pub fn reload(state: &mut State) -> Vec<Effect> {
+fn reload(state: &mut State) -> Vec<Effect> {
     let request = state.next_id();
     let now = state.now;
     let Some(s) = any_mut(state) else {
@@ -609,7 +646,7 @@ pub fn reload(state: &mut State) -> Vec<Effect> {
 }
 
 /// Teammates changed tasks (live updates) or the rep pressed refresh.
-pub fn refresh(state: &mut State) -> Vec<Effect> {
+fn refresh(state: &mut State) -> Vec<Effect> {
     let mut fx = reload(state);
     if state.overdue_request.is_none() {
         fx.extend(state.load_overdue(None));
@@ -617,14 +654,11 @@ pub fn refresh(state: &mut State) -> Vec<Effect> {
     fx
 }
 
-/// Teammates changed data: re-read when it is what the inbox shows (the rep's own writes come
-/// back this way too; they wait for the writes in flight).
-pub fn on_live_change(
-    state: &mut State,
-    tables: &std::collections::BTreeSet<String>,
-) -> Vec<Effect> {
-    const SHOWN: [&str; 3] = ["lead_tasks", "leads", "pipeline_stages"];
-    if screen(state).is_none() || !tables.iter().any(|t| SHOWN.contains(&t.as_str())) {
+/// Teammates changed data: re-read while the inbox is on screen (they wait for the writes in
+/// flight). The hint names leads, not tables, and a task assigned to me may be on any lead, so
+/// any change counts; the listener paces them to one per second.
+fn on_live_change(state: &mut State, change: &crate::data::live::Change) -> Vec<Effect> {
+    if screen(state).is_none() || (change.leads.is_empty() && change.stages.is_empty()) {
         return Vec::new();
     }
     let mut fx = reload(state);
@@ -634,38 +668,36 @@ pub fn on_live_change(
 
 /// Whether the inbox waits for a read or a write.
 /// (The spinner ticks while a read or a write is in flight: a few milliseconds, normally.)
-pub fn is_loading(state: &State) -> bool {
+fn is_loading(state: &State) -> bool {
     screen(state).is_some_and(|s| s.load_request.is_some() || !s.pending.is_empty())
 }
 
-pub fn update(state: &mut State, action: InboxAction) -> Vec<Effect> {
+fn update(state: &mut State, action: InboxAction) -> Vec<Effect> {
     let mut fx = match action {
         InboxAction::Loaded { request, result } => on_loaded(state, request, result),
         InboxAction::Written { request, result } => on_written(state, request, result),
         InboxAction::TeammatesLoaded { request, result } => {
-            popup::on_teammates(state, request, result)
+            crate::state::popup::assign::on_teammates(state, request, result)
         }
         InboxAction::FactsLoaded {
             request,
             lead_id,
             result,
         } => on_facts(state, request, lead_id, result),
-        InboxAction::LeadsFound { request, result } => popup::on_leads(state, request, result),
+        InboxAction::LeadsFound { request, result } => {
+            crate::state::popup::new_task::on_leads(state, request, result)
+        }
     };
     fx.extend(settle(state));
     fx
 }
 
-/// A key the screen wants before the keymap: every key while a popup is open.
-pub fn key(state: &mut State, key: &KeyEvent) -> Option<Vec<Effect>> {
-    let s = screen_mut(state)?;
-    let popup = s.popup.take()?;
-    let mut fx = popup::key(state, *popup, key);
-    fx.extend(settle(state));
-    Some(fx)
+/// The inbox has no text input of its own (its popups take their keys through the router).
+fn key(_state: &mut State, _key: &KeyEvent) -> Option<Vec<Effect>> {
+    None
 }
 
-pub fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
+fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
     let mut fx = on_command(state, cmd);
     fx.extend(settle(state));
     fx
@@ -677,13 +709,6 @@ fn on_command(state: &mut State, cmd: Command) -> Vec<Effect> {
     let Some(s) = screen_mut(state) else {
         return Vec::new();
     };
-    if s.popup.is_some() {
-        // Commands sent directly while a popup is open act on the popup.
-        if cmd == Command::Back {
-            s.popup = None;
-        }
-        return Vec::new();
-    }
     match cmd {
         Command::Back => {
             if in_triage {
@@ -706,12 +731,12 @@ fn on_command(state: &mut State, cmd: Command) -> Vec<Effect> {
         Command::LogCall => open_lead(state, true),
         Command::CompleteTask => complete(state),
         Command::UndoComplete => undo(state),
-        Command::Snooze => popup::open_snooze(state),
-        Command::Reschedule => popup::open_reschedule(state),
-        Command::ChangePriority => popup::open_priority(state),
-        Command::Reassign => popup::open_reassign(state),
-        Command::EditTask => popup::open_edit(state),
-        Command::NewTask => popup::open_new_task(state),
+        Command::Snooze => crate::state::popup::snooze::open_snooze(state),
+        Command::Reschedule => crate::state::popup::date::open_reschedule(state),
+        Command::ChangePriority => crate::state::popup::priority::open_priority(state),
+        Command::Reassign => crate::state::popup::assign::open_reassign(state),
+        Command::EditTask => crate::state::popup::edit_task::open_edit(state),
+        Command::NewTask => crate::state::popup::new_task::open_new_task(state),
         Command::ToggleMark if !in_triage => toggle_mark(s),
         Command::MarkGroup if !in_triage => mark_group(s),
         Command::TriageMode => triage::toggle(state),
@@ -800,14 +825,18 @@ fn open_lead(state: &mut State, log_call: bool) -> Vec<Effect> {
         return Vec::new();
     };
     let (lead_id, name) = (task.lead_id, task.lead_name.clone());
-    if let Some(s) = screen_mut(state) {
-        // Parked as it is (triage progress included) until Esc on the lead comes back.
-        let mut parked = s.clone();
-        parked.popup = None;
-        parked.opened_lead = Some(lead_id);
-        state.parked_inbox = Some(Box::new(parked));
-    }
+    // Kept as it is (triage progress included) in the back history until Esc on the lead
+    // comes back.
+    let left = screen_mut(state).map(|s| {
+        let mut left = s.clone();
+        left.opened_lead = Some(lead_id);
+        left
+    });
     let mut fx = super::lead::open(state, lead_id, name);
+    if let Some(left) = left {
+        take_parked(state);
+        state.back.push(Screen::Inbox(left));
+    }
     if log_call {
         // The lead screen's capture form (type, outcome, notes…) over the lead.
         fx.extend(super::lead::forms::open_capture(state));
@@ -1131,7 +1160,7 @@ fn list_height(state: &State) -> usize {
 }
 
 /// After every inbox action: keep the cursor visible and fetch the facts triage shows.
-fn settle(state: &mut State) -> Vec<Effect> {
+pub(crate) fn settle(state: &mut State) -> Vec<Effect> {
     let height = list_height(state);
     let request = state.next_id();
     let Some(s) = screen_mut(state) else {

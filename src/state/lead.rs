@@ -6,28 +6,27 @@
 //! the form open with what was typed and the reason. Editing the lead is version-checked: a
 //! conflict opens [`conflict::ConflictPrompt`] to merge mine and theirs field by field.
 
-pub mod conflict;
-pub mod form;
 pub mod forms;
 pub mod geometry;
 pub mod input;
 pub mod model;
 pub mod overview;
-pub mod tags;
 pub mod wrap;
 
 use chrono::{DateTime, FixedOffset, Local, NaiveDate, NaiveTime, Offset, Utc};
 use crossterm::event::KeyEvent;
 use uuid::Uuid;
 
-use super::{Effect, Failure, Overlay, Screen, State};
+use super::popup::{self, Popup};
+use super::screen::Contract;
+use super::{Effect, Failure, Screen, State};
 use crate::config::keymap::Command;
 
-pub use conflict::ConflictPrompt;
-pub use form::{Field, FieldId, FieldValue, Form};
+pub use crate::state::popup::conflict::ConflictPrompt;
+pub use crate::state::popup::form::{Field, FieldId, FieldValue, Form};
+pub use crate::state::popup::tags::TagEditor;
 pub use forms::FormKind;
 pub use model::*;
-pub use tags::TagEditor;
 
 use super::RequestId;
 
@@ -194,17 +193,6 @@ impl LeadScreen {
     }
 }
 
-/// Popups of the lead work (shown over any screen). Boxed as a whole in `Overlay::Lead`, so the
-/// variants' sizes do not matter.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone, PartialEq)]
-pub enum LeadOverlay {
-    Form(Form<FormKind>),
-    Conflict(ConflictPrompt),
-    Tags(TagEditor),
-    Filter { selected: usize },
-}
-
 /// Filter choices: (quick key, filter).
 pub const FILTERS: [(char, TimelineFilter); 8] = [
     ('a', TimelineFilter::All),
@@ -363,6 +351,38 @@ pub enum LeadEffect {
     },
 }
 
+/// The lead screen's side of the screen contract.
+pub struct Reducer;
+
+impl Contract for Reducer {
+    type Action = LeadAction;
+
+    fn key(state: &mut State, k: &KeyEvent) -> Option<Vec<Effect>> {
+        key(state, k)
+    }
+
+    fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
+        command(state, cmd)
+    }
+
+    fn update(state: &mut State, action: LeadAction) -> Vec<Effect> {
+        update(state, action)
+    }
+
+    fn on_live_change(state: &mut State, change: &crate::data::live::Change) -> Vec<Effect> {
+        on_live_change(state, change)
+    }
+
+    fn reload(state: &mut State) -> Vec<Effect> {
+        reload(state)
+    }
+
+    /// The lead screen draws its own "Loading" body and ticks no spinner in the status bar.
+    fn is_loading(_state: &State) -> bool {
+        false
+    }
+}
+
 /// "Today" and the time of day in the rep's calendar.
 pub fn local_today(now: DateTime<Utc>) -> (NaiveDate, NaiveTime) {
     let local = now.with_timezone(&Local);
@@ -399,7 +419,7 @@ pub fn open(state: &mut State, lead_id: Uuid, name: String) -> Vec<Effect> {
 }
 
 /// Re-reads everything the screen shows (what is on screen stays until the answer).
-pub fn reload(state: &mut State) -> Vec<Effect> {
+fn reload(state: &mut State) -> Vec<Effect> {
     if !matches!(state.screen, Screen::Lead(_)) {
         return Vec::new();
     }
@@ -417,33 +437,22 @@ pub fn reload(state: &mut State) -> Vec<Effect> {
     })]
 }
 
-/// A teammate changed data: the lead on screen re-reads what it shows (through RLS).
-pub fn on_live_change(
-    state: &mut State,
-    tables: &std::collections::BTreeSet<String>,
-) -> Vec<Effect> {
-    const SHOWN: [&str; 8] = [
-        "leads",
-        "lead_profiles",
-        "lead_interactions",
-        "lead_activities",
-        "lead_tasks",
-        "deals",
-        "lead_documents",
-        "lead_tags",
-    ];
-    if tables.iter().any(|t| SHOWN.contains(&t.as_str())) {
-        reload(state)
-    } else {
-        Vec::new()
+/// A teammate changed data: the lead on screen re-reads what it shows (through RLS), and only
+/// when the change names it (its row or any of its children).
+fn on_live_change(state: &mut State, change: &crate::data::live::Change) -> Vec<Effect> {
+    match &state.screen {
+        Screen::Lead(screen) if change.leads.contains(screen.lead_id) => reload(state),
+        _ => Vec::new(),
     }
 }
 
-pub fn update(state: &mut State, action: LeadAction) -> Vec<Effect> {
+fn update(state: &mut State, action: LeadAction) -> Vec<Effect> {
     match action {
         LeadAction::Loaded { request, result } => on_loaded(state, request, result),
         LeadAction::Saved { request, result } => forms::on_saved(state, request, result),
-        LeadAction::Updated { request, result } => conflict::on_updated(state, request, result),
+        LeadAction::Updated { request, result } => {
+            popup::conflict::on_updated(state, request, result)
+        }
         LeadAction::Edited {
             field,
             result,
@@ -536,8 +545,7 @@ fn sync_tag_editor(state: &mut State) {
     let Some(detail) = screen.detail() else {
         return;
     };
-    if let Some(Overlay::Lead(ov)) = &mut state.overlay
-        && let LeadOverlay::Tags(editor) = ov.as_mut()
+    if let Some(Popup::Tags(editor)) = &mut state.popup
         && editor.lead_id == detail.id
     {
         editor.tags = detail.tags.clone();
@@ -551,25 +559,11 @@ fn sync_tag_editor(state: &mut State) {
 
 /// A key the screen wants before the keymap. The screen itself has no text input (forms are
 /// overlays), so nothing is consumed here.
-pub fn key(_state: &mut State, _key: &KeyEvent) -> Option<Vec<Effect>> {
+fn key(_state: &mut State, _key: &KeyEvent) -> Option<Vec<Effect>> {
     None
 }
 
-/// Keys while one of the lead overlays is open.
-pub fn overlay_key(state: &mut State, overlay: LeadOverlay, key: KeyEvent) -> Vec<Effect> {
-    match overlay {
-        LeadOverlay::Form(form) => forms::form_key(state, form, &key),
-        LeadOverlay::Conflict(prompt) => conflict::key(state, prompt, &key),
-        LeadOverlay::Tags(editor) => tags::key(state, editor, &key),
-        LeadOverlay::Filter { selected } => filter_key(state, selected, &key),
-    }
-}
-
-pub(crate) fn put_overlay(state: &mut State, overlay: LeadOverlay) {
-    state.overlay = Some(Overlay::Lead(Box::new(overlay)));
-}
-
-pub fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
+fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
     let Screen::Lead(screen) = &mut state.screen else {
         return Vec::new();
     };
@@ -600,7 +594,7 @@ pub fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
                 .iter()
                 .position(|(_, f)| *f == screen.filter)
                 .unwrap_or(0);
-            put_overlay(state, LeadOverlay::Filter { selected });
+            popup::show(state, Popup::Filter { selected });
             Vec::new()
         }
         Command::ExpandEntry => match screen.tab {
@@ -618,7 +612,7 @@ pub fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
         Command::LogInteraction if ready => forms::open_capture(state),
         Command::AddTask if ready => forms::open_task(state),
         Command::EditLead if ready => forms::open_edit(state),
-        Command::AddTag if ready => tags::open(state),
+        Command::AddTag if ready => popup::tags::open(state),
         Command::AddDeal if ready => forms::open_deal(state, false),
         Command::AddDocument if ready => forms::open_document(state),
         Command::CompleteTask | Command::Reschedule if ready => {
@@ -750,44 +744,6 @@ fn step_lead(state: &mut State, delta: isize) -> Vec<Effect> {
         screen.origin_index = target;
     }
     fx
-}
-
-fn filter_key(state: &mut State, mut selected: usize, key: &KeyEvent) -> Vec<Effect> {
-    use crossterm::event::KeyCode;
-    let pick = |state: &mut State, i: usize| {
-        if let Screen::Lead(screen) = &mut state.screen
-            && let Some((_, f)) = FILTERS.get(i)
-        {
-            screen.filter = *f;
-            screen.selected[Tab::Timeline.index()] = 0;
-            screen.expanded = None;
-            screen.expanded_scroll = 0;
-            state.info(format!("Timeline: {}", f.label()));
-        }
-        Vec::new()
-    };
-    match key.code {
-        KeyCode::Esc => return Vec::new(),
-        KeyCode::Enter => return pick(state, selected),
-        KeyCode::Char(c) => {
-            if let Some(i) = FILTERS.iter().position(|(k, _)| *k == c) {
-                return pick(state, i);
-            }
-            match state.keymap.command_for(state.scope(), key) {
-                Some(Command::Up) => selected = selected.saturating_sub(1),
-                Some(Command::Down) => selected = (selected + 1).min(FILTERS.len() - 1),
-                Some(Command::Back | Command::Quit | Command::FilterTimeline) => {
-                    return Vec::new();
-                }
-                _ => {}
-            }
-        }
-        KeyCode::Up => selected = selected.saturating_sub(1),
-        KeyCode::Down => selected = (selected + 1).min(FILTERS.len() - 1),
-        _ => {}
-    }
-    put_overlay(state, LeadOverlay::Filter { selected });
-    Vec::new()
 }
 
 /// `o`: opens the selected document's file or URL with the system opener.

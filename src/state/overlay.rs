@@ -1,12 +1,13 @@
 //! Popups drawn over a screen. Only one is open at a time: each is modal and closes back to the
 //! screen, so a stack would only add states nobody can reach.
 
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use uuid::Uuid;
 
-use crate::config::keymap::{Keymap, Scope};
+use crate::config::keymap::{Command, Keymap, Scope};
 use crate::data::models::LeadHit;
 
-use super::RequestId;
+use super::{Effect, RequestId, State};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Overlay {
@@ -142,4 +143,54 @@ pub struct JumpOverlay {
     pub request: Option<RequestId>,
     /// Hits are for `input` as it was when last searched.
     pub searched: Option<String>,
+}
+
+/// Keys while the help overlay is open.
+pub(crate) fn help_key(state: &mut State, mut help: HelpOverlay, key: KeyEvent) -> Vec<Effect> {
+    let cmd = state.keymap.command_for(state.scope(), &key);
+    let max = help.line_count().saturating_sub(1);
+    match cmd {
+        Some(Command::Back | Command::Help) => return Vec::new(),
+        Some(Command::Quit) if key.code == KeyCode::Char('q') => return Vec::new(),
+        Some(Command::Quit) => return super::quit(state),
+        Some(Command::Down) => help.scroll = (help.scroll + 1).min(max),
+        Some(Command::Up) => help.scroll = help.scroll.saturating_sub(1),
+        Some(Command::PageDown) => help.scroll = (help.scroll + 10).min(max),
+        Some(Command::PageUp) => help.scroll = help.scroll.saturating_sub(10),
+        Some(Command::Top) => help.scroll = 0,
+        Some(Command::Bottom) => help.scroll = max,
+        _ if key.code == KeyCode::Esc || key.code == KeyCode::Enter => return Vec::new(),
+        _ => {}
+    }
+    state.overlay = Some(Overlay::Help(help));
+    Vec::new()
+}
+
+pub(crate) fn edit_line(input: &mut String, key: &KeyEvent) -> bool {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Char('u') if ctrl => {
+            let changed = !input.is_empty();
+            input.clear();
+            changed
+        }
+        KeyCode::Char('w') if ctrl => {
+            let trimmed = input.trim_end().len();
+            let cut = input[..trimmed]
+                .rfind(char::is_whitespace)
+                .map_or(0, |i| i + 1);
+            let changed = cut != input.len();
+            input.truncate(cut);
+            changed
+        }
+        KeyCode::Char(c) if !ctrl && !key.modifiers.contains(KeyModifiers::ALT) => {
+            if c.is_control() || input.chars().count() >= 200 {
+                return false;
+            }
+            input.push(c);
+            true
+        }
+        KeyCode::Backspace => input.pop().is_some(),
+        _ => false,
+    }
 }

@@ -1,6 +1,9 @@
 //! The terminal guard: raw mode, alternate screen and mouse capture, restored on drop and on
 //! panic (before the panic report is printed, so it is readable).
 
+pub mod editor;
+pub mod opener;
+
 use std::io::{self, BufWriter, Stdout, Write};
 use std::sync::Once;
 

@@ -11,7 +11,7 @@ use crate::state::board::{Column, ColumnStatus, compact_amount, days_since, init
 use crate::state::layout::{self, ColumnSlot};
 use crate::state::{BoardStatus, State};
 
-use super::{put, put_centered, put_split, spinner, stage_style};
+use crate::ui::widgets::paint::{put, put_centered, put_split, spinner, stage_style};
 
 pub(super) fn draw(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
     let board = &state.board;
@@ -224,7 +224,7 @@ fn card(
     if pending {
         base = base.add_modifier(Modifier::DIM);
     }
-    super::fill(buf, rect, base);
+    crate::ui::widgets::paint::fill(buf, rect, base);
     if selected {
         for dy in 0..rect.height {
             put(

@@ -9,12 +9,12 @@ use crate::config::keymap::Command;
 use crate::config::theme::Theme;
 use crate::state::{Connection, Message, MessageKind, State, layout};
 
-use super::{put_centered, put_split, spinner};
+use crate::ui::widgets::paint::{put_centered, put_split, spinner};
 
 pub(super) fn too_small(buf: &mut Buffer, area: Rect, theme: &Theme) {
     let need = format!("need {}×{}", layout::MIN_WIDTH, layout::MIN_HEIGHT);
     let one = format!("Terminal too small ({need})");
-    if usize::from(area.width) >= super::width(&one) {
+    if usize::from(area.width) >= crate::ui::text::width(&one) {
         let row = layout::centered(area, area.width, 1);
         put_centered(buf, row, &[Span::styled(one, theme.error_style())]);
         return;
@@ -68,7 +68,7 @@ pub(super) fn status_bar(buf: &mut Buffer, area: Rect, state: &State, theme: &Th
     } else {
         Style::default()
     };
-    super::fill(buf, area, bar);
+    crate::ui::widgets::paint::fill(buf, area, bar);
     let (dot, word, style) = match state.connection {
         Connection::Connected => ("●", "connected", theme.ok_style()),
         Connection::Reconnecting => ("○", "reconnecting", theme.stale_style()),
@@ -129,7 +129,9 @@ pub(super) fn status_bar(buf: &mut Buffer, area: Rect, state: &State, theme: &Th
     }
     right.push(Span::styled(format!("{dot} {word} "), style));
     let min_left = 12usize;
-    while right.len() > 1 && super::spans_width(&right) + min_left > usize::from(area.width) {
+    while right.len() > 1
+        && crate::ui::widgets::paint::spans_width(&right) + min_left > usize::from(area.width)
+    {
         right.remove(0);
     }
     put_split(buf, Rect::new(area.x, area.y, area.width, 1), &left, &right);

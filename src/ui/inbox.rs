@@ -1,7 +1,6 @@
 //! Draws the task inbox: a title line with the counts, the grouped list (or triage), key hints,
 //! and the inbox's popups.
 
-mod popup;
 mod triage;
 
 use ratatui::buffer::Buffer;
@@ -12,10 +11,11 @@ use ratatui::text::Span;
 use crate::config::keymap::Command;
 use crate::config::theme::Theme;
 use crate::data::models::{TaskPriority, TaskRow, TaskStatus};
-use crate::state::State;
 use crate::state::inbox::{self, GroupKind, InboxScreen, Line, Status, View, relative_due};
+use crate::state::{Popup, State};
 
-use super::{fill, put, put_centered, put_split, spinner, width};
+use crate::ui::text::width;
+use crate::ui::widgets::paint::{fill, put, put_centered, put_split, spinner};
 
 pub fn draw(buf: &mut Buffer, area: Rect, screen: &InboxScreen, state: &State, theme: &Theme) {
     if area.width == 0 || area.height == 0 {
@@ -30,9 +30,6 @@ pub fn draw(buf: &mut Buffer, area: Rect, screen: &InboxScreen, state: &State, t
     }
     if let Some(hints) = l.hints {
         hint_line(buf, hints, screen, state, theme);
-    }
-    if let Some(p) = &screen.popup {
-        popup::draw(buf, area, p, screen, state, theme);
     }
 }
 
@@ -87,8 +84,9 @@ fn title_line(buf: &mut Buffer, row: Rect, s: &InboxScreen, theme: &Theme) {
         }
         right.push(Span::raw(" "));
         // Least important (the end) goes first when narrow.
-        let room = usize::from(row.width).saturating_sub(super::spans_width(&left) + 1);
-        while right.len() > 2 && super::spans_width(&right) > room {
+        let room = usize::from(row.width)
+            .saturating_sub(crate::ui::widgets::paint::spans_width(&left) + 1);
+        while right.len() > 2 && crate::ui::widgets::paint::spans_width(&right) > room {
             right.truncate(right.len().saturating_sub(3));
             right.push(Span::raw(" "));
         }
@@ -98,7 +96,7 @@ fn title_line(buf: &mut Buffer, row: Rect, s: &InboxScreen, theme: &Theme) {
 
 /// Key hints from the keymap (first key of each), as many as fit.
 fn hint_line(buf: &mut Buffer, row: Rect, s: &InboxScreen, state: &State, theme: &Theme) {
-    let cmds: &[(Command, &str)] = if s.popup.is_some() {
+    let cmds: &[(Command, &str)] = if state.popup.as_ref().is_some_and(Popup::is_inbox) {
         &[]
     } else if s.triage.is_some() {
         // The card shows the main actions.
@@ -479,7 +477,7 @@ fn task_row(
     // Right-hand cells, each padded to its column.
     let mut right: Vec<Span<'static>> = Vec::new();
     let pad = |text: &str, n: usize| -> String {
-        let t = super::fit(text, n);
+        let t = crate::ui::text::fit(text, n);
         let tw = width(&t);
         format!("{t}{}", " ".repeat(n.saturating_sub(tw)))
     };
@@ -521,96 +519,4 @@ fn task_row(
         Span::styled(task.title.clone(), title_style),
     ];
     put_split(buf, row, &left, &right);
-}
-
-/// A bordered box with a title over whatever is below; returns the inner rect.
-fn boxed(buf: &mut Buffer, rect: Rect, title: &str, theme: &Theme) -> Rect {
-    let rect = buf.area.intersection(rect);
-    fill(buf, rect, Style::default());
-    if rect.width < 2 || rect.height < 2 {
-        return Rect::new(rect.x, rect.y, 0, 0);
-    }
-    let border = theme.accent_style();
-    let w = rect.width;
-    let bottom = rect.y + rect.height - 1;
-    let horiz = "─".repeat(usize::from(w - 2));
-    put(
-        buf,
-        rect.x,
-        rect.y,
-        w,
-        &[
-            Span::styled("╭", border),
-            Span::styled(horiz.clone(), border),
-            Span::styled("╮", border),
-        ],
-    );
-    put(
-        buf,
-        rect.x,
-        bottom,
-        w,
-        &[
-            Span::styled("╰", border),
-            Span::styled(horiz, border),
-            Span::styled("╯", border),
-        ],
-    );
-    for y in rect.y + 1..bottom {
-        put(buf, rect.x, y, 1, &[Span::styled("│", border)]);
-        put(buf, rect.x + w - 1, y, 1, &[Span::styled("│", border)]);
-    }
-    if !title.is_empty() && w > 4 {
-        put_split(
-            buf,
-            Rect::new(rect.x + 2, rect.y, w - 4, 1),
-            &[Span::styled(
-                format!(" {} ", super::clean(title)),
-                border.add_modifier(Modifier::BOLD),
-            )],
-            &[],
-        );
-    }
-    Rect::new(rect.x + 1, rect.y + 1, w - 2, rect.height - 2)
-}
-
-/// Wraps cleaned text into lines of at most `max` cells (words kept whole when they fit).
-fn wrap(text: &str, max: usize) -> Vec<String> {
-    let text = super::clean(text);
-    let mut lines = Vec::new();
-    if max == 0 {
-        return lines;
-    }
-    let mut line = String::new();
-    let mut used = 0;
-    for word in text.split(' ') {
-        let ww = width(word);
-        let gap = usize::from(used > 0);
-        if used + gap + ww <= max {
-            if gap == 1 {
-                line.push(' ');
-            }
-            line.push_str(word);
-            used += gap + ww;
-            continue;
-        }
-        if used > 0 {
-            lines.push(std::mem::take(&mut line));
-            used = 0;
-        }
-        // A word longer than the line is cut by character.
-        for c in word.chars() {
-            let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-            if used + cw > max {
-                lines.push(std::mem::take(&mut line));
-                used = 0;
-            }
-            line.push(c);
-            used += cw;
-        }
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
 }

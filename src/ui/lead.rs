@@ -1,11 +1,9 @@
 //! Draws the lead detail screen: header, tags, tabs and the tab's content. Long text is wrapped
 //! and only the rows that are visible are laid out (a 1 MB note costs what a screenful costs).
 
-mod overlays;
-
 use chrono::{DateTime, Utc};
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Position, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::Span;
 
@@ -16,12 +14,12 @@ use crate::state::lead::geometry::{self, item_rows};
 use crate::state::lead::overview::{self, absolute, money, relative};
 use crate::state::lead::wrap;
 use crate::state::lead::{
-    DealStatus, Direction, InteractionKind, LeadData, LeadDetail, LeadDocument, LeadOverlay,
-    LeadScreen, LeadStatus, Tab, TimelineEntry, TimelineFilter, TimelineSource, local_today,
+    DealStatus, Direction, InteractionKind, LeadData, LeadDetail, LeadDocument, LeadScreen,
+    LeadStatus, Tab, TimelineEntry, TimelineFilter, TimelineSource, local_today,
 };
 use crate::state::{State, layout};
 
-use super::{fill, put, put_centered, put_split, stage_style};
+use crate::ui::widgets::paint::{fill, put, put_centered, put_split, stage_style};
 
 pub(super) fn draw(
     buf: &mut Buffer,
@@ -78,17 +76,6 @@ pub(super) fn draw(
     if let Some(row) = l.hints {
         hints(buf, row, screen, state, theme);
     }
-}
-
-/// Draws a lead overlay (forms, conflict prompt, tags, filter); returns the text cursor.
-pub(super) fn draw_overlay(
-    buf: &mut Buffer,
-    area: Rect,
-    overlay: &LeadOverlay,
-    state: &State,
-    theme: &Theme,
-) -> Option<Position> {
-    overlays::draw(buf, area, overlay, state, theme)
 }
 
 fn centered_lines(buf: &mut Buffer, area: Rect, lines: &[(&str, Style)]) {
@@ -305,7 +292,7 @@ fn tabs_row(buf: &mut Buffer, row: Rect, screen: &LeadScreen, theme: &Theme) {
 }
 
 fn hints(buf: &mut Buffer, row: Rect, screen: &LeadScreen, state: &State, theme: &Theme) {
-    let k = |cmd: Command| overlays::keys(state, cmd);
+    let k = |cmd: Command| crate::ui::widgets::first_key(state, cmd);
     let mut items: Vec<(String, &str)> = vec![(k(Command::LogInteraction), "log")];
     match screen.tab {
         Tab::Timeline => {
@@ -407,7 +394,7 @@ fn overview(
     }
     if shown_to < lines.len() {
         let more = "↓ more (j/k scroll)";
-        let w = u16::try_from(super::width(more)).unwrap_or(0);
+        let w = u16::try_from(crate::ui::text::width(more)).unwrap_or(0);
         put(
             buf,
             area.right().saturating_sub(w + 1),

@@ -75,6 +75,47 @@ pub fn fit(text: &str, max: usize) -> String {
     truncate(&clean(text), max).into_owned()
 }
 
+/// Wraps cleaned text into lines of at most `max` cells (words kept whole when they fit).
+pub fn wrap(text: &str, max: usize) -> Vec<String> {
+    let text = clean(text);
+    let mut lines = Vec::new();
+    if max == 0 {
+        return lines;
+    }
+    let mut line = String::new();
+    let mut used = 0;
+    for word in text.split(' ') {
+        let ww = width(word);
+        let gap = usize::from(used > 0);
+        if used + gap + ww <= max {
+            if gap == 1 {
+                line.push(' ');
+            }
+            line.push_str(word);
+            used += gap + ww;
+            continue;
+        }
+        if used > 0 {
+            lines.push(std::mem::take(&mut line));
+            used = 0;
+        }
+        // A word longer than the line is cut by character.
+        for c in word.chars() {
+            let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+            if used + cw > max {
+                lines.push(std::mem::take(&mut line));
+                used = 0;
+            }
+            line.push(c);
+            used += cw;
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

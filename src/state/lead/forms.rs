@@ -6,18 +6,18 @@ use chrono::NaiveDate;
 use crossterm::event::KeyEvent;
 use uuid::Uuid;
 
-use super::form::{
+use super::{
+    DEAL_STAGES, Deal, DealChanges, DealStatus, Direction, DocumentInput, DocumentType,
+    InteractionKind, LeadEdit, LeadEffect, LeadFields, LeadScreen, NewDeal, NewInteraction,
+    NewLead, NewTask, Saved, Tab, TaskPriority, amount_text, deal_stage_key, local_today, reload,
+};
+use crate::config::keymap::Command;
+use crate::state::popup::Popup;
+use crate::state::popup::form::{
     ChoiceOption, Field, FieldId, Form, FormKey, email_problem, mobile_problem, parse_amount,
     parse_date, parse_duration, parse_int, phone_problem, refused,
 };
-use super::{
-    DEAL_STAGES, Deal, DealChanges, DealStatus, Direction, DocumentInput, DocumentType,
-    InteractionKind, LeadEdit, LeadEffect, LeadFields, LeadOverlay, LeadScreen, NewDeal,
-    NewInteraction, NewLead, NewTask, Saved, Tab, TaskPriority, amount_text, deal_stage_key,
-    local_today, put_overlay, reload,
-};
-use crate::config::keymap::Command;
-use crate::state::{Effect, Failure, Overlay, RequestId, Screen, State};
+use crate::state::{Effect, Failure, RequestId, Screen, State};
 
 /// How a due date is entered.
 const DUE_HINT: &str =
@@ -85,7 +85,7 @@ fn lead_screen(state: &State) -> Option<&LeadScreen> {
 }
 
 fn show(state: &mut State, form: Form<FormKind>) -> Vec<Effect> {
-    put_overlay(state, LeadOverlay::Form(form));
+    crate::state::popup::show(state, Popup::Form(form));
     Vec::new()
 }
 
@@ -396,7 +396,7 @@ pub fn form_key(state: &mut State, mut form: Form<FormKind>, key: &KeyEvent) -> 
                 field: field.id,
                 text: field.raw().to_string(),
             };
-            put_overlay(state, LeadOverlay::Form(form));
+            crate::state::popup::show(state, Popup::Form(form));
             vec![Effect::Lead(effect)]
         }
     }
@@ -404,14 +404,16 @@ pub fn form_key(state: &mut State, mut form: Form<FormKind>, key: &KeyEvent) -> 
 
 /// `$EDITOR` came back: its text replaces the field's (the form is still open).
 pub fn on_edited(state: &mut State, field: FieldId, result: Result<String, String>) {
-    let Some(Overlay::Lead(ov)) = &mut state.overlay else {
-        if let Err(why) = result {
-            state.error(why);
+    let form = match &mut state.popup {
+        Some(Popup::Form(form)) => form,
+        // Another popup of the lead work: the answer is for nobody.
+        Some(Popup::Conflict(_) | Popup::Tags(_) | Popup::Filter { .. }) => return,
+        _ => {
+            if let Err(why) = result {
+                state.error(why);
+            }
+            return;
         }
-        return;
-    };
-    let LeadOverlay::Form(form) = ov.as_mut() else {
-        return;
     };
     match result {
         Ok(text) => {
@@ -460,7 +462,7 @@ fn submit(state: &mut State, mut form: Form<FormKind>) -> Vec<Effect> {
         }
         Some(effect) if !form.fields.iter().any(|f| f.error.is_some()) => {
             form.saving = Some(request);
-            put_overlay(state, LeadOverlay::Form(form));
+            crate::state::popup::show(state, Popup::Form(form));
             vec![Effect::Lead(effect)]
         }
         _ => {
@@ -724,14 +726,11 @@ pub fn on_saved(
     result: Result<Saved, Failure>,
 ) -> Vec<Effect> {
     let form_is_waiting = matches!(
-        &state.overlay,
-        Some(Overlay::Lead(ov)) if matches!(ov.as_ref(), LeadOverlay::Form(f) if f.saving == Some(request))
+        &state.popup,
+        Some(Popup::Form(f)) if f.saving == Some(request)
     );
     if form_is_waiting {
-        let Some(Overlay::Lead(ov)) = state.overlay.take() else {
-            return Vec::new();
-        };
-        let LeadOverlay::Form(mut form) = *ov else {
+        let Some(Popup::Form(mut form)) = state.popup.take() else {
             return Vec::new();
         };
         return match result {
@@ -739,13 +738,13 @@ pub fn on_saved(
             Err(f) => {
                 form.saving = None;
                 form.error = Some(f.message.clone());
-                put_overlay(state, LeadOverlay::Form(form));
+                crate::state::popup::show(state, Popup::Form(form));
                 crate::state::note_failure(state, &f)
             }
         };
     }
-    if super::tags::is_waiting(state, request) {
-        return super::tags::on_saved(state, request, result);
+    if crate::state::popup::tags::is_waiting(state, request) {
+        return crate::state::popup::tags::on_saved(state, request, result);
     }
     match result {
         Ok(saved) => after_save(state, None, saved),

@@ -1,7 +1,7 @@
 //! What the lead screen shows (the data layer's rows, re-exported) and the few screen-side
 //! shapes around them: the editable fields as typed, the timeline filter, quick keys.
 
-use super::form::FieldId;
+use crate::state::popup::form::FieldId;
 
 pub use crate::data::lead::{
     DEAL_STAGES, Deal, DealChanges, DealStatus, Direction, DocumentType, InteractionKind,
@@ -131,7 +131,11 @@ impl LeadFields {
             })
         };
         let amount = |id: FieldId| {
-            changed(id).then(|| super::form::parse_amount(self.get(id)).ok().flatten())
+            changed(id).then(|| {
+                crate::state::popup::form::parse_amount(self.get(id))
+                    .ok()
+                    .flatten()
+            })
         };
         LeadEdit {
             name: changed(FieldId::Name).then(|| self.name.trim().to_string()),

@@ -12,8 +12,11 @@ use crate::state::State;
 use crate::state::inbox::{InboxScreen, Triage, TriageStep, relative_due};
 use crate::state::layout;
 
-use super::{boxed, priority_label, priority_style, wrap};
-use crate::ui::{put, put_centered, put_split, spinner, width};
+use super::{priority_label, priority_style};
+use crate::ui::text::width;
+use crate::ui::text::wrap;
+use crate::ui::widgets::card_frame;
+use crate::ui::widgets::paint::{put, put_centered, put_split, spinner};
 
 pub(super) fn draw(buf: &mut Buffer, area: Rect, s: &InboxScreen, state: &State, theme: &Theme) {
     let Some(t) = &s.triage else {
@@ -63,7 +66,7 @@ pub(super) fn draw(buf: &mut Buffer, area: Rect, s: &InboxScreen, state: &State,
             };
             let (today, now_time) = s.data.local(state.now);
             let (due, overdue) = relative_due(task.due_date, task.due_time, today, now_time);
-            let inner = boxed(buf, card_area, kind.title(), theme);
+            let inner = card_frame(buf, card_area, kind.title(), theme);
             if inner.height == 0 {
                 return;
             }
@@ -209,7 +212,7 @@ fn facts(
     state: &State,
     theme: &Theme,
 ) {
-    let inner = boxed(buf, area, "Lead", theme);
+    let inner = card_frame(buf, area, "Lead", theme);
     if inner.height == 0 {
         return;
     }

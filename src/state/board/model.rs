@@ -1,4 +1,4 @@
-//! The kanban board: columns of lead cards, optimistic moves, paging. Plain data, no I/O.
+//! The board's data: columns of lead cards, optimistic moves, paging. Plain data, no I/O.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -10,7 +10,7 @@ use crate::data::models::{
     BoardSort, ColumnCursor, ColumnPage, LeadCard, LeadHit, Pipeline, Stage, StageSummary,
 };
 
-use super::RequestId;
+use crate::state::RequestId;
 
 /// Where a column's first page stands.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

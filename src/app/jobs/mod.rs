@@ -1,5 +1,10 @@
-//! Runs effects: each data call in its own tokio task, the result sent back to the loop tagged
+//! Jobs: each data effect runs in its own tokio task, the result sent back to the loop tagged
 //! with the effect's request id. The loop never waits on the database.
+
+mod board;
+mod failure;
+pub mod inbox;
+pub mod lead;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -7,14 +12,16 @@ use std::future::Future;
 use tokio::sync::mpsc::UnboundedSender;
 use uuid::Uuid;
 
-use crate::data::DataError;
+pub use board::load_board;
+pub use failure::failure;
+
 use crate::data::PgStore;
 use crate::data::models::{
     BoardSort, ColumnCursor, ColumnPage, LeadHit, MovedLead, Pipeline, Stage, StageSummary,
 };
 use crate::state::inbox::InboxEffect;
 use crate::state::lead::LeadEffect;
-use crate::state::{Action, BoardData, Effect, Failure};
+use crate::state::{Action, BoardAction, BoardEffect, Effect, Failure};
 
 /// What the board needs from the database. Implemented for [`PgStore`]; tests use fakes.
 pub trait BoardBackend: Clone + Send + Sync + 'static {
@@ -56,14 +63,6 @@ pub trait BoardBackend: Clone + Send + Sync + 'static {
     /// The inbox's data work; backends without it answer nothing.
     fn run_inbox(&self, _effect: InboxEffect) -> impl Future<Output = Option<Action>> + Send {
         async { None }
-    }
-}
-
-/// A data error as the UI shows it.
-pub fn failure(err: DataError) -> Failure {
-    Failure {
-        connection: err.is_connection(),
-        message: err.to_string(),
     }
 }
 
@@ -138,9 +137,13 @@ impl BoardBackend for PgStore {
     fn listen(&self, tx: UnboundedSender<Action>) {
         let store = self.clone();
         tokio::spawn(async move {
-            crate::data::live::listen(store.pool().clone(), store.organization_id(), |event| {
-                tx.send(Action::Live(event)).is_ok()
-            })
+            let (pool, own) = store.live_source();
+            crate::data::live::listen(
+                pool.clone(),
+                own.clone(),
+                store.organization_id(),
+                |event| tx.send(Action::Live(event)).is_ok(),
+            )
             .await;
         });
     }
@@ -156,62 +159,13 @@ impl BoardBackend for PgStore {
 
     fn run_lead(&self, effect: LeadEffect) -> impl Future<Output = Option<Action>> + Send {
         let store = self.clone();
-        async move { super::lead_worker::run(&store, effect).await }
+        async move { lead::run(&store, effect).await }
     }
 
     fn run_inbox(&self, effect: InboxEffect) -> impl Future<Output = Option<Action>> + Send {
         let store = self.clone();
-        async move { super::inbox_worker::run(&store, effect).await }
+        async move { inbox::run(&store, effect).await }
     }
-}
-
-/// Pipelines, then stages and summaries of the chosen pipeline (concurrently).
-pub async fn load_board<S: BoardBackend>(
-    store: &S,
-    pipeline_id: Option<Uuid>,
-) -> Result<BoardData, Failure> {
-    let (pipelines, pipeline_id) = match pipeline_id {
-        Some(id) => {
-            // Stages and summaries do not depend on the pipeline list: one round trip.
-            let (pipelines, stages, summaries) = tokio::join!(
-                store.pipelines(),
-                store.stages(id),
-                store.stage_summaries(id)
-            );
-            let mut stages = stages?;
-            stages.sort_by_key(|s| s.order_index);
-            return Ok(BoardData {
-                pipelines: pipelines?,
-                pipeline_id: Some(id),
-                stages,
-                summaries: summaries?,
-            });
-        }
-        None => {
-            let pipelines = store.pipelines().await?;
-            let chosen = pipelines
-                .iter()
-                .find(|p| p.is_default)
-                .or_else(|| pipelines.first())
-                .map(|p| p.id);
-            (pipelines, chosen)
-        }
-    };
-    let Some(id) = pipeline_id else {
-        return Ok(BoardData {
-            pipelines,
-            ..BoardData::default()
-        });
-    };
-    let (stages, summaries) = tokio::join!(store.stages(id), store.stage_summaries(id));
-    let mut stages = stages?;
-    stages.sort_by_key(|s| s.order_index);
-    Ok(BoardData {
-        pipelines,
-        pipeline_id: Some(id),
-        stages,
-        summaries: summaries?,
-    })
 }
 
 /// Spawns data effects. `StartDebounce` and `Quit` belong to the loop and are ignored here.
@@ -229,64 +183,70 @@ impl<S: BoardBackend> Worker<S> {
         let store = self.store.clone();
         let tx = self.tx.clone();
         match effect {
-            Effect::LoadBoard {
+            Effect::Board(BoardEffect::Load {
                 request,
                 pipeline_id,
-            } => {
+            }) => {
                 tokio::spawn(async move {
                     let result = load_board(&store, pipeline_id).await;
-                    let _ = tx.send(Action::BoardLoaded { request, result });
+                    let _ = tx.send(Action::Board(BoardAction::Loaded { request, result }));
                 });
             }
-            Effect::LoadColumn {
+            Effect::Board(BoardEffect::LoadColumn {
                 request,
                 stage_id,
                 sort,
                 after,
                 limit,
-            } => {
+            }) => {
                 tokio::spawn(async move {
                     let append = after.is_some();
                     let result = store.column_page(stage_id, sort, after, limit).await;
-                    let _ = tx.send(Action::ColumnLoaded {
+                    let _ = tx.send(Action::Board(BoardAction::ColumnLoaded {
                         request,
                         stage_id,
                         append,
                         result,
-                    });
+                    }));
                 });
             }
-            Effect::LoadSummaries {
+            Effect::Board(BoardEffect::LoadSummaries {
                 request,
                 pipeline_id,
-            } => {
+            }) => {
                 tokio::spawn(async move {
                     let result = store.stage_summaries(pipeline_id).await;
-                    let _ = tx.send(Action::SummariesLoaded { request, result });
+                    let _ = tx.send(Action::Board(BoardAction::SummariesLoaded {
+                        request,
+                        result,
+                    }));
                 });
             }
-            Effect::MoveLead {
+            Effect::Board(BoardEffect::MoveLead {
                 request,
                 lead_id,
                 from_stage,
                 to_stage,
                 lost_reason,
-            } => {
+            }) => {
                 tokio::spawn(async move {
                     let result = store
                         .move_lead(lead_id, from_stage, to_stage, lost_reason)
                         .await;
-                    let _ = tx.send(Action::LeadMoved { request, result });
+                    let _ = tx.send(Action::Board(BoardAction::LeadMoved { request, result }));
                 });
             }
-            Effect::SearchLeads {
+            Effect::Board(BoardEffect::SearchLeads {
                 request,
                 query,
                 limit,
-            } => {
+            }) => {
                 tokio::spawn(async move {
                     let result = store.search_leads(query, limit).await;
-                    let _ = tx.send(Action::SearchResults { request, result });
+                    let _ = tx.send(Action::Board(BoardAction::SearchResults {
+                        request,
+                        result,
+                    }));
                 });
             }
             Effect::LoadOverdue { request, delay } => {

@@ -1,5 +1,4 @@
-//! The lead overlays: forms (with the text cursor), the conflict prompt, the tag editor and the
-//! timeline filter. Each fits whatever area it gets; fields scroll so the focused one is shown.
+//! The form popup of the lead work (capture, task, deal, document, edit, new lead): fields scroll so the focused one is shown; returns the text cursor.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
@@ -8,79 +7,41 @@ use ratatui::text::Span;
 
 use crate::config::keymap::Command;
 use crate::config::theme::Theme;
-use crate::state::lead::conflict::ConflictPrompt;
-use crate::state::lead::form::{DATE_PICKS, Field, FieldValue, Form};
+use crate::state::lead::FormKind;
 use crate::state::lead::input::TextInput;
-use crate::state::lead::tags::{PALETTE, TagEditor};
 use crate::state::lead::wrap::{self, cells, str_cells};
-use crate::state::lead::{FILTERS, FormKind, LeadOverlay};
+use crate::state::popup::form::{DATE_PICKS, Field, FieldValue, Form};
 use crate::state::{State, layout};
-use crate::ui::overlay::frame_box;
-use crate::ui::{fill, put, put_split, stage_style};
-
-pub(super) fn draw(
-    buf: &mut Buffer,
-    area: Rect,
-    overlay: &LeadOverlay,
-    state: &State,
-    theme: &Theme,
-) -> Option<Position> {
-    match overlay {
-        LeadOverlay::Form(form) => form_box(buf, area, form, state, theme),
-        LeadOverlay::Conflict(prompt) => {
-            conflict_box(buf, area, prompt, state, theme);
-            None
-        }
-        LeadOverlay::Tags(editor) => tags_box(buf, area, editor, theme),
-        LeadOverlay::Filter { selected } => {
-            filter_box(buf, area, *selected, theme);
-            None
-        }
-    }
-}
-
-/// The first key bound to `cmd` (empty when unbound), for hints.
-pub(super) fn keys(state: &State, cmd: Command) -> String {
-    state
-        .keymap
-        .keys_label(cmd)
-        .split('/')
-        .next()
-        .unwrap_or_default()
-        .to_string()
-}
-
-// ---------------------------------------------------------------------------
-// Forms
-// ---------------------------------------------------------------------------
+use crate::ui::widgets::paint::{fill, put, put_split, stage_style};
+use crate::ui::widgets::{first_key, popup_frame};
 
 /// Width of the label column.
 const LABEL_W: u16 = 15;
 
 /// Rows a field takes: multi-line text gets a box of several rows, the rest one row; an error
 /// adds up to two rows under the field (`value_w`: width of the value column).
-fn field_rows(field: &Field, area_rows: u16, value_w: u16) -> u16 {
+pub(super) fn field_rows(field: &Field, area_rows: u16, value_w: u16) -> u16 {
     let body = if field.is_multiline() { area_rows } else { 1 };
     body + error_rows(field, value_w)
 }
 
-fn error_text(field: &Field) -> Option<String> {
+pub(super) fn error_text(field: &Field) -> Option<String> {
     field.error.as_ref().map(|e| format!("✕ {e}"))
 }
 
-fn error_rows(field: &Field, value_w: u16) -> u16 {
+pub(super) fn error_rows(field: &Field, value_w: u16) -> u16 {
     error_text(field).map_or(0, |e| {
         u16::try_from(wrap::rows(&e, usize::from(value_w)).take(2).count()).unwrap_or(1)
     })
 }
 
 /// The value column's width in a form box of width `w`.
-fn value_width(w: u16) -> u16 {
+pub(super) fn value_width(w: u16) -> u16 {
     let inner = w.saturating_sub(4);
     inner.saturating_sub(LABEL_W.min(inner / 3))
 }
 
-fn form_box(
+pub(super) fn form_box(
     buf: &mut Buffer,
     area: Rect,
     form: &Form<FormKind>,
@@ -111,9 +72,9 @@ fn form_box(
     let footer = if form.saving.is_some() {
         "saving…".to_string()
     } else {
-        format!("{} save · Esc cancel", keys(state, Command::SaveForm))
+        format!("{} save · Esc cancel", first_key(state, Command::SaveForm))
     };
-    let inner = frame_box(buf, rect, &form.title, &footer, theme);
+    let inner = popup_frame(buf, rect, &form.title, &footer, theme);
     if inner.width == 0 || inner.height == 0 {
         return None;
     }
@@ -194,7 +155,7 @@ fn form_box(
 }
 
 /// The line under the fields: why a save failed, the Esc confirmation, or that it is saving.
-fn form_message(form: &Form<FormKind>, state: &State) -> Option<(String, Style)> {
+pub(super) fn form_message(form: &Form<FormKind>, state: &State) -> Option<(String, Style)> {
     let theme_err = Style::default().add_modifier(Modifier::BOLD);
     if form.confirm_close {
         return Some((
@@ -210,7 +171,7 @@ fn form_message(form: &Form<FormKind>, state: &State) -> Option<(String, Style)>
     form.error.as_ref().map(|e| (format!("✕ {e}"), theme_err))
 }
 
-fn field_hint(field: &Field, form: &Form<FormKind>, state: &State) -> String {
+pub(super) fn field_hint(field: &Field, form: &Form<FormKind>, state: &State) -> String {
     if let Some(h) = &field.hint {
         return h.clone();
     }
@@ -223,7 +184,7 @@ fn field_hint(field: &Field, form: &Form<FormKind>, state: &State) -> String {
             .join(" · "),
         FieldValue::Text(t) if t.multiline => format!(
             "Enter new line · {} $EDITOR",
-            keys(state, Command::ExternalEditor)
+            first_key(state, Command::ExternalEditor)
         ),
         FieldValue::Text(_) => {
             if form.focus + 1 >= form.fields.len() {
@@ -236,7 +197,7 @@ fn field_hint(field: &Field, form: &Form<FormKind>, state: &State) -> String {
 }
 
 /// Draws one field; returns the cursor position when it is a focused text.
-fn field_row(
+pub(super) fn field_row(
     buf: &mut Buffer,
     rect: Rect,
     field: &Field,
@@ -315,7 +276,7 @@ fn field_row(
 }
 
 /// One line of text, scrolled so the cursor shows.
-fn text_line(
+pub(super) fn text_line(
     buf: &mut Buffer,
     rect: Rect,
     input: &TextInput,
@@ -371,7 +332,7 @@ fn text_line(
 
 /// Several lines, wrapped, scrolled so the cursor's row shows. Only the logical lines around
 /// the cursor are laid out.
-fn text_area(
+pub(super) fn text_area(
     buf: &mut Buffer,
     rect: Rect,
     input: &TextInput,
@@ -457,10 +418,10 @@ fn text_area(
     }
 }
 
-fn choice_row(
+pub(super) fn choice_row(
     buf: &mut Buffer,
     rect: Rect,
-    options: &[crate::state::lead::form::ChoiceOption],
+    options: &[crate::state::popup::form::ChoiceOption],
     selected: usize,
     focused: bool,
     theme: &Theme,
@@ -521,277 +482,4 @@ fn choice_row(
         spans.push(Span::raw(" "));
     }
     put_split(buf, rect, &spans, &[]);
-}
-
-// ---------------------------------------------------------------------------
-// Conflict prompt
-// ---------------------------------------------------------------------------
-
-fn conflict_box(
-    buf: &mut Buffer,
-    area: Rect,
-    prompt: &ConflictPrompt,
-    state: &State,
-    theme: &Theme,
-) {
-    let rows = u16::try_from(prompt.rows.len()).unwrap_or(u16::MAX);
-    let w = area.width.saturating_sub(4).min(96);
-    let h = rows.saturating_add(7).min(area.height);
-    let rect = layout::centered(area, w, h);
-    let footer = if prompt.saving.is_some() {
-        "saving…".to_string()
-    } else {
-        format!(
-            "Enter/{} save · Esc back to the form",
-            keys(state, Command::SaveForm)
-        )
-    };
-    let inner = frame_box(
-        buf,
-        rect,
-        "Someone else changed this lead · choose per field",
-        &footer,
-        theme,
-    );
-    if inner.height == 0 || inner.width == 0 {
-        return;
-    }
-    let lw = 14u16.min(inner.width / 4);
-    let col_w = inner.width.saturating_sub(lw + 2) / 2;
-    let mine_x = inner.x + lw + 1;
-    let theirs_x = mine_x + col_w + 1;
-    let muted = theme.muted_style();
-    put(buf, inner.x, inner.y, lw, &[Span::styled("Field", muted)]);
-    put(
-        buf,
-        mine_x,
-        inner.y,
-        col_w,
-        &[Span::styled("Mine (m)", muted)],
-    );
-    put(
-        buf,
-        theirs_x,
-        inner.y,
-        col_w,
-        &[Span::styled("Theirs (t)", muted)],
-    );
-    let list_h = usize::from(inner.height.saturating_sub(3));
-    let offset = layout::card_offset(0, prompt.selected, prompt.rows.len(), list_h);
-    for (n, (i, row)) in prompt
-        .rows
-        .iter()
-        .enumerate()
-        .skip(offset)
-        .take(list_h)
-        .enumerate()
-    {
-        let y = inner.y + 1 + u16::try_from(n).unwrap_or(0);
-        let sel = i == prompt.selected;
-        let label_style = if sel {
-            theme.accent_style().add_modifier(Modifier::BOLD)
-        } else {
-            Style::default()
-        };
-        let both = if row.both { "!" } else { " " };
-        put_split(
-            buf,
-            Rect::new(inner.x, y, lw, 1),
-            &[
-                Span::styled(if sel { "›" } else { " " }, label_style),
-                Span::styled(row.label, label_style),
-                Span::styled(both, theme.stale_style()),
-            ],
-            &[],
-        );
-        let chosen = |yes: bool| {
-            if yes {
-                if sel {
-                    theme.selected_style()
-                } else {
-                    Style::default().add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
-                }
-            } else {
-                muted
-            }
-        };
-        let show = |v: &str| {
-            if v.is_empty() {
-                "(empty)".to_string()
-            } else {
-                v.to_string()
-            }
-        };
-        let mark = |yes: bool| if yes { "✓ " } else { "  " };
-        put_split(
-            buf,
-            Rect::new(mine_x, y, col_w, 1),
-            &[Span::styled(
-                format!("{}{}", mark(row.take_mine), show(&row.mine)),
-                chosen(row.take_mine),
-            )],
-            &[],
-        );
-        put_split(
-            buf,
-            Rect::new(theirs_x, y, col_w, 1),
-            &[Span::styled(
-                format!("{}{}", mark(!row.take_mine), show(&row.theirs)),
-                chosen(!row.take_mine),
-            )],
-            &[],
-        );
-    }
-    let help_y = inner.bottom().saturating_sub(2);
-    if help_y > inner.y {
-        put_split(
-            buf,
-            Rect::new(inner.x, help_y, inner.width, 1),
-            &[Span::styled(
-                "m mine · t theirs · space toggle · M all mine · T all theirs · ! both changed it",
-                muted,
-            )],
-            &[],
-        );
-    }
-    let msg_y = inner.bottom().saturating_sub(1);
-    if msg_y > inner.y {
-        let (text, style) = match (&prompt.error, prompt.saving) {
-            (_, Some(_)) => ("Saving…".to_string(), Style::default()),
-            (Some(e), None) => (format!("✕ {e}"), theme.error_style()),
-            (None, None) => (
-                format!("Saving writes over version {}", prompt.version),
-                muted,
-            ),
-        };
-        put_split(
-            buf,
-            Rect::new(inner.x, msg_y, inner.width, 1),
-            &[Span::styled(text, style)],
-            &[],
-        );
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Tags and filter
-// ---------------------------------------------------------------------------
-
-fn tags_box(buf: &mut Buffer, area: Rect, editor: &TagEditor, theme: &Theme) -> Option<Position> {
-    let n = u16::try_from(editor.tags.len().max(1)).unwrap_or(u16::MAX);
-    let w = area.width.saturating_sub(4).min(60);
-    let h = n.saturating_add(6).min(area.height);
-    let rect = layout::centered(area, w, h);
-    let inner = frame_box(buf, rect, "Tags", "Enter add · Del remove · Esc", theme);
-    if inner.height == 0 || inner.width == 0 {
-        return None;
-    }
-    let list_h = usize::from(inner.height.saturating_sub(3));
-    if editor.tags.is_empty() && list_h > 0 {
-        put(
-            buf,
-            inner.x,
-            inner.y,
-            inner.width,
-            &[Span::styled("No tags yet", theme.muted_style())],
-        );
-    }
-    let offset = layout::card_offset(0, editor.selected, editor.tags.len(), list_h);
-    for (n, (i, tag)) in editor
-        .tags
-        .iter()
-        .enumerate()
-        .skip(offset)
-        .take(list_h)
-        .enumerate()
-    {
-        let y = inner.y + u16::try_from(n).unwrap_or(0);
-        let sel = i == editor.selected;
-        let base = if sel {
-            theme.selected_style()
-        } else {
-            Style::default()
-        };
-        fill(buf, Rect::new(inner.x, y, inner.width, 1), base);
-        put_split(
-            buf,
-            Rect::new(inner.x, y, inner.width, 1),
-            &[
-                Span::styled("● ", base.patch(stage_style(&tag.color, theme))),
-                Span::styled(tag.tag.clone(), base),
-            ],
-            &[Span::styled(
-                tag.color.clone(),
-                base.patch(theme.muted_style()),
-            )],
-        );
-    }
-    let input_y = inner.bottom().saturating_sub(2);
-    let (name, hex) = PALETTE
-        .get(editor.color)
-        .copied()
-        .unwrap_or(("gray", "#808080"));
-    let swatch = format!("  ● {name} (Tab)");
-    let sw = u16::try_from(str_cells(&swatch)).unwrap_or(0);
-    put(
-        buf,
-        inner.x,
-        input_y,
-        2,
-        &[Span::styled("+ ", theme.accent_style())],
-    );
-    let cursor = text_line(
-        buf,
-        Rect::new(inner.x + 2, input_y, inner.width.saturating_sub(sw + 2), 1),
-        &editor.input,
-        true,
-        theme,
-    );
-    put(
-        buf,
-        inner.right().saturating_sub(sw),
-        input_y,
-        sw,
-        &[Span::styled(swatch, stage_style(hex, theme))],
-    );
-    let msg_y = inner.bottom().saturating_sub(1);
-    let (text, style) = match &editor.error {
-        Some(e) => (format!("✕ {e}"), theme.error_style()),
-        None if !editor.pending.is_empty() => ("Saving…".to_string(), theme.muted_style()),
-        None => (
-            "type a tag · end with #rrggbb for any colour · ↑/↓ select".to_string(),
-            theme.muted_style(),
-        ),
-    };
-    put_split(
-        buf,
-        Rect::new(inner.x, msg_y, inner.width, 1),
-        &[Span::styled(text, style)],
-        &[],
-    );
-    cursor
-}
-
-fn filter_box(buf: &mut Buffer, area: Rect, selected: usize, theme: &Theme) {
-    let n = u16::try_from(FILTERS.len()).unwrap_or(u16::MAX);
-    let rect = layout::centered(area, 34, n.saturating_add(2));
-    let inner = frame_box(buf, rect, "Show in the timeline", "Enter · Esc", theme);
-    for (i, (key, filter)) in FILTERS.iter().enumerate().take(usize::from(inner.height)) {
-        let y = inner.y + u16::try_from(i).unwrap_or(0);
-        let base = if i == selected {
-            theme.selected_style()
-        } else {
-            Style::default()
-        };
-        fill(buf, Rect::new(inner.x, y, inner.width, 1), base);
-        put_split(
-            buf,
-            Rect::new(inner.x, y, inner.width, 1),
-            &[
-                Span::styled(format!("{key} "), base.patch(theme.accent_style())),
-                Span::styled(filter.label(), base),
-            ],
-            &[],
-        );
-    }
 }

@@ -8,11 +8,11 @@
 use chrono::{Duration, NaiveDate};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::input::TextInput;
 use crate::data::DataError;
 use crate::data::lead::LeadEdit;
 use crate::state::RequestId;
 use crate::state::inbox::dates::{Due, parse_due};
+use crate::state::lead::input::TextInput;
 
 /// Identifies a field of any form (forms read their values by id).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

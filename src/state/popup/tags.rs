@@ -4,9 +4,10 @@
 use crossterm::event::{KeyCode, KeyEvent};
 use uuid::Uuid;
 
-use super::input::TextInput;
-use super::{LeadEffect, LeadOverlay, LeadScreen, LeadTag, Saved, put_overlay};
-use crate::state::{Effect, Failure, Overlay, RequestId, Screen, State};
+use super::{Popup, show};
+use crate::state::lead::input::TextInput;
+use crate::state::lead::{LeadEffect, LeadScreen, LeadTag, Saved};
+use crate::state::{Effect, Failure, RequestId, Screen, State};
 
 /// Colours offered for new tags: (name, `#rrggbb`).
 pub const PALETTE: [(&str, &str); 8] = [
@@ -41,9 +42,9 @@ pub fn open(state: &mut State) -> Vec<Effect> {
     }) else {
         return Vec::new();
     };
-    put_overlay(
+    show(
         state,
-        LeadOverlay::Tags(TagEditor {
+        Popup::Tags(TagEditor {
             lead_id,
             tags,
             selected: 0,
@@ -128,15 +129,15 @@ pub fn key(state: &mut State, mut editor: TagEditor, key: &KeyEvent) -> Vec<Effe
             }
         }
     }
-    put_overlay(state, LeadOverlay::Tags(editor));
+    show(state, Popup::Tags(editor));
     fx
 }
 
 /// Whether the open tag editor waits for `request`.
 pub fn is_waiting(state: &State, request: RequestId) -> bool {
     matches!(
-        &state.overlay,
-        Some(Overlay::Lead(ov)) if matches!(ov.as_ref(), LeadOverlay::Tags(e) if e.pending.contains(&request))
+        &state.popup,
+        Some(Popup::Tags(e)) if e.pending.contains(&request)
     )
 }
 
@@ -146,9 +147,7 @@ pub fn on_saved(
     result: Result<Saved, Failure>,
 ) -> Vec<Effect> {
     let mut fx = Vec::new();
-    if let Some(Overlay::Lead(ov)) = &mut state.overlay
-        && let LeadOverlay::Tags(editor) = ov.as_mut()
-    {
+    if let Some(Popup::Tags(editor)) = &mut state.popup {
         editor.pending.retain(|r| *r != request);
         match &result {
             Ok(Saved::Tag(tag)) => {
@@ -164,7 +163,7 @@ pub fn on_saved(
     }
     // The header shows the tags: re-read (this also restores a tag whose removal failed).
     if matches!(&state.screen, Screen::Lead(LeadScreen { .. })) {
-        fx.extend(super::reload(state));
+        fx.extend(<crate::state::lead::Reducer as crate::state::screen::Contract>::reload(state));
     }
     fx
 }

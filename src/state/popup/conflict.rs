@@ -8,10 +8,11 @@
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::form::{FieldId, Form};
-use super::forms::{FormKind, after_save, bound, check_lead_fields, edited_fields};
-use super::{LeadEffect, LeadFields, LeadOverlay, LeadStatus, Saved, UpdateOutcome, put_overlay};
+use super::{Popup, show};
 use crate::config::keymap::Command;
-use crate::state::{Effect, Failure, Overlay, RequestId, Screen, State};
+use crate::state::lead::forms::{FormKind, after_save, bound, check_lead_fields, edited_fields};
+use crate::state::lead::{LeadEffect, LeadFields, LeadStatus, Saved, UpdateOutcome};
+use crate::state::{Effect, Failure, RequestId, Screen, State};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConflictRow {
@@ -90,7 +91,7 @@ impl ConflictPrompt {
 
 pub fn key(state: &mut State, mut prompt: ConflictPrompt, key: &KeyEvent) -> Vec<Effect> {
     if prompt.saving.is_some() {
-        put_overlay(state, LeadOverlay::Conflict(prompt));
+        show(state, Popup::Conflict(prompt));
         return Vec::new();
     }
     let last = prompt.rows.len().saturating_sub(1);
@@ -105,7 +106,7 @@ pub fn key(state: &mut State, mut prompt: ConflictPrompt, key: &KeyEvent) -> Vec
             form.error = Some(
                 "Not saved: someone else changed this lead (ctrl-s to compare again)".to_string(),
             );
-            put_overlay(state, LeadOverlay::Form(form));
+            show(state, Popup::Form(form));
             return Vec::new();
         }
         KeyCode::Up => prompt.selected = prompt.selected.saturating_sub(1),
@@ -136,7 +137,7 @@ pub fn key(state: &mut State, mut prompt: ConflictPrompt, key: &KeyEvent) -> Vec
             _ => {}
         },
     }
-    put_overlay(state, LeadOverlay::Conflict(prompt));
+    show(state, Popup::Conflict(prompt));
     Vec::new()
 }
 
@@ -158,7 +159,7 @@ fn send(state: &mut State, mut prompt: ConflictPrompt) -> Vec<Effect> {
             f.label,
             f.error.clone().unwrap_or_default()
         ));
-        put_overlay(state, LeadOverlay::Conflict(prompt));
+        show(state, Popup::Conflict(prompt));
         return Vec::new();
     }
     let request = state.next_id();
@@ -171,7 +172,7 @@ fn send(state: &mut State, mut prompt: ConflictPrompt) -> Vec<Effect> {
         fields: Box::new(merged),
         base: Box::new(prompt.theirs.clone()),
     };
-    put_overlay(state, LeadOverlay::Conflict(prompt));
+    show(state, Popup::Conflict(prompt));
     vec![Effect::Lead(effect)]
 }
 
@@ -181,26 +182,20 @@ pub fn on_updated(
     request: RequestId,
     result: Result<UpdateOutcome, Failure>,
 ) -> Vec<Effect> {
-    let waiting = match &state.overlay {
-        Some(Overlay::Lead(ov)) => match ov.as_ref() {
-            LeadOverlay::Form(f) => f.saving == Some(request),
-            LeadOverlay::Conflict(p) => p.saving == Some(request),
-            _ => false,
-        },
+    let waiting = match &state.popup {
+        Some(Popup::Form(f)) => f.saving == Some(request),
+        Some(Popup::Conflict(p)) => p.saving == Some(request),
         _ => false,
     };
     if !waiting {
         return Vec::new();
     }
-    let Some(Overlay::Lead(ov)) = state.overlay.take() else {
-        return Vec::new();
-    };
     // The form as typed, and the prompt if the update came from one.
-    let (mut form, prompt) = match *ov {
-        LeadOverlay::Form(f) => (f, None),
-        LeadOverlay::Conflict(p) => (p.form.clone(), Some(p)),
+    let (mut form, prompt) = match state.popup.take() {
+        Some(Popup::Form(f)) => (f, None),
+        Some(Popup::Conflict(p)) => (p.form.clone(), Some(p)),
         other => {
-            state.overlay = Some(Overlay::Lead(Box::new(other)));
+            state.popup = other;
             return Vec::new();
         }
     };
@@ -226,7 +221,7 @@ pub fn on_updated(
                 // Nothing differs any more: save mine against the new version at once.
                 return send(state, next);
             }
-            put_overlay(state, LeadOverlay::Conflict(next));
+            show(state, Popup::Conflict(next));
             Vec::new()
         }
         Ok(UpdateOutcome::Gone) => {
@@ -234,7 +229,7 @@ pub fn on_updated(
                 "This lead was deleted or is no longer visible to you: it cannot be saved"
                     .to_string(),
             );
-            put_overlay(state, LeadOverlay::Form(form));
+            show(state, Popup::Form(form));
             if let Screen::Lead(screen) = &mut state.screen {
                 screen.status = LeadStatus::Gone;
                 screen.data = None;
@@ -246,11 +241,11 @@ pub fn on_updated(
                 Some(mut p) => {
                     p.saving = None;
                     p.error = Some(f.message.clone());
-                    put_overlay(state, LeadOverlay::Conflict(p));
+                    show(state, Popup::Conflict(p));
                 }
                 None => {
                     form.error = Some(f.message.clone());
-                    put_overlay(state, LeadOverlay::Form(form));
+                    show(state, Popup::Form(form));
                 }
             }
             crate::state::note_failure(state, &f)

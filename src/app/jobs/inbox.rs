@@ -9,7 +9,7 @@ use crate::state::inbox::{
 };
 use crate::state::{Action, Failure};
 
-use super::worker::failure;
+use super::failure::failure;
 
 /// Lead hits offered by the new-task form.
 const LEAD_HITS: i64 = 8;

@@ -1,0 +1,116 @@
+//! The assign popup: type to filter teammates, Enter reassigns the tasks.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use uuid::Uuid;
+
+use super::{Popup, input};
+use crate::state::inbox::{InboxEffect, Teammate, Teammates, screen, screen_mut, writes};
+use crate::state::{Effect, Failure, RequestId, State};
+
+pub fn open_reassign(state: &mut State) -> Vec<Effect> {
+    let Some(ids) = writes::open_targets(state) else {
+        return Vec::new();
+    };
+    let request = state.next_id();
+    if screen(state).is_none() {
+        return Vec::new();
+    }
+    state.popup = Some(Popup::Assign {
+        ids,
+        filter: String::new(),
+        selected: 0,
+    });
+    let Some(s) = screen_mut(state) else {
+        return Vec::new();
+    };
+    if s.teammates == Teammates::NotLoaded {
+        s.teammates = Teammates::Loading(request);
+        return vec![Effect::Inbox(InboxEffect::LoadTeammates { request })];
+    }
+    Vec::new()
+}
+
+/// Teammates matching the filter (case-insensitive, anywhere in the name).
+pub fn filtered<'a>(teammates: &'a Teammates, filter: &str) -> Vec<&'a Teammate> {
+    let Teammates::Loaded(list) = teammates else {
+        return Vec::new();
+    };
+    let needle = filter.trim().to_lowercase();
+    list.iter()
+        .filter(|t| needle.is_empty() || t.name.to_lowercase().contains(&needle))
+        .collect()
+}
+
+pub(super) fn key(
+    state: &mut State,
+    ids: Vec<Uuid>,
+    mut filter: String,
+    mut selected: usize,
+    key: &KeyEvent,
+) -> Vec<Effect> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let matches: Vec<Teammate> = screen(state)
+        .map(|s| {
+            filtered(&s.teammates, &filter)
+                .into_iter()
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let last = matches.len().saturating_sub(1);
+    match key.code {
+        KeyCode::Enter => {
+            if let Some(to) = matches.get(selected) {
+                return writes::reassign(state, ids, to.clone());
+            }
+        }
+        KeyCode::Up => selected = selected.saturating_sub(1),
+        KeyCode::Char('p') if ctrl => selected = selected.saturating_sub(1),
+        KeyCode::Down | KeyCode::Tab => selected = (selected + 1).min(last),
+        KeyCode::Char('n') if ctrl => selected = (selected + 1).min(last),
+        _ => {
+            if input::edit(&mut filter, key, 60) {
+                selected = 0;
+            }
+        }
+    }
+    super::show(
+        state,
+        Popup::Assign {
+            ids,
+            filter,
+            selected,
+        },
+    )
+}
+
+pub fn on_teammates(
+    state: &mut State,
+    request: RequestId,
+    result: Result<Vec<Teammate>, Failure>,
+) -> Vec<Effect> {
+    let Some(s) = screen_mut(state) else {
+        return Vec::new();
+    };
+    if s.teammates != Teammates::Loading(request) {
+        return Vec::new();
+    }
+    match result {
+        Ok(mut list) => {
+            list.sort_by(|a, b| {
+                b.me.cmp(&a.me)
+                    .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
+            });
+            s.teammates = Teammates::Loaded(list);
+            Vec::new()
+        }
+        Err(f) => {
+            s.teammates = Teammates::NotLoaded;
+            if matches!(state.popup, Some(Popup::Assign { .. })) {
+                state.popup = None;
+            }
+            state.error(f.message.clone());
+            crate::state::note_failure(state, &f)
+        }
+    }
+}

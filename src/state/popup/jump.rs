@@ -1,0 +1,118 @@
+//! The jump-to-lead popup: type to search (debounced), Enter jumps to the hit on the board.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::{Popup, input};
+use crate::data::models::LeadHit;
+use crate::state::{
+    Connection, Effect, Failure, RequestId, SEARCH_DEBOUNCE, SEARCH_LIMIT, State, board,
+    note_failure,
+};
+
+/// Type-to-filter lead search.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Jump {
+    pub input: String,
+    pub hits: Vec<LeadHit>,
+    pub selected: usize,
+    /// The debounce timer armed for the latest keystroke.
+    pub debounce: Option<RequestId>,
+    /// The search whose result is awaited; older results are dropped.
+    pub request: Option<RequestId>,
+    /// Hits are for `input` as it was when last searched.
+    pub searched: Option<String>,
+}
+
+pub(super) fn key(state: &mut State, mut jump: Jump, key: KeyEvent) -> Vec<Effect> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let last = jump.hits.len().saturating_sub(1);
+    match key.code {
+        KeyCode::Esc => return Vec::new(),
+        KeyCode::Enter => {
+            return match jump.hits.get(jump.selected).cloned() {
+                Some(hit) => board::jump_to(state, hit),
+                None => {
+                    state.popup = Some(Popup::Jump(jump));
+                    Vec::new()
+                }
+            };
+        }
+        KeyCode::Up => jump.selected = jump.selected.saturating_sub(1),
+        KeyCode::Char('p') if ctrl => jump.selected = jump.selected.saturating_sub(1),
+        KeyCode::Down | KeyCode::Tab => jump.selected = (jump.selected + 1).min(last),
+        KeyCode::Char('n') if ctrl => jump.selected = (jump.selected + 1).min(last),
+        _ => {
+            if input::edit(&mut jump.input, &key, input::MAX_LINE) {
+                // The search in flight is for older text: drop its result.
+                jump.request = None;
+                if jump.input.trim().is_empty() {
+                    jump.debounce = None;
+                    jump.hits.clear();
+                    jump.selected = 0;
+                    jump.searched = None;
+                } else {
+                    let token = state.next_id();
+                    jump.debounce = Some(token);
+                    state.popup = Some(Popup::Jump(jump));
+                    return vec![Effect::StartDebounce {
+                        token,
+                        delay: SEARCH_DEBOUNCE,
+                    }];
+                }
+            }
+        }
+    }
+    state.popup = Some(Popup::Jump(jump));
+    Vec::new()
+}
+
+pub(crate) fn on_debounce(state: &mut State, token: RequestId) -> Vec<Effect> {
+    let request = state.next_id();
+    let Some(Popup::Jump(jump)) = &mut state.popup else {
+        return Vec::new();
+    };
+    if jump.debounce != Some(token) {
+        return Vec::new();
+    }
+    jump.debounce = None;
+    let query = jump.input.trim().to_string();
+    if query.is_empty() {
+        return Vec::new();
+    }
+    jump.request = Some(request);
+    vec![
+        board::BoardEffect::SearchLeads {
+            request,
+            query,
+            limit: SEARCH_LIMIT,
+        }
+        .into(),
+    ]
+}
+
+pub(crate) fn on_search_results(
+    state: &mut State,
+    request: RequestId,
+    result: Result<Vec<LeadHit>, Failure>,
+) -> Vec<Effect> {
+    let Some(Popup::Jump(jump)) = &mut state.popup else {
+        return Vec::new();
+    };
+    if jump.request != Some(request) {
+        return Vec::new();
+    }
+    jump.request = None;
+    match result {
+        Ok(hits) => {
+            jump.searched = Some(jump.input.trim().to_string());
+            jump.hits = hits;
+            jump.selected = 0;
+            state.connection = Connection::Connected;
+            Vec::new()
+        }
+        Err(f) => {
+            state.error(f.message.clone());
+            note_failure(state, &f)
+        }
+    }
+}

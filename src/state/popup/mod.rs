@@ -1,0 +1,185 @@
+//! Popups: one slot (`State::popup`), one enum, one file per popup. Only one is open at a time:
+//! each is modal and closes back to the screen, so a stack would only add states nobody can
+//! reach. An open popup takes every key; the router hands it over through [`key`].
+//!
+//! A new popup is a new file here (its data, how it opens, its keys) plus a variant below and
+//! its drawing in `ui/popup/`.
+
+pub mod assign;
+pub mod conflict;
+pub mod date;
+pub mod edit_task;
+pub mod filter;
+pub mod form;
+pub mod help;
+pub mod input;
+pub mod jump;
+pub mod new_task;
+pub mod picker;
+pub mod priority;
+pub mod prompt;
+pub mod snooze;
+pub mod tags;
+
+use crossterm::event::{KeyCode, KeyEvent};
+use uuid::Uuid;
+
+use super::{Effect, State};
+use crate::config::keymap::Command;
+
+pub use assign::filtered as filtered_teammates;
+pub use conflict::ConflictPrompt;
+pub use date::DatePurpose;
+pub use edit_task::EditField;
+pub use form::Form;
+pub use help::{Help, HelpSection};
+pub use jump::Jump;
+pub use new_task::{NewTaskField, NewTaskForm};
+pub use picker::{Picker, PickerItem, PickerKind};
+pub use priority::PRIORITY_CHOICES;
+pub use prompt::{Prompt, PromptPurpose};
+pub use snooze::SNOOZE_CHOICES;
+pub use tags::TagEditor;
+
+/// The open popup.
+#[allow(clippy::large_enum_variant)] // one at a time, in one slot
+#[derive(Debug, Clone, PartialEq)]
+pub enum Popup {
+    // Anywhere.
+    Help(Help),
+    // The board.
+    Picker(Picker),
+    Prompt(Prompt),
+    Jump(Jump),
+    // The lead work (over any screen).
+    Form(Form<crate::state::lead::FormKind>),
+    Conflict(ConflictPrompt),
+    Tags(TagEditor),
+    Filter {
+        selected: usize,
+    },
+    // The inbox.
+    Snooze {
+        ids: Vec<Uuid>,
+        selected: usize,
+    },
+    Date {
+        purpose: DatePurpose,
+        input: String,
+        hint: Option<String>,
+    },
+    Priority {
+        ids: Vec<Uuid>,
+        selected: usize,
+    },
+    Assign {
+        ids: Vec<Uuid>,
+        filter: String,
+        selected: usize,
+    },
+    Edit {
+        id: Uuid,
+        title: String,
+        description: String,
+        field: EditField,
+        hint: Option<String>,
+    },
+    NewTask(NewTaskForm),
+}
+
+impl Popup {
+    /// Popups of the inbox: drawn over its list, and they hide its key hints.
+    pub fn is_inbox(&self) -> bool {
+        matches!(
+            self,
+            Popup::Snooze { .. }
+                | Popup::Date { .. }
+                | Popup::Priority { .. }
+                | Popup::Assign { .. }
+                | Popup::Edit { .. }
+                | Popup::NewTask(_)
+        )
+    }
+
+    /// Waits for a search the spinner shows.
+    pub fn is_loading(&self) -> bool {
+        matches!(self, Popup::Jump(j) if j.request.is_some())
+    }
+}
+
+/// Opens (or puts back) `popup`.
+pub fn show(state: &mut State, popup: Popup) -> Vec<Effect> {
+    state.popup = Some(popup);
+    Vec::new()
+}
+
+/// A key for the open popup (already taken out of the slot: a handler that does not put it back
+/// closes it).
+pub(crate) fn key(state: &mut State, popup: Popup, key: KeyEvent) -> Vec<Effect> {
+    if popup.is_inbox() {
+        // Esc closes; after each key the inbox keeps its cursor in view and fetches what
+        // triage shows.
+        let mut fx = if key.code == KeyCode::Esc {
+            Vec::new()
+        } else {
+            inbox_key(state, popup, &key)
+        };
+        fx.extend(crate::state::inbox::settle(state));
+        return fx;
+    }
+    match popup {
+        Popup::Help(help) => help::key(state, help, key),
+        Popup::Picker(picker) => picker::key(state, picker, key),
+        Popup::Prompt(prompt) => prompt::key(state, prompt, key),
+        Popup::Jump(jump) => jump::key(state, jump, key),
+        Popup::Form(form) => crate::state::lead::forms::form_key(state, form, &key),
+        Popup::Conflict(prompt) => conflict::key(state, prompt, &key),
+        Popup::Tags(editor) => tags::key(state, editor, &key),
+        Popup::Filter { selected } => filter::key(state, selected, &key),
+        other => show(state, other),
+    }
+}
+
+fn inbox_key(state: &mut State, popup: Popup, key: &KeyEvent) -> Vec<Effect> {
+    match popup {
+        Popup::Snooze { ids, selected } => snooze::key(state, ids, selected, key),
+        Popup::Date {
+            purpose,
+            input,
+            hint,
+        } => date::key(state, purpose, input, hint, key),
+        Popup::Priority { ids, selected } => priority::key(state, ids, selected, key),
+        Popup::Assign {
+            ids,
+            filter,
+            selected,
+        } => assign::key(state, ids, filter, selected, key),
+        Popup::Edit {
+            id,
+            title,
+            description,
+            field,
+            hint,
+        } => edit_task::key(state, id, title, description, field, hint, key),
+        Popup::NewTask(form) => new_task::key(state, form, key),
+        other => show(state, other),
+    }
+}
+
+/// A menu's movement keys: arrows, or the list commands (j/k…).
+pub(super) fn menu_delta(state: &State, key: &KeyEvent) -> Option<isize> {
+    match key.code {
+        KeyCode::Up | KeyCode::BackTab => return Some(-1),
+        KeyCode::Down | KeyCode::Tab => return Some(1),
+        _ => {}
+    }
+    match state.keymap.command_for(state.scope(), key) {
+        Some(Command::Up) => Some(-1),
+        Some(Command::Down) => Some(1),
+        _ => None,
+    }
+}
+
+pub(super) fn is_save(state: &State, key: &KeyEvent) -> bool {
+    state.keymap.command_for(state.scope(), key) == Some(Command::SaveForm)
+}

@@ -1,0 +1,60 @@
+//! The one-line prompt popup: today the reason for moving a lead into a lost stage.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use uuid::Uuid;
+
+use super::{Popup, input};
+use crate::state::{Effect, State, board};
+
+/// A one-line text prompt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prompt {
+    pub purpose: PromptPurpose,
+    pub title: String,
+    pub input: String,
+    /// Shown under the input after a refused submit.
+    pub hint: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptPurpose {
+    /// The reason for moving a lead into a lost stage.
+    LostReason {
+        lead_id: Uuid,
+        from_stage: Uuid,
+        to_stage: Uuid,
+        undo: bool,
+    },
+}
+
+pub(super) fn key(state: &mut State, mut prompt: Prompt, key: KeyEvent) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Esc => {
+            state.info("Move cancelled");
+            Vec::new()
+        }
+        KeyCode::Enter => {
+            let reason = prompt.input.trim().to_string();
+            if reason.is_empty() {
+                prompt.hint = Some("Type a reason, or Esc to cancel".to_string());
+                state.popup = Some(Popup::Prompt(prompt));
+                return Vec::new();
+            }
+            match prompt.purpose {
+                PromptPurpose::LostReason {
+                    lead_id,
+                    from_stage,
+                    to_stage,
+                    undo,
+                } => board::perform_move(state, lead_id, from_stage, to_stage, Some(reason), undo),
+            }
+        }
+        _ => {
+            if input::edit(&mut prompt.input, &key, input::MAX_LINE) {
+                prompt.hint = None;
+            }
+            state.popup = Some(Popup::Prompt(prompt));
+            Vec::new()
+        }
+    }
+}

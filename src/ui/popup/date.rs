@@ -1,0 +1,101 @@
+//! The date popup of the inbox, with a preview of the typed date.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::Span;
+
+use super::{footer, input_line};
+use crate::config::theme::Theme;
+use crate::state::inbox::{DatePurpose, InboxScreen, parse_due};
+use crate::state::{State, layout};
+use crate::ui::text::wrap;
+use crate::ui::widgets::card_frame;
+use crate::ui::widgets::paint::put;
+
+/// What a typed date means, or why not.
+pub(super) fn date_preview(
+    input: &str,
+    s: &InboxScreen,
+    state: &State,
+    clears: bool,
+) -> (String, bool) {
+    let text = input.trim().to_lowercase();
+    if clears && matches!(text.as_str(), "" | "none" | "-") {
+        return ("→ no due date".to_string(), true);
+    }
+    if text.is_empty() {
+        return (String::new(), true);
+    }
+    let (today, _) = s.data.local(state.now);
+    match parse_due(input, today) {
+        Some(due) => {
+            let mut t = due.date.format("→ %a %b %-d, %Y").to_string();
+            if let Some(time) = due.time {
+                t.push_str(&time.format(" %H:%M").to_string());
+            }
+            (t, true)
+        }
+        None => ("?".to_string(), false),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn date(
+    buf: &mut Buffer,
+    area: Rect,
+    purpose: &DatePurpose,
+    input: &str,
+    hint: Option<&str>,
+    s: &InboxScreen,
+    state: &State,
+    theme: &Theme,
+) {
+    let rect = layout::centered(area, 60, 7);
+    let inner = card_frame(buf, rect, &purpose.title(), theme);
+    if inner.height == 0 {
+        return;
+    }
+    let x = inner.x + 1;
+    let w = inner.width.saturating_sub(2);
+    input_line(buf, Rect::new(x, inner.y, w, 1), input, true, theme);
+    let clears = matches!(purpose, DatePurpose::Reschedule(_));
+    let (preview, ok) = date_preview(input, s, state, clears);
+    if inner.height > 1 {
+        let style = if ok {
+            theme.accent_style()
+        } else {
+            theme.error_style()
+        };
+        put(buf, x, inner.y + 1, w, &[Span::styled(preview, style)]);
+    }
+    if inner.height > 2 {
+        let text = match hint {
+            Some(h) => h.to_string(),
+            None => crate::state::inbox::dates::DATE_HINT.to_string(),
+        };
+        let style = if hint.is_some() {
+            theme.error_style()
+        } else {
+            theme.muted_style()
+        };
+        for (i, line) in wrap(&text, usize::from(w)).into_iter().take(2).enumerate() {
+            let dy = 2 + u16::try_from(i).unwrap_or(0);
+            if dy < inner.height.saturating_sub(1) {
+                put(buf, x, inner.y + dy, w, &[Span::styled(line, style)]);
+            }
+        }
+    }
+    if inner.height > 4 {
+        let extra = if clears {
+            " · none clears the date"
+        } else {
+            ""
+        };
+        footer(
+            buf,
+            Rect::new(x, inner.y + inner.height - 1, w, 1),
+            &format!("enter save · esc cancel{extra}"),
+            theme,
+        );
+    }
+}

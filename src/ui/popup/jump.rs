@@ -1,0 +1,142 @@
+//! The jump-to-lead popup: the typed query and the hits.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Position, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::Span;
+
+use crate::config::theme::Theme;
+use crate::state::popup::Jump;
+use crate::state::{State, layout};
+use crate::ui::text::width;
+use crate::ui::widgets::paint::{fill, put, put_split, spinner, stage_style};
+use crate::ui::widgets::popup_frame;
+
+pub(super) fn jump_box(
+    buf: &mut Buffer,
+    area: Rect,
+    jump: &Jump,
+    state: &State,
+    theme: &Theme,
+) -> Option<Position> {
+    let w = area.width.saturating_sub(4).min(64);
+    let wanted = u16::try_from(jump.hits.len().max(1)).unwrap_or(u16::MAX);
+    let h = wanted
+        .saturating_add(4)
+        .min(area.height.saturating_sub(2).max(4));
+    let mut rect = layout::centered(area, w, h);
+    // Sit in the upper third, like a palette.
+    rect.y = area.y + (area.height.saturating_sub(h)) / 4;
+    let inner = popup_frame(buf, rect, "Jump to lead", "Enter go · Esc", theme);
+    if inner.height == 0 || inner.width == 0 {
+        return None;
+    }
+    let searching = jump.request.is_some() || jump.debounce.is_some();
+    let status = if searching {
+        format!("{} searching…", spinner(state))
+    } else {
+        String::new()
+    };
+    let status_w = width(&status);
+    let room = usize::from(inner.width).saturating_sub(3 + status_w + usize::from(status_w > 0));
+    let text = crate::ui::clean(&jump.input).into_owned();
+    let mut shown = text.as_str();
+    while width(shown) > room {
+        let mut chars = shown.chars();
+        chars.next();
+        shown = chars.as_str();
+    }
+    let end = put(
+        buf,
+        inner.x,
+        inner.y,
+        inner.width,
+        &[
+            Span::styled("/ ", theme.accent_style()),
+            Span::raw(shown.to_string()),
+        ],
+    );
+    if status_w > 0 && usize::from(inner.width) > status_w + 3 {
+        let sw = u16::try_from(status_w).unwrap_or(0);
+        put(
+            buf,
+            inner.right().saturating_sub(sw),
+            inner.y,
+            sw,
+            &[Span::styled(status, theme.muted_style())],
+        );
+    }
+    let cursor = Some(Position::new(end, inner.y));
+    if inner.height < 2 {
+        return cursor;
+    }
+    let list = Rect::new(inner.x, inner.y + 1, inner.width, inner.height - 1);
+    if jump.hits.is_empty() {
+        let hint = if jump.input.trim().is_empty() {
+            "Type a name, email, phone or company"
+        } else if jump.searched.is_some() && !searching {
+            "No matching leads"
+        } else {
+            ""
+        };
+        put_split(
+            buf,
+            Rect::new(list.x, list.y, list.width, 1),
+            &[Span::styled(hint, theme.muted_style())],
+            &[],
+        );
+        return cursor;
+    }
+    let top = list.y;
+    let visible = usize::from(list.bottom().saturating_sub(top));
+    let offset = layout::card_offset(0, jump.selected, jump.hits.len(), visible);
+    for (i, hit) in jump.hits.iter().enumerate().skip(offset).take(visible) {
+        let y = top + u16::try_from(i - offset).unwrap_or(0);
+        let selected = i == jump.selected;
+        let base = if selected {
+            theme.selected_style()
+        } else {
+            Style::default()
+        };
+        fill(
+            buf,
+            Rect::new(list.x.saturating_sub(1), y, list.width + 2, 1),
+            base,
+        );
+        if selected {
+            put(
+                buf,
+                list.x.saturating_sub(1),
+                y,
+                1,
+                &[Span::styled("›", base)],
+            );
+        }
+        let mut left = vec![Span::styled(
+            hit.name.clone(),
+            base.add_modifier(Modifier::BOLD),
+        )];
+        if let Some(company) = &hit.company {
+            left.push(Span::styled(
+                format!(" · {company}"),
+                base.patch(theme.muted_style()),
+            ));
+        }
+        let stage = state
+            .board
+            .column_index(hit.stage_id)
+            .and_then(|ci| state.board.columns.get(ci));
+        let right = match stage {
+            Some(col) => vec![Span::styled(
+                col.stage.name.clone(),
+                base.patch(stage_style(&col.stage.color, theme)),
+            )],
+            None => vec![Span::styled(
+                "other pipeline",
+                base.patch(theme.muted_style()),
+            )],
+        };
+        put_split(buf, Rect::new(list.x, y, list.width, 1), &left, &right);
+    }
+    cursor
+}

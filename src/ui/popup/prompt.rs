@@ -1,0 +1,56 @@
+//! The one-line prompt popup (a lost reason).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Position, Rect};
+use ratatui::text::Span;
+
+use crate::config::theme::Theme;
+use crate::state::layout;
+use crate::state::popup::Prompt;
+use crate::ui::text::width;
+use crate::ui::widgets::paint::{put, put_split};
+use crate::ui::widgets::popup_frame;
+
+pub(super) fn prompt_box(
+    buf: &mut Buffer,
+    area: Rect,
+    prompt: &Prompt,
+    theme: &Theme,
+) -> Option<Position> {
+    let w = area.width.saturating_sub(4).min(64);
+    let rect = layout::centered(area, w, 4);
+    let inner = popup_frame(buf, rect, &prompt.title, "Enter ok · Esc cancel", theme);
+    if inner.height == 0 || inner.width == 0 {
+        return None;
+    }
+    // Show the end of long input.
+    let room = usize::from(inner.width.saturating_sub(3));
+    let text = crate::ui::clean(&prompt.input).into_owned();
+    let mut shown = text.as_str();
+    while width(shown) > room {
+        let mut chars = shown.chars();
+        chars.next();
+        shown = chars.as_str();
+    }
+    let end = put(
+        buf,
+        inner.x,
+        inner.y,
+        inner.width,
+        &[
+            Span::styled("› ", theme.accent_style()),
+            Span::raw(shown.to_string()),
+        ],
+    );
+    if inner.height > 1
+        && let Some(hint) = &prompt.hint
+    {
+        put_split(
+            buf,
+            Rect::new(inner.x, inner.y + 1, inner.width, 1),
+            &[Span::styled(hint.clone(), theme.error_style())],
+            &[],
+        );
+    }
+    Some(Position::new(end, inner.y))
+}

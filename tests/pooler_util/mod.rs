@@ -1,0 +1,251 @@
+//! Test helpers between the pool and the server: a TCP proxy that counts the frontend's protocol
+//! messages, and a real PgBouncer in front of the private test cluster.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream, UnixStream};
+
+/// What the clients sent through the proxy, by protocol message type.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Messages by type byte ('P' Parse, 'B' Bind, 'E' Execute, 'S' Sync, 'Q' Query, ...).
+    pub by_type: BTreeMap<char, u64>,
+    /// Syncs that end a batch holding a statement (Parse/Bind/Execute...): one round trip each.
+    pub statement_syncs: u64,
+    /// Syncs sent alone: sqlx's `ping` (before acquire, after release).
+    pub lone_syncs: u64,
+}
+
+impl Counts {
+    pub fn of(&self, kind: char) -> u64 {
+        self.by_type.get(&kind).copied().unwrap_or(0)
+    }
+
+    /// Round trips: every Sync and every simple Query waits for a ReadyForQuery.
+    pub fn round_trips(&self) -> u64 {
+        self.statement_syncs + self.lone_syncs + self.of('Q')
+    }
+}
+
+/// Forwards 127.0.0.1:`port` to the cluster's Unix socket, counting frontend messages.
+pub struct CountingProxy {
+    pub port: u16,
+    counts: Arc<Mutex<Counts>>,
+}
+
+impl CountingProxy {
+    pub async fn start(socket: PathBuf) -> CountingProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
+        let port = listener.local_addr().expect("proxy address").port();
+        let counts = Arc::new(Mutex::new(Counts::default()));
+        let shared = counts.clone();
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let socket = socket.clone();
+                let counts = shared.clone();
+                tokio::spawn(async move {
+                    if let Ok(server) = UnixStream::connect(&socket).await {
+                        forward(client, server, counts).await;
+                    }
+                });
+            }
+        });
+        CountingProxy { port, counts }
+    }
+
+    pub fn counts(&self) -> Counts {
+        self.counts.lock().expect("counts").clone()
+    }
+
+    pub fn reset(&self) {
+        *self.counts.lock().expect("counts") = Counts::default();
+    }
+}
+
+async fn forward(client: TcpStream, server: UnixStream, counts: Arc<Mutex<Counts>>) {
+    let (mut client_rx, mut client_tx) = client.into_split();
+    let (mut server_rx, mut server_tx) = server.into_split();
+    let upstream = async move {
+        // The startup packet has no type byte: length, then the body.
+        let mut len = [0u8; 4];
+        if client_rx.read_exact(&mut len).await.is_err() {
+            return;
+        }
+        let mut body = vec![0u8; (u32::from_be_bytes(len) as usize).saturating_sub(4)];
+        if client_rx.read_exact(&mut body).await.is_err()
+            || server_tx.write_all(&len).await.is_err()
+            || server_tx.write_all(&body).await.is_err()
+        {
+            return;
+        }
+        let mut since_sync = 0u64;
+        loop {
+            let mut head = [0u8; 5];
+            if client_rx.read_exact(&mut head).await.is_err() {
+                return;
+            }
+            let kind = head[0] as char;
+            let len = u32::from_be_bytes([head[1], head[2], head[3], head[4]]) as usize;
+            let mut body = vec![0u8; len.saturating_sub(4)];
+            if client_rx.read_exact(&mut body).await.is_err() {
+                return;
+            }
+            {
+                let mut counts = counts.lock().expect("counts");
+                *counts.by_type.entry(kind).or_default() += 1;
+                match kind {
+                    'S' if since_sync == 0 => counts.lone_syncs += 1,
+                    'S' => counts.statement_syncs += 1,
+                    _ => {}
+                }
+            }
+            since_sync = if kind == 'S' { 0 } else { since_sync + 1 };
+            if server_tx.write_all(&head).await.is_err()
+                || server_tx.write_all(&body).await.is_err()
+            {
+                return;
+            }
+        }
+    };
+    let downstream = async move {
+        let _ = tokio::io::copy(&mut server_rx, &mut client_tx).await;
+    };
+    tokio::select! {
+        _ = upstream => {},
+        _ = downstream => {},
+    }
+}
+
+/// A free TCP port on 127.0.0.1 (bound and released: good enough for a test).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// The PgBouncer binary: from PATH, else Debian's /usr/sbin/pgbouncer.
+pub fn pgbouncer_binary() -> PathBuf {
+    let in_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("pgbouncer"))
+            .find(|p| p.is_file())
+    });
+    in_path.unwrap_or_else(|| PathBuf::from("/usr/sbin/pgbouncer"))
+}
+
+/// A real PgBouncer on 127.0.0.1 in front of the test cluster's Unix socket, stopped on drop.
+pub struct PgBouncer {
+    pub port: u16,
+    child: Child,
+    dir: tempfile::TempDir,
+}
+
+impl PgBouncer {
+    /// `logins`: (login, password) pairs PgBouncer authenticates (SCRAM) and passes on.
+    pub fn start(
+        socket_dir: &Path,
+        server_port: u16,
+        pool_mode: &str,
+        logins: &[(&str, &str)],
+    ) -> PgBouncer {
+        let dir = tempfile::tempdir().expect("tempdir for pgbouncer");
+        let port = free_port();
+        let auth: String = logins
+            .iter()
+            .map(|(login, password)| format!("\"{login}\" \"{password}\"\n"))
+            .collect();
+        let path = |name: &str| dir.path().join(name);
+        let ini = format!(
+            "[databases]\n\
+             * = host={socket} port={server_port}\n\
+             [pgbouncer]\n\
+             listen_addr = 127.0.0.1\n\
+             listen_port = {port}\n\
+             unix_socket_dir =\n\
+             auth_type = scram-sha-256\n\
+             auth_file = {auth}\n\
+             pool_mode = {pool_mode}\n\
+             default_pool_size = 4\n\
+             server_idle_timeout = 1\n\
+             max_client_conn = 200\n\
+             ignore_startup_parameters = extra_float_digits\n\
+             logfile = {log}\n\
+             verbose = 2\n\
+             pidfile = {pid}\n",
+            socket = socket_dir.display(),
+            auth = path("userlist.txt").display(),
+            log = path("pgbouncer.log").display(),
+            pid = path("pgbouncer.pid").display(),
+        );
+        std::fs::write(path("userlist.txt"), auth).expect("write auth_file");
+        std::fs::write(path("pgbouncer.ini"), ini).expect("write pgbouncer.ini");
+        let mut command = Command::new(pgbouncer_binary());
+        // PgBouncer refuses to run as root: hand its files to the server's account and run as it.
+        if is_root() {
+            let (uid, gid) = account("postgres").expect("a 'postgres' account to run pgbouncer");
+            for entry in ["", "userlist.txt", "pgbouncer.ini"] {
+                std::os::unix::fs::chown(path(entry), Some(uid), Some(gid)).expect("chown");
+            }
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
+                .expect("chmod");
+            command.arg("-u").arg("postgres");
+        }
+        let child = command
+            .arg(path("pgbouncer.ini"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start pgbouncer (apt-get install pgbouncer)");
+        let bouncer = PgBouncer { port, child, dir };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "pgbouncer did not start: {}",
+                bouncer.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        bouncer
+    }
+
+    pub fn log_path(&self) -> String {
+        self.dir.path().join("pgbouncer.log").display().to_string()
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("pgbouncer.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for PgBouncer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
+}
+
+/// uid and gid of a local account, from /etc/passwd.
+fn account(name: &str) -> Option<(u32, u32)> {
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split(':').collect();
+        (fields.first() == Some(&name))
+            .then(|| Some((fields.get(2)?.parse().ok()?, fields.get(3)?.parse().ok()?)))?
+    })
+}
