@@ -255,7 +255,7 @@ $$;
 
 -- The overdue rule (same as the client's `overdue_sql`): due date/time passed at `now` in `tz`.
 CREATE FUNCTION closer.is_overdue(due_date date, due_time time, tz text, now timestamptz) RETURNS boolean
-    LANGUAGE sql IMMUTABLE SET search_path = ''
+    LANGUAGE sql STABLE SET search_path = ''
 AS $$
     SELECT coalesce($1 < ($4 AT TIME ZONE $3)::date
                     OR ($1 = ($4 AT TIME ZONE $3)::date AND $2 IS NOT NULL AND $2 < ($4 AT TIME ZONE $3)::time),
@@ -484,7 +484,7 @@ END $$;
 
 CREATE FUNCTION closer.open_status(due_date date, due_time time, tz text, now timestamptz)
     RETURNS public.task_status
-    LANGUAGE sql IMMUTABLE SET search_path = ''
+    LANGUAGE sql STABLE SET search_path = ''
 AS $$
     SELECT CASE WHEN closer.is_overdue($1, $2, $3, $4) THEN 'overdue'::public.task_status
                 ELSE 'pending'::public.task_status END
