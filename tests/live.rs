@@ -222,12 +222,11 @@ async fn removing_a_member_rotates_the_channel_and_members_follow_it() {
     let mut rx = listen_as(&db, &stays, org).await;
 
     db.remove(&leaves, "Live Rotate").await;
-    let new_channel: String =
-        sqlx::query_scalar("select notify_channel from organizations where id = $1")
-            .bind(org)
-            .fetch_one(&db.admin)
-            .await
-            .expect("channel");
+    let new_channel: String = sqlx::query_scalar("select closer.org_channel($1)")
+        .bind(org)
+        .fetch_one(&db.admin)
+        .await
+        .expect("channel");
     assert_ne!(
         new_channel, old_channel,
         "the leaver's remembered channel is dead"

@@ -5,30 +5,32 @@
 //! and times are local to the rep: a task is overdue when its due date (and time, if any) has
 //! passed at `now` in the rep's IANA time zone (`profiles.time_zone`, read at login). PostgreSQL
 //! does the conversion (`at time zone`), with the rule the board and the lead screen use
-//! ([`overdue_sql`]).
+//! (`overdue_sql` in `store.rs`).
 //!
-//! Writes: each keeps `status` consistent — `completed` exactly when `completed_at` is set;
-//! otherwise, whenever a write sets the status or moves the due date, `overdue` if the due
-//! date/time has passed at `now` in the rep's zone, else `pending` — and records one
-//! `lead_activities` row per changed task in the same transaction (the statement itself, or an
-//! explicit transaction for bulk writes). Version-checked writes of one task (`…_at`,
-//! [`PgStore::set_priority`], [`PgStore::edit_task_checked`]) touch nothing when the version moved
-//! (`Conflict`) or the task is gone or invisible (`NotFound`). Bulk writes lock every task first
-//! and are all-or-nothing: one unknown or invisible id and nothing changes (`NotFound`).
+//! Writes: each is one call of a `closer.*` function (migration 0004: members have no write
+//! privilege), one round trip. Each keeps `status` consistent — `completed` exactly when
+//! `completed_at` is set; otherwise, whenever a write sets the status or moves the due date,
+//! `overdue` if the due date/time has passed at `now` in the rep's zone, else `pending` — and
+//! records one `lead_activities` row per changed task in the same transaction. Version-checked
+//! writes of one task (`…_at`, [`PgStore::set_priority`], [`PgStore::edit_task_checked`]) touch
+//! nothing when the version moved (`Conflict`) or the task is gone or invisible (`NotFound`).
+//! Bulk writes lock every task first (in the function) and are all-or-nothing: one unknown or
+//! invisible id and nothing changes (`NotFound`).
 
 use std::collections::{HashMap, HashSet};
-use std::future::Future;
-use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Offset, Utc};
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::query::Query;
-use sqlx::{AssertSqlSafe, PgConnection, Postgres, Row};
+use sqlx::{AssertSqlSafe, Postgres, Row};
 use uuid::Uuid;
 
 use super::DataError;
 use super::models::{MemberRole, TaskPriority, TaskRow, TaskStatus};
-use super::store::{PgStore, overdue_sql};
+use super::outcome::{Versioned, retrying};
+use super::store::PgStore;
+use super::task::{TaskDraft, assignee_error};
+use super::validate::{Stored, valid_description, valid_title};
 
 type Result<T> = std::result::Result<T, DataError>;
 
@@ -44,9 +46,6 @@ pub const TOTAL_CAP: i64 = super::store::OVERDUE_COUNT_CAP;
 pub const MAX_SNOOZE_DAYS: u32 = 3650;
 /// Longest task description accepted (the lead screen's limit for free text).
 pub const MAX_DESCRIPTION_CHARS: usize = 2_000_000;
-
-const NOT_A_MEMBER: &str =
-    "That person is not a member of this organization: tasks can only be assigned to members";
 
 // ---------------------------------------------------------------------------
 // Types
@@ -309,78 +308,6 @@ fn interaction_line(
 /// The rep's local date at `$4` in zone `$3`.
 const TODAY: &str = "($4::timestamptz at time zone $3::text)::date";
 
-/// The status of an open task from its due date and time after the write (`t.due_date`,
-/// `t.due_time`), at `$4` in zone `$3`.
-fn open_status_sql() -> String {
-    format!(
-        "case when coalesce({}, false) then 'overdue'::task_status else 'pending'::task_status end",
-        overdue_sql(3, 4)
-    )
-}
-
-/// Same, keeping a completed task (`task` is the row before the write) completed.
-fn kept_status_sql() -> String {
-    format!(
-        "case when task.status = 'completed' then 'completed'::task_status else {} end",
-        open_status_sql()
-    )
-}
-
-/// One write to `lead_tasks` with its activities, as a single statement. Parameters: `$1` the
-/// organization, `$2` the task ids, `$3` the rep's time zone, `$4` now, `$5` the expected
-/// version (`null`: unchecked), `$6…` the write's own. Returns `id, version` of the changed rows.
-struct TaskWrite<'a> {
-    /// The activity type.
-    kind: &'static str,
-    /// Selects the tasks to change from `before b` (the tasks as they were) with their due date
-    /// and time after the write: `id, due_date, due_time`. Visible as `t`.
-    target: &'a str,
-    /// The assignments (`task` is the row as it was, `t` the target).
-    set: &'a str,
-    /// The activity's content (`c` is the row after, `b` before).
-    content: &'a str,
-    /// Which changed rows get an activity (a no-op records none).
-    log_when: &'a str,
-}
-
-/// Targets every task asked for, keeping its due date and time.
-const EVERY_TASK: &str = "select b.id, b.due_date, b.due_time from before b";
-
-impl TaskWrite<'_> {
-    fn sql(&self) -> String {
-        let TaskWrite {
-            kind,
-            target,
-            set,
-            content,
-            log_when,
-        } = self;
-        format!(
-            "with before as (
-                 select id, lead_id, title, description, due_date, due_time, priority, status,
-                        assigned_to, completed_at, version
-                 from lead_tasks where organization_id = $1 and id = any($2::uuid[])
-             ), t as ({target}),
-             changed as (
-                 update lead_tasks task set {set}
-                 from t
-                 where task.organization_id = $1 and task.id = t.id
-                   and ($5::int is null or task.version = $5::int)
-                 returning task.id, task.lead_id, task.title, task.description, task.due_date,
-                           task.due_time, task.priority, task.status, task.assigned_to,
-                           task.completed_at, task.version
-             ), logged as (
-                 insert into lead_activities (organization_id, lead_id, type, content)
-                 select $1, c.lead_id, '{kind}', {content}
-                 from changed c join before b on b.id = c.id
-                 where {log_when}
-             )
-             select id, version from changed order by id"
-        )
-    }
-}
-
-/// Task priorities, highest first (the inbox's order).
 const PRIORITIES: [&str; 3] = ["high", "medium", "low"];
 
 /// The rep's local wall-clock time at `$4` in zone `$3` (see `TODAY`).
@@ -482,28 +409,6 @@ const CLOCK_SQL: &str = "
     select wall::date as today, wall::time as local_time,
            extract(epoch from wall - ($1::timestamptz at time zone 'UTC'))::int as utc_offset
     from (select $1::timestamptz at time zone $2::text as wall) clock";
-
-/// Parameters: `$1` org, `$2` lead, `$3` zone, `$4` now, `$5…$10` the task.
-const ADD_TASK_SQL: &str = "
-    with lead as (
-        select id from leads where organization_id = $1 and id = $2
-    ), t as (
-        select $7::date as due_date, $8::time as due_time
-    ), task as (
-        insert into lead_tasks (organization_id, lead_id, title, description, due_date, due_time,
-                                priority, status, assigned_to)
-        select $1, lead.id, $5, $6, t.due_date, t.due_time, $9, {status}, $10
-        from lead, t
-        returning id, lead_id, title, due_date, due_time, priority, assigned_to
-    ), logged as (
-        insert into lead_activities (organization_id, lead_id, type, content)
-        select $1, task.lead_id, 'task_added',
-               jsonb_build_object('task_id', task.id, 'title', task.title, 'due_date', task.due_date,
-                                  'due_time', task.due_time, 'priority', task.priority,
-                                  'assigned_to', task.assigned_to)
-        from task
-    )
-    select id from task";
 
 const TEAMMATES_SQL: &str = "
     select p.id, p.full_name, m.role
@@ -713,7 +618,8 @@ impl PgStore {
     /// `task_completed` activity; `completed_at` is `now`. Tasks already completed are left as
     /// they are (no activity). Returns every task with its status before — all
     /// [`PgStore::undo_complete`] needs: the tasks that were open had no `completed_at`, and
-    /// the completed ones were not touched.
+    /// the completed ones were not touched. One round trip (`closer.complete_tasks` locks, writes
+    /// and logs).
     pub async fn complete_tasks(
         &self,
         ids: &[Uuid],
@@ -723,19 +629,13 @@ impl PgStore {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let write = TaskWrite {
-            kind: "task_completed",
-            target: "select b.id, b.due_date, b.due_time from before b where b.status <> 'completed'",
-            set: "status = 'completed', completed_at = $4",
-            content: "jsonb_build_object('task_id', c.id, 'title', c.title)",
-            log_when: "true",
-        };
-        let mut tx = self.pool().begin().await?;
-        let locked = lock_tasks(&mut tx, self.organization_id(), &ids).await?;
-        self.task_write(&write, &ids, None, Some(now))
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
+        let locked: Vec<(Uuid, TaskStatus)> =
+            sqlx::query_as("select id, status from closer.complete_tasks($1, $2, $3)")
+                .bind(self.organization_id())
+                .bind(&ids)
+                .bind(now)
+                .fetch_all(self.pool())
+                .await?;
         // In the order asked.
         Ok(ids
             .iter()
@@ -763,24 +663,13 @@ impl PgStore {
         if reopen.is_empty() {
             return Ok(());
         }
-        let set = format!("status = {}, completed_at = null", open_status_sql());
-        let write = TaskWrite {
-            kind: "task_reopened",
-            target: "select b.id, b.due_date, b.due_time from before b where b.status = 'completed'",
-            set: &set,
-            content: "jsonb_build_object('task_id', c.id, 'title', c.title)",
-            log_when: "true",
-        };
-        let mut tx = self.pool().begin().await?;
-        lock_tasks(&mut tx, self.organization_id(), &reopen).await?;
-        let done = self
-            .task_write(&write, &reopen, None, Some(now))
-            .fetch_all(&mut *tx)
+        sqlx::query("select closer.reopen_tasks($1, $2, $3, $4)")
+            .bind(self.organization_id())
+            .bind(&reopen)
+            .bind(&self.me().time_zone)
+            .bind(now)
+            .execute(self.pool())
             .await?;
-        if done.len() != reopen.len() {
-            return Err(DataError::Conflict);
-        }
-        tx.commit().await?;
         Ok(())
     }
 
@@ -815,39 +704,17 @@ impl PgStore {
         if ids.is_empty() {
             return Ok(());
         }
-        let target = format!(
-            "select b.id,
-                    case $6::text
-                        when 'next_monday' then {TODAY} + (8 - extract(isodow from {TODAY})::int)
-                        when 'until' then $7::date
-                        else greatest({TODAY}, coalesce(b.due_date, {TODAY})) + $8::int
-                    end as due_date,
-                    b.due_time
-             from before b where b.status <> 'completed'"
-        );
-        let set = format!(
-            "due_date = t.due_date, due_time = t.due_time, status = {}",
-            kept_status_sql()
-        );
-        let write = TaskWrite {
-            kind: "task_snoozed",
-            target: &target,
-            set: &set,
-            content: "jsonb_build_object('task_id', c.id, 'title', c.title, 'snooze', $9::text,
-                         'from_date', b.due_date, 'from_time', b.due_time,
-                         'due_date', c.due_date, 'due_time', c.due_time)",
-            log_when: "true",
-        };
-        let mut tx = self.pool().begin().await?;
-        lock_tasks(&mut tx, self.organization_id(), &ids).await?;
-        self.task_write(&write, &ids, None, Some(now))
+        sqlx::query("select closer.snooze_tasks($1, $2, $3, $4, $5, $6, $7, $8)")
+            .bind(self.organization_id())
+            .bind(&ids)
+            .bind(&self.me().time_zone)
+            .bind(now)
             .bind(mode)
             .bind(until)
             .bind(days)
             .bind(snooze.label())
-            .execute(&mut *tx)
+            .execute(self.pool())
             .await?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -892,25 +759,17 @@ impl PgStore {
         due_time: Option<NaiveTime>,
         now: DateTime<Utc>,
     ) -> Result<i32> {
-        let set = format!(
-            "due_date = t.due_date, due_time = t.due_time, status = {}",
-            kept_status_sql()
-        );
-        let write = TaskWrite {
-            kind: "task_rescheduled",
-            target: "select b.id, $6::date as due_date, $7::time as due_time from before b",
-            set: &set,
-            content: "jsonb_build_object('task_id', c.id, 'title', c.title,
-                         'from_date', b.due_date, 'from_time', b.due_time,
-                         'due_date', c.due_date, 'due_time', c.due_time)",
-            log_when: "c.due_date is distinct from b.due_date or c.due_time is distinct from b.due_time",
-        };
-        let row = self
-            .task_write(&write, &[id], version, Some(now))
-            .bind(due_date)
-            .bind(due_time)
-            .fetch_optional(self.pool())
-            .await?;
+        let row =
+            sqlx::query("select version from closer.reschedule_task($1, $2, $3, $4, $5, $6, $7)")
+                .bind(self.organization_id())
+                .bind(id)
+                .bind(version)
+                .bind(due_date)
+                .bind(due_time)
+                .bind(&self.me().time_zone)
+                .bind(now)
+                .fetch_optional(self.pool())
+                .await?;
         self.one_written(id, row).await
     }
 
@@ -923,8 +782,7 @@ impl PgStore {
         priority: TaskPriority,
     ) -> Result<i32> {
         let row = self
-            .task_write(&PRIORITY_WRITE, &[id], Some(version), None)
-            .bind(priority)
+            .priority_write(&[id], Some(version), priority)
             .fetch_optional(self.pool())
             .await?;
         self.one_written(id, row).await
@@ -937,14 +795,23 @@ impl PgStore {
         if ids.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool().begin().await?;
-        lock_tasks(&mut tx, self.organization_id(), &ids).await?;
-        self.task_write(&PRIORITY_WRITE, &ids, None, None)
-            .bind(priority)
-            .execute(&mut *tx)
+        self.priority_write(&ids, None, priority)
+            .execute(self.pool())
             .await?;
-        tx.commit().await?;
         Ok(())
+    }
+
+    fn priority_write(
+        &self,
+        ids: &[Uuid],
+        version: Option<i32>,
+        priority: TaskPriority,
+    ) -> Query<'static, Postgres, PgArguments> {
+        sqlx::query("select id, version from closer.set_tasks_priority($1, $2, $3, $4)")
+            .bind(self.organization_id())
+            .bind(ids.to_vec())
+            .bind(version)
+            .bind(priority)
     }
 
     /// Assigns tasks to `to` (a member of the organization: the composite foreign key enforces
@@ -954,24 +821,13 @@ impl PgStore {
         if ids.is_empty() {
             return Ok(());
         }
-        let write = TaskWrite {
-            kind: "task_reassigned",
-            target: EVERY_TASK,
-            set: "assigned_to = $6::uuid",
-            content: "jsonb_build_object('task_id', c.id, 'title', c.title,
-                         'from', b.assigned_to, 'to', c.assigned_to,
-                         'from_name', (select full_name from profiles where id = b.assigned_to),
-                         'to_name', (select full_name from profiles where id = c.assigned_to))",
-            log_when: "c.assigned_to is distinct from b.assigned_to",
-        };
-        let mut tx = self.pool().begin().await?;
-        lock_tasks(&mut tx, self.organization_id(), &ids).await?;
-        self.task_write(&write, &ids, None, None)
+        sqlx::query("select closer.reassign_tasks($1, $2, $3)")
+            .bind(self.organization_id())
+            .bind(&ids)
             .bind(to)
-            .execute(&mut *tx)
+            .execute(self.pool())
             .await
             .map_err(assignee_error)?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -1000,19 +856,12 @@ impl PgStore {
         title: &str,
         description: Option<&str>,
     ) -> Result<i32> {
-        let title = valid_title(title)?;
+        let title = valid_title(title, Stored::Trimmed)?;
         let description = valid_description(description)?;
-        let write = TaskWrite {
-            kind: "task_edited",
-            target: EVERY_TASK,
-            set: "title = $6::text, description = $7::text",
-            content: "jsonb_build_object('task_id', c.id, 'title', c.title, 'from_title', b.title,
-                         'title_changed', c.title is distinct from b.title,
-                         'description_changed', c.description is distinct from b.description)",
-            log_when: "c.title is distinct from b.title or c.description is distinct from b.description",
-        };
-        let row = self
-            .task_write(&write, &[id], version, None)
+        let row = sqlx::query("select version from closer.edit_task($1, $2, $3, $4, $5)")
+            .bind(self.organization_id())
+            .bind(id)
+            .bind(version)
             .bind(title)
             .bind(description)
             .fetch_optional(self.pool())
@@ -1036,44 +885,17 @@ impl PgStore {
         assigned_to: Option<Uuid>,
         now: DateTime<Utc>,
     ) -> Result<Uuid> {
-        let title = valid_title(title)?;
-        let description = valid_description(description)?;
-        if due_time.is_some() && due_date.is_none() {
-            return Err(DataError::Invalid("A due time needs a due date".into()));
-        }
-        let sql = ADD_TASK_SQL.replace("{status}", &open_status_sql());
-        let id: Option<Uuid> = sqlx::query_scalar(AssertSqlSafe(sql))
-            .bind(self.organization_id())
-            .bind(lead_id)
-            .bind(&self.me().time_zone)
-            .bind(now)
-            .bind(title)
-            .bind(description)
-            .bind(due_date)
-            .bind(due_time)
-            .bind(priority)
-            .bind(assigned_to.unwrap_or(self.me().profile_id))
-            .fetch_optional(self.pool())
-            .await
-            .map_err(assignee_error)?;
-        id.ok_or(DataError::NotFound)
-    }
-
-    /// A [`TaskWrite`] with its common parameters bound (`$1`–`$5`; `now` is `None` for writes
-    /// that do not depend on the time).
-    fn task_write(
-        &self,
-        write: &TaskWrite<'_>,
-        ids: &[Uuid],
-        version: Option<i32>,
-        now: Option<DateTime<Utc>>,
-    ) -> Query<'static, Postgres, PgArguments> {
-        sqlx::query(AssertSqlSafe(write.sql()))
-            .bind(self.organization_id())
-            .bind(ids)
-            .bind(&self.me().time_zone)
-            .bind(now)
-            .bind(version)
+        let task = TaskDraft {
+            lead_id,
+            title,
+            title_stored: Stored::Trimmed,
+            description,
+            due_date,
+            due_time,
+            priority,
+            assigned_to,
+        };
+        self.insert_task(task, now).await
     }
 
     /// The new version after a write of one task: no row means it changed meanwhile
@@ -1086,108 +908,14 @@ impl PgStore {
     }
 
     async fn task_conflict_or_gone(&self, id: Uuid) -> DataError {
-        match sqlx::query_scalar::<_, bool>(
-            "select exists (select 1 from lead_tasks where organization_id = $1 and id = $2)",
-        )
-        .bind(self.organization_id())
-        .bind(id)
-        .fetch_one(self.pool())
-        .await
-        {
-            Ok(true) => DataError::Conflict,
-            Ok(false) => DataError::NotFound,
-            Err(e) => e.into(),
-        }
+        self.conflict_or_gone(Versioned::Tasks, id).await
     }
-}
-
-const PRIORITY_WRITE: TaskWrite<'static> = TaskWrite {
-    kind: "task_priority_changed",
-    target: EVERY_TASK,
-    set: "priority = $6::task_priority",
-    content: "jsonb_build_object('task_id', c.id, 'title', c.title,
-                 'from', b.priority, 'to', c.priority)",
-    log_when: "c.priority is distinct from b.priority",
-};
-
-/// Locks the tasks for the rest of the transaction (in id order, so two bulk writes cannot
-/// deadlock) and returns each one's status. Every one must be visible in this organization,
-/// else `NotFound`.
-async fn lock_tasks(
-    conn: &mut PgConnection,
-    org: Uuid,
-    ids: &[Uuid],
-) -> Result<Vec<(Uuid, TaskStatus)>> {
-    let rows: Vec<(Uuid, TaskStatus)> = sqlx::query_as(
-        "select id, status from lead_tasks
-         where organization_id = $1 and id = any($2::uuid[])
-         order by id for update",
-    )
-    .bind(org)
-    .bind(ids)
-    .fetch_all(&mut *conn)
-    .await?;
-    if rows.len() != ids.len() {
-        return Err(DataError::NotFound);
-    }
-    Ok(rows)
 }
 
 /// The ids without repeats, in order.
 fn distinct(ids: &[Uuid]) -> Vec<Uuid> {
     let mut seen = HashSet::new();
     ids.iter().copied().filter(|id| seen.insert(*id)).collect()
-}
-
-/// A foreign key on the assignee means the person is not a member of the organization.
-fn assignee_error(err: sqlx::Error) -> DataError {
-    let assignee = err.as_database_error().is_some_and(|db| {
-        db.code().as_deref() == Some("23503")
-            && db.constraint().is_some_and(|c| c.contains("assigned_to"))
-    });
-    if assignee {
-        DataError::Invalid(NOT_A_MEMBER.into())
-    } else {
-        err.into()
-    }
-}
-
-fn valid_title(title: &str) -> Result<String> {
-    let title = title.trim();
-    if title.is_empty() {
-        return Err(DataError::Invalid("A task needs a title".into()));
-    }
-    if title.contains('\0') {
-        return Err(DataError::Invalid(
-            "The title contains a NUL character (U+0000), which cannot be stored".into(),
-        ));
-    }
-    let chars = title.chars().count();
-    if chars > 500 {
-        return Err(DataError::Invalid(format!(
-            "A task title can be at most 500 characters (this one has {chars})"
-        )));
-    }
-    Ok(title.to_owned())
-}
-
-/// Stored as typed; blank means none.
-fn valid_description(description: Option<&str>) -> Result<Option<String>> {
-    let Some(text) = description.filter(|d| !d.trim().is_empty()) else {
-        return Ok(None);
-    };
-    if text.contains('\0') {
-        return Err(DataError::Invalid(
-            "The description contains a NUL character (U+0000), which cannot be stored".into(),
-        ));
-    }
-    let chars = text.chars().count();
-    if chars > MAX_DESCRIPTION_CHARS {
-        return Err(DataError::Invalid(format!(
-            "The description is too long: {chars} characters (at most {MAX_DESCRIPTION_CHARS})"
-        )));
-    }
-    Ok(Some(text.to_owned()))
 }
 
 fn task_row(row: &PgRow) -> Result<TaskRow> {
@@ -1207,22 +935,6 @@ fn task_row(row: &PgRow) -> Result<TaskRow> {
         completed_at: row.try_get("completed_at")?,
         version: row.try_get("version")?,
     })
-}
-
-/// Reads are idempotent, so a read that failed on a dropped connection is tried once more.
-async fn retrying<T, F, Fut>(read: F) -> Result<T>
-where
-    F: Fn() -> Fut,
-    Fut: Future<Output = Result<T>>,
-{
-    match read().await {
-        Err(err) if err.is_connection() => {
-            tracing::info!("read failed on a dropped connection, retrying: {err}");
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            read().await
-        }
-        other => other,
-    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,10 @@ pub mod inbox;
 pub mod lead;
 pub mod live;
 pub mod models;
+mod outcome;
 pub mod store;
+mod task;
+mod validate;
 
 pub use error::DataError;
 pub use store::PgStore;
