@@ -148,15 +148,28 @@ async fn a_second_database_on_the_same_cluster_migrates_too() {
             .await
             .expect("is_migrated")
     );
-    // Members may connect to a migrated database, PUBLIC may not.
-    let connect: (bool, bool) = sqlx::query_as(
-        "select has_database_privilege('closer_member', current_database(), 'CONNECT'),
-                has_database_privilege('public', current_database(), 'CONNECT')",
+    // Members of this database's connect group may connect to it, PUBLIC may not; nor may the
+    // cluster-wide member group (issue 9: a login of database A cannot connect to database B).
+    let group = admin::connect_group(&second.admin)
+        .await
+        .expect("the connect group");
+    let connect: (bool, bool, bool) = sqlx::query_as(
+        "select has_database_privilege($1, current_database(), 'CONNECT'),
+                has_database_privilege('public', current_database(), 'CONNECT'),
+                has_database_privilege('closer_member', current_database(), 'CONNECT')",
     )
+    .bind(&group)
     .fetch_one(&second.admin)
     .await
     .expect("read database privileges");
-    assert_eq!(connect, (true, false));
+    assert_eq!(connect, (true, false, false));
+    let first_group = admin::connect_group(&first.admin)
+        .await
+        .expect("the connect group");
+    assert_ne!(
+        group, first_group,
+        "each database has its own connect group"
+    );
 }
 
 #[tokio::test]

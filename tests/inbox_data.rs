@@ -44,16 +44,16 @@ async fn store_of(db: &TestDb, user: &TestUser, org: Uuid) -> PgStore {
         .expect("a member opens the org")
 }
 
-/// Sets the person's time zone as themself (their column privilege allows it) and logs in again
-/// (the zone is read at login).
+/// Sets the person's time zone as themself (through the write API: `closer.update_my_profile`)
+/// and logs in again (the zone is read at login).
 async fn in_zone(db: &TestDb, user: &TestUser, org: Uuid, zone: &str) -> PgStore {
     let pool = db.login(user).await;
-    let updated = sqlx::query("update profiles set time_zone = $1 where db_role = session_user")
+    let updated = sqlx::query("select version from closer.update_my_profile(null, null, null, $1)")
         .bind(zone)
-        .execute(&pool)
+        .fetch_all(&pool)
         .await
         .expect("a person sets their own time zone")
-        .rows_affected();
+        .len();
     assert_eq!(updated, 1);
     pool.close().await;
     let store = store_of(db, user, org).await;

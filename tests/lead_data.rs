@@ -655,6 +655,8 @@ async fn a_rep_of_another_org_cannot_log_on_or_change_this_lead() {
     .await
     .expect_err("RLS refuses a row in another organization");
     assert_eq!(common::sqlstate(&into_a).as_deref(), Some("42501"));
+    // Members have no write privilege at all (migration 0004): even a write into their own
+    // organization is refused; the write API refuses the other organization's lead.
     let across = sqlx::query(
         "insert into lead_interactions (organization_id, lead_id, type) values ($1, $2, 'call')",
     )
@@ -663,13 +665,30 @@ async fn a_rep_of_another_org_cannot_log_on_or_change_this_lead() {
     .execute(&pool_b)
     .await
     .expect_err("a child row cannot point at another organization's lead");
-    assert_eq!(common::sqlstate(&across).as_deref(), Some("23503"));
+    assert_eq!(common::sqlstate(&across).as_deref(), Some("42501"));
+    let through_api: Option<Uuid> = sqlx::query_scalar(
+        "select id from closer.log_interaction($1, $2, 'call', null, null, null, null, null)",
+    )
+    .bind(org_b)
+    .bind(lead)
+    .fetch_optional(&pool_b)
+    .await
+    .expect("the function finds no such lead in B");
+    assert_eq!(through_api, None);
+    let into_a_api =
+        sqlx::query("select closer.log_interaction($1, $2, 'call', null, null, null, null, null)")
+            .bind(org_a)
+            .bind(lead)
+            .execute(&pool_b)
+            .await
+            .expect_err("the function refuses an organization the caller is not a member of");
+    assert_eq!(common::sqlstate(&into_a_api).as_deref(), Some("42501"));
     let touched = sqlx::query("update leads set total_calls = total_calls + 1 where id = $1")
         .bind(lead)
         .execute(&pool_b)
         .await
-        .expect("an update of an invisible row affects nothing");
-    assert_eq!(touched.rows_affected(), 0);
+        .expect_err("members cannot update leads directly");
+    assert_eq!(common::sqlstate(&touched).as_deref(), Some("42501"));
 
     let filter = format!("lead_id = '{lead}'");
     for table in [
@@ -701,13 +720,13 @@ async fn saving_a_lead_a_manager_deleted_meanwhile_is_not_found() {
     let seen = store.lead_detail(lead).await.expect("the rep opened it");
 
     let manager_pool = db.login(&manager).await;
-    let deleted = sqlx::query("delete from leads where organization_id = $1 and id = $2")
+    let deleted: Vec<Uuid> = sqlx::query_scalar("select id from closer.delete_lead($1, $2)")
         .bind(org)
         .bind(lead)
-        .execute(&manager_pool)
+        .fetch_all(&manager_pool)
         .await
         .expect("a manager deletes the lead");
-    assert_eq!(deleted.rows_affected(), 1);
+    assert_eq!(deleted.len(), 1);
 
     let edit = LeadEdit {
         name: Some("Renamed".into()),

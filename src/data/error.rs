@@ -96,7 +96,13 @@ impl From<sqlx::Error> for DataError {
 fn from_sqlstate(code: &str, constraint: &str, message: &str) -> DataError {
     match code {
         "28P01" | "28000" => DataError::Authentication,
+        // A login without CONNECT on this database: no membership in any of its organizations
+        // (offboarding revokes the database's connect group, migration 0004).
+        "42501" if message.starts_with("permission denied for database") => DataError::NoMembership,
         "42501" => DataError::PermissionDenied,
+        // Raised by the write functions of migration 0004.
+        "CL404" => DataError::NotFound,
+        "CL409" => DataError::Conflict,
         "42P01" | "42883" | "42703" => DataError::NotMigrated,
         "57014" => DataError::Cancelled,
         "40001" | "40P01" => DataError::Conflict,
@@ -128,8 +134,35 @@ fn from_sqlstate(code: &str, constraint: &str, message: &str) -> DataError {
     }
 }
 
+/// The size checks of migration 0004 are named `closer_size_<column>_<limit>`: "the notes hold
+/// at most 1000 characters" style text naming the field and its limit.
+fn describe_size_limit(constraint: &str) -> Option<String> {
+    let rest = constraint.strip_prefix("closer_size_")?;
+    let (column, limit) = rest.rsplit_once('_')?;
+    let limit: u64 = limit.parse().ok()?;
+    let field = column.replace('_', " ");
+    let unit = if JSON_COLUMNS.contains(&column) {
+        "bytes"
+    } else {
+        "characters"
+    };
+    Some(format!("{field} is too long (at most {limit} {unit})"))
+}
+
+/// The jsonb columns (their limits count bytes of the JSON text).
+const JSON_COLUMNS: [&str; 5] = [
+    "metadata",
+    "raw_data",
+    "preferences",
+    "custom_fields",
+    "content",
+];
+
 /// Turns `leads_email_check` into "email is not valid" style text.
 fn describe_constraint(constraint: &str) -> String {
+    if let Some(text) = describe_size_limit(constraint) {
+        return text;
+    }
     let known = [
         ("_email_check", "the email address is not valid"),
         (
@@ -167,5 +200,21 @@ mod tests {
         assert!(invalid.contains("email address is not valid"), "{invalid}");
         assert!(!invalid.contains("23514"));
         assert!(from_sqlstate("57P01", "", "terminating connection").is_connection());
+        let size = from_sqlstate("23514", "closer_size_lost_reason_2000", "x").to_string();
+        assert_eq!(
+            size,
+            "Invalid value: lost reason is too long (at most 2000 characters)"
+        );
+        let json = from_sqlstate("23514", "closer_size_metadata_262144", "x").to_string();
+        assert!(
+            json.contains("metadata is too long (at most 262144 bytes)"),
+            "{json}"
+        );
+        assert_eq!(from_sqlstate("CL404", "", "x"), DataError::NotFound);
+        assert_eq!(from_sqlstate("CL409", "", "x"), DataError::Conflict);
+        assert_eq!(
+            from_sqlstate("42501", "", "permission denied for database \"x\""),
+            DataError::NoMembership
+        );
     }
 }

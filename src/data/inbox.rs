@@ -7,28 +7,29 @@
 //! does the conversion (`at time zone`), with the rule the board and the lead screen use
 //! ([`overdue_sql`]).
 //!
-//! Writes: each keeps `status` consistent — `completed` exactly when `completed_at` is set;
-//! otherwise, whenever a write sets the status or moves the due date, `overdue` if the due
-//! date/time has passed at `now` in the rep's zone, else `pending` — and records one
-//! `lead_activities` row per changed task in the same transaction (the statement itself, or an
-//! explicit transaction for bulk writes). Version-checked writes of one task (`…_at`,
-//! [`PgStore::set_priority`], [`PgStore::edit_task_checked`]) touch nothing when the version moved
-//! (`Conflict`) or the task is gone or invisible (`NotFound`). Bulk writes lock every task first
-//! and are all-or-nothing: one unknown or invisible id and nothing changes (`NotFound`).
+//! Writes: each is one call of a `closer.*` function (migration 0004: members have no write
+//! privilege), one round trip. Each keeps `status` consistent — `completed` exactly when
+//! `completed_at` is set; otherwise, whenever a write sets the status or moves the due date,
+//! `overdue` if the due date/time has passed at `now` in the rep's zone, else `pending` — and
+//! records one `lead_activities` row per changed task in the same transaction. Version-checked
+//! writes of one task (`…_at`, [`PgStore::set_priority`], [`PgStore::edit_task_checked`]) touch
+//! nothing when the version moved (`Conflict`) or the task is gone or invisible (`NotFound`).
+//! Bulk writes lock every task first (in the function) and are all-or-nothing: one unknown or
+//! invisible id and nothing changes (`NotFound`).
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Offset, Utc};
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::query::Query;
-use sqlx::{AssertSqlSafe, PgConnection, Postgres, Row};
+use sqlx::{AssertSqlSafe, Postgres, Row};
 use uuid::Uuid;
 
 use super::DataError;
 use super::models::{MemberRole, TaskPriority, TaskRow, TaskStatus};
 use super::outcome::{Versioned, retrying};
 use super::store::{PgStore, overdue_sql};
-use super::task::{TaskDraft, assignee_error, open_status_sql};
+use super::task::{TaskDraft, assignee_error};
 use super::validate::{Stored, valid_description, valid_title};
 
 type Result<T> = std::result::Result<T, DataError>;
@@ -300,71 +301,6 @@ fn interaction_line(
 // SQL
 // ---------------------------------------------------------------------------
 
-/// The rep's local date at `$4` in zone `$3`.
-const TODAY: &str = "($4::timestamptz at time zone $3::text)::date";
-
-/// Same, keeping a completed task (`task` is the row before the write) completed.
-fn kept_status_sql() -> String {
-    format!(
-        "case when task.status = 'completed' then 'completed'::task_status else {} end",
-        open_status_sql()
-    )
-}
-
-/// One write to `lead_tasks` with its activities, as a single statement. Parameters: `$1` the
-/// organization, `$2` the task ids, `$3` the rep's time zone, `$4` now, `$5` the expected
-/// version (`null`: unchecked), `$6…` the write's own. Returns `id, version` of the changed rows.
-struct TaskWrite<'a> {
-    /// The activity type.
-    kind: &'static str,
-    /// Selects the tasks to change from `before b` (the tasks as they were) with their due date
-    /// and time after the write: `id, due_date, due_time`. Visible as `t`.
-    target: &'a str,
-    /// The assignments (`task` is the row as it was, `t` the target).
-    set: &'a str,
-    /// The activity's content (`c` is the row after, `b` before).
-    content: &'a str,
-    /// Which changed rows get an activity (a no-op records none).
-    log_when: &'a str,
-}
-
-/// Targets every task asked for, keeping its due date and time.
-const EVERY_TASK: &str = "select b.id, b.due_date, b.due_time from before b";
-
-impl TaskWrite<'_> {
-    fn sql(&self) -> String {
-        let TaskWrite {
-            kind,
-            target,
-            set,
-            content,
-            log_when,
-        } = self;
-        format!(
-            "with before as (
-                 select id, lead_id, title, description, due_date, due_time, priority, status,
-                        assigned_to, completed_at, version
-                 from lead_tasks where organization_id = $1 and id = any($2::uuid[])
-             ), t as ({target}),
-             changed as (
-                 update lead_tasks task set {set}
-                 from t
-                 where task.organization_id = $1 and task.id = t.id
-                   and ($5::int is null or task.version = $5::int)
-                 returning task.id, task.lead_id, task.title, task.description, task.due_date,
-                           task.due_time, task.priority, task.status, task.assigned_to,
-                           task.completed_at, task.version
-             ), logged as (
-                 insert into lead_activities (organization_id, lead_id, type, content)
-                 select $1, c.lead_id, '{kind}', {content}
-                 from changed c join before b on b.id = c.id
-                 where {log_when}
-             )
-             select id, version from changed order by id"
-        )
-    }
-}
-
 const INBOX_SQL: &str = "
     with tasks as (
         select t.id, t.lead_id, l.name as lead_name, s.name as stage_name, s.color as stage_color,
@@ -608,7 +544,8 @@ impl PgStore {
     /// `task_completed` activity; `completed_at` is `now`. Tasks already completed are left as
     /// they are (no activity). Returns every task with its status before — all
     /// [`PgStore::undo_complete`] needs: the tasks that were open had no `completed_at`, and
-    /// the completed ones were not touched.
+    /// the completed ones were not touched. One round trip (`closer.complete_tasks` locks, writes
+    /// and logs).
     pub async fn complete_tasks(
         &self,
         ids: &[Uuid],
@@ -618,19 +555,13 @@ impl PgStore {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let write = TaskWrite {
-            kind: "task_completed",
-            target: "select b.id, b.due_date, b.due_time from before b where b.status <> 'completed'",
-            set: "status = 'completed', completed_at = $4",
-            content: "jsonb_build_object('task_id', c.id, 'title', c.title)",
-            log_when: "true",
-        };
-        let mut tx = self.pool().begin().await?;
-        let locked = lock_tasks(&mut tx, self.organization_id(), &ids).await?;
-        self.task_write(&write, &ids, None, Some(now))
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
+        let locked: Vec<(Uuid, TaskStatus)> =
+            sqlx::query_as("select id, status from closer.complete_tasks($1, $2, $3)")
+                .bind(self.organization_id())
+                .bind(&ids)
+                .bind(now)
+                .fetch_all(self.pool())
+                .await?;
         // In the order asked.
         Ok(ids
             .iter()
@@ -658,24 +589,13 @@ impl PgStore {
         if reopen.is_empty() {
             return Ok(());
         }
-        let set = format!("status = {}, completed_at = null", open_status_sql());
-        let write = TaskWrite {
-            kind: "task_reopened",
-            target: "select b.id, b.due_date, b.due_time from before b where b.status = 'completed'",
-            set: &set,
-            content: "jsonb_build_object('task_id', c.id, 'title', c.title)",
-            log_when: "true",
-        };
-        let mut tx = self.pool().begin().await?;
-        lock_tasks(&mut tx, self.organization_id(), &reopen).await?;
-        let done = self
-            .task_write(&write, &reopen, None, Some(now))
-            .fetch_all(&mut *tx)
+        sqlx::query("select closer.reopen_tasks($1, $2, $3, $4)")
+            .bind(self.organization_id())
+            .bind(&reopen)
+            .bind(&self.me().time_zone)
+            .bind(now)
+            .execute(self.pool())
             .await?;
-        if done.len() != reopen.len() {
-            return Err(DataError::Conflict);
-        }
-        tx.commit().await?;
         Ok(())
     }
 
@@ -710,39 +630,17 @@ impl PgStore {
         if ids.is_empty() {
             return Ok(());
         }
-        let target = format!(
-            "select b.id,
-                    case $6::text
-                        when 'next_monday' then {TODAY} + (8 - extract(isodow from {TODAY})::int)
-                        when 'until' then $7::date
-                        else greatest({TODAY}, coalesce(b.due_date, {TODAY})) + $8::int
-                    end as due_date,
-                    b.due_time
-             from before b where b.status <> 'completed'"
-        );
-        let set = format!(
-            "due_date = t.due_date, due_time = t.due_time, status = {}",
-            kept_status_sql()
-        );
-        let write = TaskWrite {
-            kind: "task_snoozed",
-            target: &target,
-            set: &set,
-            content: "jsonb_build_object('task_id', c.id, 'title', c.title, 'snooze', $9::text,
-                         'from_date', b.due_date, 'from_time', b.due_time,
-                         'due_date', c.due_date, 'due_time', c.due_time)",
-            log_when: "true",
-        };
-        let mut tx = self.pool().begin().await?;
-        lock_tasks(&mut tx, self.organization_id(), &ids).await?;
-        self.task_write(&write, &ids, None, Some(now))
+        sqlx::query("select closer.snooze_tasks($1, $2, $3, $4, $5, $6, $7, $8)")
+            .bind(self.organization_id())
+            .bind(&ids)
+            .bind(&self.me().time_zone)
+            .bind(now)
             .bind(mode)
             .bind(until)
             .bind(days)
             .bind(snooze.label())
-            .execute(&mut *tx)
+            .execute(self.pool())
             .await?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -787,25 +685,17 @@ impl PgStore {
         due_time: Option<NaiveTime>,
         now: DateTime<Utc>,
     ) -> Result<i32> {
-        let set = format!(
-            "due_date = t.due_date, due_time = t.due_time, status = {}",
-            kept_status_sql()
-        );
-        let write = TaskWrite {
-            kind: "task_rescheduled",
-            target: "select b.id, $6::date as due_date, $7::time as due_time from before b",
-            set: &set,
-            content: "jsonb_build_object('task_id', c.id, 'title', c.title,
-                         'from_date', b.due_date, 'from_time', b.due_time,
-                         'due_date', c.due_date, 'due_time', c.due_time)",
-            log_when: "c.due_date is distinct from b.due_date or c.due_time is distinct from b.due_time",
-        };
-        let row = self
-            .task_write(&write, &[id], version, Some(now))
-            .bind(due_date)
-            .bind(due_time)
-            .fetch_optional(self.pool())
-            .await?;
+        let row =
+            sqlx::query("select version from closer.reschedule_task($1, $2, $3, $4, $5, $6, $7)")
+                .bind(self.organization_id())
+                .bind(id)
+                .bind(version)
+                .bind(due_date)
+                .bind(due_time)
+                .bind(&self.me().time_zone)
+                .bind(now)
+                .fetch_optional(self.pool())
+                .await?;
         self.one_written(id, row).await
     }
 
@@ -818,8 +708,7 @@ impl PgStore {
         priority: TaskPriority,
     ) -> Result<i32> {
         let row = self
-            .task_write(&PRIORITY_WRITE, &[id], Some(version), None)
-            .bind(priority)
+            .priority_write(&[id], Some(version), priority)
             .fetch_optional(self.pool())
             .await?;
         self.one_written(id, row).await
@@ -832,14 +721,23 @@ impl PgStore {
         if ids.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool().begin().await?;
-        lock_tasks(&mut tx, self.organization_id(), &ids).await?;
-        self.task_write(&PRIORITY_WRITE, &ids, None, None)
-            .bind(priority)
-            .execute(&mut *tx)
+        self.priority_write(&ids, None, priority)
+            .execute(self.pool())
             .await?;
-        tx.commit().await?;
         Ok(())
+    }
+
+    fn priority_write(
+        &self,
+        ids: &[Uuid],
+        version: Option<i32>,
+        priority: TaskPriority,
+    ) -> Query<'static, Postgres, PgArguments> {
+        sqlx::query("select id, version from closer.set_tasks_priority($1, $2, $3, $4)")
+            .bind(self.organization_id())
+            .bind(ids.to_vec())
+            .bind(version)
+            .bind(priority)
     }
 
     /// Assigns tasks to `to` (a member of the organization: the composite foreign key enforces
@@ -849,24 +747,13 @@ impl PgStore {
         if ids.is_empty() {
             return Ok(());
         }
-        let write = TaskWrite {
-            kind: "task_reassigned",
-            target: EVERY_TASK,
-            set: "assigned_to = $6::uuid",
-            content: "jsonb_build_object('task_id', c.id, 'title', c.title,
-                         'from', b.assigned_to, 'to', c.assigned_to,
-                         'from_name', (select full_name from profiles where id = b.assigned_to),
-                         'to_name', (select full_name from profiles where id = c.assigned_to))",
-            log_when: "c.assigned_to is distinct from b.assigned_to",
-        };
-        let mut tx = self.pool().begin().await?;
-        lock_tasks(&mut tx, self.organization_id(), &ids).await?;
-        self.task_write(&write, &ids, None, None)
+        sqlx::query("select closer.reassign_tasks($1, $2, $3)")
+            .bind(self.organization_id())
+            .bind(&ids)
             .bind(to)
-            .execute(&mut *tx)
+            .execute(self.pool())
             .await
             .map_err(assignee_error)?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -897,17 +784,10 @@ impl PgStore {
     ) -> Result<i32> {
         let title = valid_title(title, Stored::Trimmed)?;
         let description = valid_description(description)?;
-        let write = TaskWrite {
-            kind: "task_edited",
-            target: EVERY_TASK,
-            set: "title = $6::text, description = $7::text",
-            content: "jsonb_build_object('task_id', c.id, 'title', c.title, 'from_title', b.title,
-                         'title_changed', c.title is distinct from b.title,
-                         'description_changed', c.description is distinct from b.description)",
-            log_when: "c.title is distinct from b.title or c.description is distinct from b.description",
-        };
-        let row = self
-            .task_write(&write, &[id], version, None)
+        let row = sqlx::query("select version from closer.edit_task($1, $2, $3, $4, $5)")
+            .bind(self.organization_id())
+            .bind(id)
+            .bind(version)
             .bind(title)
             .bind(description)
             .fetch_optional(self.pool())
@@ -944,23 +824,6 @@ impl PgStore {
         self.insert_task(task, now).await
     }
 
-    /// A [`TaskWrite`] with its common parameters bound (`$1`–`$5`; `now` is `None` for writes
-    /// that do not depend on the time).
-    fn task_write(
-        &self,
-        write: &TaskWrite<'_>,
-        ids: &[Uuid],
-        version: Option<i32>,
-        now: Option<DateTime<Utc>>,
-    ) -> Query<'static, Postgres, PgArguments> {
-        sqlx::query(AssertSqlSafe(write.sql()))
-            .bind(self.organization_id())
-            .bind(ids)
-            .bind(&self.me().time_zone)
-            .bind(now)
-            .bind(version)
-    }
-
     /// The new version after a write of one task: no row means it changed meanwhile
     /// (`Conflict`, when a version was given) or is gone or invisible (`NotFound`).
     async fn one_written(&self, id: Uuid, row: Option<PgRow>) -> Result<i32> {
@@ -973,38 +836,6 @@ impl PgStore {
     async fn task_conflict_or_gone(&self, id: Uuid) -> DataError {
         self.conflict_or_gone(Versioned::Tasks, id).await
     }
-}
-
-const PRIORITY_WRITE: TaskWrite<'static> = TaskWrite {
-    kind: "task_priority_changed",
-    target: EVERY_TASK,
-    set: "priority = $6::task_priority",
-    content: "jsonb_build_object('task_id', c.id, 'title', c.title,
-                 'from', b.priority, 'to', c.priority)",
-    log_when: "c.priority is distinct from b.priority",
-};
-
-/// Locks the tasks for the rest of the transaction (in id order, so two bulk writes cannot
-/// deadlock) and returns each one's status. Every one must be visible in this organization,
-/// else `NotFound`.
-async fn lock_tasks(
-    conn: &mut PgConnection,
-    org: Uuid,
-    ids: &[Uuid],
-) -> Result<Vec<(Uuid, TaskStatus)>> {
-    let rows: Vec<(Uuid, TaskStatus)> = sqlx::query_as(
-        "select id, status from lead_tasks
-         where organization_id = $1 and id = any($2::uuid[])
-         order by id for update",
-    )
-    .bind(org)
-    .bind(ids)
-    .fetch_all(&mut *conn)
-    .await?;
-    if rows.len() != ids.len() {
-        return Err(DataError::NotFound);
-    }
-    Ok(rows)
 }
 
 /// The ids without repeats, in order.

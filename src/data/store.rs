@@ -416,29 +416,16 @@ impl PgStore {
         to_stage: Uuid,
         lost_reason: Option<String>,
     ) -> Result<MovedLead> {
-        let row = sqlx::query(
-            "with moved as (
-                 update leads set stage_id = $3, lost_reason = $4
-                 where organization_id = $1 and id = $2 and stage_id = $5
-                 returning id, stage_id, version
-             ), logged as (
-                 insert into lead_activities (organization_id, lead_id, type, content)
-                 select $1, moved.id, 'stage_change', jsonb_build_object(
-                     'from_stage_id', $5::uuid, 'to_stage_id', $3::uuid,
-                     'from', (select name from pipeline_stages where organization_id = $1 and id = $5),
-                     'to', (select name from pipeline_stages where organization_id = $1 and id = $3),
-                     'lost_reason', $4::text)
-                 from moved
-             )
-             select id, stage_id, version from moved",
-        )
-        .bind(self.organization_id())
-        .bind(lead_id)
-        .bind(to_stage)
-        .bind(lost_reason)
-        .bind(from_stage)
-        .fetch_optional(&self.pool)
-        .await?;
+        // One round trip: the function moves the lead and records the activity (migration 0004).
+        let row =
+            sqlx::query("select id, stage_id, version from closer.move_lead($1, $2, $3, $4, $5)")
+                .bind(self.organization_id())
+                .bind(lead_id)
+                .bind(to_stage)
+                .bind(lost_reason)
+                .bind(from_stage)
+                .fetch_optional(&self.pool)
+                .await?;
         match row {
             Some(r) => Ok(MovedLead {
                 lead_id: r.try_get("id")?,

@@ -13,6 +13,20 @@ const OWNER_ROLE: &str = "closer_owner";
 const MEMBER_ROLE: &str = "closer_member";
 /// Owns only `closer.search_leads` (see the migration for why it bypasses RLS). Never logs in.
 const SEARCH_ROLE: &str = "closer_search";
+/// Owns only `closer.end_sessions` and `closer.revoke_connect` (offboarding, migration 0004):
+/// may signal backends and revoke group membership. Never logs in.
+const OFFBOARD_ROLE: &str = "closer_offboard";
+
+/// The group whose members may connect to the current database (and no other Closer database):
+/// group roles are cluster-wide, so each database gets its own. Same rule as
+/// `closer.connect_group()` in migration 0004.
+pub async fn connect_group(executor: impl sqlx::PgExecutor<'_>) -> Result<String> {
+    Ok(
+        sqlx::query_scalar("select 'closer_connect_' || left(md5(current_database()), 16)")
+            .fetch_one(executor)
+            .await?,
+    )
+}
 
 /// The default pipeline every new organization starts with: (name, colour, won, lost).
 pub const DEFAULT_STAGES: [(&str, &str, bool, bool); 6] = [
@@ -41,6 +55,7 @@ pub async fn migrate(pool: &PgPool) -> Result<()> {
     let database: String = sqlx::query_scalar("select current_database()")
         .fetch_one(pool)
         .await?;
+    let connect = connect_group(pool).await?;
     let bootstrap = [
         format!(
             "DO $$ BEGIN
@@ -53,15 +68,28 @@ pub async fn migrate(pool: &PgPool) -> Result<()> {
                IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{MEMBER_ROLE}') THEN
                  CREATE ROLE {MEMBER_ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
                END IF;
+               IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{OFFBOARD_ROLE}') THEN
+                 CREATE ROLE {OFFBOARD_ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB CREATEROLE;
+               END IF;
+               IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{connect}') THEN
+                 CREATE ROLE {connect} NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+               END IF;
              END $$"
         ),
+        format!("GRANT pg_signal_backend TO {OFFBOARD_ROLE}"),
+        format!("GRANT {connect} TO {OFFBOARD_ROLE} WITH ADMIN OPTION"),
         "CREATE EXTENSION IF NOT EXISTS pg_trgm".to_string(),
         format!(
             "REVOKE CONNECT, TEMPORARY ON DATABASE {} FROM PUBLIC",
             quote_ident(&database)
         ),
+        // Only this database's group may connect: no login of another Closer database can.
         format!(
-            "GRANT CONNECT ON DATABASE {} TO {MEMBER_ROLE}",
+            "REVOKE CONNECT ON DATABASE {} FROM {MEMBER_ROLE}",
+            quote_ident(&database)
+        ),
+        format!(
+            "GRANT CONNECT ON DATABASE {} TO {connect}",
             quote_ident(&database)
         ),
         format!(
@@ -88,6 +116,24 @@ pub async fn migrate(pool: &PgPool) -> Result<()> {
     )))
     .execute(pool)
     .await?;
+    // People added before this database had its own connect group keep their access.
+    let logins: Vec<String> = sqlx::query_scalar(
+        "select distinct p.db_role::text from profiles p
+         join organization_members m on m.profile_id = p.id
+         join pg_roles r on r.rolname = p.db_role
+         where not pg_has_role(p.db_role, $1, 'MEMBER')",
+    )
+    .bind(&connect)
+    .fetch_all(pool)
+    .await?;
+    for login in logins {
+        sqlx::query(AssertSqlSafe(format!(
+            "GRANT {connect} TO {}",
+            quote_ident(&login)
+        )))
+        .execute(pool)
+        .await?;
+    }
     Ok(())
 }
 
@@ -229,6 +275,28 @@ pub fn validate_login(login: &str) -> Result<()> {
     Ok(())
 }
 
+/// Server-side limits every login gets (a hostile rep does not use Closer's client, so its own
+/// settings protect nobody). A rep can lower the timeouts for their own session but not raise
+/// `temp_file_limit` (superuser-only) or the connection limit.
+pub const CONNECTION_LIMIT: i32 = 10;
+pub const LOGIN_SETTINGS: [(&str, &str); 4] = [
+    ("statement_timeout", "30s"),
+    ("lock_timeout", "5s"),
+    ("idle_in_transaction_session_timeout", "60s"),
+    ("temp_file_limit", "256MB"),
+];
+
+fn login_limits(login: &str) -> Vec<String> {
+    let role = quote_ident(login);
+    let mut statements = vec![format!(
+        "ALTER ROLE {role} CONNECTION LIMIT {CONNECTION_LIMIT}"
+    )];
+    for (name, value) in LOGIN_SETTINGS {
+        statements.push(format!("ALTER ROLE {role} SET {name} = '{value}'"));
+    }
+    statements
+}
+
 pub struct NewUser<'a> {
     pub org: &'a str,
     pub login: &'a str,
@@ -297,11 +365,12 @@ pub async fn add_user(pool: &PgPool, user: NewUser<'_>) -> Result<AddedUser> {
             bail!("the password must be at least 8 characters");
         }
         // Role names and passwords cannot be bound as parameters; let the server quote them.
+        // The password goes as a SCRAM verifier computed here, never in clear text.
         let create: String = sqlx::query_scalar(
             "select format('CREATE ROLE %I LOGIN PASSWORD %L NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE INHERIT', $1::text, $2::text)",
         )
         .bind(user.login)
-        .bind(&password)
+        .bind(super::scram::verifier(&password))
         .fetch_one(&mut *tx)
         .await?;
         sqlx::query(AssertSqlSafe(create))
@@ -322,18 +391,25 @@ pub async fn add_user(pool: &PgPool, user: NewUser<'_>) -> Result<AddedUser> {
                 "select format('ALTER ROLE %I PASSWORD %L', $1::text, $2::text)",
             )
             .bind(user.login)
-            .bind(password)
+            .bind(super::scram::verifier(password))
             .fetch_one(&mut *tx)
             .await?;
             sqlx::query(AssertSqlSafe(alter)).execute(&mut *tx).await?;
         }
     }
+    let connect = connect_group(&mut *tx).await?;
     sqlx::query(AssertSqlSafe(format!(
-        "GRANT {MEMBER_ROLE} TO {}",
+        "GRANT {MEMBER_ROLE}, {connect} TO {}",
         quote_ident(user.login)
     )))
     .execute(&mut *tx)
     .await?;
+    for statement in login_limits(user.login) {
+        sqlx::query(AssertSqlSafe(statement))
+            .execute(&mut *tx)
+            .await
+            .wrap_err("could not set the login's limits")?;
+    }
     let profile_id: Uuid = sqlx::query_scalar(
         "insert into profiles (db_role, full_name, email) values ($1, $2, $3)
          on conflict (db_role) do update set full_name = excluded.full_name, email = excluded.email
@@ -389,19 +465,8 @@ pub async fn remove_user(pool: &PgPool, org_name: &str, login: &str) -> Result<b
     .bind(login)
     .fetch_one(&mut *tx)
     .await?;
-    // Whoever left may remember the notification channel: rotate it, telling members on the old
-    // name (delivered at commit) to read the new one, which the leaver no longer can.
-    sqlx::query("select pg_notify(notify_channel, $2) from organizations where id = $1")
-        .bind(org)
-        .bind(crate::data::live::ROTATED)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "update organizations set notify_channel = 'closer_' || replace(gen_random_uuid()::text, '-', '') where id = $1",
-    )
-    .bind(org)
-    .execute(&mut *tx)
-    .await?;
+    // The database rotates the channel and ends the person's sessions on this database itself
+    // (trigger on organization_members, migration 0004), however a membership ends.
     let disabled = remaining == 0;
     if disabled {
         sqlx::query(AssertSqlSafe(format!(

@@ -2,4 +2,5 @@
 
 pub mod admin;
 pub mod cluster;
+pub mod scram;
 pub mod seed;

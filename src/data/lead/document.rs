@@ -10,21 +10,7 @@ use crate::data::validate::{check_no_nul, invalid, optional_text, show_char};
 
 type Result<T> = std::result::Result<T, DataError>;
 
-const ADD_DOCUMENT_SQL: &str = "
-    with lead as (
-        select id from leads where organization_id = $1 and id = $2
-    ), document as (
-        insert into lead_documents (organization_id, lead_id, file_name, file_url, file_type, file_size, document_type)
-        select $1, lead.id, $3, $4, $5, $6, $7 from lead
-        returning id, lead_id, file_name, document_type
-    ), activity as (
-        insert into lead_activities (organization_id, lead_id, type, content)
-        select $1, document.lead_id, 'document_added',
-               jsonb_build_object('document_id', document.id, 'file_name', document.file_name,
-                                  'document_type', document.document_type)
-        from document
-    )
-    select id from document";
+const ADD_DOCUMENT_SQL: &str = "select id from closer.add_document($1, $2, $3, $4, $5, $6, $7)";
 
 impl PgStore {
     /// Records a document's metadata (the file stays where it is) with a `document_added`

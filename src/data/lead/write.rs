@@ -1,16 +1,17 @@
-//! The lead screen's writes. Each is ONE statement with its activity row, never retried: the
-//! outcome of a dropped write is unknown.
+//! The lead screen's writes. Each is ONE call of a `closer.*` function (migration 0004: members
+//! have no write privilege) that also records the activity row; never retried: the outcome of a
+//! dropped write is unknown.
 
 use chrono::{NaiveDate, NaiveTime, Utc};
 use serde_json::{Map, Value, json};
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::Row;
 use uuid::Uuid;
 
 use super::edit::{current_value, profile_error, value_text};
 use super::*;
 use crate::data::DataError;
 use crate::data::outcome::Versioned;
-use crate::data::store::{PgStore, overdue_sql};
+use crate::data::store::PgStore;
 use crate::data::task::TaskDraft;
 use crate::data::validate::Stored;
 use crate::data::validate::{
@@ -20,204 +21,32 @@ use crate::data::validate::{
 
 type Result<T> = std::result::Result<T, DataError>;
 
-/// One statement: the interaction, the lead's counters (calls, and any outbound contact but a
-/// note, touch the lead), and the activity row. Driven by the visible lead.
-const LOG_INTERACTION_SQL: &str = "
-    with lead as (
-        select id, version, total_calls, last_contacted_at from leads
-        where organization_id = $1 and id = $2
-    ), touched as (
-        update leads l
-        set total_calls = l.total_calls + case when $3 = 'call'::interaction_type then 1 else 0 end,
-            last_contacted_at = now()
-        where l.organization_id = $1 and l.id = (select id from lead)
-          and ($3 = 'call'::interaction_type or ($4 = 'outbound'::interaction_direction and $3 <> 'note'::interaction_type))
-        returning l.version, l.total_calls, l.last_contacted_at
-    ), logged as (
-        insert into lead_interactions (organization_id, lead_id, type, direction, subject, content, duration, outcome)
-        select $1, lead.id, $3, $4, $5, $6, $7, $8 from lead
-        returning id, type, direction
-    ), activity as (
-        insert into lead_activities (organization_id, lead_id, type, content)
-        select $1, $2, 'interaction_logged',
-               jsonb_build_object('interaction_id', logged.id, 'kind', logged.type, 'direction', logged.direction)
-        from logged
-    )
-    select logged.id, coalesce(t.version, lead.version) as version,
-           coalesce(t.total_calls, lead.total_calls) as total_calls,
-           coalesce(t.last_contacted_at, lead.last_contacted_at) as last_contacted_at
-    from logged cross join lead left join touched t on true";
+/// The interaction, the lead's counters (calls, and any outbound contact but a note, touch the
+/// lead), and the activity row. Driven by the visible lead.
+const LOG_INTERACTION_SQL: &str = "select id, version, total_calls, last_contacted_at from closer.log_interaction($1, $2, $3, $4, $5, $6, $7, $8)";
 
-const CREATE_LEAD_SQL: &str = "
-    with stage as (
-        select id, name from pipeline_stages where organization_id = $1 and id = $2
-    ), lead as (
-        insert into leads (organization_id, stage_id, name, email, phone, assigned_to)
-        select $1, stage.id, $3, $4, $5, $6 from stage
-        returning id, name, stage_id
-    ), profile as (
-        insert into lead_profiles (organization_id, lead_id, company)
-        select $1, lead.id, $7 from lead
-    ), activity as (
-        insert into lead_activities (organization_id, lead_id, type, content)
-        select $1, lead.id, 'lead_created',
-               jsonb_build_object('name', lead.name, 'stage_id', lead.stage_id, 'stage', stage.name)
-        from lead cross join stage
-    )
-    select id from lead";
+const CREATE_LEAD_SQL: &str = "select id from closer.create_lead($1, $2, $3, $4, $5, $6, $7)";
 
 /// The version-checked lead update, the profile upsert (creates a missing profile row) and the
-/// activity, in one statement. `$4` holds the lead columns to set, `$5` the profile columns
+/// activity. `$4` holds the lead columns to set, `$5` the profile columns
 /// (JSON objects keyed by column; a key that is absent leaves the column alone).
-const UPDATE_LEAD_SQL: &str = "
-    with updated as (
-        update leads set
-            name = case when $4 ? 'name' then $4->>'name' else name end,
-            email = case when $4 ? 'email' then $4->>'email' else email end,
-            phone = case when $4 ? 'phone' then $4->>'phone' else phone end,
-            mobile = case when $4 ? 'mobile' then $4->>'mobile' else mobile end,
-            source = case when $4 ? 'source' then $4->>'source' else source end,
-            lead_source = case when $4 ? 'lead_source' then $4->>'lead_source' else lead_source end,
-            score = case when $4 ? 'score' then ($4->>'score')::int else score end,
-            engagement_score = case when $4 ? 'engagement_score' then ($4->>'engagement_score')::int else engagement_score end,
-            interest_level = case when $4 ? 'interest_level' then ($4->>'interest_level')::int else interest_level end,
-            purchase_readiness = case when $4 ? 'purchase_readiness' then ($4->>'purchase_readiness')::int else purchase_readiness end,
-            assigned_to = case when $4 ? 'assigned_to' then ($4->>'assigned_to')::uuid else assigned_to end
-        where organization_id = $1 and id = $2 and version = $3
-        returning id, version
-    ), profile as (
-        insert into lead_profiles as p (organization_id, lead_id, company, job_title, location, industry,
-                                        lead_score, engagement_level, budget_range, timeline,
-                                        min_budget, max_budget, property_type_interest)
-        select $1, updated.id, $5->>'company', $5->>'job_title', $5->>'location', $5->>'industry',
-               ($5->>'lead_score')::int, $5->>'engagement_level', $5->>'budget_range', $5->>'timeline',
-               ($5->>'min_budget')::numeric, ($5->>'max_budget')::numeric, $5->>'property_type_interest'
-        from updated
-        where $5 <> '{}'::jsonb
-        on conflict (organization_id, lead_id) do update set
-            company = case when $5 ? 'company' then excluded.company else p.company end,
-            job_title = case when $5 ? 'job_title' then excluded.job_title else p.job_title end,
-            location = case when $5 ? 'location' then excluded.location else p.location end,
-            industry = case when $5 ? 'industry' then excluded.industry else p.industry end,
-            lead_score = case when $5 ? 'lead_score' then excluded.lead_score else p.lead_score end,
-            engagement_level = case when $5 ? 'engagement_level' then excluded.engagement_level else p.engagement_level end,
-            budget_range = case when $5 ? 'budget_range' then excluded.budget_range else p.budget_range end,
-            timeline = case when $5 ? 'timeline' then excluded.timeline else p.timeline end,
-            min_budget = case when $5 ? 'min_budget' then excluded.min_budget else p.min_budget end,
-            max_budget = case when $5 ? 'max_budget' then excluded.max_budget else p.max_budget end,
-            property_type_interest = case when $5 ? 'property_type_interest' then excluded.property_type_interest else p.property_type_interest end
-    ), activity as (
-        insert into lead_activities (organization_id, lead_id, type, content)
-        select $1, updated.id, 'lead_updated', jsonb_build_object('fields', $6::jsonb) from updated
-    )
-    select version from updated";
+const UPDATE_LEAD_SQL: &str = "select version from closer.update_lead($1, $2, $3, $4, $5, $6)";
 
-const COMPLETE_TASK_SQL: &str = "
-    with done as (
-        update lead_tasks set status = 'completed', completed_at = coalesce(completed_at, now())
-        where organization_id = $1 and id = $2 and version = $3
-        returning id, lead_id, title, version
-    ), activity as (
-        insert into lead_activities (organization_id, lead_id, type, content)
-        select $1, done.lead_id, 'task_completed', jsonb_build_object('task_id', done.id, 'title', done.title)
-        from done
-    )
-    select version from done";
+const COMPLETE_TASK_SQL: &str = "select version from closer.complete_task($1, $2, $3)";
 
-/// `t` is the new due date and time, so the overdue rule applies to them.
-const RESCHEDULE_TASK_SQL: &str = "
-    with before as (
-        select due_date, due_time from lead_tasks where organization_id = $1 and id = $2
-    ), moved as (
-        update lead_tasks task set
-            due_date = t.due_date,
-            due_time = t.due_time,
-            status = case when task.status = 'completed' then 'completed'::task_status
-                          when coalesce({overdue}, false) then 'overdue'::task_status
-                          else 'pending'::task_status end
-        from (select $4::date as due_date, $5::time as due_time) t
-        where task.organization_id = $1 and task.id = $2 and task.version = $3
-        returning task.id, task.lead_id, task.title, task.version, task.due_date, task.due_time
-    ), activity as (
-        insert into lead_activities (organization_id, lead_id, type, content)
-        select $1, moved.lead_id, 'task_rescheduled',
-               jsonb_build_object('task_id', moved.id, 'title', moved.title,
-                                  'from_date', (select due_date from before), 'from_time', (select due_time from before),
-                                  'due_date', moved.due_date, 'due_time', moved.due_time)
-        from moved
-    )
-    select version from moved";
+/// The overdue rule applies to the new due date and time.
+const RESCHEDULE_TASK_SQL: &str =
+    "select version from closer.reschedule_task($1, $2, $3, $4, $5, $6, $7)";
 
-const ADD_DEAL_SQL: &str = "
-    with lead as (
-        select id from leads where organization_id = $1 and id = $2
-    ), deal as (
-        insert into deals (organization_id, lead_id, name, amount, stage, probability, status, expected_close_date)
-        select $1, lead.id, $3, $4::numeric, $5, $6, $7, $8 from lead
-        returning id, lead_id, name, amount, stage, status
-    ), activity as (
-        insert into lead_activities (organization_id, lead_id, type, content)
-        select $1, deal.lead_id, 'deal_added',
-               jsonb_build_object('deal_id', deal.id, 'name', deal.name, 'amount', deal.amount,
-                                  'stage', deal.stage, 'status', deal.status)
-        from deal
-    )
-    select id from deal";
+const ADD_DEAL_SQL: &str = "select id from closer.add_deal($1, $2, $3, $4, $5, $6, $7, $8)";
 
-const UPDATE_DEAL_SQL: &str = "
-    with changed as (
-        update deals set
-            name = coalesce($4, name),
-            amount = coalesce($5::numeric, amount),
-            stage = coalesce($6, stage),
-            probability = coalesce($7, probability),
-            status = coalesce($8, status),
-            expected_close_date = case when $9 then $10 else expected_close_date end
-        where organization_id = $1 and id = $2 and version = $3
-        returning id, lead_id, name, amount, stage, status, version
-    ), activity as (
-        insert into lead_activities (organization_id, lead_id, type, content)
-        select $1, changed.lead_id, 'deal_updated',
-               jsonb_build_object('deal_id', changed.id, 'name', changed.name, 'fields', $11::jsonb,
-                                  'amount', changed.amount, 'stage', changed.stage, 'status', changed.status)
-        from changed
-    )
-    select version from changed";
+const UPDATE_DEAL_SQL: &str =
+    "select version from closer.update_deal($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
 /// Adding a tag the lead has already recolours it (`tag_updated`); the same colour records nothing.
-const ADD_TAG_SQL: &str = "
-    with lead as (
-        select id from leads where organization_id = $1 and id = $2
-    ), before as (
-        select color from lead_tags where organization_id = $1 and lead_id = $2 and tag = $3
-    ), tagged as (
-        insert into lead_tags (organization_id, lead_id, tag, color)
-        select $1, lead.id, $3, $4 from lead
-        on conflict (organization_id, lead_id, tag) do update set color = excluded.color
-        returning id, lead_id, tag, color
-    ), activity as (
-        insert into lead_activities (organization_id, lead_id, type, content)
-        select $1, tagged.lead_id,
-               case when exists (select 1 from before) then 'tag_updated' else 'tag_added' end,
-               jsonb_build_object('tag', tagged.tag, 'color', tagged.color, 'from_color', (select color from before))
-        from tagged
-        where (select color from before) is distinct from tagged.color
-    )
-    select id, tag, color from tagged";
+const ADD_TAG_SQL: &str = "select id, tag, color from closer.add_tag($1, $2, $3, $4)";
 
-const REMOVE_TAG_SQL: &str = "
-    with lead as (
-        select id from leads where organization_id = $1 and id = $2
-    ), removed as (
-        delete from lead_tags
-        where organization_id = $1 and lead_id = (select id from lead) and tag = $3
-        returning lead_id, tag, color
-    ), activity as (
-        insert into lead_activities (organization_id, lead_id, type, content)
-        select $1, removed.lead_id, 'tag_removed', jsonb_build_object('tag', removed.tag, 'color', removed.color)
-        from removed
-    )
-    select exists (select 1 from lead) as found, exists (select 1 from removed) as removed";
+const REMOVE_TAG_SQL: &str = "select found, removed from closer.remove_tag($1, $2, $3)";
 
 impl PgStore {
     /// Logs a call, email, meeting, note, SMS or WhatsApp message in one statement: the
@@ -386,8 +215,7 @@ impl PgStore {
         if due_time.is_some() && due_date.is_none() {
             return Err(invalid("A due time needs a due date"));
         }
-        let sql = RESCHEDULE_TASK_SQL.replace("{overdue}", &overdue_sql(6, 7));
-        let new_version: Option<i32> = sqlx::query_scalar(AssertSqlSafe(sql))
+        let new_version: Option<i32> = sqlx::query_scalar(RESCHEDULE_TASK_SQL)
             .bind(self.organization_id())
             .bind(task_id)
             .bind(version)
