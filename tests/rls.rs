@@ -3679,7 +3679,7 @@ mod report {
             );
         }
         finding(
-            "LISTEN/NOTIFY is not covered by this suite beyond channel secrecy (any login can LISTEN or NOTIFY on any channel it knows; remove_user does not rotate organizations.notify_channel, so a removed person still in another organization keeps receiving the removed organization's change notices: table names and lead ids)",
+            "LISTEN/NOTIFY is not covered by this suite beyond channel secrecy (any login can LISTEN or NOTIFY on any channel it knows, members included on their own organization's channel; rotation when a membership ends is tested in tests/tenancy.rs)",
         );
     }
 }
