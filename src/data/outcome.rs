@@ -8,24 +8,31 @@ use std::time::Duration;
 use uuid::Uuid;
 
 use super::DataError;
-use super::store::PgStore;
+use super::store::{POOL_SIZE, PgStore};
 
 type Result<T> = std::result::Result<T, DataError>;
 
-/// Reads are idempotent, so a read that failed on a dropped connection is tried once more.
+/// Reads are idempotent, so a read that failed on a dropped connection is tried again. Pools do
+/// not ping before handing a connection out (one round trip per action), so after a server restart
+/// every idle connection is dead: each failed attempt discards one (sqlx drops a connection whose
+/// release fails), and a fresh one is reached after at most the pool's size of attempts.
 /// Never wrap a write in this: the outcome of a dropped write is unknown.
 pub(crate) async fn retrying<T, F, Fut>(read: F) -> Result<T>
 where
     F: Fn() -> Fut,
     Fut: Future<Output = Result<T>>,
 {
-    match read().await {
-        Err(err) if err.is_connection() => {
-            tracing::info!("read failed on a dropped connection, retrying: {err}");
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            read().await
+    let mut attempt = 1;
+    loop {
+        match read().await {
+            Err(err) if err.is_connection() && attempt <= POOL_SIZE => {
+                tracing::info!("read failed on a dropped connection, retrying: {err}");
+                let pause = if attempt == 1 { 200 } else { 20 };
+                tokio::time::sleep(Duration::from_millis(pause)).await;
+                attempt += 1;
+            }
+            other => return other,
         }
-        other => other,
     }
 }
 

@@ -20,6 +20,8 @@ type Result<T> = std::result::Result<T, DataError>;
 
 /// Server-side limits set on every connection (SECURITY.md: client side).
 pub const STATEMENT_TIMEOUT_MS: u64 = 15_000;
+/// Query connections of one direct session (the listener is one of them while it listens).
+pub(crate) const POOL_SIZE: u32 = 4;
 pub const IDLE_IN_TRANSACTION_TIMEOUT_MS: u64 = 30_000;
 
 /// The status bar counts overdue tasks up to this many ("999+"), so a rep with a huge backlog
@@ -75,7 +77,7 @@ impl Session {
                     .application_name(&application_name())
                     .options(settings);
                 let pool = PgPoolOptions::new()
-                    .max_connections(4)
+                    .max_connections(POOL_SIZE)
                     .min_connections(0)
                     .idle_timeout(IDLE_TIMEOUT)
                     .acquire_timeout(Duration::from_secs(10))
