@@ -153,11 +153,13 @@ fn script() -> Vec<KeyEvent> {
 
 fn describe(keys: &[KeyEvent]) -> String {
     keys.iter()
-        .map(|k| match (k.code, k.modifiers.contains(KeyModifiers::CONTROL)) {
-            (KeyCode::Char(c), true) => format!("^{c}"),
-            (KeyCode::Char(c), false) => c.to_string(),
-            (other, _) => format!("{other:?}"),
-        })
+        .map(
+            |k| match (k.code, k.modifiers.contains(KeyModifiers::CONTROL)) {
+                (KeyCode::Char(c), true) => format!("^{c}"),
+                (KeyCode::Char(c), false) => c.to_string(),
+                (other, _) => format!("{other:?}"),
+            },
+        )
         .collect()
 }
 
@@ -168,7 +170,9 @@ pub async fn keys(store: PgStore, count: usize) -> Result<KeyFigures> {
     let (frame_tx, mut frames) = mpsc::unbounded_channel();
     let (key_tx, key_rx) = mpsc::unbounded_channel::<Event>();
     let events = Box::pin(futures::stream::unfold(key_rx, |mut rx| async move {
-        rx.recv().await.map(|event| (Ok::<_, std::io::Error>(event), rx))
+        rx.recv()
+            .await
+            .map(|event| (Ok::<_, std::io::Error>(event), rx))
     }));
     let mut terminal = Terminal::new(TimedBackend {
         inner: TestBackend::new(WIDTH, HEIGHT),

@@ -75,7 +75,7 @@ struct RepLog {
 }
 
 pub async fn run(target: &Target, reps: usize, seconds: f64) -> Result<LoadFigures> {
-    if reps == 0 || !(seconds > 0.0) {
+    if reps == 0 || !seconds.is_finite() || seconds <= 0.0 {
         bail!("--reps and --seconds must be positive");
     }
     target.ensure_logins(reps).await?;

@@ -110,11 +110,7 @@ pub fn run_table(f: &RunFigures) -> String {
             ),
             "≤ 150 ms",
         ),
-        row(
-            "key → frame",
-            f.key_to_frame.keys.line(),
-            "p99 ≤ 2 ms",
-        ),
+        row("key → frame", f.key_to_frame.keys.line(), "p99 ≤ 2 ms"),
         row("move (PgStore::move_lead)", m.move_lead.line(), ""),
         row(
             format!("bare UPDATE (as {})", m.bare_update_as),

@@ -88,7 +88,11 @@ pub fn row(what: impl Into<String>, figure: impl Into<String>, target: &'static 
 
 /// A plain aligned table (no colours: it is often pasted into issues and READMEs).
 pub fn table(title: &str, rows: &[Row]) -> String {
-    let what = rows.iter().map(|r| r.what.chars().count()).max().unwrap_or(0);
+    let what = rows
+        .iter()
+        .map(|r| r.what.chars().count())
+        .max()
+        .unwrap_or(0);
     let figure = rows
         .iter()
         .map(|r| r.figure.chars().count())
@@ -101,10 +105,9 @@ pub fn table(title: &str, rows: &[Row]) -> String {
         } else {
             format!("  (target {})", r.target)
         };
-        out.push_str(&format!(
-            "  {:<what$}  {:<figure$}{target}\n",
-            r.what, r.figure
-        ));
+        let line = format!("  {:<what$}  {:<figure$}{target}", r.what, r.figure);
+        out.push_str(line.trim_end());
+        out.push('\n');
     }
     out
 }
