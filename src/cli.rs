@@ -76,6 +76,9 @@ pub enum BenchCommand {
         /// How long to write.
         #[arg(long, default_value_t = 20.0)]
         seconds: f64,
+        /// Leave out the TUI that watches the load (live updates) and times its keys.
+        #[arg(long)]
+        no_watch: bool,
     },
 }
 

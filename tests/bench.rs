@@ -138,6 +138,12 @@ async fn bench_run_and_load_report_every_figure_without_errors() {
     assert_summary(&load, "/latency");
     assert_summary(&load, "/by_op/move");
     assert_summary(&load, "/by_op/call");
+    assert_summary(&load, "/watching/keys");
+    assert!(
+        number(&load, "/watching/frames") >= number(&load, "/watching/keys/n"),
+        "every timed key drew a frame"
+    );
+    assert!(number(&load, "/watching/cpu_percent_of_core") >= 0.0);
     let errors = &load["errors"];
     for kind in [
         "deadlock",

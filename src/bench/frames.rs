@@ -4,6 +4,9 @@
 //! `app::run`, `app::Worker`), so a reorganisation of the screens' internals does not touch this.
 
 use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -14,9 +17,10 @@ use ratatui::backend::{Backend, ClearType, TestBackend, WindowSize};
 use ratatui::buffer::Cell;
 use ratatui::layout::{Position, Size};
 use serde::Serialize;
+use tokio::sync::Notify;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
-use super::report::{Summary, millis};
+use super::report::{Summary, millis, round};
 use crate::app::{self, Worker};
 use crate::config::Config;
 use crate::config::keymap::Keymap;
@@ -49,6 +53,11 @@ pub struct KeyFigures {
     pub keys: Summary,
     /// The scripted keys, in order, as typed.
     pub script: String,
+    /// Frames drawn while typing (more than keys when something else redraws).
+    pub frames: usize,
+    pub seconds: f64,
+    /// The loop's CPU use while typing (only when it runs on a thread of its own).
+    pub cpu_percent_of_core: Option<f64>,
 }
 
 /// The state the TUI starts with, with default keys and options so every run types the same.
@@ -163,55 +172,142 @@ fn describe(keys: &[KeyEvent]) -> String {
         .collect()
 }
 
-/// Key → frame: the real `app::run` loop on a headless terminal; each key is sent once the
-/// screen has settled, and timed until the next frame is flushed.
-pub async fn keys(store: PgStore, count: usize) -> Result<KeyFigures> {
+/// How keys are typed.
+#[derive(Debug, Clone)]
+pub enum Pace {
+    /// `count` keys, each once the screen has settled (nothing else is drawing).
+    Settled { count: usize },
+    /// A key every `every` until `stop` is set, whatever else is drawing (a TUI watching live
+    /// load). `ready` is told once the board has loaded and settled.
+    Steady {
+        every: Duration,
+        stop: Arc<AtomicBool>,
+        ready: Arc<Notify>,
+    },
+}
+
+/// Key → frame: the real `app::run` loop (with its live listener) on a headless terminal. A key
+/// is timed from when it is sent to the first frame flushed after the loop took it, so a frame
+/// already being drawn for something else never counts.
+pub async fn keys(store: PgStore, pace: Pace) -> Result<KeyFigures> {
     let script = script();
     let (frame_tx, mut frames) = mpsc::unbounded_channel();
     let (key_tx, key_rx) = mpsc::unbounded_channel::<Event>();
-    let events = Box::pin(futures::stream::unfold(key_rx, |mut rx| async move {
-        rx.recv()
-            .await
-            .map(|event| (Ok::<_, std::io::Error>(event), rx))
-    }));
+    let (taken_tx, mut taken) = mpsc::unbounded_channel::<Instant>();
+    let events = Box::pin(futures::stream::unfold(
+        (key_rx, taken_tx),
+        |(mut rx, taken_tx)| async move {
+            let event = rx.recv().await?;
+            let _ = taken_tx.send(Instant::now());
+            Some((Ok::<_, std::io::Error>(event), (rx, taken_tx)))
+        },
+    ));
     let mut terminal = Terminal::new(TimedBackend {
         inner: TestBackend::new(WIDTH, HEIGHT),
         frames: frame_tx,
     })?;
     let state = new_state(&store);
-    let typed: Vec<KeyEvent> = script.iter().cycle().take(count).copied().collect();
-    let driver = drive(&typed, key_tx, &mut frames);
+    let driver = drive(&script, &pace, key_tx, &mut taken, &mut frames);
     let app = app::run(&mut terminal, events, store, state, theme());
-    let (ran, samples) = tokio::join!(app, driver);
+    let (ran, typed) = tokio::join!(app, driver);
     ran?;
+    let typed = typed?;
+    let wall = typed.wall.as_secs_f64();
     Ok(KeyFigures {
-        keys: Summary::of(&samples?),
+        keys: Summary::of(&typed.samples),
         script: describe(&script),
+        frames: typed.frames,
+        seconds: round(wall),
+        cpu_percent_of_core: typed
+            .cpu
+            .map(|cpu| round(100.0 * cpu.as_secs_f64() / wall.max(f64::EPSILON))),
     })
 }
 
+struct Typed {
+    samples: Vec<Duration>,
+    /// Frames flushed while typing (keys and everything else, e.g. live updates).
+    frames: usize,
+    wall: Duration,
+    /// CPU time of this thread while typing (only measured for `Pace::Steady`, where the loop
+    /// has a thread of its own).
+    cpu: Option<Duration>,
+}
+
 async fn drive(
-    keys: &[KeyEvent],
+    script: &[KeyEvent],
+    pace: &Pace,
     key_tx: UnboundedSender<Event>,
+    taken: &mut UnboundedReceiver<Instant>,
     frames: &mut UnboundedReceiver<Instant>,
-) -> Result<Vec<Duration>> {
+) -> Result<Typed> {
     // Dropping `key_tx` on return ends the event stream, which ends the loop.
     settle(frames, SETTLED_AT_START).await?;
-    let mut samples = Vec::with_capacity(keys.len());
-    for key in keys {
-        while frames.try_recv().is_ok() {}
+    let cpu_before = match pace {
+        Pace::Steady { ready, .. } => {
+            ready.notify_one();
+            thread_cpu()
+        }
+        Pace::Settled { .. } => None,
+    };
+    let started = Instant::now();
+    let mut samples = Vec::new();
+    let mut drawn_frames = 0;
+    for (n, key) in script.iter().cycle().enumerate() {
+        match pace {
+            Pace::Settled { count } if n >= *count => break,
+            Pace::Steady { stop, .. } if stop.load(Ordering::Relaxed) => break,
+            _ => {}
+        }
         let sent = Instant::now();
         key_tx
             .send(Event::Key(*key))
             .map_err(|_| eyre!("the app loop stopped"))?;
-        let drawn = tokio::time::timeout(Duration::from_secs(10), frames.recv())
-            .await
-            .map_err(|_| eyre!("no frame within 10 s of a key"))?
-            .ok_or_else(|| eyre!("the app loop stopped"))?;
+        let took = within(taken.recv()).await?;
+        let drawn = loop {
+            let frame = within(frames.recv()).await?;
+            drawn_frames += 1;
+            if frame >= took {
+                break frame;
+            }
+        };
         samples.push(drawn.saturating_duration_since(sent));
-        settle(frames, SETTLED_AFTER_KEY).await?;
+        match pace {
+            Pace::Settled { .. } => settle(frames, SETTLED_AFTER_KEY).await?,
+            Pace::Steady { every, .. } => {
+                tokio::time::sleep(every.saturating_sub(sent.elapsed())).await
+            }
+        }
+        while frames.try_recv().is_ok() {
+            drawn_frames += 1;
+        }
     }
-    Ok(samples)
+    let cpu = cpu_before.and_then(|before| Some(thread_cpu()?.saturating_sub(before)));
+    Ok(Typed {
+        samples,
+        frames: drawn_frames,
+        wall: started.elapsed(),
+        cpu,
+    })
+}
+
+/// CPU time (user + system) of the calling thread, from /proc (Linux; clock ticks of 10 ms).
+fn thread_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    // Fields after the command name (which may hold spaces): state is the first, utime the
+    // 12th and stime the 13th.
+    let rest = stat.get(stat.rfind(')')? + 1..)?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
+/// The next timestamp, or an error if the loop stopped or took more than 10 s.
+async fn within(next: impl Future<Output = Option<Instant>>) -> Result<Instant> {
+    tokio::time::timeout(Duration::from_secs(10), next)
+        .await
+        .map_err(|_| eyre!("no frame within 10 s of a key"))?
+        .ok_or_else(|| eyre!("the app loop stopped"))
 }
 
 /// Waits until no frame arrived for `quiet` (at most `LOAD_TIMEOUT`).

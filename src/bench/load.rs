@@ -18,6 +18,7 @@ use serde::Serialize;
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
+use super::frames::KeyFigures;
 use super::queries::default_stages;
 use super::report::{Summary, round};
 use super::target::Target;
@@ -61,6 +62,8 @@ pub struct LoadFigures {
     /// First error message of each kind (no data, just the sentence).
     pub error_examples: BTreeMap<&'static str, String>,
     pub headers: HeaderCheck,
+    /// Rep 1's TUI watching the load (live updates on), typing a key every 50 ms.
+    pub watching: Option<KeyFigures>,
 }
 
 /// What one rep did.
@@ -74,7 +77,7 @@ struct RepLog {
     examples: BTreeMap<&'static str, String>,
 }
 
-pub async fn run(target: &Target, reps: usize, seconds: f64) -> Result<LoadFigures> {
+pub async fn run(target: &Target, reps: usize, seconds: f64, watch: bool) -> Result<LoadFigures> {
     if reps == 0 || !seconds.is_finite() || seconds <= 0.0 {
         bail!("--reps and --seconds must be positive");
     }
@@ -92,6 +95,18 @@ pub async fn run(target: &Target, reps: usize, seconds: f64) -> Result<LoadFigur
     }
     let shares = share_leads(&first, &stages, reps).await?;
     let check_pool = target.admin.clone().unwrap_or_else(|| first.pool().clone());
+    let watching = if watch {
+        Some(
+            super::watch::start(
+                target.rep_options(1).await?,
+                target.org_id,
+                target.statement_timeout_ms(),
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
     let deadlocks_before = server_deadlocks(&check_pool).await?;
 
     let started = Instant::now();
@@ -106,6 +121,10 @@ pub async fn run(target: &Target, reps: usize, seconds: f64) -> Result<LoadFigur
         logs.push(handle.await?);
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let watching = match watching {
+        Some(w) => Some(w.finish().await?),
+        None => None,
+    };
     let deadlocks = server_deadlocks(&check_pool)
         .await?
         .saturating_sub(deadlocks_before);
@@ -148,6 +167,7 @@ pub async fn run(target: &Target, reps: usize, seconds: f64) -> Result<LoadFigur
         errors,
         error_examples: examples,
         headers,
+        watching,
     })
 }
 

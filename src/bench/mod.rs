@@ -9,6 +9,7 @@ pub mod load;
 pub mod queries;
 pub mod report;
 pub mod target;
+pub mod watch;
 
 use color_eyre::eyre::{Result, eyre};
 use serde::Serialize;
@@ -58,7 +59,13 @@ pub async fn run(target: &Target, plan: RunPlan) -> Result<RunFigures> {
     let (store, connect) = target.timed_rep_store(1).await?;
     let starts = frames::start(&store, plan.starts.max(1)).await?;
     let start = frames::start_figures(connect, &starts);
-    let key_to_frame = frames::keys(store.clone(), plan.keys.max(1)).await?;
+    let key_to_frame = frames::keys(
+        store.clone(),
+        frames::Pace::Settled {
+            count: plan.keys.max(1),
+        },
+    )
+    .await?;
     let (bare, bare_as) = match (&target.admin_options, target.rep_url_options()) {
         (Some(admin), _) => (admin.clone(), "admin"),
         (None, Some(rep)) => (rep.clone(), "rep"),
@@ -82,8 +89,8 @@ pub async fn run(target: &Target, plan: RunPlan) -> Result<RunFigures> {
     })
 }
 
-pub async fn load(target: &Target, reps: usize, seconds: f64) -> Result<LoadReport> {
-    let figures = load::run(target, reps, seconds).await?;
+pub async fn load(target: &Target, reps: usize, seconds: f64, watch: bool) -> Result<LoadReport> {
+    let figures = load::run(target, reps, seconds, watch).await?;
     Ok(LoadReport {
         kind: "load",
         build: build_profile(),
@@ -178,6 +185,25 @@ pub fn load_table(r: &LoadReport) -> String {
     ];
     for (op, summary) in &f.by_op {
         rows.push(row(format!("latency, {op}"), summary.line(), ""));
+    }
+    if let Some(w) = &f.watching {
+        rows.push(row(
+            "watching TUI: key → frame",
+            w.keys.line(),
+            "p99 ≤ 2 ms",
+        ));
+        rows.push(row(
+            "watching TUI: CPU, frames",
+            format!(
+                "{} % of a core · {} frames in {:.1} s",
+                w.cpu_percent_of_core
+                    .map(|c| format!("{c:.1}"))
+                    .unwrap_or_else(|| "?".into()),
+                w.frames,
+                w.seconds
+            ),
+            "≤ 3 %",
+        ));
     }
     rows.push(row(
         "errors",

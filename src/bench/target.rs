@@ -8,6 +8,7 @@
 //!   need an admin (seeding, `bench load`'s extra logins) are refused, the bare-UPDATE baseline
 //!   runs as the rep.
 
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
@@ -55,6 +56,8 @@ pub struct Target {
     /// The organization's leads when the bench started.
     pub leads: i64,
     statement_timeout_ms: u64,
+    /// Bench logins' passwords of this run (never printed).
+    passwords: tokio::sync::Mutex<HashMap<String, String>>,
 }
 
 impl Target {
@@ -98,6 +101,7 @@ impl Target {
             org_id: Uuid::nil(),
             leads: 0,
             statement_timeout_ms: args.statement_timeout_ms,
+            passwords: tokio::sync::Mutex::new(HashMap::new()),
         };
         let prepared = target.prepare(args.org, args.leads).await;
         if let Err(err) = prepared {
@@ -193,20 +197,44 @@ impl Target {
 
     /// Same, with how long `Session::connect` took (password setup excluded).
     async fn timed_session(&self, i: Option<usize>) -> Result<(Session, Duration)> {
-        let options = match (i, &self.rep_url) {
-            (None, Some(rep)) | (Some(1), Some(rep)) => rep.clone(),
-            (Some(i), _) => {
-                let login = format!("{LOGIN_PREFIX}_{i}");
-                let password = self.reset_password(&login).await?;
-                self.base.clone().username(&login).password(&password)
-            }
-            (None, None) => bail!("no rep login to measure as"),
+        let options = match i {
+            Some(i) => self.rep_options(i).await?,
+            None => self
+                .rep_url
+                .clone()
+                .ok_or_else(|| eyre!("no rep login to measure as"))?,
         };
         let started = Instant::now();
         let session = Session::connect(options, self.statement_timeout_ms)
             .await
             .wrap_err("could not log in as the bench rep")?;
         Ok((session, started.elapsed()))
+    }
+
+    /// Connection options of rep `i` (1-based): the `--database-url` rep for 1 when given,
+    /// else bench login `i` with a password set once per run (open pools keep working).
+    pub async fn rep_options(&self, i: usize) -> Result<PgConnectOptions> {
+        if let (1, Some(rep)) = (i, &self.rep_url) {
+            return Ok(rep.clone());
+        }
+        let login = format!("{LOGIN_PREFIX}_{i}");
+        let known = self.passwords.lock().await.get(&login).cloned();
+        let password = match known {
+            Some(password) => password,
+            None => {
+                let password = self.reset_password(&login).await?;
+                self.passwords
+                    .lock()
+                    .await
+                    .insert(login.clone(), password.clone());
+                password
+            }
+        };
+        Ok(self.base.clone().username(&login).password(&password))
+    }
+
+    pub fn statement_timeout_ms(&self) -> u64 {
+        self.statement_timeout_ms
     }
 
     /// The store of rep `i` (1-based) in the bench organization, through the TUI's own

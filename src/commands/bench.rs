@@ -48,8 +48,12 @@ async fn measure(
     match command {
         None => single(target, &run_args, json).await,
         Some(BenchCommand::Run(args)) => single(target, &args, json).await,
-        Some(BenchCommand::Load { reps, seconds }) => {
-            let report = bench::load(target, reps, seconds).await?;
+        Some(BenchCommand::Load {
+            reps,
+            seconds,
+            no_watch,
+        }) => {
+            let report = bench::load(target, reps, seconds, !no_watch).await?;
             Ok(if json {
                 serde_json::to_string_pretty(&report)?
             } else {
