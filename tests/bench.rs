@@ -86,6 +86,11 @@ async fn bench_run_and_load_report_every_figure_without_errors() {
         dir.path(),
     ));
     assert_eq!(run["kind"], "run");
+    assert_eq!(
+        run["failures"].as_object().map(|f| f.len()),
+        Some(0),
+        "no measurement failed: {run:#}"
+    );
     assert_eq!(number(&run, "/leads"), 300.0, "the seeded organization");
     assert!(number(&run, "/start/connect_ms") > 0.0);
     assert!(number(&run, "/start/first_run_ms") > 0.0);

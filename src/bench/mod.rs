@@ -11,6 +11,8 @@ pub mod report;
 pub mod target;
 pub mod watch;
 
+use std::collections::BTreeMap;
+
 use color_eyre::eyre::{Result, eyre};
 use serde::Serialize;
 
@@ -35,13 +37,15 @@ pub struct RunFigures {
     pub build: &'static str,
     pub organization: String,
     pub leads: i64,
-    pub start: frames::StartFigures,
-    pub key_to_frame: frames::KeyFigures,
+    pub start: Option<frames::StartFigures>,
+    pub key_to_frame: Option<frames::KeyFigures>,
     #[serde(rename = "move")]
-    pub moves: queries::MoveFigures,
-    pub search: queries::SearchFigures,
-    pub inbox: queries::InboxFigures,
-    pub paging: queries::PagingFigures,
+    pub moves: Option<queries::MoveFigures>,
+    pub search: Option<queries::SearchFigures>,
+    pub inbox: Option<queries::InboxFigures>,
+    pub paging: Option<queries::PagingFigures>,
+    /// Measurements that failed, with the error (their figure is null).
+    pub failures: BTreeMap<&'static str, String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -57,24 +61,36 @@ pub struct LoadReport {
 /// Every single-rep figure, one after the other, as bench rep 1 (or the `--database-url` rep).
 pub async fn run(target: &Target, plan: RunPlan) -> Result<RunFigures> {
     let (store, connect) = target.timed_rep_store(1).await?;
-    let starts = frames::start(&store, plan.starts.max(1)).await?;
-    let start = frames::start_figures(connect, &starts);
-    let key_to_frame = frames::keys(
-        store.clone(),
-        frames::Pace::Settled {
-            count: plan.keys.max(1),
-        },
-    )
-    .await?;
+    // A measurement that fails (e.g. a query past the statement timeout on a slow database)
+    // is reported as such; the others still run.
+    let mut failures = BTreeMap::new();
+    let starts = keep(
+        &mut failures,
+        "start",
+        frames::start(&store, plan.starts.max(1)).await,
+    );
+    let start = starts.map(|s| frames::start_figures(connect, &s));
+    let pace = frames::Pace::Settled {
+        count: plan.keys.max(1),
+    };
+    let key_to_frame = keep(
+        &mut failures,
+        "key_to_frame",
+        frames::keys(store.clone(), pace).await,
+    );
     let (bare, bare_as) = match (&target.admin_options, target.rep_url_options()) {
         (Some(admin), _) => (admin.clone(), "admin"),
         (None, Some(rep)) => (rep.clone(), "rep"),
         (None, None) => return Err(eyre!("no connection for the bare UPDATE")),
     };
-    let moves = queries::moves(&store, bare, bare_as, plan.moves.max(1)).await?;
-    let search = queries::search(&store, plan.search_rounds.max(1)).await?;
-    let inbox = queries::inbox(&store, plan.inbox_runs.max(1)).await?;
-    let paging = queries::paging(&store, plan.pages.max(1), frames::page_size(&store)).await?;
+    let moves = queries::moves(&store, bare, bare_as, plan.moves.max(1)).await;
+    let moves = keep(&mut failures, "move", moves);
+    let search = queries::search(&store, plan.search_rounds.max(1)).await;
+    let search = keep(&mut failures, "search", search);
+    let inbox = queries::inbox(&store, plan.inbox_runs.max(1)).await;
+    let inbox = keep(&mut failures, "inbox", inbox);
+    let paging = queries::paging(&store, plan.pages.max(1), frames::page_size(&store)).await;
+    let paging = keep(&mut failures, "paging", paging);
     Ok(RunFigures {
         kind: "run",
         build: build_profile(),
@@ -86,7 +102,25 @@ pub async fn run(target: &Target, plan: RunPlan) -> Result<RunFigures> {
         search,
         inbox,
         paging,
+        failures,
     })
+}
+
+fn keep<T>(
+    failures: &mut BTreeMap<&'static str, String>,
+    what: &'static str,
+    result: Result<T>,
+) -> Option<T> {
+    match result {
+        Ok(value) => Some(value),
+        Err(err) => {
+            failures.insert(
+                what,
+                crate::text::clean_line(&format!("{err:#}")).into_owned(),
+            );
+            None
+        }
+    }
 }
 
 pub async fn load(target: &Target, reps: usize, seconds: f64, watch: bool) -> Result<LoadReport> {
@@ -101,63 +135,75 @@ pub async fn load(target: &Target, reps: usize, seconds: f64, watch: bool) -> Re
 }
 
 pub fn run_table(f: &RunFigures) -> String {
-    let m = &f.moves;
-    let mut rows: Vec<Row> = vec![
-        row(
+    let mut rows: Vec<Row> = Vec::new();
+    if let Some(start) = &f.start {
+        rows.push(row(
             "connect (login, memberships)",
-            format!("{} ms", ms(f.start.connect_ms)),
+            format!("{} ms", ms(start.connect_ms)),
             "",
-        ),
-        row(
+        ));
+        rows.push(row(
             "start → first full board frame",
             format!(
                 "{} (first run {} ms)",
-                f.start.first_full_frame.line(),
-                ms(f.start.first_run_ms)
+                start.first_full_frame.line(),
+                ms(start.first_run_ms)
             ),
             "≤ 150 ms",
-        ),
-        row("key → frame", f.key_to_frame.keys.line(), "p99 ≤ 2 ms"),
-        row("move (PgStore::move_lead)", m.move_lead.line(), ""),
-        row(
+        ));
+    }
+    if let Some(keys) = &f.key_to_frame {
+        rows.push(row("key → frame", keys.keys.line(), "p99 ≤ 2 ms"));
+    }
+    if let Some(m) = &f.moves {
+        rows.push(row("move (PgStore::move_lead)", m.move_lead.line(), ""));
+        rows.push(row(
             format!("bare UPDATE (as {})", m.bare_update_as),
             m.bare_update.line(),
             "",
-        ),
-        row("SELECT 1 round trip", m.select_1.line(), ""),
-        row(
+        ));
+        rows.push(row("SELECT 1 round trip", m.select_1.line(), ""));
+        rows.push(row(
             "move / bare UPDATE (p50)",
             format!("{:.2}×", m.ratio_p50),
             "≤ 1.5×",
-        ),
-        row("search, all queries", f.search.all.line(), "p95 ≤ 25 ms"),
-    ];
-    for (kind, summary) in &f.search.by_kind {
-        rows.push(row(format!("search, {kind}"), summary.line(), ""));
+        ));
     }
-    rows.push(row(
-        format!("inbox ({} tasks shown)", f.inbox.tasks_shown),
-        f.inbox.load.line(),
-        "≤ 50 ms",
-    ));
-    let p = &f.paging;
-    rows.push(row(
-        format!(
-            "column paging: {} ({} leads), {} pages of {} to depth {}",
-            crate::text::clean_line(&p.stage),
-            p.stage_leads,
-            p.pages,
-            p.page_size,
-            p.depth
-        ),
-        format!(
-            "first {} ms · later {} · last 10 / first {:.2}×",
-            ms(p.first_page_ms),
-            p.later_pages.line(),
-            p.deep_vs_first
-        ),
-        "",
-    ));
+    if let Some(search) = &f.search {
+        rows.push(row("search, all queries", search.all.line(), "p95 ≤ 25 ms"));
+        for (kind, summary) in &search.by_kind {
+            rows.push(row(format!("search, {kind}"), summary.line(), ""));
+        }
+    }
+    if let Some(inbox) = &f.inbox {
+        rows.push(row(
+            format!("inbox ({} tasks shown)", inbox.tasks_shown),
+            inbox.load.line(),
+            "≤ 50 ms",
+        ));
+    }
+    if let Some(p) = &f.paging {
+        rows.push(row(
+            format!(
+                "column paging: {} ({} leads), {} pages of {} to depth {}",
+                crate::text::clean_line(&p.stage),
+                p.stage_leads,
+                p.pages,
+                p.page_size,
+                p.depth
+            ),
+            format!(
+                "first {} ms · later {} · last 10 / first {:.2}×",
+                ms(p.first_page_ms),
+                p.later_pages.line(),
+                p.deep_vs_first
+            ),
+            "",
+        ));
+    }
+    for (what, why) in &f.failures {
+        rows.push(row(format!("{what}: FAILED"), why.clone(), ""));
+    }
     table(
         &format!(
             "closer bench — {} ({} leads, {} build)",
