@@ -143,6 +143,10 @@ async fn bench_run_and_load_report_every_figure_without_errors() {
     assert_summary(&load, "/latency");
     assert_summary(&load, "/by_op/move");
     assert_summary(&load, "/by_op/call");
+    assert!(
+        number(&load, "/server_connections") >= 4.0,
+        "at least one connection per rep"
+    );
     assert_summary(&load, "/watching/keys");
     assert!(
         number(&load, "/watching/frames") >= number(&load, "/watching/keys/n"),

@@ -62,6 +62,9 @@ pub struct LoadFigures {
     /// First error message of each kind (no data, just the sentence).
     pub error_examples: BTreeMap<&'static str, String>,
     pub headers: HeaderCheck,
+    /// Client connections to this database when the writing stopped (every rep's pool, the
+    /// watching TUI, the bench's admin pool): the server-side cost of N open sessions.
+    pub server_connections: i64,
     /// Rep 1's TUI watching the load (live updates on), typing a key every 50 ms.
     pub watching: Option<KeyFigures>,
 }
@@ -121,6 +124,8 @@ pub async fn run(target: &Target, reps: usize, seconds: f64, watch: bool) -> Res
         logs.push(handle.await?);
     }
     let elapsed = started.elapsed().as_secs_f64();
+    // The reps' pools are still open: what N TUIs' worth of sessions cost the server.
+    let server_connections = client_connections(&check_pool).await?;
     let watching = match watching {
         Some(w) => Some(w.finish().await?),
         None => None,
@@ -167,6 +172,7 @@ pub async fn run(target: &Target, reps: usize, seconds: f64, watch: bool) -> Res
         errors,
         error_examples: examples,
         headers,
+        server_connections,
         watching,
     })
 }
@@ -318,6 +324,14 @@ async fn task(store: &PgStore, lead: Uuid) -> (&'static str, Result<Duration, Da
             )
         }
     }
+}
+
+async fn client_connections(pool: &PgPool) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "select count(*) from pg_stat_activity where backend_type = 'client backend' and datname = current_database()",
+    )
+    .fetch_one(pool)
+    .await?)
 }
 
 async fn server_deadlocks(pool: &PgPool) -> Result<u64> {

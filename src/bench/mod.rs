@@ -267,6 +267,14 @@ pub fn load_table(r: &LoadReport) -> String {
         ));
     }
     rows.push(row(
+        "server connections at the end",
+        format!(
+            "{} (reps' pools, watching TUI, admin)",
+            f.server_connections
+        ),
+        "",
+    ));
+    rows.push(row(
         format!("headers vs SQL ({} stages)", f.headers.stages),
         if f.headers.exact {
             "exact".to_string()
