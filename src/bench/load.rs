@@ -62,8 +62,8 @@ pub struct LoadFigures {
     /// First error message of each kind (no data, just the sentence).
     pub error_examples: BTreeMap<&'static str, String>,
     pub headers: HeaderCheck,
-    /// Client connections to this database when the writing stopped (every rep's pool, the
-    /// watching TUI, the bench's admin pool): the server-side cost of N open sessions.
+    /// Most client connections to this database seen while writing (sampled every 250 ms:
+    /// every rep's pool, the watching TUI, the bench's admin pool).
     pub server_connections: i64,
     /// Rep 1's TUI watching the load (live updates on), typing a key every 50 ms.
     pub watching: Option<KeyFigures>,
@@ -114,6 +114,7 @@ pub async fn run(target: &Target, reps: usize, seconds: f64, watch: bool) -> Res
 
     let started = Instant::now();
     let deadline = started + Duration::from_secs_f64(seconds);
+    let sampler = tokio::spawn(peak_connections(check_pool.clone(), deadline));
     let mut handles = Vec::with_capacity(reps);
     for (store, leads) in stores.into_iter().zip(shares) {
         let stages = stages.clone();
@@ -124,8 +125,7 @@ pub async fn run(target: &Target, reps: usize, seconds: f64, watch: bool) -> Res
         logs.push(handle.await?);
     }
     let elapsed = started.elapsed().as_secs_f64();
-    // The reps' pools are still open: what N TUIs' worth of sessions cost the server.
-    let server_connections = client_connections(&check_pool).await?;
+    let server_connections = sampler.await??;
     let watching = match watching {
         Some(w) => Some(w.finish().await?),
         None => None,
@@ -326,12 +326,19 @@ async fn task(store: &PgStore, lead: Uuid) -> (&'static str, Result<Duration, Da
     }
 }
 
-async fn client_connections(pool: &PgPool) -> Result<i64> {
-    Ok(sqlx::query_scalar(
-        "select count(*) from pg_stat_activity where backend_type = 'client backend' and datname = current_database()",
-    )
-    .fetch_one(pool)
-    .await?)
+/// The most client connections to this database seen until `deadline`.
+async fn peak_connections(pool: PgPool, deadline: Instant) -> Result<i64> {
+    let mut peak = 0;
+    while Instant::now() < deadline {
+        let now: i64 = sqlx::query_scalar(
+            "select count(*) from pg_stat_activity where backend_type = 'client backend' and datname = current_database()",
+        )
+        .fetch_one(&pool)
+        .await?;
+        peak = peak.max(now);
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    Ok(peak)
 }
 
 async fn server_deadlocks(pool: &PgPool) -> Result<u64> {

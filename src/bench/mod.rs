@@ -267,7 +267,7 @@ pub fn load_table(r: &LoadReport) -> String {
         ));
     }
     rows.push(row(
-        "server connections at the end",
+        "server connections, peak",
         format!(
             "{} (reps' pools, watching TUI, admin)",
             f.server_connections
