@@ -1,4 +1,4 @@
-//! The command line: `closer` opens the TUI; `demo`, `inbox` and `admin` are subcommands.
+//! The command line: `closer` opens the TUI; `demo`, `inbox`, `admin` and `bench` are subcommands.
 
 use std::path::PathBuf;
 
@@ -36,6 +36,72 @@ pub enum Command {
     Inbox,
     /// Provision Closer with an admin connection.
     Admin(AdminArgs),
+    /// Measure Closer's performance figures (default: on the private local cluster).
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Admin connection (seeding, bench logins, the bare-UPDATE baseline). Without it and
+    /// without --database-url, Closer's private local cluster is used.
+    #[arg(
+        long,
+        global = true,
+        env = "CLOSER_ADMIN_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub admin_url: Option<String>,
+    /// Leads to seed when the bench organization (--org, default "Closer Bench") is created.
+    #[arg(long, global = true, default_value_t = 10_000)]
+    pub leads: i64,
+    /// Print JSON (the default when standard output is not a terminal).
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Option<BenchCommand>,
+    #[command(flatten)]
+    pub run: BenchRunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Single-rep figures: start, key → frame, move vs UPDATE, search, inbox, paging (default).
+    Run(BenchRunArgs),
+    /// Many reps writing at once through the TUI's data layer, then a check of every header.
+    Load {
+        /// Concurrent reps, each on its own login.
+        #[arg(long, default_value_t = 50)]
+        reps: usize,
+        /// How long to write.
+        #[arg(long, default_value_t = 20.0)]
+        seconds: f64,
+        /// Leave out the TUI that watches the load (live updates) and times its keys.
+        #[arg(long)]
+        no_watch: bool,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BenchRunArgs {
+    /// Start → first frame runs (the first is the cold one).
+    #[arg(long, default_value_t = 5)]
+    pub starts: usize,
+    /// Scripted keys timed through the app loop.
+    #[arg(long, default_value_t = 200)]
+    pub keys: usize,
+    /// Moves (each paired with a bare UPDATE).
+    #[arg(long, default_value_t = 200)]
+    pub moves: usize,
+    /// Rounds over the fixed list of 15 search queries.
+    #[arg(long, default_value_t = 5)]
+    pub search_rounds: usize,
+    /// Inbox loads.
+    #[arg(long, default_value_t = 5)]
+    pub inbox_runs: usize,
+    /// Column pages read down the largest column.
+    #[arg(long, default_value_t = 100)]
+    pub pages: usize,
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,7 @@
 //! Closer: a keyboard-first terminal CRM on PostgreSQL with row-level security.
 
 pub mod app;
+pub mod bench;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -40,6 +40,16 @@ fn main() -> std::process::ExitCode {
 async fn run(cli: Cli) -> color_eyre::Result<()> {
     match cli.command {
         Some(Command::Admin(args)) => commands::admin::run(args).await,
+        Some(Command::Bench(args)) => {
+            let config = cli.config.clone().or_else(paths::config_file);
+            commands::bench::run(
+                args,
+                cli.database_url.as_deref(),
+                cli.org.as_deref(),
+                config.as_deref(),
+            )
+            .await
+        }
         Some(Command::Demo { reset }) => {
             let config = load_config(&cli)?;
             commands::demo::run(reset, config, false).await

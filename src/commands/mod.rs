@@ -1,5 +1,6 @@
 //! One entry point per subcommand; `main` only dispatches here.
 
 pub mod admin;
+pub mod bench;
 pub mod demo;
 pub mod open;

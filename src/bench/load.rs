@@ -1,0 +1,403 @@
+//! `closer bench load`: N reps, each on its own login and its own `Session` (the TUI's pool),
+//! writing through the TUI's data layer as fast as they can for S seconds — moves
+//! (`PgStore::move_lead`), logged calls (`PgStore::log_interaction`) and task completions
+//! (`PgStore::complete_task`, or `add_task` when the lead has no open task). Afterwards every
+//! column header (`PgStore::stage_summaries`) is checked against a plain SQL sum.
+//!
+//! Each rep works on its own share of the leads, so a failure can only come from the database
+//! (deadlock, serialization, timeout), never from two reps racing for the same card.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use color_eyre::eyre::{Result, bail};
+use rand::Rng;
+use rand::seq::IndexedRandom;
+use serde::Serialize;
+use sqlx::{PgPool, Row};
+use uuid::Uuid;
+
+use super::frames::KeyFigures;
+use super::queries::default_stages;
+use super::report::{Summary, round};
+use super::target::Target;
+use crate::data::lead::{Direction, InteractionKind, NewInteraction, NewTask};
+use crate::data::models::{BoardSort, Stage, TaskPriority, TaskStatus};
+use crate::data::{DataError, PgStore};
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct ErrorCounts {
+    /// 40P01, as counted by the server (`pg_stat_database.deadlocks`) during the run.
+    pub deadlock: u64,
+    /// 40001 (and any other refused-for-concurrency write the server did not count as deadlock).
+    pub serialization: u64,
+    /// The statement ran past `statement_timeout` (57014).
+    pub timeout: u64,
+    /// Dropped connections, pool timeouts.
+    pub connection: u64,
+    pub other: u64,
+    pub total: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HeaderCheck {
+    pub stages: usize,
+    /// Every header's lead count equal, and amounts within a cent, of the SQL sum.
+    pub exact: bool,
+    pub mismatches: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LoadFigures {
+    pub reps: usize,
+    pub seconds: f64,
+    /// Successful write transactions.
+    pub transactions: u64,
+    pub tps: f64,
+    /// Latency of successful writes.
+    pub latency: Summary,
+    pub by_op: BTreeMap<&'static str, Summary>,
+    pub errors: ErrorCounts,
+    /// First error message of each kind (no data, just the sentence).
+    pub error_examples: BTreeMap<&'static str, String>,
+    pub headers: HeaderCheck,
+    /// Most client connections to this database seen while writing (sampled every 250 ms:
+    /// every rep's pool, the watching TUI, the bench's admin pool).
+    pub server_connections: i64,
+    /// Rep 1's TUI watching the load (live updates on), typing a key every 50 ms.
+    pub watching: Option<KeyFigures>,
+}
+
+/// What one rep did.
+#[derive(Default)]
+struct RepLog {
+    by_op: BTreeMap<&'static str, Vec<Duration>>,
+    conflicts: u64,
+    timeouts: u64,
+    connection: u64,
+    other: u64,
+    examples: BTreeMap<&'static str, String>,
+}
+
+pub async fn run(target: &Target, reps: usize, seconds: f64, watch: bool) -> Result<LoadFigures> {
+    if reps == 0 || !seconds.is_finite() || seconds <= 0.0 {
+        bail!("--reps and --seconds must be positive");
+    }
+    target.ensure_logins(reps).await?;
+    let mut stores = Vec::with_capacity(reps);
+    for i in 1..=reps {
+        stores.push(target.rep_store(i).await?);
+    }
+    let Some(first) = stores.first().cloned() else {
+        bail!("no rep");
+    };
+    let stages = default_stages(&first).await?;
+    if stages.len() < 2 {
+        bail!("the default pipeline needs two stages to move cards");
+    }
+    let shares = share_leads(&first, &stages, reps).await?;
+    let check_pool = target.admin.clone().unwrap_or_else(|| first.pool().clone());
+    let watching = if watch {
+        Some(
+            super::watch::start(
+                target.rep_options(1).await?,
+                target.org_id,
+                target.statement_timeout_ms(),
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
+    let deadlocks_before = server_deadlocks(&check_pool).await?;
+
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs_f64(seconds);
+    let sampler = tokio::spawn(peak_connections(check_pool.clone(), deadline));
+    let mut handles = Vec::with_capacity(reps);
+    for (store, leads) in stores.into_iter().zip(shares) {
+        let stages = stages.clone();
+        handles.push(tokio::spawn(rep(store, stages, leads, deadline)));
+    }
+    let mut logs = Vec::with_capacity(reps);
+    for handle in handles {
+        logs.push(handle.await?);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let server_connections = sampler.await??;
+    let watching = match watching {
+        Some(w) => Some(w.finish().await?),
+        None => None,
+    };
+    let deadlocks = server_deadlocks(&check_pool)
+        .await?
+        .saturating_sub(deadlocks_before);
+
+    let mut all = Vec::new();
+    let mut by_op: BTreeMap<&'static str, Vec<Duration>> = BTreeMap::new();
+    let mut errors = ErrorCounts::default();
+    let mut examples = BTreeMap::new();
+    let mut conflicts = 0;
+    for log in logs {
+        for (op, samples) in log.by_op {
+            all.extend_from_slice(&samples);
+            by_op.entry(op).or_default().extend(samples);
+        }
+        conflicts += log.conflicts;
+        errors.timeout += log.timeouts;
+        errors.connection += log.connection;
+        errors.other += log.other;
+        for (kind, text) in log.examples {
+            examples.entry(kind).or_insert(text);
+        }
+    }
+    // DataError folds 40P01 and 40001 into Conflict; the server's counter tells them apart.
+    errors.deadlock = conflicts.min(deadlocks);
+    errors.serialization = conflicts - errors.deadlock;
+    errors.total =
+        errors.deadlock + errors.serialization + errors.timeout + errors.connection + errors.other;
+    let headers = check_headers(&first, &check_pool).await?;
+    let transactions = all.len() as u64;
+    Ok(LoadFigures {
+        reps,
+        seconds: round(elapsed),
+        transactions,
+        tps: round(transactions as f64 / elapsed.max(f64::EPSILON)),
+        latency: Summary::of(&all),
+        by_op: by_op
+            .into_iter()
+            .map(|(op, samples)| (op, Summary::of(&samples)))
+            .collect(),
+        errors,
+        error_examples: examples,
+        headers,
+        server_connections,
+        watching,
+    })
+}
+
+/// Leads from the top of every column of the default pipeline, dealt round-robin to the reps.
+async fn share_leads(
+    store: &PgStore,
+    stages: &[Stage],
+    reps: usize,
+) -> Result<Vec<Vec<(Uuid, Uuid)>>> {
+    let per_stage = i64::try_from(reps * 8).unwrap_or(1000).clamp(20, 1000);
+    let mut leads = Vec::new();
+    for stage in stages {
+        let page = store
+            .column_page(stage.id, BoardSort::Score, None, per_stage)
+            .await?;
+        leads.extend(page.cards.into_iter().map(|c| (c.id, c.stage_id)));
+    }
+    if leads.len() < reps {
+        bail!(
+            "the organization has {} leads in its default pipeline: fewer than --reps {reps}",
+            leads.len()
+        );
+    }
+    let mut shares = vec![Vec::new(); reps];
+    for (i, lead) in leads.into_iter().enumerate() {
+        shares[i % reps].push(lead);
+    }
+    Ok(shares)
+}
+
+/// One rep's loop: half moves, three in ten logged calls, two in ten task completions.
+async fn rep(
+    store: PgStore,
+    stages: Vec<Stage>,
+    mut leads: Vec<(Uuid, Uuid)>,
+    deadline: Instant,
+) -> RepLog {
+    let mut log = RepLog::default();
+    while Instant::now() < deadline && !leads.is_empty() {
+        let (index, roll) = {
+            let mut rng = rand::rng();
+            (rng.random_range(0..leads.len()), rng.random_range(0..10))
+        };
+        let (lead, stage) = leads[index];
+        let (op, outcome) = if roll < 5 {
+            let Some(to) = other_stage(&stages, stage) else {
+                break;
+            };
+            let reason = to.is_lost.then(|| "bench".to_string());
+            let started = Instant::now();
+            let moved = store.move_lead(lead, stage, to.id, reason).await;
+            let took = started.elapsed();
+            match &moved {
+                Ok(m) => leads[index].1 = m.stage_id,
+                // Rolled back (or unknown): read where the lead is before moving it again.
+                Err(_) => match store.lead_detail(lead).await {
+                    Ok(detail) => leads[index].1 = detail.stage_id,
+                    Err(_) => {
+                        leads.swap_remove(index);
+                    }
+                },
+            }
+            ("move", moved.map(|_| took))
+        } else if roll < 8 {
+            let started = Instant::now();
+            let logged = store.log_interaction(lead, call()).await;
+            ("call", logged.map(|_| started.elapsed()))
+        } else {
+            task(&store, lead).await
+        };
+        match outcome {
+            Ok(took) => log.by_op.entry(op).or_default().push(took),
+            Err(err) => {
+                let kind = match &err {
+                    DataError::Conflict => {
+                        log.conflicts += 1;
+                        "conflict"
+                    }
+                    DataError::Cancelled => {
+                        log.timeouts += 1;
+                        "timeout"
+                    }
+                    DataError::Connection(_) => {
+                        log.connection += 1;
+                        "connection"
+                    }
+                    _ => {
+                        log.other += 1;
+                        "other"
+                    }
+                };
+                log.examples
+                    .entry(kind)
+                    .or_insert_with(|| format!("{op}: {err}"));
+            }
+        }
+    }
+    log
+}
+
+fn other_stage(stages: &[Stage], current: Uuid) -> Option<&Stage> {
+    let others: Vec<&Stage> = stages.iter().filter(|s| s.id != current).collect();
+    others.choose(&mut rand::rng()).copied()
+}
+
+fn call() -> NewInteraction {
+    NewInteraction {
+        kind: InteractionKind::Call,
+        direction: Some(Direction::Outbound),
+        subject: Some("Bench call".into()),
+        content: None,
+        duration_secs: Some(90),
+        outcome: Some("connected".into()),
+    }
+}
+
+/// Completes the lead's first open task as the tasks tab would (its list read is not timed);
+/// a lead without one gets a follow-up task instead.
+async fn task(store: &PgStore, lead: Uuid) -> (&'static str, Result<Duration, DataError>) {
+    let tasks = match store.lead_tasks(lead).await {
+        Ok(tasks) => tasks,
+        Err(err) => return ("complete_task", Err(err)),
+    };
+    let started = Instant::now();
+    match tasks.iter().find(|t| t.status != TaskStatus::Completed) {
+        Some(open) => (
+            "complete_task",
+            store
+                .complete_task(open.id, open.version)
+                .await
+                .map(|_| started.elapsed()),
+        ),
+        None => {
+            let follow_up = NewTask {
+                title: "Bench follow-up".into(),
+                description: None,
+                due_date: Some(Utc::now().date_naive() + chrono::Days::new(2)),
+                due_time: None,
+                priority: TaskPriority::Medium,
+                assigned_to: None,
+            };
+            (
+                "add_task",
+                store
+                    .add_task(lead, follow_up)
+                    .await
+                    .map(|_| started.elapsed()),
+            )
+        }
+    }
+}
+
+/// The most client connections to this database seen until `deadline`.
+async fn peak_connections(pool: PgPool, deadline: Instant) -> Result<i64> {
+    let mut peak = 0;
+    while Instant::now() < deadline {
+        let now: i64 = sqlx::query_scalar(
+            "select count(*) from pg_stat_activity where backend_type = 'client backend' and datname = current_database()",
+        )
+        .fetch_one(&pool)
+        .await?;
+        peak = peak.max(now);
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    Ok(peak)
+}
+
+async fn server_deadlocks(pool: &PgPool) -> Result<u64> {
+    let deadlocks: i64 = sqlx::query_scalar(
+        "select coalesce(deadlocks, 0) from pg_stat_database where datname = current_database()",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(u64::try_from(deadlocks).unwrap_or(0))
+}
+
+/// Every stage's header as the board reads it, against counts and sums over the rows.
+pub async fn check_headers(store: &PgStore, pool: &PgPool) -> Result<HeaderCheck> {
+    let rows = sqlx::query(
+        "select s.id, s.name, coalesce(l.n, 0)::int8 as leads,
+                coalesce(d.amount, 0)::float8 as amount, coalesce(d.weighted, 0)::float8 as weighted
+         from pipeline_stages s
+         left join (select stage_id, count(*) n from leads where organization_id = $1 group by stage_id) l
+                on l.stage_id = s.id
+         left join (select l.stage_id, sum(d.amount) amount, sum(d.amount * d.probability / 100.0) weighted
+                    from deals d join leads l on l.organization_id = d.organization_id and l.id = d.lead_id
+                    where d.organization_id = $1 and d.status = 'open' group by l.stage_id) d
+                on d.stage_id = s.id
+         where s.organization_id = $1",
+    )
+    .bind(store.organization_id())
+    .fetch_all(pool)
+    .await?;
+    let mut headers = std::collections::HashMap::new();
+    for pipeline in store.pipelines().await? {
+        headers.extend(store.stage_summaries(pipeline.id).await?);
+    }
+    let mut mismatches = Vec::new();
+    for row in &rows {
+        let id: Uuid = row.try_get("id")?;
+        let name: String = row.try_get("name")?;
+        let leads: i64 = row.try_get("leads")?;
+        let amount: f64 = row.try_get("amount")?;
+        let weighted: f64 = row.try_get("weighted")?;
+        let shown = headers.get(&id).copied().unwrap_or_default();
+        if shown.lead_count != leads
+            || (shown.open_deal_amount - amount).abs() > 0.005
+            || (shown.weighted_deal_amount - weighted).abs() > 0.005
+        {
+            mismatches.push(format!(
+                "{}: header {} leads / {:.2} / {:.2}, rows {} / {:.2} / {:.2}",
+                crate::text::clean_line(&name),
+                shown.lead_count,
+                shown.open_deal_amount,
+                shown.weighted_deal_amount,
+                leads,
+                amount,
+                weighted
+            ));
+        }
+    }
+    Ok(HeaderCheck {
+        stages: rows.len(),
+        exact: mismatches.is_empty(),
+        mismatches,
+    })
+}
