@@ -69,3 +69,40 @@ fn help_lists_user_bindings_in_effect() {
     update(&mut state, ch('?'));
     assert!(state.popup.is_none(), "? is not bound any more");
 }
+
+#[test]
+fn popup_keys_follow_the_keymap_and_the_footer_shows_them() {
+    // Defaults: the footer spells the popup keys as before.
+    let ui = Ui::new(100, 40).press("?");
+    assert!(ui.screen().contains("Esc close · j/k scroll"));
+
+    // `cancel` rebound: the footer shows the new key and the new key closes the popup.
+    let user = KeysSection::new("test")
+        .bind("cancel", &["ctrl-g"])
+        .bind("down", &["n"])
+        .bind("new_lead", &["N"]);
+    let keymap = Keymap::from_config(&user).expect("popup keys may reuse global keys");
+    let mut ui = Ui::new(100, 40);
+    ui.state.keymap = keymap;
+    let ui = ui.press("?");
+    assert!(
+        ui.screen().contains("ctrl-g close · n/k scroll"),
+        "{}",
+        ui.screen()
+    );
+    let ui = ui.press("ctrl-g");
+    assert!(
+        ui.state.popup.is_none(),
+        "the rebound cancel key closes the popup"
+    );
+}
+
+#[test]
+fn popup_keys_conflict_only_with_popup_keys() {
+    // `esc` is `back` globally and `cancel` in popups: no conflict.
+    assert!(Keymap::from_config(&KeysSection::new("test")).is_ok());
+    let err = Keymap::from_config(&KeysSection::new("test").bind("confirm", &["esc"]))
+        .expect_err("confirm and cancel both on esc");
+    assert!(err.message.contains("`cancel`"), "{err}");
+    assert!(err.message.contains("in a popup"), "{err}");
+}

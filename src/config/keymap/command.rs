@@ -16,11 +16,20 @@ pub enum Scope {
     Lead,
     /// The task inbox.
     Inbox,
+    /// An open popup (pickers, prompts, dialogs, forms). Its commands come
+    /// before the global ones while a popup is open and may reuse their keys.
+    Popup,
 }
 
 impl Scope {
     /// All scopes, in help-popup order.
-    pub const ALL: [Scope; 4] = [Scope::Global, Scope::Board, Scope::Lead, Scope::Inbox];
+    pub const ALL: [Scope; 5] = [
+        Scope::Global,
+        Scope::Board,
+        Scope::Lead,
+        Scope::Inbox,
+        Scope::Popup,
+    ];
 
     /// Title for the help popup.
     pub fn title(self) -> &'static str {
@@ -29,6 +38,7 @@ impl Scope {
             Scope::Board => "Board",
             Scope::Lead => "Lead",
             Scope::Inbox => "Inbox",
+            Scope::Popup => "Popup",
         }
     }
 
@@ -38,6 +48,7 @@ impl Scope {
             Scope::Board => "on the board",
             Scope::Lead => "on the lead screen",
             Scope::Inbox => "in the inbox",
+            Scope::Popup => "in a popup",
         }
     }
 }
@@ -46,6 +57,7 @@ const GLOBAL: &[Scope] = &[Scope::Global];
 const BOARD: &[Scope] = &[Scope::Board];
 const LEAD: &[Scope] = &[Scope::Lead];
 const INBOX: &[Scope] = &[Scope::Inbox];
+const POPUP: &[Scope] = &[Scope::Popup];
 /// List navigation works on every screen.
 const LISTS: &[Scope] = &[Scope::Board, Scope::Lead, Scope::Inbox];
 const BOARD_INBOX: &[Scope] = &[Scope::Board, Scope::Inbox];
@@ -152,6 +164,9 @@ commands! {
     LogCall = "log_call", INBOX, "Log a call for the task's lead";
     SkipTask = "skip_task", INBOX, "Triage: skip to the next task";
     NewTask = "new_task", INBOX, "Add a task for a lead";
+    // Popup
+    Confirm = "confirm", POPUP, "Pick / submit in a popup";
+    Cancel = "cancel", POPUP, "Close the popup without acting";
 }
 
 impl Command {
@@ -187,7 +202,13 @@ impl fmt::Display for Command {
 
 /// The first scope in which two commands are both active, if any (global
 /// commands overlap with everything).
+/// Popup commands only meet other popup commands: while a popup is open they
+/// win over the global ones, and screens never see them.
 pub(crate) fn overlap(a: Command, b: Command) -> Option<Scope> {
+    let popup = |c: Command| c.scopes().contains(&Scope::Popup);
+    if popup(a) != popup(b) {
+        return None;
+    }
     for &sa in a.scopes() {
         for &sb in b.scopes() {
             if sa == sb || sb == Scope::Global {

@@ -57,6 +57,13 @@ impl Keymap {
             .copied()
     }
 
+    /// The popup command `key` triggers while a popup is open (`Scope::Popup`
+    /// only; the popup falls back to the screen's keymap for lists).
+    pub fn popup_command(&self, key: &KeyEvent) -> Option<Command> {
+        let spec = KeySpec::from_event(key)?;
+        self.lookup.get(&(Scope::Popup, spec)).copied()
+    }
+
     /// The commands active in `scope` (for `Scope::Global`: the global
     /// ones; screen scopes do not repeat the global commands) with the keys
     /// in effect, in help order. A command the user unbound has an empty
