@@ -6,30 +6,39 @@ use crossterm::event::KeyCode;
 use crate::config::keymap::{Command, KeySpec};
 use crate::state::State;
 
-/// The first key bound to `cmd` as the config spells it (`enter`, `ctrl-s`;
-/// screen hint lines). Empty when unbound.
+/// How a hint spells a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Spelling {
+    /// As the config writes it: `enter`, `esc`, `ctrl-s` (screen hint lines,
+    /// the inbox's task popups).
+    Config,
+    /// Named keys capitalised: `Enter`, `Esc`, `Tab`; others as the config
+    /// writes them (`ctrl-s`, `j`) (the rounded popups' footers).
+    Title,
+}
+
+/// The first key bound to `cmd` in `spelling`; empty when unbound.
+pub fn key_text(state: &State, cmd: Command, spelling: Spelling) -> String {
+    let Some(spec) = state.keymap.keys(cmd).first() else {
+        return String::new();
+    };
+    match spelling {
+        Spelling::Config => spec.to_string(),
+        Spelling::Title => title_spelling(spec),
+    }
+}
+
+/// The first key bound to `cmd` as the config spells it (`enter`, `ctrl-s`).
 pub fn first_key(state: &State, cmd: Command) -> String {
-    state
-        .keymap
-        .keys(cmd)
-        .first()
-        .map(ToString::to_string)
-        .unwrap_or_default()
+    key_text(state, cmd, Spelling::Config)
 }
 
-/// The first key bound to `cmd` as popup footers show it: named keys
-/// capitalised (`Enter`, `Esc`, `Tab`), others as the config spells them
-/// (`ctrl-s`, `j`). Empty when unbound.
+/// The first key bound to `cmd` as popup footers show it (`Enter`, `Esc`).
 pub fn popup_key(state: &State, cmd: Command) -> String {
-    state
-        .keymap
-        .keys(cmd)
-        .first()
-        .map(footer_spelling)
-        .unwrap_or_default()
+    key_text(state, cmd, Spelling::Title)
 }
 
-fn footer_spelling(spec: &KeySpec) -> String {
+fn title_spelling(spec: &KeySpec) -> String {
     let text = spec.to_string();
     let named = !matches!(spec.code(), KeyCode::Char(c) if c != ' ');
     if !named || !spec.modifiers().is_empty() {
@@ -42,14 +51,13 @@ fn footer_spelling(spec: &KeySpec) -> String {
         .unwrap_or_default()
 }
 
-/// A popup footer such as `Enter pick · Esc`: each bound command's key
-/// (`popup_key`) and its label (may be empty), joined by ` · `; unbound
-/// commands are left out.
-pub fn popup_hint(state: &State, items: &[(Command, &str)]) -> String {
+/// A hint such as `Enter pick · Esc`: each bound command's key and its label
+/// (may be empty), joined by ` · `; unbound commands are left out.
+pub fn hint(state: &State, items: &[(Command, &str)], spelling: Spelling) -> String {
     items
         .iter()
         .filter_map(|&(cmd, label)| {
-            let key = popup_key(state, cmd);
+            let key = key_text(state, cmd, spelling);
             if key.is_empty() {
                 None
             } else if label.is_empty() {
@@ -60,4 +68,9 @@ pub fn popup_hint(state: &State, items: &[(Command, &str)]) -> String {
         })
         .collect::<Vec<_>>()
         .join(" · ")
+}
+
+/// [`hint`] for a rounded popup's footer (`Enter pick · Esc`).
+pub fn popup_hint(state: &State, items: &[(Command, &str)]) -> String {
+    hint(state, items, Spelling::Title)
 }
