@@ -385,7 +385,8 @@ fn max_len(id: FieldId) -> usize {
 pub fn form_key(state: &mut State, mut form: Form<FormKind>, key: &KeyEvent) -> Vec<Effect> {
     let save = bound(state, Command::SaveForm, key);
     let editor = bound(state, Command::ExternalEditor, key);
-    match form.key(key, save, editor) {
+    let cancel = state.keymap.popup_command(key) == Some(Command::Cancel);
+    match form.key_bound(key, save, editor, cancel) {
         FormKey::Stay => show(state, form),
         FormKey::Close => {
             if matches!(form.kind, FormKind::FollowUp { .. }) {

@@ -295,14 +295,21 @@ impl<K> Form<K> {
         self.focus = self.focus.saturating_sub(1);
     }
 
-    /// Handles a key. `save` and `editor` say whether the key is bound to `save_form` /
-    /// `external_editor` (the caller asks the keymap).
+    /// Handles a key with the default popup keys (Esc cancels). `save` and `editor` say
+    /// whether the key is bound to `save_form` / `external_editor`.
     pub fn key(&mut self, key: &KeyEvent, save: bool, editor: bool) -> FormKey {
+        let cancel = key.code == KeyCode::Esc;
+        self.key_bound(key, save, editor, cancel)
+    }
+
+    /// Handles a key. `save`, `editor` and `cancel` say whether the key is bound to
+    /// `save_form` / `external_editor` / the popup's `cancel` (the caller asks the keymap).
+    pub fn key_bound(&mut self, key: &KeyEvent, save: bool, editor: bool, cancel: bool) -> FormKey {
         if self.saving.is_some() {
             // Nothing changes under a save in flight; it answers within the statement timeout.
             return FormKey::Stay;
         }
-        if key.code == KeyCode::Esc {
+        if cancel {
             if self.dirty && !self.confirm_close {
                 self.confirm_close = true;
                 return FormKey::Stay;
