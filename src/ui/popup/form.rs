@@ -193,10 +193,12 @@ pub(super) fn field_hint(field: &Field, form: &Form<FormKind>, state: &State) ->
             first_key(state, Command::ExternalEditor)
         ),
         FieldValue::Text(_) => {
+            let confirm = popup_key(state, Command::Confirm);
             if form.focus + 1 >= form.fields.len() {
-                "Enter saves".to_string()
+                format!("{confirm} saves")
             } else {
-                "Enter/Tab next field · Shift-Tab back".to_string()
+                // Tab and Shift-Tab move between fields in every form (fixed keys).
+                format!("{confirm}/Tab next field · Shift-Tab back")
             }
         }
     }
