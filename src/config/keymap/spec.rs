@@ -96,6 +96,22 @@ impl KeySpec {
         KeySpec::from_event(event).is_some_and(|k| k == *self)
     }
 
+    /// The key as popup footers and messages spell it: named keys capitalised
+    /// (`Enter`, `Esc`, `Tab`) when they have no modifier, everything else as
+    /// the config writes it (`ctrl-s`, `j`).
+    pub fn title_text(&self) -> String {
+        let text = self.to_string();
+        let named = !matches!(self.code, KeyCode::Char(c) if c != ' ');
+        if !named || !self.modifiers.is_empty() {
+            return text;
+        }
+        let mut chars = text.chars();
+        chars
+            .next()
+            .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+            .unwrap_or_default()
+    }
+
     /// The key code.
     pub fn code(&self) -> KeyCode {
         self.code
@@ -274,5 +290,16 @@ mod tests {
         ] {
             assert!(text.parse::<KeySpec>().is_err(), "{text:?}");
         }
+    }
+
+    #[test]
+    fn title_text_capitalises_plain_named_keys() {
+        let title = |s: &str| s.parse::<KeySpec>().expect(s).title_text();
+        assert_eq!(title("enter"), "Enter");
+        assert_eq!(title("esc"), "Esc");
+        assert_eq!(title("space"), "Space");
+        assert_eq!(title("ctrl-s"), "ctrl-s");
+        assert_eq!(title("j"), "j");
+        assert_eq!(title("J"), "J");
     }
 }

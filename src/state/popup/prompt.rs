@@ -38,7 +38,13 @@ pub(super) fn key(state: &mut State, mut prompt: Prompt, key: KeyEvent) -> Vec<E
         _ if popup == Some(Command::Confirm) => {
             let reason = prompt.input.trim().to_string();
             if reason.is_empty() {
-                prompt.hint = Some("Type a reason, or Esc to cancel".to_string());
+                let cancel = state
+                    .keymap
+                    .keys(Command::Cancel)
+                    .first()
+                    .map(|k| format!(", or {} to cancel", k.title_text()))
+                    .unwrap_or_default();
+                prompt.hint = Some(format!("Type a reason{cancel}"));
                 state.popup = Some(Popup::Prompt(prompt));
                 return Vec::new();
             }

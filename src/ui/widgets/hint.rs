@@ -1,9 +1,7 @@
 //! Key hints generated from the bindings in effect: the one place that turns
 //! a bound command into the text of a hint.
 
-use crossterm::event::KeyCode;
-
-use crate::config::keymap::{Command, KeySpec};
+use crate::config::keymap::Command;
 use crate::state::State;
 
 /// How a hint spells a key.
@@ -24,7 +22,7 @@ pub fn key_text(state: &State, cmd: Command, spelling: Spelling) -> String {
     };
     match spelling {
         Spelling::Config => spec.to_string(),
-        Spelling::Title => title_spelling(spec),
+        Spelling::Title => spec.title_text(),
     }
 }
 
@@ -36,19 +34,6 @@ pub fn first_key(state: &State, cmd: Command) -> String {
 /// The first key bound to `cmd` as popup footers show it (`Enter`, `Esc`).
 pub fn popup_key(state: &State, cmd: Command) -> String {
     key_text(state, cmd, Spelling::Title)
-}
-
-fn title_spelling(spec: &KeySpec) -> String {
-    let text = spec.to_string();
-    let named = !matches!(spec.code(), KeyCode::Char(c) if c != ' ');
-    if !named || !spec.modifiers().is_empty() {
-        return text;
-    }
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
-        .unwrap_or_default()
 }
 
 /// A hint such as `Enter pick · Esc`: each bound command's key and its label
