@@ -480,3 +480,45 @@ fn error_without_position_renders_file_only() {
         "{err}"
     );
 }
+
+/// The `[table]` of a TOML text whose `key = value` lines may be commented
+/// out (`# key = value  # note`), as config.example.toml documents defaults.
+fn documented_table(text: &str, table: &str) -> toml::Table {
+    let header = format!("[{table}]");
+    let section = text
+        .split_once(header.as_str())
+        .map(|(_, rest)| rest)
+        .unwrap_or_else(|| panic!("has a {header} section"));
+    let section = section.split("\n[").next().unwrap_or(section);
+    let mut out = toml::Table::new();
+    for line in section.lines() {
+        let line = line.trim_start_matches('#').trim_start();
+        let value = line.split(" #").next().unwrap_or(line).trim();
+        if value.is_empty() || !value.contains(" = ") {
+            continue;
+        }
+        if let Ok(entry) = toml::from_str::<toml::Table>(value) {
+            out.extend(entry);
+        }
+    }
+    out
+}
+
+#[test]
+fn example_file_documents_the_assets() {
+    let example = example_text();
+    let keymap_asset: toml::Table =
+        toml::from_str(closer::config::keymap::defaults::KEYMAP_TOML).expect("keymap asset");
+    assert_eq!(
+        documented_table(&example, "keys"),
+        keymap_asset["keys"].as_table().expect("[keys]").clone(),
+        "config.example.toml [keys] and assets/keymap.toml differ"
+    );
+    let theme_asset: toml::Table =
+        toml::from_str(closer::config::theme::DEFAULT_TOML).expect("theme asset");
+    assert_eq!(
+        documented_table(&example, "theme"),
+        theme_asset["theme"].as_table().expect("[theme]").clone(),
+        "config.example.toml [theme] and assets/themes/default.toml differ"
+    );
+}

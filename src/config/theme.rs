@@ -1,8 +1,13 @@
 //! Colours of the UI, configurable in `[theme]`, and the NO_COLOR fallback.
 
 use std::str::FromStr;
+use std::sync::OnceLock;
 
 use ratatui::style::{Color, Modifier, Style};
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{ConfigError, ConfigErrorKind, Source};
 
 /// The colour names accepted in `[theme]` (besides `"#rrggbb"`).
 pub const COLOR_NAMES: &[&str] = &[
@@ -66,37 +71,60 @@ pub struct Theme {
     pub no_color: bool,
 }
 
+/// Every colour `Color::Reset`: the base the theme assets are read onto.
+const UNSET: Theme = Theme {
+    accent: Color::Reset,
+    selected_bg: Color::Reset,
+    selected_fg: Color::Reset,
+    overdue: Color::Reset,
+    stale: Color::Reset,
+    muted: Color::Reset,
+    error: Color::Reset,
+    ok: Color::Reset,
+    border: Color::Reset,
+    no_color: false,
+};
+
+/// `assets/themes/default.toml` as compiled in.
+pub const DEFAULT_TOML: &str = include_str!("../../assets/themes/default.toml");
+/// `assets/themes/plain.toml` (NO_COLOR) as compiled in.
+pub const PLAIN_TOML: &str = include_str!("../../assets/themes/plain.toml");
+
+/// A theme asset holds only a `[theme]` table.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ThemeFile {
+    theme: RawTheme,
+}
+
+/// Reads a theme asset with the same loader as a user's `[theme]`.
+pub fn from_asset(text: &str, file: &str) -> Result<Theme, ConfigError> {
+    let src = Source { text, file };
+    let parsed: ThemeFile = toml::from_str(text).map_err(|e| src.toml_error(&e))?;
+    parsed.theme.apply(UNSET, &src)
+}
+
+/// A parsed asset, cached; the unit tests keep the assets valid, and an
+/// invalid one would draw with the terminal's colours instead of panicking.
+fn cached(cell: &'static OnceLock<Theme>, text: &str, file: &str) -> Theme {
+    *cell.get_or_init(|| from_asset(text, file).unwrap_or(UNSET))
+}
+
 impl Default for Theme {
+    /// `assets/themes/default.toml`.
     fn default() -> Self {
-        Theme {
-            accent: Color::Cyan,
-            selected_bg: Color::Blue,
-            selected_fg: Color::White,
-            overdue: Color::Red,
-            stale: Color::Yellow,
-            muted: Color::DarkGray,
-            error: Color::LightRed,
-            ok: Color::Green,
-            border: Color::Gray,
-            no_color: false,
-        }
+        static DEFAULT: OnceLock<Theme> = OnceLock::new();
+        cached(&DEFAULT, DEFAULT_TOML, "assets/themes/default.toml")
     }
 }
 
 impl Theme {
     /// A theme without any colour: every colour is `Color::Reset`.
     pub fn plain() -> Theme {
+        static PLAIN: OnceLock<Theme> = OnceLock::new();
         Theme {
-            accent: Color::Reset,
-            selected_bg: Color::Reset,
-            selected_fg: Color::Reset,
-            overdue: Color::Reset,
-            stale: Color::Reset,
-            muted: Color::Reset,
-            error: Color::Reset,
-            ok: Color::Reset,
-            border: Color::Reset,
             no_color: true,
+            ..cached(&PLAIN, PLAIN_TOML, "assets/themes/plain.toml")
         }
     }
 
@@ -182,6 +210,56 @@ impl Theme {
     }
 }
 
+/// `[theme]` as written, in a user's config or a theme asset.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct RawTheme {
+    accent: Option<Spanned<String>>,
+    selected_bg: Option<Spanned<String>>,
+    selected_fg: Option<Spanned<String>>,
+    overdue: Option<Spanned<String>>,
+    stale: Option<Spanned<String>>,
+    muted: Option<Spanned<String>>,
+    error: Option<Spanned<String>>,
+    ok: Option<Spanned<String>>,
+    border: Option<Spanned<String>>,
+}
+
+impl RawTheme {
+    /// The user's `[theme]`: the default theme with the colours it sets.
+    pub(crate) fn validate(self, src: &Source<'_>) -> Result<Theme, ConfigError> {
+        self.apply(Theme::default(), src)
+    }
+
+    /// `base` with the colours this table sets.
+    fn apply(self, base: Theme, src: &Source<'_>) -> Result<Theme, ConfigError> {
+        let mut theme = base;
+        let entries = [
+            ("accent", self.accent),
+            ("selected_bg", self.selected_bg),
+            ("selected_fg", self.selected_fg),
+            ("overdue", self.overdue),
+            ("stale", self.stale),
+            ("muted", self.muted),
+            ("error", self.error),
+            ("ok", self.ok),
+            ("border", self.border),
+        ];
+        for (key, value) in entries {
+            let Some(value) = value else { continue };
+            let color = parse_color(value.get_ref()).map_err(|message| {
+                src.error(
+                    ConfigErrorKind::InvalidValue,
+                    Some(value.span()),
+                    format!("theme.{key}: {message}"),
+                )
+            })?;
+            theme.set(key, color);
+        }
+        Ok(theme)
+    }
+}
+
 /// Whether the NO_COLOR convention (<https://no-color.org>) asks for no
 /// colours: the variable is set and not empty.
 pub fn no_color_requested() -> bool {
@@ -225,5 +303,21 @@ mod tests {
             assert!(theme.set(key, Color::Black), "{key}");
         }
         assert!(!theme.set("nope", Color::Black));
+    }
+
+    #[test]
+    fn assets_set_every_colour() {
+        for (text, file) in [(DEFAULT_TOML, "default"), (PLAIN_TOML, "plain")] {
+            from_asset(text, file).unwrap_or_else(|e| panic!("{e}"));
+            let table: toml::Table = toml::from_str(text).expect("valid TOML");
+            let theme = table["theme"].as_table().expect("a [theme] table");
+            let mut keys: Vec<&str> = theme.keys().map(String::as_str).collect();
+            let mut expected = THEME_KEYS.to_vec();
+            keys.sort_unstable();
+            expected.sort_unstable();
+            assert_eq!(keys, expected, "{file}");
+        }
+        assert_eq!(Theme::default().accent, Color::Cyan);
+        assert_eq!(Theme::plain().accent, Color::Reset);
     }
 }

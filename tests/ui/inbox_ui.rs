@@ -1214,3 +1214,21 @@ fn help_lists_every_inbox_key() {
         assert!(text.contains(needle), "{needle} missing:\n{text}");
     }
 }
+
+#[test]
+fn task_popups_confirm_and_cancel_with_the_keys_in_effect() {
+    let user = closer::config::keymap::KeysSection::new("test")
+        .bind("confirm", &["ctrl-y"])
+        .bind("cancel", &["ctrl-g"]);
+    let mut state = inbox(mixed(), 90, 22);
+    state.keymap = closer::config::keymap::Keymap::from_config(&user).expect("valid");
+    update(&mut state, ch('z'));
+    update(&mut state, ch('d'));
+    let text = screen_text(&render(&state, 90, 22));
+    assert!(text.contains("ctrl-y save · ctrl-g cancel"), "{text}");
+    // Esc is no longer the popup's cancel key; ctrl-g is.
+    update(&mut state, key(KeyCode::Esc));
+    assert!(state.popup.is_some(), "esc does not close the date popup");
+    update(&mut state, ctrl('g'));
+    assert!(state.popup.is_none(), "ctrl-g closes it");
+}

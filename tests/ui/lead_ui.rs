@@ -1347,3 +1347,31 @@ fn choice_fields_render_the_selection() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn forms_confirm_and_cancel_with_the_keys_in_effect() {
+    let user = closer::config::keymap::KeysSection::new("test")
+        .bind("confirm", &["ctrl-y"])
+        .bind("cancel", &["ctrl-g"]);
+    let mut state = lead_open(100, 30);
+    state.keymap = Keymap::from_config(&user).expect("valid");
+    update(&mut state, ch('t'));
+    let focus = |state: &State| match lead_popup(state) {
+        Some(Popup::Form(form)) => form.focus,
+        other => panic!("the task form is open, got {other:?}"),
+    };
+    assert_eq!(focus(&state), 0);
+    update(&mut state, ctrl('y'));
+    assert_eq!(
+        focus(&state),
+        1,
+        "the rebound confirm key moves to the next field"
+    );
+    update(&mut state, key(KeyCode::Esc));
+    assert!(
+        lead_popup(&state).is_some(),
+        "esc no longer closes the form"
+    );
+    update(&mut state, ctrl('g'));
+    assert!(lead_popup(&state).is_none(), "ctrl-g closes it");
+}

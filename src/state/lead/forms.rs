@@ -20,8 +20,8 @@ use super::{
 use crate::config::keymap::Command;
 use crate::state::popup::Popup;
 use crate::state::popup::form::{
-    ChoiceOption, Field, FieldId, Form, FormKey, email_problem, mobile_problem, parse_amount,
-    parse_date, parse_duration, parse_int, phone_problem, refused,
+    ChoiceOption, Field, FieldId, Form, FormKey, FormKeys, email_problem, mobile_problem,
+    parse_amount, parse_date, parse_duration, parse_int, phone_problem, refused,
 };
 use crate::state::{Effect, Failure, RequestId, Screen, State};
 
@@ -385,7 +385,14 @@ fn max_len(id: FieldId) -> usize {
 pub fn form_key(state: &mut State, mut form: Form<FormKind>, key: &KeyEvent) -> Vec<Effect> {
     let save = bound(state, Command::SaveForm, key);
     let editor = bound(state, Command::ExternalEditor, key);
-    match form.key(key, save, editor) {
+    let popup = state.keymap.popup_command(key);
+    let roles = FormKeys {
+        save,
+        editor,
+        cancel: popup == Some(Command::Cancel),
+        confirm: popup == Some(Command::Confirm),
+    };
+    match form.key_bound(key, roles) {
         FormKey::Stay => show(state, form),
         FormKey::Close => {
             if matches!(form.kind, FormKind::FollowUp { .. }) {

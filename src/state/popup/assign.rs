@@ -4,6 +4,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use uuid::Uuid;
 
 use super::{Popup, input};
+use crate::config::keymap::Command;
 use crate::state::inbox::{InboxEffect, Teammate, Teammates, screen, screen_mut, writes};
 use crate::state::{Effect, Failure, RequestId, State};
 
@@ -58,8 +59,9 @@ pub(super) fn key(
         })
         .unwrap_or_default();
     let last = matches.len().saturating_sub(1);
+    let confirm = state.keymap.popup_command(key) == Some(Command::Confirm);
     match key.code {
-        KeyCode::Enter => {
+        _ if confirm => {
             if let Some(to) = matches.get(selected) {
                 return writes::reassign(state, ids, to.clone());
             }

@@ -96,11 +96,12 @@ pub fn key(state: &mut State, mut prompt: ConflictPrompt, key: &KeyEvent) -> Vec
     }
     let last = prompt.rows.len().saturating_sub(1);
     let save = bound(state, Command::SaveForm, key);
-    if save || key.code == KeyCode::Enter {
+    let popup = state.keymap.popup_command(key);
+    if save || popup == Some(Command::Confirm) {
         return send(state, prompt);
     }
     match key.code {
-        KeyCode::Esc => {
+        _ if popup == Some(Command::Cancel) => {
             // Back to the form, with what was typed.
             let mut form = prompt.form;
             form.error = Some(

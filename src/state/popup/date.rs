@@ -1,9 +1,10 @@
 //! The date popup: a typed due date, to snooze to or to reschedule to.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 use uuid::Uuid;
 
 use super::{Popup, input, is_save};
+use crate::config::keymap::Command;
 use crate::state::inbox::{InboxScreen, SnoozeChoice, dates, parse_due, screen, writes};
 use crate::state::{Effect, State};
 
@@ -63,7 +64,7 @@ pub(super) fn key(
     mut hint: Option<String>,
     key: &KeyEvent,
 ) -> Vec<Effect> {
-    if key.code == KeyCode::Enter || is_save(state, key) {
+    if state.keymap.popup_command(key) == Some(Command::Confirm) || is_save(state, key) {
         let today = screen(state).map(|s| s.data.local(state.now).0);
         let text = input.trim().to_lowercase();
         let clear = matches!(text.as_str(), "" | "none" | "-");

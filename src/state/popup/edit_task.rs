@@ -4,6 +4,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use uuid::Uuid;
 
 use super::{Popup, input, is_save};
+use crate::config::keymap::Command;
 use crate::state::inbox::{InboxScreen, screen, writes};
 use crate::state::{Effect, State};
 
@@ -43,8 +44,8 @@ pub(super) fn key(
     mut hint: Option<String>,
     key: &KeyEvent,
 ) -> Vec<Effect> {
-    let save =
-        is_save(state, key) || (key.code == KeyCode::Enter && field == EditField::Description);
+    let confirm = state.keymap.popup_command(key) == Some(Command::Confirm);
+    let save = is_save(state, key) || (confirm && field == EditField::Description);
     if save {
         let t = title.trim();
         if t.is_empty() {
@@ -57,7 +58,8 @@ pub(super) fn key(
         }
     } else {
         match key.code {
-            KeyCode::Enter | KeyCode::Tab | KeyCode::Down => field = EditField::Description,
+            _ if confirm => field = EditField::Description,
+            KeyCode::Tab | KeyCode::Down => field = EditField::Description,
             KeyCode::BackTab | KeyCode::Up => field = EditField::Title,
             _ => {
                 let changed = match field {

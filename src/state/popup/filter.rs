@@ -20,9 +20,10 @@ pub(super) fn key(state: &mut State, mut selected: usize, key: &KeyEvent) -> Vec
         }
         Vec::new()
     };
+    let popup = state.keymap.popup_command(key);
     match key.code {
-        KeyCode::Esc => return Vec::new(),
-        KeyCode::Enter => return pick(state, selected),
+        _ if popup == Some(Command::Cancel) => return Vec::new(),
+        _ if popup == Some(Command::Confirm) => return pick(state, selected),
         KeyCode::Char(c) => {
             if let Some(i) = FILTERS.iter().position(|(k, _)| *k == c) {
                 return pick(state, i);

@@ -195,6 +195,16 @@ impl Field {
     }
 }
 
+/// What the keymap says a key is in a form: bound to `save_form`, `external_editor`, or the
+/// popup's `cancel` / `confirm`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FormKeys {
+    pub save: bool,
+    pub editor: bool,
+    pub cancel: bool,
+    pub confirm: bool,
+}
+
 /// What a key did to a form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FormKey {
@@ -295,14 +305,31 @@ impl<K> Form<K> {
         self.focus = self.focus.saturating_sub(1);
     }
 
-    /// Handles a key. `save` and `editor` say whether the key is bound to `save_form` /
-    /// `external_editor` (the caller asks the keymap).
+    /// Handles a key with the default popup keys (Enter confirms, Esc cancels). `save` and
+    /// `editor` say whether the key is bound to `save_form` / `external_editor`.
     pub fn key(&mut self, key: &KeyEvent, save: bool, editor: bool) -> FormKey {
+        let roles = FormKeys {
+            save,
+            editor,
+            cancel: key.code == KeyCode::Esc,
+            confirm: key.code == KeyCode::Enter,
+        };
+        self.key_bound(key, roles)
+    }
+
+    /// Handles a key whose roles the caller read from the keymap.
+    pub fn key_bound(&mut self, key: &KeyEvent, roles: FormKeys) -> FormKey {
+        let FormKeys {
+            save,
+            editor,
+            cancel,
+            confirm,
+        } = roles;
         if self.saving.is_some() {
             // Nothing changes under a save in flight; it answers within the statement timeout.
             return FormKey::Stay;
         }
-        if key.code == KeyCode::Esc {
+        if cancel {
             if self.dirty && !self.confirm_close {
                 self.confirm_close = true;
                 return FormKey::Stay;
@@ -346,8 +373,8 @@ impl<K> Form<K> {
                     FormKey::Stay
                 } else {
                     match key.code {
-                        KeyCode::Enter if last => FormKey::Submit,
-                        KeyCode::Enter | KeyCode::Down => {
+                        _ if confirm && last => FormKey::Submit,
+                        code if confirm || code == KeyCode::Down => {
                             self.next();
                             return FormKey::Stay;
                         }
@@ -391,8 +418,8 @@ impl<K> Form<K> {
                         *selected = (*selected + n - 1) % n;
                         FormKey::Stay
                     }
-                    KeyCode::Enter if last => FormKey::Submit,
-                    KeyCode::Enter | KeyCode::Down => {
+                    _ if confirm && last => FormKey::Submit,
+                    code if confirm || code == KeyCode::Down => {
                         self.next();
                         return FormKey::Stay;
                     }
@@ -443,8 +470,8 @@ impl<K> Form<K> {
                     FormKey::Stay
                 } else {
                     match key.code {
-                        KeyCode::Enter if last => FormKey::Submit,
-                        KeyCode::Enter | KeyCode::Down => {
+                        _ if confirm && last => FormKey::Submit,
+                        code if confirm || code == KeyCode::Down => {
                             self.next();
                             return FormKey::Stay;
                         }

@@ -76,7 +76,13 @@ pub(super) fn key(state: &mut State, mut help: Help, key: KeyEvent) -> Vec<Effec
         Some(Command::PageUp) => help.scroll = help.scroll.saturating_sub(10),
         Some(Command::Top) => help.scroll = 0,
         Some(Command::Bottom) => help.scroll = max,
-        _ if key.code == KeyCode::Esc || key.code == KeyCode::Enter => return Vec::new(),
+        _ if matches!(
+            state.keymap.popup_command(&key),
+            Some(Command::Cancel | Command::Confirm)
+        ) =>
+        {
+            return Vec::new();
+        }
         _ => {}
     }
     state.popup = Some(Popup::Help(help));

@@ -4,6 +4,7 @@ use crate::state::request::InFlight;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{Popup, input};
+use crate::config::keymap::Command;
 use crate::data::models::LeadHit;
 use crate::state::{
     Connection, Effect, Failure, RequestId, SEARCH_DEBOUNCE, SEARCH_LIMIT, State, board,
@@ -27,9 +28,10 @@ pub struct Jump {
 pub(super) fn key(state: &mut State, mut jump: Jump, key: KeyEvent) -> Vec<Effect> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     let last = jump.hits.len().saturating_sub(1);
+    let popup = state.keymap.popup_command(&key);
     match key.code {
-        KeyCode::Esc => return Vec::new(),
-        KeyCode::Enter => {
+        _ if popup == Some(Command::Cancel) => return Vec::new(),
+        _ if popup == Some(Command::Confirm) => {
             return match jump.hits.get(jump.selected).cloned() {
                 Some(hit) => board::jump_to(state, hit),
                 None => {

@@ -119,7 +119,7 @@ pub(crate) fn key(state: &mut State, popup: Popup, key: KeyEvent) -> Vec<Effect>
     if popup.is_inbox() {
         // Esc closes; after each key the inbox keeps its cursor in view and fetches what
         // triage shows.
-        let mut fx = if key.code == KeyCode::Esc {
+        let mut fx = if state.keymap.popup_command(&key) == Some(Command::Cancel) {
             Vec::new()
         } else {
             inbox_key(state, popup, &key)

@@ -1,5 +1,6 @@
 //! The new task popup: lead (searched by name), title, due date, priority.
 
+use crate::config::keymap::Command;
 use crate::state::request::InFlight;
 use crossterm::event::{KeyCode, KeyEvent};
 use uuid::Uuid;
@@ -83,7 +84,8 @@ pub fn open_new_task(state: &mut State) -> Vec<Effect> {
 pub(super) fn key(state: &mut State, mut form: NewTaskForm, key: &KeyEvent) -> Vec<Effect> {
     let mut fx = Vec::new();
     let last_field = form.field == NewTaskField::Priority;
-    if is_save(state, key) || (key.code == KeyCode::Enter && last_field) {
+    let confirm = state.keymap.popup_command(key) == Some(Command::Confirm);
+    if is_save(state, key) || (confirm && last_field) {
         return match validate_new_task(state, &form) {
             Ok((lead_id, lead_name, title, due)) => {
                 writes::add_task(state, lead_id, lead_name, title, due, form.priority)
@@ -102,7 +104,7 @@ pub(super) fn key(state: &mut State, mut form: NewTaskForm, key: &KeyEvent) -> V
         (NewTaskField::Lead, KeyCode::Down) => {
             form.selected = (form.selected + 1).min(form.hits.len().saturating_sub(1));
         }
-        (NewTaskField::Lead, KeyCode::Enter) => {
+        (NewTaskField::Lead, _) if confirm => {
             if let Some(hit) = form.hits.get(form.selected) {
                 form.lead = Some((hit.id, hit.name.clone()));
                 form.query.clear();
@@ -114,7 +116,8 @@ pub(super) fn key(state: &mut State, mut form: NewTaskForm, key: &KeyEvent) -> V
                 form.hint = None;
             }
         }
-        (_, KeyCode::Enter | KeyCode::Down) => form.field = form.field.step(1),
+        (_, _) if confirm => form.field = form.field.step(1),
+        (_, KeyCode::Down) => form.field = form.field.step(1),
         (_, KeyCode::Up) => form.field = form.field.step(-1),
         (NewTaskField::Priority, KeyCode::Char(c)) => {
             if let Some((_, _, p)) = PRIORITY_CHOICES.iter().find(|(k, _, _)| *k == c) {

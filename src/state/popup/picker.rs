@@ -43,9 +43,10 @@ impl Picker {
 }
 
 pub(super) fn key(state: &mut State, mut picker: Picker, key: KeyEvent) -> Vec<Effect> {
+    let popup = state.keymap.popup_command(&key);
     match key.code {
-        KeyCode::Esc => return Vec::new(),
-        KeyCode::Enter => return confirm(state, &picker),
+        _ if popup == Some(Command::Cancel) => return Vec::new(),
+        _ if popup == Some(Command::Confirm) => return confirm(state, &picker),
         KeyCode::Char(c @ '1'..='9') if key.modifiers.is_empty() => {
             let index = usize::from(c as u8 - b'1');
             if index < picker.items.len() {

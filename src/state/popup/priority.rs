@@ -4,6 +4,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use uuid::Uuid;
 
 use super::{Popup, menu_delta};
+use crate::config::keymap::Command;
 use crate::data::models::TaskPriority;
 use crate::state::inbox::{screen, writes};
 use crate::state::{Effect, State};
@@ -35,8 +36,9 @@ pub(super) fn key(
     selected: usize,
     key: &KeyEvent,
 ) -> Vec<Effect> {
+    let confirm = state.keymap.popup_command(key) == Some(Command::Confirm);
     let chosen = match key.code {
-        KeyCode::Enter => PRIORITY_CHOICES.get(selected).map(|c| c.2),
+        _ if confirm => PRIORITY_CHOICES.get(selected).map(|c| c.2),
         KeyCode::Char(c) => PRIORITY_CHOICES
             .iter()
             .enumerate()

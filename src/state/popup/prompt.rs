@@ -1,9 +1,10 @@
 //! The one-line prompt popup: today the reason for moving a lead into a lost stage.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 use uuid::Uuid;
 
 use super::{Popup, input};
+use crate::config::keymap::Command;
 use crate::state::{Effect, State, board};
 
 /// A one-line text prompt.
@@ -28,15 +29,22 @@ pub enum PromptPurpose {
 }
 
 pub(super) fn key(state: &mut State, mut prompt: Prompt, key: KeyEvent) -> Vec<Effect> {
+    let popup = state.keymap.popup_command(&key);
     match key.code {
-        KeyCode::Esc => {
+        _ if popup == Some(Command::Cancel) => {
             state.info("Move cancelled");
             Vec::new()
         }
-        KeyCode::Enter => {
+        _ if popup == Some(Command::Confirm) => {
             let reason = prompt.input.trim().to_string();
             if reason.is_empty() {
-                prompt.hint = Some("Type a reason, or Esc to cancel".to_string());
+                let cancel = state
+                    .keymap
+                    .keys(Command::Cancel)
+                    .first()
+                    .map(|k| format!(", or {} to cancel", k.title_text()))
+                    .unwrap_or_default();
+                prompt.hint = Some(format!("Type a reason{cancel}"));
                 state.popup = Some(Popup::Prompt(prompt));
                 return Vec::new();
             }

@@ -4,6 +4,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use uuid::Uuid;
 
 use super::{DatePurpose, Popup, menu_delta};
+use crate::config::keymap::Command;
 use crate::state::inbox::{SnoozeChoice, writes};
 use crate::state::{Effect, State};
 
@@ -29,8 +30,9 @@ pub(super) fn key(
     key: &KeyEvent,
 ) -> Vec<Effect> {
     let last = SNOOZE_CHOICES.len() - 1;
+    let confirm = state.keymap.popup_command(key) == Some(Command::Confirm);
     let chosen = match key.code {
-        KeyCode::Enter => Some(selected),
+        _ if confirm => Some(selected),
         KeyCode::Char(c) => SNOOZE_CHOICES.iter().position(|(k, _, _)| *k == c),
         _ => None,
     };

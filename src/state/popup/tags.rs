@@ -5,6 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use uuid::Uuid;
 
 use super::{Popup, show};
+use crate::config::keymap::Command;
 use crate::state::lead::input::TextInput;
 use crate::state::lead::{LeadEffect, LeadScreen, LeadTag, Saved};
 use crate::state::{Effect, Failure, RequestId, Screen, State};
@@ -72,9 +73,10 @@ fn split_color(text: &str) -> (String, Option<String>) {
 
 pub fn key(state: &mut State, mut editor: TagEditor, key: &KeyEvent) -> Vec<Effect> {
     let mut fx = Vec::new();
+    let popup = state.keymap.popup_command(key);
     match key.code {
-        KeyCode::Esc => return Vec::new(),
-        KeyCode::Enter => {
+        _ if popup == Some(Command::Cancel) => return Vec::new(),
+        _ if popup == Some(Command::Confirm) => {
             let (tag, color) = split_color(editor.input.value());
             if tag.is_empty() {
                 return Vec::new();

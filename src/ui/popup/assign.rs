@@ -6,10 +6,11 @@ use ratatui::style::Style;
 use ratatui::text::Span;
 
 use super::{footer, input_line};
+use crate::config::keymap::Command;
 use crate::state::inbox::{InboxScreen, Teammates, filtered_teammates};
 use crate::state::layout;
 use crate::ui::widgets::paint::{put, spinner};
-use crate::ui::widgets::{Ctx, card_frame};
+use crate::ui::widgets::{Ctx, Spelling, card_frame, hint};
 
 pub(super) fn assign(
     buf: &mut Buffer,
@@ -94,7 +95,14 @@ pub(super) fn assign(
         footer(
             buf,
             Rect::new(x, inner.y + inner.height - 1, w, 1),
-            "↑↓ choose · enter assign · esc cancel",
+            &format!(
+                "↑↓ choose · {}",
+                hint(
+                    state,
+                    &[(Command::Confirm, "assign"), (Command::Cancel, "cancel")],
+                    Spelling::Config
+                )
+            ),
             theme,
         );
     }

@@ -10,7 +10,7 @@ use crate::config::theme::Theme;
 use crate::state::popup::ConflictPrompt;
 use crate::state::{State, layout};
 use crate::ui::widgets::paint::{put, put_split};
-use crate::ui::widgets::{first_key, popup_frame};
+use crate::ui::widgets::{first_key, popup_frame, popup_key};
 
 pub(super) fn conflict_box(
     buf: &mut Buffer,
@@ -27,8 +27,10 @@ pub(super) fn conflict_box(
         "saving…".to_string()
     } else {
         format!(
-            "Enter/{} save · Esc back to the form",
-            first_key(state, Command::SaveForm)
+            "{}/{} save · {} back to the form",
+            popup_key(state, Command::Confirm),
+            first_key(state, Command::SaveForm),
+            popup_key(state, Command::Cancel)
         )
     };
     let inner = popup_frame(

@@ -5,11 +5,12 @@ use ratatui::layout::Rect;
 use ratatui::text::Span;
 
 use super::{footer, input_line};
+use crate::config::keymap::Command;
 use crate::state::inbox::{DatePurpose, InboxScreen, parse_due};
 use crate::state::{State, layout};
 use crate::ui::text::wrap;
 use crate::ui::widgets::paint::put;
-use crate::ui::widgets::{Ctx, card_frame};
+use crate::ui::widgets::{Ctx, Spelling, card_frame, hint as key_hint};
 
 /// What a typed date means, or why not.
 pub(super) fn date_preview(
@@ -92,7 +93,14 @@ pub(super) fn date(
         footer(
             buf,
             Rect::new(x, inner.y + inner.height - 1, w, 1),
-            &format!("enter save · esc cancel{extra}"),
+            &format!(
+                "{}{extra}",
+                key_hint(
+                    state,
+                    &[(Command::Confirm, "save"), (Command::Cancel, "cancel")],
+                    Spelling::Config
+                )
+            ),
             theme,
         );
     }

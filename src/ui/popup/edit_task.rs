@@ -89,7 +89,11 @@ pub(super) fn edit(
     footer(
         buf,
         Rect::new(x, bottom.saturating_sub(1), w, 1),
-        &format!("tab next field · enter save from the description · {save} save · esc cancel"),
+        &format!(
+            "tab next field · {} save from the description · {save} save · {} cancel",
+            first_key(state, Command::Confirm),
+            first_key(state, Command::Cancel)
+        ),
         theme,
     );
 }

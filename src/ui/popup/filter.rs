@@ -5,16 +5,24 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::Span;
 
+use crate::config::keymap::Command;
 use crate::config::theme::Theme;
-use crate::state::layout;
 use crate::state::lead::FILTERS;
+use crate::state::{State, layout};
 use crate::ui::widgets::paint::{fill, put_split};
-use crate::ui::widgets::popup_frame;
+use crate::ui::widgets::{popup_frame, popup_hint};
 
-pub(super) fn filter_box(buf: &mut Buffer, area: Rect, selected: usize, theme: &Theme) {
+pub(super) fn filter_box(
+    buf: &mut Buffer,
+    area: Rect,
+    selected: usize,
+    state: &State,
+    theme: &Theme,
+) {
+    let hint = popup_hint(state, &[(Command::Confirm, ""), (Command::Cancel, "")]);
     let n = u16::try_from(FILTERS.len()).unwrap_or(u16::MAX);
     let rect = layout::centered(area, 34, n.saturating_add(2));
-    let inner = popup_frame(buf, rect, "Show in the timeline", "Enter · Esc", theme);
+    let inner = popup_frame(buf, rect, "Show in the timeline", &hint, theme);
     for (i, (key, filter)) in FILTERS.iter().enumerate().take(usize::from(inner.height)) {
         let y = inner.y + u16::try_from(i).unwrap_or(0);
         let base = if i == selected {

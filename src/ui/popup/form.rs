@@ -13,7 +13,7 @@ use crate::state::lead::wrap::{self, cells, str_cells};
 use crate::state::popup::form::{DATE_PICKS, Field, FieldValue, Form};
 use crate::state::{State, layout};
 use crate::ui::widgets::paint::{fill, put, put_split, stage_style};
-use crate::ui::widgets::{first_key, popup_frame};
+use crate::ui::widgets::{first_key, popup_frame, popup_hint, popup_key};
 
 /// Width of the label column.
 const LABEL_W: u16 = 15;
@@ -72,7 +72,11 @@ pub(super) fn form_box(
     let footer = if form.saving.is_some() {
         "saving…".to_string()
     } else {
-        format!("{} save · Esc cancel", first_key(state, Command::SaveForm))
+        format!(
+            "{} save · {}",
+            first_key(state, Command::SaveForm),
+            popup_hint(state, &[(Command::Cancel, "cancel")])
+        )
     };
     let inner = popup_frame(buf, rect, &form.title, &footer, theme);
     if inner.width == 0 || inner.height == 0 {
@@ -159,8 +163,10 @@ pub(super) fn form_message(form: &Form<FormKind>, state: &State) -> Option<(Stri
     let theme_err = Style::default().add_modifier(Modifier::BOLD);
     if form.confirm_close {
         return Some((
-            "Discard what you typed? Esc again to discard, any other key to keep editing"
-                .to_string(),
+            format!(
+                "Discard what you typed? {} again to discard, any other key to keep editing",
+                popup_key(state, Command::Cancel)
+            ),
             theme_err,
         ));
     }
@@ -187,10 +193,12 @@ pub(super) fn field_hint(field: &Field, form: &Form<FormKind>, state: &State) ->
             first_key(state, Command::ExternalEditor)
         ),
         FieldValue::Text(_) => {
+            let confirm = popup_key(state, Command::Confirm);
             if form.focus + 1 >= form.fields.len() {
-                "Enter saves".to_string()
+                format!("{confirm} saves")
             } else {
-                "Enter/Tab next field · Shift-Tab back".to_string()
+                // Tab and Shift-Tab move between fields in every form (fixed keys).
+                format!("{confirm}/Tab next field · Shift-Tab back")
             }
         }
     }

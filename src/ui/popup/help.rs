@@ -5,16 +5,23 @@ use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::Span;
 
+use crate::config::keymap::Command;
 use crate::config::theme::Theme;
-use crate::state::layout;
 use crate::state::popup::Help;
+use crate::state::{State, layout};
 use crate::ui::widgets::paint::put_split;
-use crate::ui::widgets::popup_frame;
+use crate::ui::widgets::{first_key, popup_frame, popup_hint};
 
-pub(super) fn help_box(buf: &mut Buffer, area: Rect, help: &Help, theme: &Theme) {
+pub(super) fn help_box(buf: &mut Buffer, area: Rect, help: &Help, state: &State, theme: &Theme) {
+    let hint = format!(
+        "{} · {}/{} scroll",
+        popup_hint(state, &[(Command::Cancel, "close")]),
+        first_key(state, Command::Down),
+        first_key(state, Command::Up)
+    );
     let lines = u16::try_from(help.line_count()).unwrap_or(u16::MAX);
     let rect = layout::centered(area, 64, lines.saturating_add(2));
-    let inner = popup_frame(buf, rect, "Keys", "Esc close · j/k scroll", theme);
+    let inner = popup_frame(buf, rect, "Keys", &hint, theme);
     let key_w = 18u16.min(inner.width / 2);
     let mut rows: Vec<(Vec<Span<'_>>, Vec<Span<'_>>)> = Vec::new();
     for (i, section) in help.sections.iter().enumerate() {

@@ -5,12 +5,13 @@ use ratatui::layout::{Position, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::Span;
 
+use crate::config::keymap::Command;
 use crate::config::theme::Theme;
 use crate::state::popup::Jump;
 use crate::state::{State, layout};
 use crate::ui::text::width;
 use crate::ui::widgets::paint::{fill, put, put_split, spinner, stage_style};
-use crate::ui::widgets::popup_frame;
+use crate::ui::widgets::{popup_frame, popup_hint};
 
 pub(super) fn jump_box(
     buf: &mut Buffer,
@@ -27,7 +28,8 @@ pub(super) fn jump_box(
     let mut rect = layout::centered(area, w, h);
     // Sit in the upper third, like a palette.
     rect.y = area.y + (area.height.saturating_sub(h)) / 4;
-    let inner = popup_frame(buf, rect, "Jump to lead", "Enter go · Esc", theme);
+    let hint = popup_hint(state, &[(Command::Confirm, "go"), (Command::Cancel, "")]);
+    let inner = popup_frame(buf, rect, "Jump to lead", &hint, theme);
     if inner.height == 0 || inner.width == 0 {
         return None;
     }

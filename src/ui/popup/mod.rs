@@ -30,14 +30,14 @@ use crate::ui::widgets::paint::put;
 pub(super) fn draw(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) -> Option<Position> {
     let popup = state.popup.as_ref()?;
     match popup {
-        Popup::Help(help) => help::help_box(buf, area, help, theme),
-        Popup::Picker(picker) => picker::picker_box(buf, area, picker, theme),
-        Popup::Prompt(prompt) => return prompt::prompt_box(buf, area, prompt, theme),
+        Popup::Help(help) => help::help_box(buf, area, help, state, theme),
+        Popup::Picker(picker) => picker::picker_box(buf, area, picker, state, theme),
+        Popup::Prompt(prompt) => return prompt::prompt_box(buf, area, prompt, state, theme),
         Popup::Jump(jump) => return jump::jump_box(buf, area, jump, state, theme),
         Popup::Form(form) => return form::form_box(buf, area, form, state, theme),
         Popup::Conflict(prompt) => conflict::conflict_box(buf, area, prompt, state, theme),
-        Popup::Tags(editor) => return tags::tags_box(buf, area, editor, theme),
-        Popup::Filter { selected } => filter::filter_box(buf, area, *selected, theme),
+        Popup::Tags(editor) => return tags::tags_box(buf, area, editor, state, theme),
+        Popup::Filter { selected } => filter::filter_box(buf, area, *selected, state, theme),
         // The inbox's popups read the inbox they are over.
         _ => {
             if let Screen::Inbox(s) = &state.screen {

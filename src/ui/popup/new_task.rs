@@ -176,7 +176,11 @@ pub(super) fn new_task(
     footer(
         buf,
         Rect::new(x, bottom.saturating_sub(1), w, 1),
-        &format!("tab next field · enter on priority or {save} saves · esc cancel"),
+        &format!(
+            "tab next field · {} on priority or {save} saves · {} cancel",
+            first_key(state, Command::Confirm),
+            first_key(state, Command::Cancel)
+        ),
         theme,
     );
 }

@@ -5,16 +5,24 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::Span;
 
+use crate::config::keymap::Command;
 use crate::config::theme::Theme;
-use crate::state::layout;
 use crate::state::popup::{Picker, PickerKind};
+use crate::state::{State, layout};
 use crate::ui::widgets::paint::{fill, put, put_split, stage_style};
-use crate::ui::widgets::popup_frame;
+use crate::ui::widgets::{popup_frame, popup_hint};
 
-pub(super) fn picker_box(buf: &mut Buffer, area: Rect, picker: &Picker, theme: &Theme) {
+pub(super) fn picker_box(
+    buf: &mut Buffer,
+    area: Rect,
+    picker: &Picker,
+    state: &State,
+    theme: &Theme,
+) {
+    let hint = popup_hint(state, &[(Command::Confirm, "pick"), (Command::Cancel, "")]);
     let items = u16::try_from(picker.items.len()).unwrap_or(u16::MAX);
     let rect = layout::centered(area, 44, items.saturating_add(2));
-    let inner = popup_frame(buf, rect, &picker.title, "Enter pick · Esc", theme);
+    let inner = popup_frame(buf, rect, &picker.title, &hint, theme);
     let visible = usize::from(inner.height);
     let offset = layout::card_offset(0, picker.selected, picker.items.len(), visible);
     for (i, item) in picker.items.iter().enumerate().skip(offset).take(visible) {

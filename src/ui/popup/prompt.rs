@@ -4,22 +4,28 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::Span;
 
+use crate::config::keymap::Command;
 use crate::config::theme::Theme;
-use crate::state::layout;
 use crate::state::popup::Prompt;
+use crate::state::{State, layout};
 use crate::ui::text::width;
 use crate::ui::widgets::paint::{put, put_split};
-use crate::ui::widgets::popup_frame;
+use crate::ui::widgets::{popup_frame, popup_hint};
 
 pub(super) fn prompt_box(
     buf: &mut Buffer,
     area: Rect,
     prompt: &Prompt,
+    state: &State,
     theme: &Theme,
 ) -> Option<Position> {
+    let hint = popup_hint(
+        state,
+        &[(Command::Confirm, "ok"), (Command::Cancel, "cancel")],
+    );
     let w = area.width.saturating_sub(4).min(64);
     let rect = layout::centered(area, w, 4);
-    let inner = popup_frame(buf, rect, &prompt.title, "Enter ok · Esc cancel", theme);
+    let inner = popup_frame(buf, rect, &prompt.title, &hint, theme);
     if inner.height == 0 || inner.width == 0 {
         return None;
     }

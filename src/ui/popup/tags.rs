@@ -6,24 +6,32 @@ use ratatui::style::Style;
 use ratatui::text::Span;
 
 use super::form::text_line;
+use crate::config::keymap::Command;
 use crate::config::theme::Theme;
-use crate::state::layout;
 use crate::state::lead::wrap::str_cells;
 use crate::state::popup::tags::{PALETTE, TagEditor};
+use crate::state::{State, layout};
 use crate::ui::widgets::paint::{fill, put, put_split, stage_style};
-use crate::ui::widgets::popup_frame;
+use crate::ui::widgets::{popup_frame, popup_key};
 
 pub(super) fn tags_box(
     buf: &mut Buffer,
     area: Rect,
     editor: &TagEditor,
+    state: &State,
     theme: &Theme,
 ) -> Option<Position> {
+    // Del (remove the selected tag) is still a fixed key of the tag editor.
+    let hint = format!(
+        "{} add · Del remove · {}",
+        popup_key(state, Command::Confirm),
+        popup_key(state, Command::Cancel)
+    );
     let n = u16::try_from(editor.tags.len().max(1)).unwrap_or(u16::MAX);
     let w = area.width.saturating_sub(4).min(60);
     let h = n.saturating_add(6).min(area.height);
     let rect = layout::centered(area, w, h);
-    let inner = popup_frame(buf, rect, "Tags", "Enter add · Del remove · Esc", theme);
+    let inner = popup_frame(buf, rect, "Tags", &hint, theme);
     if inner.height == 0 || inner.width == 0 {
         return None;
     }

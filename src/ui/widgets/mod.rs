@@ -15,4 +15,4 @@ pub struct Ctx<'a> {
     pub state: &'a State,
     pub theme: &'a Theme,
 }
-pub use hint::first_key;
+pub use hint::{Spelling, first_key, hint, key_text, popup_hint, popup_key};

@@ -1,0 +1,238 @@
+//! The bindable commands, where each applies (`Scope`) and how the help
+//! popup describes it. Their default keys are data: `assets/keymap.toml`.
+
+use std::fmt;
+
+use serde::Deserialize;
+
+/// Where a command applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    /// Everywhere (unless a text input has focus).
+    Global,
+    /// The pipeline board.
+    Board,
+    /// The lead detail screen.
+    Lead,
+    /// The task inbox.
+    Inbox,
+    /// An open popup (pickers, prompts, dialogs, forms). Its commands come
+    /// before the global ones while a popup is open and may reuse their keys.
+    Popup,
+}
+
+impl Scope {
+    /// All scopes, in help-popup order.
+    pub const ALL: [Scope; 5] = [
+        Scope::Global,
+        Scope::Board,
+        Scope::Lead,
+        Scope::Inbox,
+        Scope::Popup,
+    ];
+
+    /// Title for the help popup.
+    pub fn title(self) -> &'static str {
+        match self {
+            Scope::Global => "Global",
+            Scope::Board => "Board",
+            Scope::Lead => "Lead",
+            Scope::Inbox => "Inbox",
+            Scope::Popup => "Popup",
+        }
+    }
+
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            Scope::Global => "everywhere",
+            Scope::Board => "on the board",
+            Scope::Lead => "on the lead screen",
+            Scope::Inbox => "in the inbox",
+            Scope::Popup => "in a popup",
+        }
+    }
+}
+
+const GLOBAL: &[Scope] = &[Scope::Global];
+const BOARD: &[Scope] = &[Scope::Board];
+const LEAD: &[Scope] = &[Scope::Lead];
+const INBOX: &[Scope] = &[Scope::Inbox];
+const POPUP: &[Scope] = &[Scope::Popup];
+/// List navigation works on every screen.
+const LISTS: &[Scope] = &[Scope::Board, Scope::Lead, Scope::Inbox];
+const BOARD_INBOX: &[Scope] = &[Scope::Board, Scope::Inbox];
+/// Task commands work in the inbox and on a lead's Tasks tab.
+const INBOX_LEAD: &[Scope] = &[Scope::Inbox, Scope::Lead];
+
+macro_rules! commands {
+    ($( $(#[$meta:meta])* $variant:ident = $name:literal, $scopes:expr, $desc:literal; )*) => {
+        /// A bindable command. The config names (`[keys]` table keys) are
+        /// the snake_case variant names, e.g. `move_next_stage`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Command {
+            $( $(#[$meta])* #[doc = $desc] $variant, )*
+        }
+
+        impl Command {
+            /// Every command, grouped by scope, in help-popup order.
+            pub const ALL: &'static [Command] = &[$(Command::$variant,)*];
+
+            /// The config name (`move_next_stage`).
+            pub fn name(self) -> &'static str {
+                match self { $(Command::$variant => $name,)* }
+            }
+
+            /// One-line description for the help popup.
+            pub fn description(self) -> &'static str {
+                match self { $(Command::$variant => $desc,)* }
+            }
+
+            /// Every scope the command applies in (navigation commands
+            /// apply on several screens; `open_lead` on the board and in the
+            /// inbox).
+            pub fn scopes(self) -> &'static [Scope] {
+                match self { $(Command::$variant => $scopes,)* }
+            }
+
+        }
+    };
+}
+
+commands! {
+    // Global
+    Quit = "quit", GLOBAL, "Quit closer";
+    Help = "help", GLOBAL, "Show the key bindings";
+    Search = "search", GLOBAL, "Search leads, contacts and organizations";
+    CommandPalette = "command_palette", GLOBAL, "Open the command palette";
+    Refresh = "refresh", GLOBAL, "Reload data from the database";
+    OpenInbox = "open_inbox", GLOBAL, "Go to the task inbox";
+    OpenBoard = "open_board", GLOBAL, "Go to the pipeline board";
+    NewLead = "new_lead", GLOBAL, "Create a new lead";
+    Back = "back", GLOBAL, "Go back / close the popup";
+    SaveForm = "save_form", GLOBAL, "Save the open form";
+    ExternalEditor = "external_editor", GLOBAL, "Edit the focused form text in $EDITOR";
+    // Board (navigation also in lists elsewhere)
+    Left = "left", BOARD, "Previous stage column";
+    Right = "right", BOARD, "Next stage column";
+    Up = "up", LISTS, "Move up";
+    Down = "down", LISTS, "Move down";
+    Top = "top", LISTS, "Go to the top";
+    Bottom = "bottom", LISTS, "Go to the bottom";
+    PageUp = "page_up", LISTS, "Page up";
+    PageDown = "page_down", LISTS, "Page down";
+    MovePrevStage = "move_prev_stage", BOARD, "Move the lead to the previous stage";
+    MoveNextStage = "move_next_stage", BOARD, "Move the lead to the next stage";
+    MoveToStage = "move_to_stage", BOARD, "Move the lead to a stage…";
+    UndoMove = "undo_move", BOARD, "Undo the last stage move";
+    OpenLead = "open_lead", BOARD_INBOX, "Open the lead";
+    SwitchPipeline = "switch_pipeline", BOARD, "Switch pipeline";
+    CycleSort = "cycle_sort", BOARD, "Cycle the card sort order";
+    JumpToLead = "jump_to_lead", BOARD, "Jump to a lead by name";
+    // Lead
+    NextTab = "next_tab", LEAD, "Next tab";
+    PrevTab = "prev_tab", LEAD, "Previous tab";
+    TabOverview = "tab_overview", LEAD, "Overview tab";
+    TabTimeline = "tab_timeline", LEAD, "Timeline tab";
+    TabTasks = "tab_tasks", LEAD, "Tasks tab";
+    TabDeals = "tab_deals", LEAD, "Deals tab";
+    TabDocuments = "tab_documents", LEAD, "Documents tab";
+    PrevLead = "prev_lead", LEAD, "Previous lead";
+    NextLead = "next_lead", LEAD, "Next lead";
+    LogInteraction = "log_interaction", LEAD, "Log a call, email or meeting";
+    AddTask = "add_task", LEAD, "Add a task";
+    EditLead = "edit_lead", LEAD, "Edit the lead";
+    AddTag = "add_tag", LEAD, "Tags: add or remove";
+    ExpandEntry = "expand_entry", LEAD, "Expand the timeline entry / edit the deal";
+    FilterTimeline = "filter_timeline", LEAD, "Filter the timeline";
+    OpenDocument = "open_document", LEAD, "Open the document";
+    AddDeal = "add_deal", LEAD, "Add a deal";
+    AddDocument = "add_document", LEAD, "Attach a document";
+    // Inbox
+    CompleteTask = "complete_task", INBOX_LEAD, "Complete the task";
+    UndoComplete = "undo_complete", INBOX, "Undo the last completion";
+    Snooze = "snooze", INBOX, "Snooze the task";
+    Reschedule = "reschedule", INBOX_LEAD, "Reschedule the task";
+    ChangePriority = "change_priority", INBOX, "Change the priority";
+    Reassign = "reassign", INBOX, "Reassign the task";
+    EditTask = "edit_task", INBOX, "Edit the task";
+    ToggleMark = "toggle_mark", INBOX, "Mark / unmark the task";
+    MarkGroup = "mark_group", INBOX, "Mark the whole group";
+    TriageMode = "triage_mode", INBOX, "Triage mode: one task at a time";
+    ToggleTeam = "toggle_team", INBOX, "Show my tasks / the team's";
+    ToggleCompleted = "toggle_completed", INBOX, "Show / hide completed tasks";
+    LogCall = "log_call", INBOX, "Log a call for the task's lead";
+    SkipTask = "skip_task", INBOX, "Triage: skip to the next task";
+    NewTask = "new_task", INBOX, "Add a task for a lead";
+    // Popup
+    Confirm = "confirm", POPUP, "Pick / submit in a popup";
+    Cancel = "cancel", POPUP, "Close the popup without acting";
+}
+
+impl Command {
+    /// The primary scope (the first of [`Command::scopes`]).
+    pub fn scope(self) -> Scope {
+        self.scopes().first().copied().unwrap_or(Scope::Global)
+    }
+
+    /// Whether the command is active in `scope` (global commands are active
+    /// everywhere).
+    pub fn applies_in(self, scope: Scope) -> bool {
+        let scopes = self.scopes();
+        scopes.contains(&scope) || scopes.contains(&Scope::Global)
+    }
+
+    /// The default key specs, as written in `assets/keymap.toml` (empty
+    /// when the asset names none).
+    pub fn default_keys(self) -> &'static [String] {
+        super::defaults::keys(self)
+    }
+
+    /// The command with config name `name`.
+    pub fn from_name(name: &str) -> Option<Command> {
+        Command::ALL.iter().copied().find(|c| c.name() == name)
+    }
+}
+
+impl fmt::Display for Command {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The first scope in which two commands are both active, if any (global
+/// commands overlap with everything).
+/// Popup commands only meet other popup commands: while a popup is open they
+/// win over the global ones, and screens never see them.
+pub(crate) fn overlap(a: Command, b: Command) -> Option<Scope> {
+    let popup = |c: Command| c.scopes().contains(&Scope::Popup);
+    if popup(a) != popup(b) {
+        return None;
+    }
+    for &sa in a.scopes() {
+        for &sb in b.scopes() {
+            if sa == sb || sb == Scope::Global {
+                return Some(sa);
+            }
+            if sa == Scope::Global {
+                return Some(sb);
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::de::IntoDeserializer;
+    use serde::de::value::{Error as ValueError, StrDeserializer};
+
+    #[test]
+    fn names_match_serde() {
+        for &c in Command::ALL {
+            let de: StrDeserializer<'_, ValueError> = c.name().into_deserializer();
+            assert_eq!(Command::deserialize(de), Ok(c));
+        }
+    }
+}
