@@ -126,6 +126,10 @@ pub enum AdminCommand {
     CreateOrg {
         #[arg(long)]
         name: String,
+        /// Put the organization in a database of its own on the same server (created and
+        /// migrated if missing); its people connect to that database (see SECURITY.md).
+        #[arg(long, value_name = "NAME")]
+        database: Option<String>,
     },
     /// Create a person's database login, profile and membership.
     AddUser {

@@ -885,3 +885,84 @@ async fn search_is_owned_by_the_search_role_and_stays_inside_the_org() {
             .expect("call with another org's id");
     assert_eq!(leaked, 0, "another organization's id returns nothing");
 }
+
+#[tokio::test]
+async fn an_organization_can_live_in_a_database_of_its_own() {
+    let shared = TestDb::new().await;
+    shared.org("Shared Co").await;
+    let database = format!("closer_own_{}", common::random_suffix(10));
+    let created = {
+        let _guard = common::migration_guard().await;
+        admin::create_org_database(
+            &shared.admin,
+            shared.cluster.superuser_options("postgres"),
+            &database,
+            "Own Co",
+        )
+        .await
+        .expect("create_org_database")
+    };
+    assert!(matches!(created, Created::New(_)));
+    let own = TestDb {
+        cluster: shared.cluster.clone(),
+        database: database.clone(),
+        admin: PgPoolOptions::new()
+            .max_connections(2)
+            .connect_with(shared.cluster.superuser_options(&database))
+            .await
+            .expect("connect to the organization's database"),
+    };
+    assert!(admin::is_migrated(&own.admin).await.expect("is_migrated"));
+    assert_eq!(
+        schema_fingerprint(&own.admin).await.len(),
+        schema_fingerprint(&shared.admin).await.len(),
+        "the same migrations"
+    );
+    let shared_orgs: Vec<String> = sqlx::query_scalar("select name from organizations")
+        .fetch_all(&shared.admin)
+        .await
+        .expect("read organizations");
+    assert!(!shared_orgs.contains(&"Own Co".to_owned()));
+
+    // A rep of the own database works there through the TUI's data layer…
+    let rep = own.user("Own Co", "rep").await;
+    let session = own.session(&rep).await;
+    let names: Vec<&str> = session
+        .memberships()
+        .iter()
+        .map(|m| m.organization_name.as_str())
+        .collect();
+    assert_eq!(names, ["Own Co"]);
+    // …and cannot even connect to the shared database (nor the shared rep to the own one).
+    assert!(shared.try_session(&rep).await.is_err());
+    let shared_rep = shared.user("Shared Co", "rep").await;
+    assert!(own.try_session(&shared_rep).await.is_err());
+
+    // Running it again changes nothing.
+    let again = {
+        let _guard = common::migration_guard().await;
+        admin::create_org_database(
+            &shared.admin,
+            shared.cluster.superuser_options("postgres"),
+            &database,
+            "Own Co",
+        )
+        .await
+        .expect("create_org_database again")
+    };
+    assert!(matches!(again, Created::Existing(_)));
+    // Names a shell or SQL could misread are refused before anything is created.
+    for bad in ["", "Own", "own-db", "1own", "own;drop"] {
+        assert!(
+            admin::create_org_database(
+                &shared.admin,
+                shared.cluster.superuser_options("postgres"),
+                bad,
+                "X"
+            )
+            .await
+            .is_err(),
+            "{bad:?} must be refused"
+        );
+    }
+}

@@ -26,7 +26,22 @@ pub async fn run(args: AdminArgs) -> Result<()> {
             (pool, Some(cluster))
         }
     };
-    let outcome = execute(&pool, args.command).await;
+    let outcome = match args.command {
+        AdminCommand::CreateOrg {
+            name,
+            database: Some(database),
+        } => {
+            let options = match (&args.admin_url, &cluster) {
+                (Some(url), _) => PgConnectOptions::from_str(url).map_err(|_| {
+                    color_eyre::eyre::eyre!("the admin URL is not a valid postgres:// URL")
+                })?,
+                (None, Some(cluster)) => cluster.superuser_options(&database),
+                (None, None) => bail!("no admin connection"),
+            };
+            create_org_database(&pool, options, &database, &name).await
+        }
+        command => execute(&pool, command).await,
+    };
     pool.close().await;
     if let Some(cluster) = cluster {
         cluster.stop().await?;
@@ -82,7 +97,10 @@ pub async fn execute(pool: &PgPool, command: AdminCommand) -> Result<()> {
             admin::migrate(pool).await?;
             println!("Migrations applied.");
         }
-        AdminCommand::CreateOrg { name } => match admin::create_org(pool, &name).await? {
+        AdminCommand::CreateOrg {
+            name,
+            database: None,
+        } => match admin::create_org(pool, &name).await? {
             Created::New(_) => println!(
                 "Created organization {} with the Sales Pipeline.",
                 clean_line(&name)
@@ -92,6 +110,16 @@ pub async fn execute(pool: &PgPool, command: AdminCommand) -> Result<()> {
                 clean_line(&name)
             ),
         },
+        AdminCommand::CreateOrg {
+            name,
+            database: Some(database),
+        } => {
+            // Needs connection options for the new database: handled by `run`.
+            bail!(
+                "create-org --database {} needs `closer admin` to connect itself",
+                clean_line(&database)
+            )
+        }
         AdminCommand::AddUser {
             org,
             login,
@@ -168,6 +196,29 @@ pub async fn execute(pool: &PgPool, command: AdminCommand) -> Result<()> {
                 report.elapsed
             );
         }
+    }
+    Ok(())
+}
+
+async fn create_org_database(
+    server: &PgPool,
+    options: PgConnectOptions,
+    database: &str,
+    name: &str,
+) -> Result<()> {
+    match admin::create_org_database(server, options, database, name).await? {
+        Created::New(_) => println!(
+            "Created organization {} in its own database {}; its people connect to that database \
+             (add them with `closer admin --admin-url …/{} add-user …`).",
+            clean_line(name),
+            clean_line(database),
+            clean_line(database)
+        ),
+        Created::Existing(_) => println!(
+            "Organization {} already exists in database {}; nothing to do.",
+            clean_line(name),
+            clean_line(database)
+        ),
     }
     Ok(())
 }

@@ -4,6 +4,7 @@ use color_eyre::eyre::{Result, WrapErr, bail, eyre};
 use rand::Rng;
 use sqlx::AssertSqlSafe;
 use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use uuid::Uuid;
 
 use crate::data::models::MemberRole;
@@ -185,6 +186,56 @@ pub async fn create_org(pool: &PgPool, name: &str) -> Result<Created> {
     create_pipeline(&mut tx, org, "Sales Pipeline", true, &DEFAULT_STAGES).await?;
     tx.commit().await?;
     Ok(Created::New(org))
+}
+
+/// Puts an organization in a database of its own on the same server (SECURITY.md: "An
+/// organization in its own database"): creates `database` if missing through `server` (any
+/// superuser connection), applies the same migrations there through `options` (superuser options
+/// for that database) and creates the organization. Its logins get that database's own connect
+/// group, so they cannot connect to any other Closer database. Re-running is a no-op.
+pub async fn create_org_database(
+    server: &PgPool,
+    options: PgConnectOptions,
+    database: &str,
+    name: &str,
+) -> Result<Created> {
+    let valid = !database.is_empty()
+        && database.len() <= 63
+        && database.starts_with(|c: char| c.is_ascii_lowercase())
+        && database
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !valid {
+        bail!(
+            "the database name must be 1 to 63 lowercase letters, digits or _, starting with a letter"
+        );
+    }
+    let exists: bool =
+        sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
+            .bind(database)
+            .fetch_one(server)
+            .await?;
+    if !exists {
+        sqlx::query(AssertSqlSafe(format!(
+            "CREATE DATABASE {}",
+            quote_ident(database)
+        )))
+        .execute(server)
+        .await
+        .wrap_err("could not create the organization's database")?;
+    }
+    let pool = PgPoolOptions::new()
+        .max_connections(2)
+        .connect_with(options.database(database))
+        .await
+        .wrap_err("could not connect to the organization's database")?;
+    let created = async {
+        migrate(&pool).await?;
+        create_org(&pool, name).await
+    }
+    .await;
+    pool.close().await;
+    created
 }
 
 /// Inserts a pipeline with its stages inside the caller's transaction.

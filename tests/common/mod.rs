@@ -35,6 +35,11 @@ static SHARED_CLUSTER: LazyLock<tokio::sync::Mutex<Weak<TempCluster>>> =
 static MIGRATE_LOCK: LazyLock<tokio::sync::Mutex<()>> =
     LazyLock::new(|| tokio::sync::Mutex::new(()));
 
+/// Held by a test that migrates a database itself (e.g. through `create_org_database`).
+pub async fn migration_guard() -> tokio::sync::MutexGuard<'static, ()> {
+    MIGRATE_LOCK.lock().await
+}
+
 /// Returns the cluster shared by the tests running right now, starting one if there is none.
 pub async fn shared_cluster() -> Arc<TempCluster> {
     let mut slot = SHARED_CLUSTER.lock().await;
