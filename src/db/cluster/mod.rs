@@ -466,7 +466,8 @@ impl LocalCluster {
              listen_addresses = ''\n\
              unix_socket_directories = '\"{socket_dir}\"'\n\
              port = {port}\n\
-             max_connections = 100\n\
+             # A sales floor: fifty reps, each a listener plus a query connection or two.\n\
+             max_connections = 200\n\
              shared_buffers = 256MB\n\
              # Bulk seeding (a million leads) writes a lot of WAL: no replicas, so keep it minimal\n\
              # and let checkpoints space out.\n\
