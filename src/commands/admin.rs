@@ -111,8 +111,8 @@ pub async fn execute(pool: &PgPool, command: AdminCommand) -> Result<()> {
             ),
         },
         AdminCommand::CreateOrg {
-            name,
             database: Some(database),
+            ..
         } => {
             // Needs connection options for the new database: handled by `run`.
             bail!(
