@@ -7,6 +7,7 @@ pub mod lead;
 pub mod live;
 pub mod models;
 mod outcome;
+pub mod session;
 pub mod store;
 mod task;
 mod validate;

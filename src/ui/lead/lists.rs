@@ -11,6 +11,20 @@ pub(super) fn list_offset(screen: &LeadScreen, tab: Tab, len: usize, area: Rect)
     )
 }
 
+/// The rows of a list tab that fit in `area`: each item's line, whether it is the selected one,
+/// and the item (scrolled so the selection stays visible).
+fn visible_rows<'a, T>(
+    screen: &LeadScreen,
+    tab: Tab,
+    items: &'a [T],
+    area: Rect,
+) -> impl Iterator<Item = (u16, bool, &'a T)> {
+    let (selected, offset) = list_offset(screen, tab, items.len(), area);
+    (area.y..area.bottom())
+        .zip(items.iter().enumerate().skip(offset))
+        .map(move |(y, (i, item))| (y, i == selected, item))
+}
+
 pub(super) fn row_base(
     buf: &mut Buffer,
     area: Rect,
@@ -43,17 +57,8 @@ pub(super) fn tasks(
         return;
     }
     let (today, now_time) = local_today(state.now);
-    let (selected, offset) = list_offset(screen, Tab::Tasks, data.tasks.len(), area);
-    for (row, (i, t)) in data
-        .tasks
-        .iter()
-        .enumerate()
-        .skip(offset)
-        .take(usize::from(area.height))
-        .enumerate()
-    {
-        let y = area.y + u16::try_from(row).unwrap_or(0);
-        let base = row_base(buf, area, y, i == selected, theme);
+    for (y, chosen, t) in visible_rows(screen, Tab::Tasks, &data.tasks, area) {
+        let base = row_base(buf, area, y, chosen, theme);
         let overdue = t.overdue;
         let due = if t.is_done() {
             "done".to_string()
@@ -112,17 +117,8 @@ pub(super) fn deals(
         centered_lines(buf, area, &[("No deals · d adds one", theme.muted_style())]);
         return;
     }
-    let (selected, offset) = list_offset(screen, Tab::Deals, data.deals.len(), area);
-    for (row, (i, d)) in data
-        .deals
-        .iter()
-        .enumerate()
-        .skip(offset)
-        .take(usize::from(area.height))
-        .enumerate()
-    {
-        let y = area.y + u16::try_from(row).unwrap_or(0);
-        let base = row_base(buf, area, y, i == selected, theme);
+    for (y, chosen, d) in visible_rows(screen, Tab::Deals, &data.deals, area) {
+        let base = row_base(buf, area, y, chosen, theme);
         let status_style = match d.status {
             DealStatus::Open => base.patch(theme.accent_style()),
             DealStatus::Won => base.patch(theme.ok_style()),
@@ -188,17 +184,8 @@ pub(super) fn documents(
         );
         return;
     }
-    let (selected, offset) = list_offset(screen, Tab::Documents, data.documents.len(), area);
-    for (row, (i, d)) in data
-        .documents
-        .iter()
-        .enumerate()
-        .skip(offset)
-        .take(usize::from(area.height))
-        .enumerate()
-    {
-        let y = area.y + u16::try_from(row).unwrap_or(0);
-        let base = row_base(buf, area, y, i == selected, theme);
+    for (y, chosen, d) in visible_rows(screen, Tab::Documents, &data.documents, area) {
+        let base = row_base(buf, area, y, chosen, theme);
         let muted = base.patch(theme.muted_style());
         let left = vec![
             Span::styled(d.file_name.clone(), base.add_modifier(Modifier::BOLD)),
