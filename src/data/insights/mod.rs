@@ -54,7 +54,8 @@ pub struct FunnelStage {
     pub is_lost: bool,
     pub entered: i64,
     pub moved_on: i64,
-    /// entered(next stage) ÷ entered(this stage), in percent; `None` for the last or when 0 entered.
+    /// entered(next stage) ÷ entered(this stage), in percent; `None` out of won/lost stages, into
+    /// a lost stage, or when none entered.
     pub conversion: Option<f64>,
     /// Days in stage over the stays entered in the period that have left.
     pub median_days: Option<f64>,

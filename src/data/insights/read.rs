@@ -179,9 +179,13 @@ impl PgStore {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
+        // Conversion only along the way to a win: out of open stages, into a stage that is not lost.
         for i in 0..stages.len().saturating_sub(1) {
-            let (this, next) = (stages[i].entered, stages[i + 1].entered);
-            stages[i].conversion = (this > 0).then(|| 100.0 * next as f64 / this as f64);
+            let (this, next) = (&stages[i], &stages[i + 1]);
+            if this.is_won || this.is_lost || next.is_lost || this.entered == 0 {
+                continue;
+            }
+            stages[i].conversion = Some(100.0 * next.entered as f64 / this.entered as f64);
         }
         let mut days_total = 0.0;
         let mut sources_ranked = Vec::new();
