@@ -1847,6 +1847,17 @@ mod helpers {
         "closer.set_member_role(uuid,uuid,member_role)",
         "closer.remove_member(uuid,uuid)",
         "closer.my_notify_channel(uuid)",
+        // Stage history triggers and the pipeline editor (0009), attacked in tests/cockpit.rs
+        // and tests/tenancy.rs.
+        "closer.stage_history_entered()",
+        "closer.stage_history_moved()",
+        "closer.create_pipeline(uuid,text,text[])",
+        "closer.rename_pipeline(uuid,uuid,text)",
+        "closer.archive_pipeline(uuid,uuid,boolean)",
+        "closer.add_stage(uuid,uuid,text,text)",
+        "closer.update_stage(uuid,uuid,jsonb)",
+        "closer.reorder_stages(uuid,uuid,uuid[])",
+        "closer.delete_stage(uuid,uuid,uuid)",
     ];
 
     #[tokio::test]

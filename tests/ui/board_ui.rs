@@ -346,7 +346,8 @@ impl Fake {
             | Effect::Listen
             | Effect::CancelQueries
             | Effect::Lead(_)
-            | Effect::Inbox(_) => {
+            | Effect::Inbox(_)
+            | Effect::Insights(_) => {
                 return None;
             }
         })

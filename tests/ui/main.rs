@@ -6,5 +6,6 @@ mod board_ui;
 mod harness;
 mod help_ui;
 mod inbox_ui;
+mod insights_ui;
 mod lead_ui;
 mod pictures;

@@ -260,6 +260,18 @@ impl PgStore {
             .await?)
     }
 
+    /// A member of the organization by login (`closer report --person`), read through RLS.
+    pub async fn member_by_login(&self, login: &str) -> Result<Option<uuid::Uuid>> {
+        Ok(sqlx::query_scalar(
+            "select p.id from profiles p join organization_members m on m.profile_id = p.id
+             where m.organization_id = $1 and p.db_role = $2",
+        )
+        .bind(self.organization_id())
+        .bind(login)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
     /// The pipeline's and the person's names (a gone pipeline is NotFound).
     async fn names(&self, q: &InsightsQuery) -> Result<(String, Option<String>)> {
         let row = sqlx::query(
