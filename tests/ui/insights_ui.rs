@@ -183,7 +183,7 @@ fn insights_without_colours_keep_bars_and_numbers() {
     let text = screen_text(&terminal);
     assert!(text.contains("████"), "bars are characters:\n{text}");
     assert!(
-        text.contains("entered 120 · moved on 84 · → next 70.0 %"),
+        text.contains("entered 120 · moved on 84 (70.0 %)"),
         "{text}"
     );
     let buf = terminal.backend().buffer();

@@ -10,7 +10,8 @@
 //! - won / lost: deals won / lost with `closed_on` in the period, per month; win rate = won ÷
 //!   (won + lost) by count;
 //! - funnel: per stage, distinct leads that entered it in the period (stage_history), those of
-//!   them that moved on to a later stage, and conversion = entered(next) ÷ entered(this);
+//!   them that moved on to a later stage (as the pipeline is ordered now), and conversion =
+//!   moved on ÷ entered (open stages only);
 //! - velocity: days in stage of the stays entered in the period and already left (median, p80);
 //!   average days to close = won deals of the period, `closed_on` − lead creation day;
 //! - lost reasons: leads whose current stay (entered in the period) is in a lost stage;
@@ -54,8 +55,7 @@ pub struct FunnelStage {
     pub is_lost: bool,
     pub entered: i64,
     pub moved_on: i64,
-    /// entered(next stage) ÷ entered(this stage), in percent; `None` out of won/lost stages, into
-    /// a lost stage, or when none entered.
+    /// moved on ÷ entered, in percent; `None` for won/lost stages or when none entered.
     pub conversion: Option<f64>,
     /// Days in stage over the stays entered in the period that have left.
     pub median_days: Option<f64>,

@@ -179,13 +179,12 @@ impl PgStore {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        // Conversion only along the way to a win: out of open stages, into a stage that is not lost.
-        for i in 0..stages.len().saturating_sub(1) {
-            let (this, next) = (&stages[i], &stages[i + 1]);
-            if this.is_won || this.is_lost || next.is_lost || this.entered == 0 {
-                continue;
+        // Conversion out of each open stage: of the leads that entered it in the period, the
+        // share that moved on to a later stage (a cohort share, so never above 100 %).
+        for stage in &mut stages {
+            if !(stage.is_won || stage.is_lost) && stage.entered > 0 {
+                stage.conversion = Some(100.0 * stage.moved_on as f64 / stage.entered as f64);
             }
-            stages[i].conversion = Some(100.0 * next.entered as f64 / this.entered as f64);
         }
         let mut days_total = 0.0;
         let mut sources_ranked = Vec::new();

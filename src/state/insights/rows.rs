@@ -181,7 +181,7 @@ fn funnel(out: &mut Vec<Row>, d: &Insights) {
     for s in &d.funnel {
         let conversion = s
             .conversion
-            .map_or(String::new(), |c| format!(" · → next {c:.1} %"));
+            .map_or(String::new(), |c| format!(" ({c:.1} %)"));
         out.push(figure(
             s.name.clone(),
             s.entered as f64,
