@@ -69,7 +69,10 @@ async fn a_manager_reorders_stages_and_the_reps_board_follows_live() {
     loop {
         let screen = watching.screen();
         if header(&screen).trim_start().starts_with("Offer") {
-            eprintln!("reorder visible on the rep's board after {:?}", started.elapsed());
+            eprintln!(
+                "reorder visible on the rep's board after {:?}",
+                started.elapsed()
+            );
             break;
         }
         assert!(
