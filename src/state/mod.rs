@@ -127,6 +127,8 @@ pub enum Action {
     Inbox(inbox::InboxAction),
     /// Results of the insights screen.
     Insights(insights::InsightsAction),
+    /// Results of the pipeline editor popup.
+    Editor(popup::editor::EditorAction),
 }
 
 /// Work for the app's jobs. Every data effect's result comes back as the matching action with
@@ -151,6 +153,7 @@ pub enum Effect {
     Lead(lead::LeadEffect),
     Inbox(inbox::InboxEffect),
     Insights(insights::InsightsEffect),
+    Editor(popup::editor::EditorEffect),
     Quit,
 }
 
@@ -318,6 +321,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Lead(action) => lead::Reducer::update(state, action),
         Action::Inbox(action) => inbox::Reducer::update(state, action),
         Action::Insights(action) => insights::Reducer::update(state, action),
+        Action::Editor(action) => popup::editor::update(state, action),
     };
     fx.extend(board::settle(state));
     fx

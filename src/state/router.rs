@@ -70,6 +70,8 @@ pub(super) fn on_command(state: &mut State, cmd: Command) -> Vec<Effect> {
         }
         Command::OpenInbox => return inbox::open(state),
         Command::OpenInsights => return insights::open(state),
+        // Bound on the board only.
+        Command::PipelineEditor => return popup::editor::open(state),
         Command::Back if returns_back(state) => return inbox::open(state),
         Command::NewLead => return lead::forms::open_new_lead(state),
         Command::CommandPalette => {

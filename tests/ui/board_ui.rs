@@ -347,7 +347,8 @@ impl Fake {
             | Effect::CancelQueries
             | Effect::Lead(_)
             | Effect::Inbox(_)
-            | Effect::Insights(_) => {
+            | Effect::Insights(_)
+            | Effect::Editor(_) => {
                 return None;
             }
         })

@@ -2,6 +2,7 @@
 //! with the effect's request id. The loop never waits on the database.
 
 mod board;
+mod editor;
 mod failure;
 pub mod inbox;
 pub mod lead;
@@ -22,6 +23,7 @@ use crate::data::models::{
 use crate::state::inbox::InboxEffect;
 use crate::state::insights::{InsightsAction, InsightsEffect};
 use crate::state::lead::LeadEffect;
+use crate::state::popup::editor::EditorEffect;
 use crate::state::{Action, BoardAction, BoardEffect, Effect, Failure};
 
 /// What the board needs from the database. Implemented for [`PgStore`]; tests use fakes.
@@ -63,6 +65,10 @@ pub trait BoardBackend: Clone + Send + Sync + 'static {
     }
     /// The inbox's data work; backends without it answer nothing.
     fn run_inbox(&self, _effect: InboxEffect) -> impl Future<Output = Option<Action>> + Send {
+        async { None }
+    }
+    /// The pipeline editor's reads and writes; backends without them answer nothing.
+    fn run_editor(&self, _effect: EditorEffect) -> impl Future<Output = Option<Action>> + Send {
         async { None }
     }
     /// The insights screen's reads; backends without them answer nothing.
@@ -170,6 +176,11 @@ impl BoardBackend for PgStore {
     fn run_inbox(&self, effect: InboxEffect) -> impl Future<Output = Option<Action>> + Send {
         let store = self.clone();
         async move { inbox::run(&store, effect).await }
+    }
+
+    fn run_editor(&self, effect: EditorEffect) -> impl Future<Output = Option<Action>> + Send {
+        let store = self.clone();
+        async move { Some(editor::run(&store, effect).await) }
     }
 
     fn run_insights(&self, effect: InsightsEffect) -> impl Future<Output = Option<Action>> + Send {
@@ -282,6 +293,13 @@ impl<S: BoardBackend> Worker<S> {
             Effect::Inbox(effect) => {
                 tokio::spawn(async move {
                     if let Some(action) = store.run_inbox(effect).await {
+                        let _ = tx.send(action);
+                    }
+                });
+            }
+            Effect::Editor(effect) => {
+                tokio::spawn(async move {
+                    if let Some(action) = store.run_editor(effect).await {
                         let _ = tx.send(action);
                     }
                 });

@@ -176,6 +176,7 @@ commands! {
     NextPeriod = "next_period", INSIGHTS, "Insights: next period";
     CyclePeriodKind = "cycle_period_kind", INSIGHTS, "Insights: quarter / month / year";
     CyclePerson = "cycle_person", INSIGHTS, "Insights: whole team / each person";
+    PipelineEditor = "pipeline_editor", BOARD, "Pipeline editor: order, names, won/lost, delete";
     // Popup
     Confirm = "confirm", POPUP, "Pick / submit in a popup";
     Cancel = "cancel", POPUP, "Close the popup without acting";
