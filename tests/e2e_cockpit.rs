@@ -38,7 +38,9 @@ async fn a_manager_reorders_stages_and_the_reps_board_follows_live() {
         24,
         &closer_command(&db, &rep.login, &rep.password, dir.path(), "", ""),
     );
-    let before = watching.wait_for("● connected", Duration::from_secs(30));
+    // The board is loaded once its lead shows (the status bar says "connected" earlier).
+    watching.wait_for("Wanda Watched", Duration::from_secs(30));
+    let before = watching.wait_for("● connected", Duration::from_secs(10));
     assert!(header(&before).trim_start().starts_with("New"), "{before}");
 
     let store = db
