@@ -1,4 +1,4 @@
-//! The command line: `closer` opens the TUI; `demo`, `inbox`, `admin` and `bench` are subcommands.
+//! The command line: `closer` opens the TUI; `demo`, `inbox`, `admin`, `bench` and `report` are subcommands.
 
 use std::path::PathBuf;
 
@@ -38,6 +38,24 @@ pub enum Command {
     Admin(AdminArgs),
     /// Measure Closer's performance figures (default: on the private local cluster).
     Bench(BenchArgs),
+    /// Print the insights figures (forecast, won/lost, funnel, velocity, team) of a pipeline.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Pipeline name (default: the organization's default pipeline).
+    #[arg(long, value_name = "NAME")]
+    pub pipeline: Option<String>,
+    /// 2026, 2026-Q4 or 2026-11 (default: the current quarter).
+    #[arg(long, value_name = "PERIOD")]
+    pub period: Option<String>,
+    /// One person's numbers, by login (managers; a rep always gets their own).
+    #[arg(long, value_name = "LOGIN")]
+    pub person: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

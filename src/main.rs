@@ -54,6 +54,21 @@ async fn run(cli: Cli) -> color_eyre::Result<()> {
             let config = load_config(&cli)?;
             commands::demo::run(reset, config, false).await
         }
+        Some(Command::Report(args)) => {
+            // `cli.command` is moved: read the config path field by field.
+            let path = cli.config.clone().or_else(paths::config_file);
+            let config =
+                Config::load(path.as_deref()).map_err(|e| color_eyre::eyre::eyre!("{e}"))?;
+            let report = commands::report::ReportArgs {
+                database_url: cli.database_url.as_deref(),
+                org: cli.org.as_deref(),
+                pipeline: args.pipeline.as_deref(),
+                period: args.period.as_deref(),
+                person: args.person.as_deref(),
+                json: args.json,
+            };
+            commands::report::run(report, config).await
+        }
         Some(Command::Inbox) => {
             let config = load_config(&cli)?;
             commands::open::run(

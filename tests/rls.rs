@@ -375,6 +375,20 @@ const TABLES: &[Table] = &[
         can_delete: Who::Nobody,
         parents: &[],
     },
+    // The stage history (0009): written only by the leads' triggers.
+    Table {
+        name: "stage_history",
+        org_col: Some("organization_id"),
+        key_col: "id",
+        touch: "entered_at = entered_at",
+        // A closed stay: the lead's open one exists already (one open stay per lead).
+        insert: "insert into stage_history (organization_id, lead_id, to_stage_id, entered_at, left_at)
+                 values ({org}, {lead}, {stage}, now() - interval '1 day', now())",
+        can_insert: Who::Nobody,
+        can_update: Who::Nobody,
+        can_delete: Who::Nobody,
+        parents: &[("lead_id", "lead"), ("to_stage_id", "stage")],
+    },
 ];
 
 fn table(name: &str) -> &'static Table {
@@ -589,6 +603,15 @@ async fn make_org(db: &TestDb, name: &str, member: &TestUser, outsider: &TestUse
     .fetch_one(&db.admin)
     .await
     .expect("the deal's summary delta");
+    // The lead's "entered" row of the stage history (written by the trigger).
+    let history: Uuid = sqlx::query_scalar(
+        "select id from stage_history where organization_id = $1 and lead_id = $2",
+    )
+    .bind(id)
+    .bind(lead)
+    .fetch_one(&db.admin)
+    .await
+    .expect("the lead's stage history row");
     let rows = HashMap::from([
         ("organizations", id),
         ("profiles", m),
@@ -606,6 +629,7 @@ async fn make_org(db: &TestDb, name: &str, member: &TestUser, outsider: &TestUse
         ("lead_tags", tag),
         ("deals", deal),
         ("stage_summary_deltas", summary_delta),
+        ("stage_history", history),
     ]);
     Org {
         id,
@@ -1320,6 +1344,7 @@ tenant_table!(lead_documents, has_parents);
 tenant_table!(lead_tags, has_parents);
 tenant_table!(deals, has_parents);
 tenant_table!(stage_summary_deltas);
+tenant_table!(stage_history, has_parents);
 
 /// Every tenant table of the schema has a spec above (a new table must be added to the suite).
 #[tokio::test]
@@ -1822,6 +1847,17 @@ mod helpers {
         "closer.set_member_role(uuid,uuid,member_role)",
         "closer.remove_member(uuid,uuid)",
         "closer.my_notify_channel(uuid)",
+        // Stage history triggers and the pipeline editor (0009), attacked in tests/cockpit.rs
+        // and tests/tenancy.rs.
+        "closer.stage_history_entered()",
+        "closer.stage_history_moved()",
+        "closer.create_pipeline(uuid,text,text[])",
+        "closer.rename_pipeline(uuid,uuid,text)",
+        "closer.archive_pipeline(uuid,uuid,boolean)",
+        "closer.add_stage(uuid,uuid,text,text)",
+        "closer.update_stage(uuid,uuid,jsonb)",
+        "closer.reorder_stages(uuid,uuid,uuid[])",
+        "closer.delete_stage(uuid,uuid,uuid)",
     ];
 
     #[tokio::test]

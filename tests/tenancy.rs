@@ -293,6 +293,14 @@ async fn every_write_function_refuses_another_organization() {
         "select * from closer.set_org_time_zone({org}, 'Asia/Tokyo')",
         "select * from closer.set_member_role({org}, {victim}, 'rep')",
         "select * from closer.remove_member({org}, {victim})",
+        // The pipeline editor (0009): managers only, so a rep is refused in both organizations.
+        "select * from closer.create_pipeline({org}, 'Pwned', array['x'])",
+        "select * from closer.rename_pipeline({org}, (select pipeline_id from pipeline_stages where id = {stage}), 'Pwned')",
+        "select * from closer.archive_pipeline({org}, (select pipeline_id from pipeline_stages where id = {stage}), true)",
+        "select * from closer.add_stage({org}, (select pipeline_id from pipeline_stages where id = {stage}), 'Pwned', null)",
+        "select * from closer.update_stage({org}, {stage}, '{\"name\": \"Pwned\"}')",
+        "select * from closer.reorder_stages({org}, (select pipeline_id from pipeline_stages where id = {stage}), array[{stage}]::uuid[])",
+        "select * from closer.delete_stage({org}, {stage}, {stage})",
     ];
     let mut failures = Vec::new();
     let mut conn = w.db.connect(&w.rep_b).await;

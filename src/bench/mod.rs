@@ -5,6 +5,7 @@
 //! table, JSON).
 
 pub mod frames;
+pub mod insights;
 pub mod load;
 pub mod queries;
 pub mod report;
@@ -44,6 +45,7 @@ pub struct RunFigures {
     pub search: Option<queries::SearchFigures>,
     pub inbox: Option<queries::InboxFigures>,
     pub paging: Option<queries::PagingFigures>,
+    pub insights: Option<insights::InsightsFigures>,
     /// Measurements that failed, with the error (their figure is null).
     pub failures: BTreeMap<&'static str, String>,
 }
@@ -91,6 +93,16 @@ pub async fn run(target: &Target, plan: RunPlan) -> Result<RunFigures> {
     let inbox = keep(&mut failures, "inbox", inbox);
     let paging = queries::paging(&store, plan.pages.max(1), frames::page_size(&store)).await;
     let paging = keep(&mut failures, "paging", paging);
+    // Team-wide insights need a manager (created by the admin connection when there is one).
+    let manager = match target.manager_store().await {
+        Ok(store) => Some(store),
+        Err(err) => {
+            keep::<()>(&mut failures, "insights (team)", Err(err));
+            None
+        }
+    };
+    let insights = insights::insights(&store, manager.as_ref()).await;
+    let insights = keep(&mut failures, "insights", insights);
     Ok(RunFigures {
         kind: "run",
         build: build_profile(),
@@ -102,6 +114,7 @@ pub async fn run(target: &Target, plan: RunPlan) -> Result<RunFigures> {
         search,
         inbox,
         paging,
+        insights,
         failures,
     })
 }
@@ -199,6 +212,20 @@ pub fn run_table(f: &RunFigures) -> String {
                 p.deep_vs_first
             ),
             "",
+        ));
+    }
+    if let Some(i) = &f.insights {
+        if let Some(team) = &i.team {
+            rows.push(row(
+                format!("insights, whole team ({})", i.period),
+                team.line(),
+                "≤ 300 ms",
+            ));
+        }
+        rows.push(row(
+            format!("insights, one rep ({})", i.period),
+            i.rep.line(),
+            "≤ 300 ms",
         ));
     }
     for (what, why) in &f.failures {

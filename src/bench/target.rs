@@ -251,6 +251,34 @@ impl Target {
         Ok((store, connect + started.elapsed()))
     }
 
+    /// The store of `bench_manager`, a manager of the bench organization (team-wide figures:
+    /// insights), created on first use; needs the admin connection.
+    pub async fn manager_store(&self) -> Result<PgStore> {
+        let Some(pool) = &self.admin else {
+            bail!("the team-wide insights figure needs an admin connection (--admin-url)");
+        };
+        let login = "bench_manager";
+        admin::add_user(
+            pool,
+            NewUser {
+                org: &self.org_name,
+                login,
+                full_name: "Bench Manager",
+                email: "bench_manager@bench.invalid",
+                role: admin::parse_role("manager")?,
+                password: None,
+            },
+        )
+        .await
+        .wrap_err("could not create the bench manager login")?;
+        let password = self.reset_password(login).await?;
+        let options = self.base.clone().username(login).password(&password);
+        let session = Session::connect(options, self.statement_timeout_ms)
+            .await
+            .wrap_err("could not log in as the bench manager")?;
+        Ok(session.open(self.org_id)?)
+    }
+
     /// A fresh random password each run, set by the admin (the server quotes it).
     async fn reset_password(&self, login: &str) -> Result<String> {
         let Some(pool) = &self.admin else {

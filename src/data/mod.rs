@@ -3,10 +3,12 @@
 pub mod connect;
 pub mod error;
 pub mod inbox;
+pub mod insights;
 pub mod lead;
 pub mod live;
 pub mod models;
 mod outcome;
+pub mod pipeline_editor;
 pub mod session;
 pub mod store;
 mod task;

@@ -4,3 +4,4 @@ pub mod admin;
 pub mod cluster;
 pub mod scram;
 pub mod seed;
+pub mod seed_history;

@@ -119,6 +119,7 @@ pub async fn seed(
     rebuilt?;
     dropped?;
     recompute_stage_summaries(&mut first, organization_id).await?;
+    super::seed_history::seed_history(&mut first, organization_id).await?;
     drop((first, second));
     vacuum_analyze(pool).await?;
     Ok(SeedReport {

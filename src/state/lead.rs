@@ -405,7 +405,7 @@ pub fn open(state: &mut State, lead_id: Uuid, name: String) -> Vec<Effect> {
             .filter(|c| c.position(lead_id).is_some())
             .map(|c| (c.stage.id, c.position(lead_id).unwrap_or(0))),
         Screen::Lead(ref l) => l.origin.map(|o| (o, l.origin_index)),
-        Screen::Inbox(_) => None,
+        Screen::Inbox(_) | Screen::Insights(_) => None,
     };
     let tab = match &state.screen {
         Screen::Lead(l) => l.tab,

@@ -12,6 +12,7 @@
 pub mod board;
 mod connection;
 pub mod inbox;
+pub mod insights;
 pub mod layout;
 pub mod lead;
 pub mod popup;
@@ -84,6 +85,7 @@ pub enum Screen {
     Board,
     Lead(lead::LeadScreen),
     Inbox(inbox::InboxScreen),
+    Insights(insights::InsightsScreen),
 }
 
 impl Screen {
@@ -123,6 +125,10 @@ pub enum Action {
     Lead(lead::LeadAction),
     /// Results and events of the inbox.
     Inbox(inbox::InboxAction),
+    /// Results of the insights screen.
+    Insights(insights::InsightsAction),
+    /// Results of the pipeline editor popup.
+    Editor(popup::editor::EditorAction),
 }
 
 /// Work for the app's jobs. Every data effect's result comes back as the matching action with
@@ -146,6 +152,8 @@ pub enum Effect {
     Board(BoardEffect),
     Lead(lead::LeadEffect),
     Inbox(inbox::InboxEffect),
+    Insights(insights::InsightsEffect),
+    Editor(popup::editor::EditorEffect),
     Quit,
 }
 
@@ -244,6 +252,7 @@ impl State {
             || self.popup.as_ref().is_some_and(Popup::is_loading)
             || inbox::Reducer::is_loading(self)
             || lead::Reducer::is_loading(self)
+            || insights::Reducer::is_loading(self)
     }
 
     /// The scope of the screen in front.
@@ -252,6 +261,7 @@ impl State {
             Screen::Board => Scope::Board,
             Screen::Lead(_) => Scope::Lead,
             Screen::Inbox(_) => Scope::Inbox,
+            Screen::Insights(_) => Scope::Insights,
         }
     }
 
@@ -310,6 +320,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Board(action) => board::Reducer::update(state, action),
         Action::Lead(action) => lead::Reducer::update(state, action),
         Action::Inbox(action) => inbox::Reducer::update(state, action),
+        Action::Insights(action) => insights::Reducer::update(state, action),
+        Action::Editor(action) => popup::editor::update(state, action),
     };
     fx.extend(board::settle(state));
     fx

@@ -5,7 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::popup::{self, Help, Popup};
 use super::screen::Contract;
-use super::{Effect, Screen, State, board, inbox, lead, refresh};
+use super::{Effect, Screen, State, board, inbox, insights, lead, refresh};
 use crate::config::keymap::Command;
 
 pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
@@ -23,6 +23,7 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Screen::Board => board::Reducer::key(state, &key),
         Screen::Lead(_) => lead::Reducer::key(state, &key),
         Screen::Inbox(_) => inbox::Reducer::key(state, &key),
+        Screen::Insights(_) => insights::Reducer::key(state, &key),
     };
     match consumed {
         Some(fx) => fx,
@@ -60,6 +61,7 @@ pub(super) fn on_command(state: &mut State, cmd: Command) -> Vec<Effect> {
             let mut fx = refresh(state);
             fx.extend(lead::Reducer::reload(state));
             fx.extend(inbox::Reducer::reload(state));
+            fx.extend(insights::Reducer::reload(state));
             return fx;
         }
         Command::OpenBoard => {
@@ -67,6 +69,9 @@ pub(super) fn on_command(state: &mut State, cmd: Command) -> Vec<Effect> {
             return Vec::new();
         }
         Command::OpenInbox => return inbox::open(state),
+        Command::OpenInsights => return insights::open(state),
+        // Bound on the board only.
+        Command::PipelineEditor => return popup::editor::open(state),
         Command::Back if returns_back(state) => return inbox::open(state),
         Command::NewLead => return lead::forms::open_new_lead(state),
         Command::CommandPalette => {
@@ -79,6 +84,7 @@ pub(super) fn on_command(state: &mut State, cmd: Command) -> Vec<Effect> {
         Screen::Board => board::Reducer::command(state, cmd),
         Screen::Lead(_) => lead::Reducer::command(state, cmd),
         Screen::Inbox(_) => inbox::Reducer::command(state, cmd),
+        Screen::Insights(_) => insights::Reducer::command(state, cmd),
     }
 }
 

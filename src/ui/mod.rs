@@ -5,6 +5,7 @@
 mod board;
 mod chrome;
 mod inbox;
+mod insights;
 mod lead;
 mod popup;
 pub mod text;
@@ -31,6 +32,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme) {
         Screen::Board => board::draw(buf, regions.body, state, theme),
         Screen::Lead(screen) => lead::draw(buf, regions.body, screen, state, theme),
         Screen::Inbox(screen) => inbox::draw(buf, regions.body, screen, state, theme),
+        Screen::Insights(screen) => insights::draw(buf, regions.body, screen, state, theme),
     }
     if let (Some(rect), Some(message)) = (regions.message, &state.message) {
         chrome::message_line(buf, rect, message, theme);

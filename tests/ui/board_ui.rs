@@ -346,7 +346,9 @@ impl Fake {
             | Effect::Listen
             | Effect::CancelQueries
             | Effect::Lead(_)
-            | Effect::Inbox(_) => {
+            | Effect::Inbox(_)
+            | Effect::Insights(_)
+            | Effect::Editor(_) => {
                 return None;
             }
         })

@@ -3,8 +3,10 @@
 //! the module (`ui__board_ui__…`).
 
 mod board_ui;
+mod editor_ui;
 mod harness;
 mod help_ui;
 mod inbox_ui;
+mod insights_ui;
 mod lead_ui;
 mod pictures;

@@ -2,6 +2,7 @@
 //! with the effect's request id. The loop never waits on the database.
 
 mod board;
+mod editor;
 mod failure;
 pub mod inbox;
 pub mod lead;
@@ -20,7 +21,9 @@ use crate::data::models::{
     BoardSort, ColumnCursor, ColumnPage, LeadHit, MovedLead, Pipeline, Stage, StageSummary,
 };
 use crate::state::inbox::InboxEffect;
+use crate::state::insights::{InsightsAction, InsightsEffect};
 use crate::state::lead::LeadEffect;
+use crate::state::popup::editor::EditorEffect;
 use crate::state::{Action, BoardAction, BoardEffect, Effect, Failure};
 
 /// What the board needs from the database. Implemented for [`PgStore`]; tests use fakes.
@@ -62,6 +65,14 @@ pub trait BoardBackend: Clone + Send + Sync + 'static {
     }
     /// The inbox's data work; backends without it answer nothing.
     fn run_inbox(&self, _effect: InboxEffect) -> impl Future<Output = Option<Action>> + Send {
+        async { None }
+    }
+    /// The pipeline editor's reads and writes; backends without them answer nothing.
+    fn run_editor(&self, _effect: EditorEffect) -> impl Future<Output = Option<Action>> + Send {
+        async { None }
+    }
+    /// The insights screen's reads; backends without them answer nothing.
+    fn run_insights(&self, _effect: InsightsEffect) -> impl Future<Output = Option<Action>> + Send {
         async { None }
     }
 }
@@ -166,6 +177,20 @@ impl BoardBackend for PgStore {
         let store = self.clone();
         async move { inbox::run(&store, effect).await }
     }
+
+    fn run_editor(&self, effect: EditorEffect) -> impl Future<Output = Option<Action>> + Send {
+        let store = self.clone();
+        async move { Some(editor::run(&store, effect).await) }
+    }
+
+    fn run_insights(&self, effect: InsightsEffect) -> impl Future<Output = Option<Action>> + Send {
+        let store = self.clone();
+        async move {
+            let InsightsEffect::Load { request, query } = effect;
+            let result = store.insights(&query).await.map_err(failure);
+            Some(Action::Insights(InsightsAction::Loaded { request, result }))
+        }
+    }
 }
 
 /// Spawns data effects. `StartDebounce` and `Quit` belong to the loop and are ignored here.
@@ -268,6 +293,20 @@ impl<S: BoardBackend> Worker<S> {
             Effect::Inbox(effect) => {
                 tokio::spawn(async move {
                     if let Some(action) = store.run_inbox(effect).await {
+                        let _ = tx.send(action);
+                    }
+                });
+            }
+            Effect::Editor(effect) => {
+                tokio::spawn(async move {
+                    if let Some(action) = store.run_editor(effect).await {
+                        let _ = tx.send(action);
+                    }
+                });
+            }
+            Effect::Insights(effect) => {
+                tokio::spawn(async move {
+                    if let Some(action) = store.run_insights(effect).await {
                         let _ = tx.send(action);
                     }
                 });

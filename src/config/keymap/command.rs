@@ -16,6 +16,8 @@ pub enum Scope {
     Lead,
     /// The task inbox.
     Inbox,
+    /// The insights screen (issue 13).
+    Insights,
     /// An open popup (pickers, prompts, dialogs, forms). Its commands come
     /// before the global ones while a popup is open and may reuse their keys.
     Popup,
@@ -23,11 +25,12 @@ pub enum Scope {
 
 impl Scope {
     /// All scopes, in help-popup order.
-    pub const ALL: [Scope; 5] = [
+    pub const ALL: [Scope; 6] = [
         Scope::Global,
         Scope::Board,
         Scope::Lead,
         Scope::Inbox,
+        Scope::Insights,
         Scope::Popup,
     ];
 
@@ -38,6 +41,7 @@ impl Scope {
             Scope::Board => "Board",
             Scope::Lead => "Lead",
             Scope::Inbox => "Inbox",
+            Scope::Insights => "Insights",
             Scope::Popup => "Popup",
         }
     }
@@ -48,6 +52,7 @@ impl Scope {
             Scope::Board => "on the board",
             Scope::Lead => "on the lead screen",
             Scope::Inbox => "in the inbox",
+            Scope::Insights => "on the insights screen",
             Scope::Popup => "in a popup",
         }
     }
@@ -58,8 +63,9 @@ const BOARD: &[Scope] = &[Scope::Board];
 const LEAD: &[Scope] = &[Scope::Lead];
 const INBOX: &[Scope] = &[Scope::Inbox];
 const POPUP: &[Scope] = &[Scope::Popup];
-/// List navigation works on every screen.
-const LISTS: &[Scope] = &[Scope::Board, Scope::Lead, Scope::Inbox];
+/// List navigation works on every screen (insights: scrolling).
+const LISTS: &[Scope] = &[Scope::Board, Scope::Lead, Scope::Inbox, Scope::Insights];
+const INSIGHTS: &[Scope] = &[Scope::Insights];
 const BOARD_INBOX: &[Scope] = &[Scope::Board, Scope::Inbox];
 /// Task commands work in the inbox and on a lead's Tasks tab.
 const INBOX_LEAD: &[Scope] = &[Scope::Inbox, Scope::Lead];
@@ -164,6 +170,13 @@ commands! {
     LogCall = "log_call", INBOX, "Log a call for the task's lead";
     SkipTask = "skip_task", INBOX, "Triage: skip to the next task";
     NewTask = "new_task", INBOX, "Add a task for a lead";
+    // Insights (issue 13); `open_insights` is global
+    OpenInsights = "open_insights", GLOBAL, "Show insights: forecast, funnel, team";
+    PrevPeriod = "prev_period", INSIGHTS, "Insights: previous period";
+    NextPeriod = "next_period", INSIGHTS, "Insights: next period";
+    CyclePeriodKind = "cycle_period_kind", INSIGHTS, "Insights: quarter / month / year";
+    CyclePerson = "cycle_person", INSIGHTS, "Insights: whole team / each person";
+    PipelineEditor = "pipeline_editor", BOARD, "Pipeline editor: order, names, won/lost, delete";
     // Popup
     Confirm = "confirm", POPUP, "Pick / submit in a popup";
     Cancel = "cancel", POPUP, "Close the popup without acting";

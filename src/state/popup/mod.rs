@@ -9,6 +9,7 @@ pub mod assign;
 pub mod conflict;
 pub mod date;
 pub mod edit_task;
+pub mod editor;
 pub mod filter;
 pub mod form;
 pub mod help;
@@ -85,6 +86,8 @@ pub enum Popup {
         hint: Option<String>,
     },
     NewTask(NewTaskForm),
+    // The board's pipeline editor (issue 13).
+    Editor(editor::PipelineEditor),
 }
 
 impl Popup {
@@ -104,6 +107,7 @@ impl Popup {
     /// Waits for a search the spinner shows.
     pub fn is_loading(&self) -> bool {
         matches!(self, Popup::Jump(j) if j.request.is_some())
+            || matches!(self, Popup::Editor(e) if e.request.is_some())
     }
 }
 
@@ -136,6 +140,7 @@ pub(crate) fn key(state: &mut State, popup: Popup, key: KeyEvent) -> Vec<Effect>
         Popup::Conflict(prompt) => conflict::key(state, prompt, &key),
         Popup::Tags(editor) => tags::key(state, editor, &key),
         Popup::Filter { selected } => filter::key(state, selected, &key),
+        Popup::Editor(e) => editor::key(state, e, &key),
         other => show(state, other),
     }
 }

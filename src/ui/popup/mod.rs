@@ -5,6 +5,7 @@ mod assign;
 mod conflict;
 mod date;
 mod edit_task;
+mod editor;
 mod filter;
 mod form;
 mod help;
@@ -38,6 +39,7 @@ pub(super) fn draw(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) -
         Popup::Conflict(prompt) => conflict::conflict_box(buf, area, prompt, state, theme),
         Popup::Tags(editor) => return tags::tags_box(buf, area, editor, state, theme),
         Popup::Filter { selected } => filter::filter_box(buf, area, *selected, state, theme),
+        Popup::Editor(editor) => editor::editor_box(buf, area, editor, state, theme),
         // The inbox's popups read the inbox they are over.
         _ => {
             if let Screen::Inbox(s) = &state.screen {

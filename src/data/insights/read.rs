@@ -1,0 +1,298 @@
+//! The insights queries: one per panel, run at once on the pool. Each reads only what the period
+//! holds through an index range (stage_history by stage and day, closed deals by day, open deals
+//! by expected close, calls by day, completed tasks by day), never the whole organization.
+//! Binds: $1 organization, $2 pipeline, $3 first day, $4 day after the period, $5 person or NULL.
+
+use chrono::NaiveDate;
+use sqlx::Row;
+use sqlx::postgres::PgRow;
+
+use super::{FunnelStage, Insights, InsightsQuery, MonthAmount, Ranked, RepRow};
+use crate::data::DataError;
+use crate::data::models::MemberRole;
+use crate::data::outcome::retrying;
+use crate::data::store::PgStore;
+
+type Result<T> = std::result::Result<T, DataError>;
+
+/// Leads of the pipeline (by current stage) and of the person, joined to deals `d`.
+const DEAL_SCOPE: &str = "JOIN leads l ON l.organization_id = d.organization_id AND l.id = d.lead_id
+     JOIN pipeline_stages s ON s.organization_id = l.organization_id AND s.id = l.stage_id
+     WHERE d.organization_id = $1 AND s.pipeline_id = $2 AND ($5::uuid IS NULL OR l.assigned_to = $5)";
+
+pub const FORECAST_SQL: &str = "SELECT date_trunc('month', d.expected_close_date)::date AS month, count(*) AS n,
+            sum(d.amount)::float8 AS amount, sum(d.amount * d.probability / 100.0)::float8 AS weighted
+     FROM deals d {scope}
+       AND d.status = 'open' AND d.expected_close_date >= $3 AND d.expected_close_date < $4
+     GROUP BY 1 ORDER BY 1";
+
+/// Won and lost apart, so each reads its own partial index.
+pub const CLOSED_SQL: &str = "SELECT 'won' AS status, date_trunc('month', d.closed_on)::date AS month, count(*) AS n,
+            sum(d.amount)::float8 AS amount
+     FROM deals d {scope} AND d.status = 'won' AND d.closed_on >= $3 AND d.closed_on < $4 GROUP BY 2
+     UNION ALL
+     SELECT 'lost', date_trunc('month', d.closed_on)::date, count(*), sum(d.amount)::float8
+     FROM deals d {scope} AND d.status = 'lost' AND d.closed_on >= $3 AND d.closed_on < $4 GROUP BY 2
+     ORDER BY 2, 1";
+
+/// Per stage: distinct leads that entered in the period, how many of them left forward, and the
+/// days in stage of the stays that have left.
+pub const FUNNEL_SQL: &str = "WITH st AS (
+         SELECT id, name, order_index, is_won, is_lost FROM pipeline_stages
+         WHERE organization_id = $1 AND pipeline_id = $2
+     ), stays AS (
+         SELECT h.to_stage_id, h.lead_id, h.entered_at, h.left_at, h.next_stage_id
+         FROM stage_history h
+         WHERE h.organization_id = $1 AND h.to_stage_id IN (SELECT id FROM st)
+           AND h.entered_at >= ($3::date)::timestamp AT TIME ZONE 'UTC'
+           AND h.entered_at < ($4::date)::timestamp AT TIME ZONE 'UTC'
+           AND ($5::uuid IS NULL OR EXISTS (SELECT 1 FROM leads l WHERE l.organization_id = $1
+                                              AND l.id = h.lead_id AND l.assigned_to = $5))
+     )
+     SELECT s.id, s.name, s.is_won, s.is_lost,
+            count(DISTINCT x.lead_id) AS entered,
+            count(DISTINCT x.lead_id) FILTER (WHERE n.order_index > s.order_index) AS moved_on,
+            count(x.left_at) AS stays_left,
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM x.left_at - x.entered_at) / 86400.0) AS median_days,
+            percentile_cont(0.8) WITHIN GROUP (ORDER BY extract(epoch FROM x.left_at - x.entered_at) / 86400.0) AS p80_days
+     FROM st s
+     LEFT JOIN stays x ON x.to_stage_id = s.id
+     LEFT JOIN st n ON n.id = x.next_stage_id
+     GROUP BY s.id, s.name, s.order_index, s.is_won, s.is_lost
+     ORDER BY s.order_index";
+
+/// Won deals of the period by source, with the days each took from lead creation to close.
+pub const SOURCES_SQL: &str =
+    "SELECT coalesce(nullif(btrim(l.source), ''), '(none)') AS label, count(*) AS n,
+            sum(d.amount)::float8 AS amount,
+            sum(d.closed_on - (l.created_at AT TIME ZONE 'UTC')::date)::float8 AS days
+     FROM deals d {scope} AND d.status = 'won' AND d.closed_on >= $3 AND d.closed_on < $4
+     GROUP BY 1 ORDER BY 3 DESC, 1";
+
+pub const LOST_REASONS_SQL: &str =
+    "SELECT coalesce(nullif(btrim(l.lost_reason), ''), '(no reason given)') AS label, count(*) AS n
+     FROM stage_history h
+     JOIN pipeline_stages s ON s.organization_id = h.organization_id AND s.id = h.to_stage_id
+     JOIN leads l ON l.organization_id = h.organization_id AND l.id = h.lead_id
+     WHERE h.organization_id = $1 AND s.pipeline_id = $2 AND s.is_lost AND h.left_at IS NULL
+       AND h.entered_at >= ($3::date)::timestamp AT TIME ZONE 'UTC'
+       AND h.entered_at < ($4::date)::timestamp AT TIME ZONE 'UTC'
+       AND ($5::uuid IS NULL OR l.assigned_to = $5)
+     GROUP BY 1 ORDER BY 2 DESC, 1";
+
+pub const LEADERBOARD_SQL: &str = "WITH members AS (
+         SELECT m.profile_id, p.full_name FROM organization_members m JOIN profiles p ON p.id = m.profile_id
+         WHERE m.organization_id = $1 AND ($5::uuid IS NULL OR m.profile_id = $5)
+     ), won AS (
+         SELECT l.assigned_to AS who, sum(d.amount) AS amount, count(*) AS n
+         FROM deals d {scope} AND d.status = 'won' AND d.closed_on >= $3 AND d.closed_on < $4 GROUP BY 1
+     ), open AS (
+         SELECT l.assigned_to AS who, sum(d.amount) AS amount
+         FROM deals d {scope} AND d.status = 'open' AND d.expected_close_date >= $3 AND d.expected_close_date < $4
+         GROUP BY 1
+     ), calls AS (
+         SELECT i.created_by AS who, count(*) AS n FROM lead_interactions i
+         WHERE i.organization_id = $1 AND i.type = 'call'
+           AND i.occurred_at >= ($3::date)::timestamp AT TIME ZONE 'UTC'
+           AND i.occurred_at < ($4::date)::timestamp AT TIME ZONE 'UTC'
+           AND ($5::uuid IS NULL OR i.created_by = $5)
+         GROUP BY 1
+     ), tasks AS (
+         SELECT t.assigned_to AS who, count(*) AS done,
+                count(*) FILTER (WHERE t.due_date IS NULL OR (t.completed_at AT TIME ZONE 'UTC')::date <= t.due_date) AS on_time
+         FROM lead_tasks t
+         WHERE t.organization_id = $1 AND t.status = 'completed'
+           AND t.completed_at >= ($3::date)::timestamp AT TIME ZONE 'UTC'
+           AND t.completed_at < ($4::date)::timestamp AT TIME ZONE 'UTC'
+           AND ($5::uuid IS NULL OR t.assigned_to = $5)
+         GROUP BY 1
+     )
+     SELECT m.profile_id, m.full_name, coalesce(won.amount, 0)::float8 AS won_amount, coalesce(won.n, 0) AS won_count,
+            coalesce(open.amount, 0)::float8 AS open_amount, coalesce(calls.n, 0) AS calls,
+            coalesce(tasks.on_time, 0) AS on_time, coalesce(tasks.done, 0) AS done
+     FROM members m
+     LEFT JOIN won ON won.who = m.profile_id
+     LEFT JOIN open ON open.who = m.profile_id
+     LEFT JOIN calls ON calls.who = m.profile_id
+     LEFT JOIN tasks ON tasks.who = m.profile_id
+     ORDER BY 3 DESC, 5 DESC, m.full_name, m.profile_id";
+
+/// How many rows of the ranked panels are kept.
+pub const RANKED_LIMIT: usize = 10;
+
+fn sql(template: &str) -> String {
+    template.replace("{scope}", DEAL_SCOPE)
+}
+
+impl PgStore {
+    /// All panels for one pipeline and period. Reps always get their own numbers.
+    pub async fn insights(&self, query: &InsightsQuery) -> Result<Insights> {
+        let mut query = query.clone();
+        if self.role() == MemberRole::Rep {
+            query.person = Some(self.me().profile_id);
+        }
+        retrying(|| self.insights_once(&query)).await
+    }
+
+    async fn insights_once(&self, q: &InsightsQuery) -> Result<Insights> {
+        let (forecast, closed, funnel, sources, lost, board, names) = tokio::try_join!(
+            self.panel(FORECAST_SQL, q),
+            self.panel(CLOSED_SQL, q),
+            self.panel(FUNNEL_SQL, q),
+            self.panel(SOURCES_SQL, q),
+            self.panel(LOST_REASONS_SQL, q),
+            self.panel(LEADERBOARD_SQL, q),
+            self.names(q),
+        )?;
+        let forecast = forecast
+            .iter()
+            .map(|r| month_row(r, "weighted"))
+            .collect::<Result<Vec<_>>>()?;
+        let (mut won, mut lost_months) = (Vec::new(), Vec::new());
+        for r in &closed {
+            let status: String = r.try_get("status")?;
+            let row = month_row(r, "amount")?;
+            if status == "won" {
+                won.push(row);
+            } else {
+                lost_months.push(row);
+            }
+        }
+        let won_count = won.iter().map(|m| m.count).sum::<i64>();
+        let lost_count = lost_months.iter().map(|m| m.count).sum::<i64>();
+        let win_rate = (won_count + lost_count > 0)
+            .then(|| 100.0 * won_count as f64 / (won_count + lost_count) as f64);
+        let mut stages = funnel
+            .iter()
+            .map(|r| {
+                Ok(FunnelStage {
+                    stage_id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    is_won: r.try_get("is_won")?,
+                    is_lost: r.try_get("is_lost")?,
+                    entered: r.try_get("entered")?,
+                    moved_on: r.try_get("moved_on")?,
+                    conversion: None,
+                    median_days: r.try_get("median_days")?,
+                    p80_days: r.try_get("p80_days")?,
+                    stays_left: r.try_get("stays_left")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        // Conversion out of each open stage: of the leads that entered it in the period, the
+        // share that moved on to a later stage (a cohort share, so never above 100 %).
+        for stage in &mut stages {
+            if !(stage.is_won || stage.is_lost) && stage.entered > 0 {
+                stage.conversion = Some(100.0 * stage.moved_on as f64 / stage.entered as f64);
+            }
+        }
+        let mut days_total = 0.0;
+        let mut sources_ranked = Vec::new();
+        for r in &sources {
+            days_total += r.try_get::<Option<f64>, _>("days")?.unwrap_or(0.0);
+            sources_ranked.push(Ranked {
+                label: r.try_get("label")?,
+                count: r.try_get("n")?,
+                amount: r.try_get::<Option<f64>, _>("amount")?.unwrap_or(0.0),
+            });
+        }
+        let sources_won: i64 = sources_ranked.iter().map(|s| s.count).sum();
+        let avg_days_to_close = (sources_won > 0).then(|| days_total / sources_won as f64);
+        sources_ranked.truncate(RANKED_LIMIT);
+        let mut lost_reasons = lost
+            .iter()
+            .map(|r| {
+                Ok(Ranked {
+                    label: r.try_get("label")?,
+                    count: r.try_get("n")?,
+                    amount: 0.0,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        lost_reasons.truncate(RANKED_LIMIT);
+        let leaderboard = board
+            .iter()
+            .map(|r| {
+                Ok(RepRow {
+                    profile_id: r.try_get("profile_id")?,
+                    name: r.try_get("full_name")?,
+                    won_amount: r.try_get("won_amount")?,
+                    won_count: r.try_get("won_count")?,
+                    open_pipeline: r.try_get("open_amount")?,
+                    calls: r.try_get("calls")?,
+                    tasks_on_time: r.try_get("on_time")?,
+                    tasks_completed: r.try_get("done")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Insights {
+            pipeline: names.0,
+            period: q.period.to_string(),
+            from: q.period.from(),
+            to_exclusive: q.period.to_exclusive(),
+            person: names.1,
+            won_amount: won.iter().map(|m| m.amount).sum(),
+            lost_amount: lost_months.iter().map(|m| m.amount).sum(),
+            forecast,
+            won,
+            lost: lost_months,
+            won_count,
+            lost_count,
+            win_rate,
+            funnel: stages,
+            avg_days_to_close,
+            lost_reasons,
+            sources: sources_ranked,
+            leaderboard,
+        })
+    }
+
+    async fn panel(&self, template: &str, q: &InsightsQuery) -> Result<Vec<PgRow>> {
+        let text = sql(template);
+        Ok(sqlx::query(sqlx::AssertSqlSafe(text))
+            .bind(self.organization_id())
+            .bind(q.pipeline_id)
+            .bind(q.period.from())
+            .bind(q.period.to_exclusive())
+            .bind(q.person)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// A member of the organization by login (`closer report --person`), read through RLS.
+    pub async fn member_by_login(&self, login: &str) -> Result<Option<uuid::Uuid>> {
+        Ok(sqlx::query_scalar(
+            "select p.id from profiles p join organization_members m on m.profile_id = p.id
+             where m.organization_id = $1 and p.db_role = $2",
+        )
+        .bind(self.organization_id())
+        .bind(login)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// The pipeline's and the person's names (a gone pipeline is NotFound).
+    async fn names(&self, q: &InsightsQuery) -> Result<(String, Option<String>)> {
+        let row = sqlx::query(
+            "select p.name, (select f.full_name from profiles f where f.id = $3) as person
+             from pipelines p where p.organization_id = $1 and p.id = $2",
+        )
+        .bind(self.organization_id())
+        .bind(q.pipeline_id)
+        .bind(q.person)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(DataError::NotFound)?;
+        Ok((row.try_get("name")?, row.try_get("person")?))
+    }
+}
+
+fn month_row(r: &PgRow, weighted: &str) -> Result<MonthAmount> {
+    let month: NaiveDate = r.try_get("month")?;
+    Ok(MonthAmount {
+        month,
+        count: r.try_get("n")?,
+        amount: r.try_get::<Option<f64>, _>("amount")?.unwrap_or(0.0),
+        weighted: r.try_get::<Option<f64>, _>(weighted)?.unwrap_or(0.0),
+    })
+}
