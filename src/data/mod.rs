@@ -1,12 +1,15 @@
 //! The data layer: models, the PostgreSQL store (the only place the TUI's SQL lives), and errors.
 
+mod board_filter;
 pub mod connect;
 pub mod error;
+pub mod filter_sql;
 pub mod inbox;
 pub mod lead;
 pub mod live;
 pub mod models;
 mod outcome;
+mod search;
 pub mod session;
 pub mod store;
 mod task;
