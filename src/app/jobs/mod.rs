@@ -19,6 +19,7 @@ use crate::data::PgStore;
 use crate::data::models::{
     BoardSort, ColumnCursor, ColumnPage, LeadHit, MovedLead, Pipeline, Stage, StageSummary,
 };
+use crate::filter::{Filter, FilterChoices};
 use crate::state::inbox::InboxEffect;
 use crate::state::lead::LeadEffect;
 use crate::state::{Action, BoardAction, BoardEffect, Effect, Failure};
@@ -52,6 +53,29 @@ pub trait BoardBackend: Clone + Send + Sync + 'static {
         limit: i64,
     ) -> impl Future<Output = Result<Vec<LeadHit>, Failure>> + Send;
     fn overdue_task_count(&self) -> impl Future<Output = Result<i64, Failure>> + Send;
+    /// A column page of the leads `filter` keeps. A backend without filters says so.
+    fn filtered_column_page(
+        &self,
+        _stage_id: Uuid,
+        _sort: BoardSort,
+        _after: Option<ColumnCursor>,
+        _limit: i64,
+        _filter: Filter,
+    ) -> impl Future<Output = Result<ColumnPage, Failure>> + Send {
+        async { Err(no_filters()) }
+    }
+    /// Exact column totals of the leads `filter` keeps.
+    fn filtered_summaries(
+        &self,
+        _pipeline_id: Uuid,
+        _filter: Filter,
+    ) -> impl Future<Output = Result<HashMap<Uuid, StageSummary>, Failure>> + Send {
+        async { Err(no_filters()) }
+    }
+    /// Owners, tags and sources for the filter bar's completion.
+    fn filter_choices(&self) -> impl Future<Output = Result<FilterChoices, Failure>> + Send {
+        async { Ok(FilterChoices::default()) }
+    }
     /// Listen for teammates' changes, sending [`Action::Live`] until the loop is gone.
     fn listen(&self, _tx: UnboundedSender<Action>) {}
     /// Cancel this process's running queries on the server.
@@ -66,7 +90,50 @@ pub trait BoardBackend: Clone + Send + Sync + 'static {
     }
 }
 
+fn no_filters() -> Failure {
+    Failure {
+        message: "This board cannot filter leads".to_string(),
+        connection: false,
+    }
+}
+
 impl BoardBackend for PgStore {
+    fn filtered_column_page(
+        &self,
+        stage_id: Uuid,
+        sort: BoardSort,
+        after: Option<ColumnCursor>,
+        limit: i64,
+        filter: Filter,
+    ) -> impl Future<Output = Result<ColumnPage, Failure>> + Send {
+        let store = self.clone();
+        async move {
+            store
+                .filtered_column_page(stage_id, sort, after, limit, &filter)
+                .await
+                .map_err(failure)
+        }
+    }
+
+    fn filtered_summaries(
+        &self,
+        pipeline_id: Uuid,
+        filter: Filter,
+    ) -> impl Future<Output = Result<HashMap<Uuid, StageSummary>, Failure>> + Send {
+        let store = self.clone();
+        async move {
+            store
+                .filtered_summaries(pipeline_id, &filter)
+                .await
+                .map_err(failure)
+        }
+    }
+
+    fn filter_choices(&self) -> impl Future<Output = Result<FilterChoices, Failure>> + Send {
+        let store = self.clone();
+        async move { store.filter_choices().await.map_err(failure) }
+    }
+
     fn pipelines(&self) -> impl Future<Output = Result<Vec<Pipeline>, Failure>> + Send {
         let store = self.clone();
         async move { store.pipelines().await.map_err(failure) }
@@ -126,7 +193,11 @@ impl BoardBackend for PgStore {
         limit: i64,
     ) -> impl Future<Output = Result<Vec<LeadHit>, Failure>> + Send {
         let store = self.clone();
-        async move { store.search_leads(query, limit).await.map_err(failure) }
+        // The search that finds (0008): accents, word order, typos, notes; hits say where.
+        async move {
+            let hits = store.find_leads(&query, limit).await.map_err(failure)?;
+            Ok(hits.into_iter().map(LeadHit::from).collect())
+        }
     }
 
     fn overdue_task_count(&self) -> impl Future<Output = Result<i64, Failure>> + Send {
@@ -198,10 +269,17 @@ impl<S: BoardBackend> Worker<S> {
                 sort,
                 after,
                 limit,
+                filter,
             }) => {
                 tokio::spawn(async move {
                     let append = after.is_some();
-                    let result = store.column_page(stage_id, sort, after, limit).await;
+                    let result = if filter.is_empty() {
+                        store.column_page(stage_id, sort, after, limit).await
+                    } else {
+                        store
+                            .filtered_column_page(stage_id, sort, after, limit, filter)
+                            .await
+                    };
                     let _ = tx.send(Action::Board(BoardAction::ColumnLoaded {
                         request,
                         stage_id,
@@ -213,10 +291,24 @@ impl<S: BoardBackend> Worker<S> {
             Effect::Board(BoardEffect::LoadSummaries {
                 request,
                 pipeline_id,
+                filter,
             }) => {
                 tokio::spawn(async move {
-                    let result = store.stage_summaries(pipeline_id).await;
+                    let result = if filter.is_empty() {
+                        store.stage_summaries(pipeline_id).await
+                    } else {
+                        store.filtered_summaries(pipeline_id, filter).await
+                    };
                     let _ = tx.send(Action::Board(BoardAction::SummariesLoaded {
+                        request,
+                        result,
+                    }));
+                });
+            }
+            Effect::Board(BoardEffect::LoadFilterChoices { request }) => {
+                tokio::spawn(async move {
+                    let result = store.filter_choices().await;
+                    let _ = tx.send(Action::Board(BoardAction::FilterChoicesLoaded {
                         request,
                         result,
                     }));

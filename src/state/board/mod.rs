@@ -5,6 +5,7 @@
 //! their results), `seek` (paging to a jump-to-lead target), `load` (board and column reads, and
 //! `settle`, which runs after every action and pages in what became visible).
 
+pub mod filter;
 mod live;
 mod load;
 pub mod model;
@@ -79,6 +80,10 @@ pub enum BoardAction {
         request: RequestId,
         result: Result<Vec<LeadHit>, Failure>,
     },
+    FilterChoicesLoaded {
+        request: RequestId,
+        result: Result<crate::filter::FilterChoices, Failure>,
+    },
 }
 
 /// Data work the board asks for; run by the app's board jobs.
@@ -97,11 +102,14 @@ pub enum BoardEffect {
         sort: BoardSort,
         after: Option<ColumnCursor>,
         limit: i64,
+        /// Only the leads this keeps (empty: all).
+        filter: crate::filter::Filter,
     },
-    /// → [`BoardAction::SummariesLoaded`].
+    /// → [`BoardAction::SummariesLoaded`]; exact totals of the leads `filter` keeps.
     LoadSummaries {
         request: RequestId,
         pipeline_id: Uuid,
+        filter: crate::filter::Filter,
     },
     /// → [`BoardAction::LeadMoved`].
     MoveLead {
@@ -117,6 +125,8 @@ pub enum BoardEffect {
         query: String,
         limit: i64,
     },
+    /// Owners, tags and sources to complete in the filter bar → [`BoardAction::FilterChoicesLoaded`].
+    LoadFilterChoices { request: RequestId },
 }
 
 impl From<BoardEffect> for Effect {
@@ -159,6 +169,9 @@ impl Contract for Reducer {
             }
             BoardAction::SearchResults { request, result } => {
                 crate::state::popup::jump::on_search_results(state, request, result)
+            }
+            BoardAction::FilterChoicesLoaded { request, result } => {
+                filter::on_choices(state, request, result)
             }
         }
     }

@@ -10,6 +10,7 @@ pub mod conflict;
 pub mod date;
 pub mod edit_task;
 pub mod filter;
+pub mod filter_bar;
 pub mod form;
 pub mod help;
 pub mod input;
@@ -31,6 +32,7 @@ pub use assign::filtered as filtered_teammates;
 pub use conflict::ConflictPrompt;
 pub use date::DatePurpose;
 pub use edit_task::EditField;
+pub use filter_bar::FilterBar;
 pub use form::Form;
 pub use help::{Help, HelpSection};
 pub use jump::Jump;
@@ -85,6 +87,8 @@ pub enum Popup {
         hint: Option<String>,
     },
     NewTask(NewTaskForm),
+    // The board's filter (issue 12).
+    FilterBar(FilterBar),
 }
 
 impl Popup {
@@ -136,6 +140,7 @@ pub(crate) fn key(state: &mut State, popup: Popup, key: KeyEvent) -> Vec<Effect>
         Popup::Conflict(prompt) => conflict::key(state, prompt, &key),
         Popup::Tags(editor) => tags::key(state, editor, &key),
         Popup::Filter { selected } => filter::key(state, selected, &key),
+        Popup::FilterBar(bar) => filter_bar::key(state, bar, &key),
         other => show(state, other),
     }
 }

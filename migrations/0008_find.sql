@@ -1,0 +1,204 @@
+-- Find and focus (issue 12): search that finds what people type, and saved views.
+SET LOCAL ROLE closer_owner;
+
+-- ---------------------------------------------------------------------------
+-- 1. Search indexes nobody but `closer_search` can use.
+--
+-- Every index a member can scan is a yes/no oracle for other organizations' values (EXPLAIN
+-- ANALYZE counts the rows RLS removed after the index answered). These indexes are built on
+-- expressions over functions in `closer_find`, a schema members have no USAGE on: a member's
+-- query cannot even name the expression, so the planner can never pick these indexes for them,
+-- and EXPLAIN fails before planning. Only `closer.find_leads` (owned by `closer_search`, which
+-- filters to the caller's organization) reads through them.
+--
+-- The GIN (trigram/full-text) indexes cannot lead with organization_id without btree_gin, whose
+-- uuid posting list for a 1M-lead organization would be intersected on every search; they are
+-- unusable by members, so leading with it would close no oracle. The btree ones lead with it.
+-- ---------------------------------------------------------------------------
+CREATE SCHEMA closer_find;
+REVOKE ALL ON SCHEMA closer_find FROM PUBLIC;
+GRANT USAGE ON SCHEMA closer_find TO closer_search;
+
+-- Trusted extension (PostgreSQL 13+): the database owner group may create it.
+CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA closer_find;
+-- levenshtein_less_equal: "one typo" in a name word.
+CREATE EXTENSION IF NOT EXISTS fuzzystrmatch SCHEMA closer_find;
+
+-- unaccent(regdictionary, text) is only STABLE (the dictionary could change); pinned to one
+-- dictionary it is immutable, as an index expression must be. SQL-standard body: bound at
+-- creation, so no search_path is consulted and the function can be inlined.
+CREATE FUNCTION closer_find.fold(t text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+    RETURN lower(closer_find.unaccent('closer_find.unaccent'::regdictionary, t));
+
+CREATE FUNCTION closer_find.digits(t text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+    RETURN regexp_replace(t, '[^0-9]', '', 'g');
+
+-- Words of a note for full-text search: folded, language-neutral ('simple': no stemming, the
+-- notes are in many languages), the first 100,000 characters (a tsvector is at most 1 MB).
+CREATE FUNCTION closer_find.doc(a text, b text) RETURNS tsvector
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN to_tsvector('pg_catalog.simple'::regconfig,
+                       closer_find.fold(coalesce(a, '') || ' ' || left(coalesce(b, ''), 100000)));
+
+REVOKE ALL ON FUNCTION closer_find.fold(text), closer_find.digits(text), closer_find.doc(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION closer_find.fold(text), closer_find.digits(text), closer_find.doc(text, text) TO closer_search;
+
+CREATE INDEX leads_find_name_prefix_idx ON leads
+    (organization_id, (closer_find.fold(name) COLLATE "C"), id);
+CREATE INDEX leads_find_name_trgm_idx ON leads USING gin (closer_find.fold(name) public.gin_trgm_ops);
+CREATE INDEX leads_find_phone_trgm_idx ON leads USING gin (closer_find.digits(phone) public.gin_trgm_ops)
+    WHERE phone IS NOT NULL;
+CREATE INDEX lead_profiles_find_company_trgm_idx ON lead_profiles
+    USING gin (closer_find.fold(company) public.gin_trgm_ops);
+CREATE INDEX lead_tags_find_idx ON lead_tags
+    (organization_id, (closer_find.fold(tag) COLLATE "C"), lead_id);
+CREATE INDEX lead_interactions_find_idx ON lead_interactions
+    USING gin (closer_find.doc(subject, content));
+CREATE INDEX lead_tasks_find_idx ON lead_tasks
+    USING gin (closer_find.doc(title, description));
+
+RESET ROLE;
+
+-- ---------------------------------------------------------------------------
+-- 2. The search: owned by `closer_search` (BYPASSRLS; LIKE, `<%` and `@@` are not leakproof, so
+-- under RLS they could never be index conditions), for members of `org` only, that org's rows
+-- only. Tiers, best first: name starts with the query (alphabetical, off the "C" btree), name
+-- contains every word in any order, company, e-mail, phone digits, tag prefix, interaction
+-- and task-note text (full-text), and — only when those find fewer than `max_hits` — names with
+-- one typo in a word (trigram candidates confirmed by Levenshtein distance <= 1).
+-- Values enter the SQL as %L literals (each call is planned with its real patterns).
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION closer.find_leads(org uuid, query text, max_hits integer)
+    RETURNS TABLE (id uuid, name text, company text, stage_id uuid, matched text, snippet text, rank integer)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = ''
+    SET pg_trgm.word_similarity_threshold = 0.3
+AS $fn$
+DECLARE
+    lim integer := least(greatest(coalesce(max_hits, 20), 1), 100);
+    q text := left(btrim(coalesce(query, '')), 200);
+    f text;
+    words text[];
+    longest text;
+    name_all text;
+    company_all text;
+    fuzzy_each text;
+    digits text;
+    esc_f text;
+    has_long boolean;
+BEGIN
+    IF q = '' OR NOT org = ANY (closer.user_org_ids()) THEN
+        RETURN;
+    END IF;
+    f := closer_find.fold(q);
+    esc_f := replace(replace(replace(f, '\', '\\'), '%', '\%'), '_', '\_');
+    SELECT coalesce(array_agg(left(w, 50)), '{}') INTO words
+    FROM (SELECT w FROM regexp_split_to_table(f, '\s+') w WHERE w <> '' LIMIT 8) s;
+    IF cardinality(words) = 0 THEN
+        RETURN;
+    END IF;
+    SELECT w INTO longest FROM unnest(words) w ORDER BY length(w) DESC LIMIT 1;
+    has_long := length(longest) >= 3;
+    -- Words of 3+ characters are trigram index conditions; shorter ones only filter (strpos),
+    -- since a LIKE without a whole trigram would read the entire index. A template with `%1$s`
+    -- for the column: every `%` of a word is doubled for that second format().
+    SELECT string_agg(CASE WHEN length(w) >= 3
+                           THEN format('closer_find.fold(%1$s) LIKE %2$L', '%1$s', replace(
+                                       '%' || replace(replace(replace(w, '\', '\\'), '%', '\%'), '_', '\_') || '%', '%', '%%'))
+                           ELSE format('strpos(closer_find.fold(%1$s), %2$L) > 0', '%1$s', replace(w, '%', '%%')) END, ' AND ')
+    INTO name_all FROM unnest(words) w;
+    company_all := format(name_all, 'p.company');
+    name_all := format(name_all, 'l.name');
+    -- Every word is in the name, or (4+ characters) one edit away from one of its words.
+    SELECT string_agg(format(
+        '(strpos(closer_find.fold(l.name), %1$L) > 0 OR (length(%1$L) >= 4 AND EXISTS (
+             SELECT 1 FROM unnest(regexp_split_to_array(closer_find.fold(l.name), %2$L)) x
+             WHERE length(x) <= 255 AND closer_find.levenshtein_less_equal(x, %1$L, 1) <= 1)))', w, '[^[:alnum:]]+'), ' AND ')
+    INTO fuzzy_each FROM unnest(words) w;
+    digits := closer_find.digits(q);
+    IF length(digits) < 3 OR q !~ '^\+?[0-9 ()./-]+$' THEN
+        digits := NULL;
+    END IF;
+    RETURN QUERY EXECUTE format($sql$
+        WITH name_prefix AS (
+            SELECT l.id AS lead_id, 0 AS rank, 'name'::text AS matched, NULL::text AS snippet
+            FROM public.leads l
+            WHERE l.organization_id = %1$L AND closer_find.fold(l.name) COLLATE "C" LIKE %2$L
+            ORDER BY closer_find.fold(l.name) COLLATE "C", l.id LIMIT %3$s
+        ), name_words AS (
+            SELECT l.id, 1, 'name', NULL FROM public.leads l
+            WHERE %4$L::boolean AND l.organization_id = %1$L AND %5$s
+            LIMIT %3$s
+        ), by_company AS (
+            SELECT p.lead_id, 2, 'company', p.company FROM public.lead_profiles p
+            WHERE %4$L::boolean AND p.organization_id = %1$L AND %6$s
+            LIMIT %3$s
+        ), by_email AS (
+            SELECT l.id, 3, 'e-mail', l.email FROM public.leads l
+            WHERE %7$L::boolean AND l.organization_id = %1$L AND l.email ILIKE %8$L
+            LIMIT %3$s
+        ), by_phone AS (
+            SELECT l.id, 3, 'phone', l.phone FROM public.leads l
+            WHERE %9$L::text IS NOT NULL AND l.phone IS NOT NULL AND l.organization_id = %1$L
+              AND closer_find.digits(l.phone) LIKE '%%' || %9$L || '%%'
+            LIMIT %3$s
+        ), by_tag AS (
+            SELECT g.lead_id, 4, 'tag', g.tag FROM public.lead_tags g
+            WHERE g.organization_id = %1$L AND closer_find.fold(g.tag) COLLATE "C" LIKE %2$L
+            LIMIT %3$s
+        ), by_note AS (
+            SELECT i.lead_id, 5, i.type::text,
+                   ts_headline('pg_catalog.simple', coalesce(i.subject, '') || ' ' || left(coalesce(i.content, ''), 5000), %10$s,
+                               'MaxWords=14, MinWords=4, MaxFragments=1, StartSel=«, StopSel=»')
+            FROM public.lead_interactions i
+            WHERE %4$L::boolean AND i.organization_id = %1$L AND closer_find.doc(i.subject, i.content) @@ %10$s
+            LIMIT %3$s
+        ), by_task AS (
+            SELECT t.lead_id, 5, 'task',
+                   ts_headline('pg_catalog.simple', t.title || ' ' || left(coalesce(t.description, ''), 5000), %10$s,
+                               'MaxWords=14, MinWords=4, MaxFragments=1, StartSel=«, StopSel=»')
+            FROM public.lead_tasks t
+            WHERE %4$L::boolean AND t.organization_id = %1$L AND closer_find.doc(t.title, t.description) @@ %10$s
+            LIMIT %3$s
+        ), exact AS (
+            SELECT * FROM name_prefix UNION ALL SELECT * FROM name_words UNION ALL SELECT * FROM by_company
+            UNION ALL SELECT * FROM by_email UNION ALL SELECT * FROM by_phone UNION ALL SELECT * FROM by_tag
+            UNION ALL SELECT * FROM by_note UNION ALL SELECT * FROM by_task
+        ), fuzzy AS (
+            SELECT l.id, 6, 'name (spelling)', NULL FROM public.leads l
+            WHERE %11$L::boolean AND (SELECT count(DISTINCT e.lead_id) FROM exact e) < %3$s
+              AND l.organization_id = %1$L AND %12$L OPERATOR(public.<%%) closer_find.fold(l.name) AND %13$s
+            LIMIT %3$s
+        ), hits AS (
+            SELECT DISTINCT ON (h.lead_id) h.lead_id, h.rank, h.matched, h.snippet
+            FROM (SELECT * FROM exact UNION ALL SELECT * FROM fuzzy) h
+            ORDER BY h.lead_id, h.rank
+        )
+        SELECT l.id, l.name, p.company, l.stage_id, h.matched, h.snippet, h.rank
+        FROM hits h
+        JOIN public.leads l ON l.organization_id = %1$L AND l.id = h.lead_id
+        LEFT JOIN public.lead_profiles p ON p.organization_id = %1$L AND p.lead_id = l.id
+        ORDER BY h.rank, closer_find.fold(l.name) COLLATE "C", l.id
+        LIMIT %3$s
+    $sql$,
+        org,                                               -- 1
+        esc_f || '%',                                      -- 2 prefix pattern
+        lim,                                               -- 3
+        has_long,                                          -- 4
+        name_all,                                          -- 5
+        company_all,                                       -- 6
+        length(q) >= 3 AND q !~ '\s',                      -- 7
+        '%' || replace(replace(replace(q, '\', '\\'), '%', '\%'), '_', '\_') || '%', -- 8
+        digits,                                            -- 9
+        format('plainto_tsquery(%L::regconfig, %L)', 'pg_catalog.simple', f), -- 10
+        length(longest) >= 4,                              -- 11
+        longest,                                           -- 12
+        fuzzy_each                                         -- 13
+    );
+END $fn$;
+
+REVOKE EXECUTE ON FUNCTION closer.find_leads(uuid, text, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION closer.find_leads(uuid, text, integer) TO closer_member;
+GRANT SELECT ON lead_interactions, lead_tasks, lead_tags TO closer_search;
+ALTER FUNCTION closer.find_leads(uuid, text, integer) OWNER TO closer_search;
