@@ -1822,6 +1822,9 @@ mod helpers {
         "closer.set_member_role(uuid,uuid,member_role)",
         "closer.remove_member(uuid,uuid)",
         "closer.my_notify_channel(uuid)",
+        // Issue 12 (0008): attacked in tests/find.rs (search::*: other organizations, hostile
+        // text, the private index expressions).
+        "closer.find_leads(uuid,text,integer)",
     ];
 
     #[tokio::test]

@@ -4,6 +4,7 @@
 //! `load` (many reps at once), `target` (which database and logins), `report` (percentiles,
 //! table, JSON).
 
+pub mod find;
 pub mod frames;
 pub mod load;
 pub mod queries;
@@ -44,6 +45,8 @@ pub struct RunFigures {
     pub search: Option<queries::SearchFigures>,
     pub inbox: Option<queries::InboxFigures>,
     pub paging: Option<queries::PagingFigures>,
+    /// Search that finds and board filters (issue 12).
+    pub find: Option<find::FindFigures>,
     /// Measurements that failed, with the error (their figure is null).
     pub failures: BTreeMap<&'static str, String>,
 }
@@ -91,6 +94,8 @@ pub async fn run(target: &Target, plan: RunPlan) -> Result<RunFigures> {
     let inbox = keep(&mut failures, "inbox", inbox);
     let paging = queries::paging(&store, plan.pages.max(1), frames::page_size(&store)).await;
     let paging = keep(&mut failures, "paging", paging);
+    let found = find::find(&store, plan.search_rounds.max(1)).await;
+    let found = keep(&mut failures, "find", found);
     Ok(RunFigures {
         kind: "run",
         build: build_profile(),
@@ -102,6 +107,7 @@ pub async fn run(target: &Target, plan: RunPlan) -> Result<RunFigures> {
         search,
         inbox,
         paging,
+        find: found,
         failures,
     })
 }
@@ -200,6 +206,23 @@ pub fn run_table(f: &RunFigures) -> String {
             ),
             "",
         ));
+    }
+    if let Some(found) = &f.find {
+        rows.push(row(
+            "find_leads (search that finds), all",
+            found.search_all.line(),
+            "p95 ≤ 25 ms",
+        ));
+        for (kind, summary) in &found.search_by_kind {
+            rows.push(row(format!("find_leads, {kind}"), summary.line(), ""));
+        }
+        for (filter, summary) in &found.filter_change {
+            rows.push(row(
+                format!("filter change `{filter}` (totals + first pages)"),
+                summary.line(),
+                "≪ 100 ms",
+            ));
+        }
     }
     for (what, why) in &f.failures {
         rows.push(row(format!("{what}: FAILED"), why.clone(), ""));
