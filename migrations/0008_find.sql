@@ -69,6 +69,131 @@ CREATE INDEX lead_interactions_find_idx ON lead_interactions
 CREATE INDEX lead_tasks_find_idx ON lead_tasks
     USING gin (closer_find.doc(title, description));
 
+-- ---------------------------------------------------------------------------
+-- 3. Saved views: a person's named filters (the text of the filter language, parsed by the
+-- client), private, or shared with the organization by a manager (read-only for the others).
+-- Members read through RLS; every write goes through the functions below, which only ever
+-- touch the caller's own views.
+-- ---------------------------------------------------------------------------
+CREATE TABLE saved_views (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    owner_id uuid NOT NULL,
+    name text NOT NULL CONSTRAINT closer_size_name_100 CHECK (length(name) <= 100),
+    filter text NOT NULL DEFAULT '' CONSTRAINT closer_size_filter_2000 CHECK (length(filter) <= 2000),
+    sort text NOT NULL DEFAULT 'score' CONSTRAINT closer_size_sort_20 CHECK (length(sort) <= 20),
+    descending boolean NOT NULL DEFAULT true,
+    pipeline_id uuid,
+    shared boolean NOT NULL DEFAULT false,
+    is_default boolean NOT NULL DEFAULT false,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    CHECK (length(btrim(name)) >= 1),
+    CHECK (sort IN ('score', 'last contact', 'newest')),
+    UNIQUE (organization_id, id),
+    UNIQUE (organization_id, owner_id, name),
+    FOREIGN KEY (organization_id, owner_id) REFERENCES organization_members (organization_id, profile_id) ON DELETE CASCADE,
+    FOREIGN KEY (organization_id, pipeline_id) REFERENCES pipelines (organization_id, id) ON DELETE SET NULL (pipeline_id)
+);
+CREATE UNIQUE INDEX saved_views_one_default_idx ON saved_views (organization_id, owner_id) WHERE is_default;
+CREATE INDEX saved_views_pipeline_idx ON saved_views (organization_id, pipeline_id);
+
+ALTER TABLE saved_views ENABLE ROW LEVEL SECURITY;
+ALTER TABLE saved_views FORCE ROW LEVEL SECURITY;
+GRANT SELECT ON saved_views TO closer_member;
+
+-- Own views, and views shared with an organization one belongs to.
+CREATE POLICY view_saved_views ON saved_views FOR SELECT TO closer_member
+    USING (organization_id = ANY ((SELECT closer.user_org_ids())::uuid[])
+           AND (shared OR owner_id = (SELECT closer.current_profile_id())));
+-- The write functions run as the owner, still only on the caller's own views.
+CREATE POLICY owner_own_saved_views ON saved_views FOR ALL TO closer_owner
+    USING (organization_id = ANY ((SELECT closer.user_org_ids())::uuid[])
+           AND owner_id = (SELECT closer.current_profile_id()))
+    WITH CHECK (organization_id = ANY ((SELECT closer.user_org_ids())::uuid[])
+                AND owner_id = (SELECT closer.current_profile_id()));
+
+-- Saves (or overwrites, by name) one of the caller's views; returns its id.
+CREATE FUNCTION closer.save_view(org uuid, view_name text, filter text, sort text, descending boolean, pipeline uuid)
+    RETURNS uuid LANGUAGE sql SECURITY DEFINER SET search_path = '' SET lock_timeout = '5s'
+AS $$
+    SELECT closer.require_member($1);
+    INSERT INTO public.saved_views AS v (organization_id, owner_id, name, filter, sort, descending, pipeline_id)
+    VALUES ($1, closer.current_profile_id(), btrim($2), coalesce($3, ''), coalesce($4, 'score'), coalesce($5, true), $6)
+    ON CONFLICT (organization_id, owner_id, name) DO UPDATE
+        SET filter = excluded.filter, sort = excluded.sort, descending = excluded.descending,
+            pipeline_id = excluded.pipeline_id, updated_at = now()
+    RETURNING v.id
+$$;
+
+-- Each returns whether one of the caller's own views was changed.
+CREATE FUNCTION closer.rename_view(org uuid, view uuid, view_name text)
+    RETURNS boolean LANGUAGE sql SECURITY DEFINER SET search_path = '' SET lock_timeout = '5s'
+AS $$
+    SELECT closer.require_member($1);
+    WITH v AS (
+        UPDATE public.saved_views v SET name = btrim($3), updated_at = now()
+        WHERE v.organization_id = $1 AND v.id = $2 AND v.owner_id = closer.current_profile_id()
+        RETURNING 1
+    )
+    SELECT EXISTS (SELECT 1 FROM v)
+$$;
+
+CREATE FUNCTION closer.delete_view(org uuid, view uuid)
+    RETURNS boolean LANGUAGE sql SECURITY DEFINER SET search_path = '' SET lock_timeout = '5s'
+AS $$
+    SELECT closer.require_member($1);
+    WITH v AS (
+        DELETE FROM public.saved_views v
+        WHERE v.organization_id = $1 AND v.id = $2 AND v.owner_id = closer.current_profile_id()
+        RETURNING 1
+    )
+    SELECT EXISTS (SELECT 1 FROM v)
+$$;
+
+-- Managers share their own views with the organization (or take them back).
+CREATE FUNCTION closer.share_view(org uuid, view uuid, share boolean)
+    RETURNS boolean LANGUAGE sql SECURITY DEFINER SET search_path = '' SET lock_timeout = '5s'
+AS $$
+    SELECT closer.require_manager($1);
+    WITH v AS (
+        UPDATE public.saved_views v SET shared = $3, updated_at = now()
+        WHERE v.organization_id = $1 AND v.id = $2 AND v.owner_id = closer.current_profile_id()
+        RETURNING 1
+    )
+    SELECT EXISTS (SELECT 1 FROM v)
+$$;
+
+-- The caller's start view (NULL: none). Cleared first: one default per person (unique index).
+CREATE FUNCTION closer.set_default_view(org uuid, view uuid)
+    RETURNS boolean LANGUAGE sql SECURITY DEFINER SET search_path = '' SET lock_timeout = '5s'
+AS $$
+    SELECT closer.require_member($1);
+    UPDATE public.saved_views v SET is_default = false
+    WHERE v.organization_id = $1 AND v.owner_id = closer.current_profile_id() AND v.is_default;
+    WITH v AS (
+        UPDATE public.saved_views v SET is_default = true
+        WHERE v.organization_id = $1 AND v.id = $2 AND v.owner_id = closer.current_profile_id()
+        RETURNING 1
+    )
+    SELECT EXISTS (SELECT 1 FROM v) OR $2 IS NULL
+$$;
+
+DO $$
+DECLARE
+    f text;
+BEGIN
+    FOREACH f IN ARRAY ARRAY[
+        'closer.save_view(uuid, text, text, text, boolean, uuid)',
+        'closer.rename_view(uuid, uuid, text)',
+        'closer.delete_view(uuid, uuid)',
+        'closer.share_view(uuid, uuid, boolean)',
+        'closer.set_default_view(uuid, uuid)'] LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO closer_member', f);
+    END LOOP;
+END $$;
+
 RESET ROLE;
 
 -- ---------------------------------------------------------------------------

@@ -307,3 +307,5 @@ async fn filtered_column_totals_equal_a_recount() {
 
 #[path = "find/search.rs"]
 mod search;
+#[path = "find/views.rs"]
+mod views;

@@ -1825,6 +1825,12 @@ mod helpers {
         // Issue 12 (0008): attacked in tests/find.rs (search::*: other organizations, hostile
         // text, the private index expressions).
         "closer.find_leads(uuid,text,integer)",
+        // Saved views (0008): attacked in tests/find.rs (views::*).
+        "closer.save_view(uuid,text,text,text,boolean,uuid)",
+        "closer.rename_view(uuid,uuid,text)",
+        "closer.delete_view(uuid,uuid)",
+        "closer.share_view(uuid,uuid,boolean)",
+        "closer.set_default_view(uuid,uuid)",
     ];
 
     #[tokio::test]

@@ -14,6 +14,7 @@ pub mod session;
 pub mod store;
 mod task;
 mod validate;
+pub mod views;
 
 pub use error::DataError;
 pub use store::PgStore;
