@@ -33,8 +33,6 @@ RESET ROLE;
 CREATE FUNCTION closer_find.unaccent_immutable(regdictionary, text) RETURNS text
     LANGUAGE c IMMUTABLE PARALLEL SAFE STRICT AS '$libdir/unaccent', 'unaccent_dict';
 ALTER FUNCTION closer_find.unaccent_immutable(regdictionary, text) OWNER TO closer_owner;
-REVOKE ALL ON FUNCTION closer_find.unaccent_immutable(regdictionary, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION closer_find.unaccent_immutable(regdictionary, text) TO closer_search;
 SET LOCAL ROLE closer_owner;
 
 CREATE FUNCTION closer_find.fold(t text) RETURNS text
@@ -52,8 +50,11 @@ CREATE FUNCTION closer_find.doc(a text, b text) RETURNS tsvector
     RETURN to_tsvector('pg_catalog.simple'::regconfig,
                        closer_find.fold(coalesce(a, '') || ' ' || left(coalesce(b, ''), 100000)));
 
-REVOKE ALL ON FUNCTION closer_find.fold(text), closer_find.digits(text), closer_find.doc(text, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION closer_find.fold(text), closer_find.digits(text), closer_find.doc(text, text) TO closer_search;
+-- EXECUTE stays with PUBLIC: whoever writes the indexed tables (the owner inside the write
+-- functions, the admin tool, a superuser) evaluates these in index maintenance. It opens
+-- nothing: without USAGE on `closer_find` a member cannot name them in SQL.
+GRANT EXECUTE ON FUNCTION closer_find.fold(text), closer_find.digits(text), closer_find.doc(text, text),
+    closer_find.unaccent_immutable(regdictionary, text) TO PUBLIC;
 
 CREATE INDEX leads_find_name_prefix_idx ON leads
     (organization_id, (closer_find.fold(name) COLLATE "C"), id);

@@ -375,6 +375,20 @@ const TABLES: &[Table] = &[
         can_delete: Who::Nobody,
         parents: &[],
     },
+    // Issue 12 (0008): the fixture row is a shared view (every member reads it); members save,
+    // rename and delete only their own views through `closer.*_view` (tests/find.rs).
+    Table {
+        name: "saved_views",
+        org_col: Some("organization_id"),
+        key_col: "id",
+        touch: "name = name",
+        insert: "insert into saved_views (organization_id, owner_id, name, filter)
+                 values ({org}, {member}, 'view ' || substr(gen_random_uuid()::text, 1, 8), 'mine')",
+        can_insert: Who::Rep,
+        can_update: Who::OwnRow,
+        can_delete: Who::OwnRow,
+        parents: &[("owner_id", "member")],
+    },
 ];
 
 fn table(name: &str) -> &'static Table {
@@ -580,6 +594,14 @@ async fn make_org(db: &TestDb, name: &str, member: &TestUser, outsider: &TestUse
         &format!("Secret deal of {name}"),
     )
     .await;
+    let view = insert_id(
+        db,
+        "insert into saved_views (organization_id, owner_id, name, filter, shared)
+         values ($1, $2, $3, 'mine rotting', true) returning id",
+        &[id, m],
+        &format!("Secret view of {name}"),
+    )
+    .await;
     // The deal's delta row of the board totals (the lead added one too).
     let summary_delta: Uuid = sqlx::query_scalar(
         "select id from stage_summary_deltas where organization_id = $1 and stage_id = $2 and open_deal_amount <> 0",
@@ -606,6 +628,7 @@ async fn make_org(db: &TestDb, name: &str, member: &TestUser, outsider: &TestUse
         ("lead_tags", tag),
         ("deals", deal),
         ("stage_summary_deltas", summary_delta),
+        ("saved_views", view),
     ]);
     Org {
         id,
@@ -1320,6 +1343,7 @@ tenant_table!(lead_documents, has_parents);
 tenant_table!(lead_tags, has_parents);
 tenant_table!(deals, has_parents);
 tenant_table!(stage_summary_deltas);
+tenant_table!(saved_views, has_parents);
 
 /// Every tenant table of the schema has a spec above (a new table must be added to the suite).
 #[tokio::test]

@@ -4,7 +4,9 @@
 //! Index use (no new index: a plain index on lead values would be a cross-organization oracle,
 //! SECURITY.md): owners use `leads_assignee_idx`, tags `lead_tags_tag_idx` (exact tag), score,
 //! created and contacted ranges the board's per-stage indexes; the rest filter the rows those
-//! (or the column's sort index) yield.
+//! (or the column's sort index) yield. Subqueries are not correlated with `l` (RLS keeps them
+//! inside the rep's organizations, and the outer query to one): a correlated `IN` runs once per
+//! lead instead of once (a tag filter over 200k leads went past the statement timeout).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Postgres;
@@ -130,8 +132,7 @@ impl Builder<'_> {
                     any.push(format!(
                         "l.assigned_to in (select m.profile_id from organization_members m
                              join profiles p on p.id = m.profile_id
-                             where m.organization_id = l.organization_id
-                               and (lower(p.full_name) = any({names}::text[])
+                             where (lower(p.full_name) = any({names}::text[])
                                     or lower(split_part(p.full_name, ' ', 1)) = any({names}::text[])))"
                     ));
                 }
@@ -140,8 +141,7 @@ impl Builder<'_> {
             Term::Tags(tags) => {
                 let tags = self.param(Param::Texts(tags.clone()));
                 format!(
-                    "l.id in (select t.lead_id from lead_tags t
-                         where t.organization_id = l.organization_id and t.tag = any({tags}::text[]))"
+                    "l.id in (select t.lead_id from lead_tags t where t.tag = any({tags}::text[]))"
                 )
             }
             Term::Sources(sources) => {

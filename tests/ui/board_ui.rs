@@ -215,6 +215,7 @@ pub(crate) struct Fake {
     /// Answer moves with this failure.
     fail_moves: Option<Failure>,
     pub(crate) hits: Vec<LeadHit>,
+    pub(crate) views: Vec<closer::data::views::SavedView>,
 }
 
 impl Fake {
@@ -224,6 +225,7 @@ impl Fake {
             cards: cards(),
             fail_moves: None,
             hits: Vec::new(),
+            views: Vec::new(),
         }
     }
 
@@ -305,6 +307,20 @@ impl Fake {
                     filter,
                 )),
             }),
+            Effect::Board(BoardEffect::LoadViews {
+                request,
+                open_picker,
+            }) => Action::Board(BoardAction::ViewsLoaded {
+                request: *request,
+                open_picker: *open_picker,
+                result: Ok(self.views.clone()),
+            }),
+            Effect::Board(BoardEffect::SaveView { request, .. }) => {
+                Action::Board(BoardAction::ViewSaved {
+                    request: *request,
+                    result: Ok(Uuid::nil()),
+                })
+            }
             Effect::Board(BoardEffect::LoadFilterChoices { request }) => {
                 Action::Board(BoardAction::FilterChoicesLoaded {
                     request: *request,

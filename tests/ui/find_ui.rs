@@ -181,3 +181,81 @@ fn snapshot_search_hits_say_where_they_matched() {
     fake.drive(&mut state, fx, false);
     insta::assert_snapshot!("search_snippets", render(&state, 100, 24).backend());
 }
+
+fn view(
+    name: &str,
+    filter: &str,
+    default: bool,
+    mine: bool,
+    shared: bool,
+) -> closer::data::views::SavedView {
+    closer::data::views::SavedView {
+        id: Uuid::new_v4(),
+        name: name.to_string(),
+        filter: filter.to_string(),
+        sort: closer::data::models::BoardSort::Newest,
+        descending: true,
+        pipeline_id: None,
+        shared,
+        is_default: default,
+        mine,
+    }
+}
+
+#[test]
+fn the_default_view_is_the_start_view_and_f_upper_picks_views() {
+    let mut fake = Fake::new();
+    fake.views = vec![
+        view("Graces", "grace", true, true, false),
+        view("Team: Alan", "alan", false, false, true),
+    ];
+    let mut state = loaded(&mut fake, 100, 24);
+    assert_eq!(
+        state.board.filter.to_string(),
+        "grace",
+        "the default view applies at start"
+    );
+    assert_eq!(state.board.sort, closer::data::models::BoardSort::Newest);
+    let fx = update(&mut state, ch('F'));
+    fake.drive(&mut state, fx, false);
+    insta::assert_snapshot!("views_picker", render(&state, 100, 24).backend());
+    let fx = update(&mut state, key(KeyCode::Down));
+    fake.drive(&mut state, fx, false);
+    let fx = update(&mut state, key(KeyCode::Enter));
+    fake.drive(&mut state, fx, false);
+    assert_eq!(state.board.filter.to_string(), "alan");
+    let names: Vec<String> = (0..state.board.columns.len())
+        .flat_map(|c| column_names(&state, c))
+        .collect();
+    assert!(
+        !names.is_empty() && names.iter().all(|n| n.contains("Alan")),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn ctrl_s_in_the_filter_bar_saves_the_view() {
+    let mut fake = Fake::new();
+    let mut state = open_bar(&mut fake);
+    type_text(&mut fake, &mut state, "mine rotting");
+    let fx = update(
+        &mut state,
+        Action::Key(crossterm::event::KeyEvent::new(
+            KeyCode::Char('s'),
+            crossterm::event::KeyModifiers::CONTROL,
+        )),
+    );
+    let saved = fx.iter().find_map(|e| match e {
+        Effect::Board(closer::state::BoardEffect::SaveView { name, filter, .. }) => {
+            Some((name.clone(), filter.to_string()))
+        }
+        _ => None,
+    });
+    assert_eq!(
+        saved,
+        Some(("mine rotting".to_string(), "mine rotting".to_string()))
+    );
+    assert!(state.popup.is_none());
+    assert_eq!(state.board.filter.to_string(), "mine rotting");
+    fake.drive(&mut state, fx, false);
+}

@@ -19,6 +19,7 @@ use crate::data::PgStore;
 use crate::data::models::{
     BoardSort, ColumnCursor, ColumnPage, LeadHit, MovedLead, Pipeline, Stage, StageSummary,
 };
+use crate::data::views::SavedView;
 use crate::filter::{Filter, FilterChoices};
 use crate::state::inbox::InboxEffect;
 use crate::state::lead::LeadEffect;
@@ -76,6 +77,18 @@ pub trait BoardBackend: Clone + Send + Sync + 'static {
     fn filter_choices(&self) -> impl Future<Output = Result<FilterChoices, Failure>> + Send {
         async { Ok(FilterChoices::default()) }
     }
+    /// The person's saved views and the organization's shared ones.
+    fn saved_views(&self) -> impl Future<Output = Result<Vec<SavedView>, Failure>> + Send {
+        async { Ok(Vec::new()) }
+    }
+    fn save_view(
+        &self,
+        _name: String,
+        _filter: Filter,
+        _sort: BoardSort,
+    ) -> impl Future<Output = Result<Uuid, Failure>> + Send {
+        async { Err(no_filters()) }
+    }
     /// Listen for teammates' changes, sending [`Action::Live`] until the loop is gone.
     fn listen(&self, _tx: UnboundedSender<Action>) {}
     /// Cancel this process's running queries on the server.
@@ -132,6 +145,26 @@ impl BoardBackend for PgStore {
     fn filter_choices(&self) -> impl Future<Output = Result<FilterChoices, Failure>> + Send {
         let store = self.clone();
         async move { store.filter_choices().await.map_err(failure) }
+    }
+
+    fn saved_views(&self) -> impl Future<Output = Result<Vec<SavedView>, Failure>> + Send {
+        let store = self.clone();
+        async move { store.saved_views().await.map_err(failure) }
+    }
+
+    fn save_view(
+        &self,
+        name: String,
+        filter: Filter,
+        sort: BoardSort,
+    ) -> impl Future<Output = Result<Uuid, Failure>> + Send {
+        let store = self.clone();
+        async move {
+            store
+                .save_view(&name, &filter, sort, true, None)
+                .await
+                .map_err(failure)
+        }
     }
 
     fn pipelines(&self) -> impl Future<Output = Result<Vec<Pipeline>, Failure>> + Send {
@@ -303,6 +336,30 @@ impl<S: BoardBackend> Worker<S> {
                         request,
                         result,
                     }));
+                });
+            }
+            Effect::Board(BoardEffect::LoadViews {
+                request,
+                open_picker,
+            }) => {
+                tokio::spawn(async move {
+                    let result = store.saved_views().await;
+                    let _ = tx.send(Action::Board(BoardAction::ViewsLoaded {
+                        request,
+                        open_picker,
+                        result,
+                    }));
+                });
+            }
+            Effect::Board(BoardEffect::SaveView {
+                request,
+                name,
+                filter,
+                sort,
+            }) => {
+                tokio::spawn(async move {
+                    let result = store.save_view(name, filter, sort).await;
+                    let _ = tx.send(Action::Board(BoardAction::ViewSaved { request, result }));
                 });
             }
             Effect::Board(BoardEffect::LoadFilterChoices { request }) => {

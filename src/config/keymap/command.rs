@@ -131,6 +131,7 @@ commands! {
     JumpToLead = "jump_to_lead", BOARD, "Jump to a lead by name";
     // Board: find and focus (issue 12)
     FilterLeads = "filter_leads", BOARD, "Filter the board (owner:me tag:vip score:>70 rotting…)";
+    OpenViews = "open_views", BOARD, "Saved views: pick one (Ctrl-S in the filter bar saves)";
     // Lead
     NextTab = "next_tab", LEAD, "Next tab";
     PrevTab = "prev_tab", LEAD, "Previous tab";

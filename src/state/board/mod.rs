@@ -12,6 +12,7 @@ pub mod model;
 mod moves;
 mod nav;
 mod seek;
+pub mod views;
 
 use std::collections::HashMap;
 
@@ -84,6 +85,15 @@ pub enum BoardAction {
         request: RequestId,
         result: Result<crate::filter::FilterChoices, Failure>,
     },
+    ViewsLoaded {
+        request: RequestId,
+        open_picker: bool,
+        result: Result<Vec<crate::data::views::SavedView>, Failure>,
+    },
+    ViewSaved {
+        request: RequestId,
+        result: Result<Uuid, Failure>,
+    },
 }
 
 /// Data work the board asks for; run by the app's board jobs.
@@ -127,6 +137,19 @@ pub enum BoardEffect {
     },
     /// Owners, tags and sources to complete in the filter bar → [`BoardAction::FilterChoicesLoaded`].
     LoadFilterChoices { request: RequestId },
+    /// The saved views → [`BoardAction::ViewsLoaded`] (the picker opens on them, or at start
+    /// the default view is applied).
+    LoadViews {
+        request: RequestId,
+        open_picker: bool,
+    },
+    /// Saves the filter as one of the person's views → [`BoardAction::ViewSaved`].
+    SaveView {
+        request: RequestId,
+        name: String,
+        filter: crate::filter::Filter,
+        sort: BoardSort,
+    },
 }
 
 impl From<BoardEffect> for Effect {
@@ -173,6 +196,12 @@ impl Contract for Reducer {
             BoardAction::FilterChoicesLoaded { request, result } => {
                 filter::on_choices(state, request, result)
             }
+            BoardAction::ViewsLoaded {
+                request,
+                open_picker,
+                result,
+            } => views::on_views(state, request, open_picker, result),
+            BoardAction::ViewSaved { request, result } => views::on_saved(state, request, result),
         }
     }
 
@@ -211,13 +240,16 @@ pub fn start(state: &mut State) -> Vec<Effect> {
     let request = state.next_id();
     state.board.status = BoardStatus::Loading;
     state.board.load_request = Some(request);
-    vec![
+    let mut fx = vec![
         BoardEffect::Load {
             request,
             pipeline_id: state.board.pipeline_id,
         }
         .into(),
-    ]
+    ];
+    // The default saved view, if any, becomes the start view when it arrives.
+    fx.extend(views::request(state, false));
+    fx
 }
 
 /// Lists whose selection fits on the first screen show from the top again (a tiny terminal

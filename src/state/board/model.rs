@@ -192,6 +192,9 @@ pub struct Board {
     /// What the filter bar completes; read when it first opens.
     pub filter_choices: Option<crate::filter::FilterChoices>,
     pub filter_choices_request: Option<RequestId>,
+    /// Saved views (own and shared), read at start and when the picker opens.
+    pub views: Vec<crate::data::views::SavedView>,
+    pub views_request: Option<RequestId>,
 }
 
 impl Board {

@@ -65,6 +65,16 @@ pub(super) fn key(state: &mut State, mut bar: FilterBar, key: &KeyEvent) -> Vec<
                 }
             };
         }
+        _ if super::is_save(state, key) => {
+            return match filter::parse(&bar.input) {
+                Ok(f) => board::views::save(state, f),
+                Err(e) => {
+                    bar.error = Some(e);
+                    state.popup = Some(Popup::FilterBar(bar));
+                    Vec::new()
+                }
+            };
+        }
         KeyCode::Tab => {
             if let Some(word) = bar.suggestions.get(bar.selected) {
                 bar.input = filter::apply_completion(&bar.input, word);
