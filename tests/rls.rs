@@ -389,6 +389,20 @@ const TABLES: &[Table] = &[
         can_delete: Who::Nobody,
         parents: &[("lead_id", "lead"), ("to_stage_id", "stage")],
     },
+    // Issue 12 (0008): the fixture row is a shared view (every member reads it); members save,
+    // rename and delete only their own views through `closer.*_view` (tests/find.rs).
+    Table {
+        name: "saved_views",
+        org_col: Some("organization_id"),
+        key_col: "id",
+        touch: "name = name",
+        insert: "insert into saved_views (organization_id, owner_id, name, filter)
+                 values ({org}, {member}, 'view ' || substr(gen_random_uuid()::text, 1, 8), 'mine')",
+        can_insert: Who::Rep,
+        can_update: Who::OwnRow,
+        can_delete: Who::OwnRow,
+        parents: &[("owner_id", "member")],
+    },
 ];
 
 fn table(name: &str) -> &'static Table {
@@ -594,6 +608,14 @@ async fn make_org(db: &TestDb, name: &str, member: &TestUser, outsider: &TestUse
         &format!("Secret deal of {name}"),
     )
     .await;
+    let view = insert_id(
+        db,
+        "insert into saved_views (organization_id, owner_id, name, filter, shared)
+         values ($1, $2, $3, 'mine rotting', true) returning id",
+        &[id, m],
+        &format!("Secret view of {name}"),
+    )
+    .await;
     // The deal's delta row of the board totals (the lead added one too).
     let summary_delta: Uuid = sqlx::query_scalar(
         "select id from stage_summary_deltas where organization_id = $1 and stage_id = $2 and open_deal_amount <> 0",
@@ -630,6 +652,7 @@ async fn make_org(db: &TestDb, name: &str, member: &TestUser, outsider: &TestUse
         ("deals", deal),
         ("stage_summary_deltas", summary_delta),
         ("stage_history", history),
+        ("saved_views", view),
     ]);
     Org {
         id,
@@ -1345,6 +1368,7 @@ tenant_table!(lead_tags, has_parents);
 tenant_table!(deals, has_parents);
 tenant_table!(stage_summary_deltas);
 tenant_table!(stage_history, has_parents);
+tenant_table!(saved_views, has_parents);
 
 /// Every tenant table of the schema has a spec above (a new table must be added to the suite).
 #[tokio::test]
@@ -1858,6 +1882,15 @@ mod helpers {
         "closer.update_stage(uuid,uuid,jsonb)",
         "closer.reorder_stages(uuid,uuid,uuid[])",
         "closer.delete_stage(uuid,uuid,uuid)",
+        // Issue 12 (0008): attacked in tests/find.rs (search::*: other organizations, hostile
+        // text, the private index expressions).
+        "closer.find_leads(uuid,text,integer)",
+        // Saved views (0008): attacked in tests/find.rs (views::*).
+        "closer.save_view(uuid,text,text,text,boolean,uuid)",
+        "closer.rename_view(uuid,uuid,text)",
+        "closer.delete_view(uuid,uuid)",
+        "closer.share_view(uuid,uuid,boolean)",
+        "closer.set_default_view(uuid,uuid)",
     ];
 
     #[tokio::test]

@@ -4,6 +4,7 @@
 //! `load` (many reps at once), `target` (which database and logins), `report` (percentiles,
 //! table, JSON).
 
+pub mod find;
 pub mod frames;
 pub mod insights;
 pub mod load;
@@ -46,6 +47,8 @@ pub struct RunFigures {
     pub inbox: Option<queries::InboxFigures>,
     pub paging: Option<queries::PagingFigures>,
     pub insights: Option<insights::InsightsFigures>,
+    /// Search that finds and board filters (issue 12).
+    pub find: Option<find::FindFigures>,
     /// Measurements that failed, with the error (their figure is null).
     pub failures: BTreeMap<&'static str, String>,
 }
@@ -103,6 +106,8 @@ pub async fn run(target: &Target, plan: RunPlan) -> Result<RunFigures> {
     };
     let insights = insights::insights(&store, manager.as_ref()).await;
     let insights = keep(&mut failures, "insights", insights);
+    let found = find::find(&store, plan.search_rounds.max(1)).await;
+    let found = keep(&mut failures, "find", found);
     Ok(RunFigures {
         kind: "run",
         build: build_profile(),
@@ -115,6 +120,7 @@ pub async fn run(target: &Target, plan: RunPlan) -> Result<RunFigures> {
         inbox,
         paging,
         insights,
+        find: found,
         failures,
     })
 }
@@ -227,6 +233,23 @@ pub fn run_table(f: &RunFigures) -> String {
             i.rep.line(),
             "≤ 300 ms",
         ));
+    }
+    if let Some(found) = &f.find {
+        rows.push(row(
+            "find_leads (search that finds), all",
+            found.search_all.line(),
+            "p95 ≤ 25 ms",
+        ));
+        for (kind, summary) in &found.search_by_kind {
+            rows.push(row(format!("find_leads, {kind}"), summary.line(), ""));
+        }
+        for (filter, summary) in &found.filter_change {
+            rows.push(row(
+                format!("filter change `{filter}` (totals + first pages)"),
+                summary.line(),
+                "≪ 100 ms",
+            ));
+        }
     }
     for (what, why) in &f.failures {
         rows.push(row(format!("{what}: FAILED"), why.clone(), ""));

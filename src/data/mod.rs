@@ -1,7 +1,9 @@
 //! The data layer: models, the PostgreSQL store (the only place the TUI's SQL lives), and errors.
 
+mod board_filter;
 pub mod connect;
 pub mod error;
+pub mod filter_sql;
 pub mod inbox;
 pub mod insights;
 pub mod lead;
@@ -9,10 +11,12 @@ pub mod live;
 pub mod models;
 mod outcome;
 pub mod pipeline_editor;
+mod search;
 pub mod session;
 pub mod store;
 mod task;
 mod validate;
+pub mod views;
 
 pub use error::DataError;
 pub use store::PgStore;

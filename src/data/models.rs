@@ -140,6 +140,43 @@ pub struct LeadHit {
     pub name: String,
     pub company: Option<String>,
     pub stage_id: Uuid,
+    /// Where the search matched when not the name ("note: …the «müller» offer…").
+    pub matched: Option<String>,
+}
+
+/// One hit of `PgStore::find_leads`: the lead and where it matched (`name`, `company`,
+/// `e-mail`, `phone`, `tag`, an interaction type, `task`, `name (spelling)`) with a snippet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchHit {
+    pub id: Uuid,
+    pub name: String,
+    pub company: Option<String>,
+    pub stage_id: Uuid,
+    pub matched: String,
+    pub snippet: Option<String>,
+}
+
+impl From<SearchHit> for LeadHit {
+    fn from(hit: SearchHit) -> LeadHit {
+        let matched = match (hit.matched.as_str(), hit.snippet) {
+            ("name", _) => None,
+            (place, Some(snippet)) => {
+                let flat = crate::text::clean_line(&snippet);
+                Some(format!(
+                    "{place}: {}",
+                    flat.split_whitespace().collect::<Vec<_>>().join(" ")
+                ))
+            }
+            (place, None) => Some(place.to_string()),
+        };
+        LeadHit {
+            id: hit.id,
+            name: hit.name,
+            company: hit.company,
+            stage_id: hit.stage_id,
+            matched,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]

@@ -176,7 +176,6 @@ impl PgStore {
             .collect()
     }
 
-    /// One page of a board column, keyset-paged on (sort key, id) so page 500 costs what page 1 does.
     async fn column_page_once(
         &self,
         stage_id: Uuid,
@@ -184,60 +183,8 @@ impl PgStore {
         after: Option<ColumnCursor>,
         limit: i64,
     ) -> Result<ColumnPage> {
-        let sql = column_page_sql(sort, after.is_some());
-        let query = sqlx::query(AssertSqlSafe(sql))
-            .bind(self.organization_id())
-            .bind(stage_id)
-            .bind(limit + 1)
-            .bind(&self.me.time_zone)
-            .bind(Utc::now());
-        // Later pages bind the cursor's sort key ($6) and id ($7).
-        let query = match &after {
-            None => query,
-            Some(c) => match sort {
-                BoardSort::Score => query.bind(c.score),
-                BoardSort::LastContact => query.bind(c.last_contacted_at),
-                BoardSort::Newest => query.bind(c.created_at),
-            }
-            .bind(c.id),
-        };
-        let rows = query.fetch_all(&self.pool).await?;
-        let mut cards = rows
-            .into_iter()
-            .map(|r| {
-                Ok(LeadCard {
-                    id: r.try_get("id")?,
-                    stage_id: r.try_get("stage_id")?,
-                    name: r.try_get("name")?,
-                    company: r.try_get("company")?,
-                    owner_name: r.try_get("owner_name")?,
-                    score: r.try_get("score")?,
-                    last_contacted_at: r.try_get("last_contacted_at")?,
-                    created_at: r.try_get("created_at")?,
-                    overdue_tasks: r.try_get("overdue")?,
-                    open_tasks: r.try_get("open")?,
-                    version: r.try_get("version")?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let more = cards.len() as i64 > limit;
-        cards.truncate(limit.max(0) as usize);
-        let next_cursor = if more {
-            cards.last().map(|c| ColumnCursor {
-                sort,
-                score: c.score,
-                last_contacted_at: c.last_contacted_at,
-                created_at: c.created_at,
-                id: c.id,
-            })
-        } else {
-            None
-        };
-        Ok(ColumnPage {
-            stage_id,
-            cards,
-            next_cursor,
-        })
+        self.column_page_where(stage_id, sort, after, limit, None)
+            .await
     }
 
     /// Moves a lead and records who moved it, in one statement (one round trip, one transaction).
@@ -349,6 +296,7 @@ impl PgStore {
                     name: r.try_get("name")?,
                     company: r.try_get("company")?,
                     stage_id: r.try_get("stage_id")?,
+                    matched: None,
                 })
             })
             .collect()
@@ -386,6 +334,12 @@ impl PgStore {
 /// `plan_cache_mode = force_generic_plan` in tests/scale.rs). Parameters: `$1` org, `$2` stage,
 /// `$3` limit, `$4` zone, `$5` now; later pages add the cursor's sort key `$6` and id `$7`.
 pub fn column_page_sql(sort: BoardSort, after_cursor: bool) -> String {
+    column_page_sql_where(sort, after_cursor, "true")
+}
+
+/// The same with an extra predicate over `l` (a compiled filter; its placeholders follow the
+/// page's own: `$6` on a first page, `$8` on later ones).
+pub fn column_page_sql_where(sort: BoardSort, after_cursor: bool, extra: &str) -> String {
     let (order, keyset) = match sort {
         BoardSort::Score => (
             "l.score desc, l.id desc",
@@ -416,7 +370,7 @@ pub fn column_page_sql(sort: BoardSort, after_cursor: bool) -> String {
              from lead_tasks t
              where t.organization_id = l.organization_id and t.lead_id = l.id and t.status <> 'completed'
          ) t on true
-         where l.organization_id = $1 and l.stage_id = $2{keyset}
+         where l.organization_id = $1 and l.stage_id = $2{keyset} and ({extra})
          order by {order}
          limit $3",
         overdue = overdue_sql(4, 5),

@@ -87,11 +87,24 @@ pub(super) fn status_bar(buf: &mut Buffer, area: Rect, state: &State, theme: &Th
         left.push(Span::styled(" · ", theme.muted_style()));
         left.push(Span::raw(pipeline));
     }
+    // The active board filter is always shown (in place of the person's name).
+    let filtered =
+        !state.board.filter.is_empty() && !matches!(state.screen, crate::state::Screen::Inbox(_));
     left.push(Span::styled(" · ", theme.muted_style()));
-    left.push(Span::styled(
-        state.session.person.clone(),
-        theme.muted_style(),
-    ));
+    if filtered {
+        left.push(Span::styled(
+            format!(
+                "filter: {}",
+                crate::ui::clean(&state.board.filter.to_string())
+            ),
+            theme.accent_style(),
+        ));
+    } else {
+        left.push(Span::styled(
+            state.session.person.clone(),
+            theme.muted_style(),
+        ));
+    }
 
     let help_keys = state.keymap.keys_label(Command::Help);
     let help_key = help_keys.split('/').next().unwrap_or("?").to_string();

@@ -209,21 +209,23 @@ fn summaries_for(cards: &[LeadCard]) -> HashMap<Uuid, StageSummary> {
 }
 
 /// A synchronous stand-in for the database that answers effects.
-struct Fake {
+pub(crate) struct Fake {
     stages: Vec<Stage>,
     cards: Vec<LeadCard>,
     /// Answer moves with this failure.
     fail_moves: Option<Failure>,
-    hits: Vec<LeadHit>,
+    pub(crate) hits: Vec<LeadHit>,
+    pub(crate) views: Vec<closer::data::views::SavedView>,
 }
 
 impl Fake {
-    fn new() -> Fake {
+    pub(crate) fn new() -> Fake {
         Fake {
             stages: stages(),
             cards: cards(),
             fail_moves: None,
             hits: Vec::new(),
+            views: Vec::new(),
         }
     }
 
@@ -295,18 +297,45 @@ impl Fake {
                 sort,
                 after,
                 limit,
+                filter,
             }) => Action::Board(BoardAction::ColumnLoaded {
                 request: *request,
                 stage_id: *stage_id,
                 append: after.is_some(),
-                result: Ok(self.page(*stage_id, *sort, after.as_ref(), *limit)),
+                result: Ok(super::find_ui::only_text_matches(
+                    self.page(*stage_id, *sort, after.as_ref(), *limit),
+                    filter,
+                )),
             }),
-            Effect::Board(BoardEffect::LoadSummaries { request, .. }) => {
-                Action::Board(BoardAction::SummariesLoaded {
+            Effect::Board(BoardEffect::LoadViews {
+                request,
+                open_picker,
+            }) => Action::Board(BoardAction::ViewsLoaded {
+                request: *request,
+                open_picker: *open_picker,
+                result: Ok(self.views.clone()),
+            }),
+            Effect::Board(BoardEffect::SaveView { request, .. }) => {
+                Action::Board(BoardAction::ViewSaved {
                     request: *request,
-                    result: Ok(summaries_for(&self.cards)),
+                    result: Ok(Uuid::nil()),
                 })
             }
+            Effect::Board(BoardEffect::LoadFilterChoices { request }) => {
+                Action::Board(BoardAction::FilterChoicesLoaded {
+                    request: *request,
+                    result: Ok(super::find_ui::choices()),
+                })
+            }
+            Effect::Board(BoardEffect::LoadSummaries {
+                request, filter, ..
+            }) => Action::Board(BoardAction::SummariesLoaded {
+                request: *request,
+                result: Ok(summaries_for(&super::find_ui::text_matches(
+                    &self.cards,
+                    filter,
+                ))),
+            }),
             Effect::Board(BoardEffect::MoveLead {
                 request,
                 lead_id,
@@ -356,7 +385,12 @@ impl Fake {
 
     /// Answers effects (and the effects their results cause) until none are left. Moves are
     /// held (returned) when `hold_moves`.
-    fn drive(&mut self, state: &mut State, effects: Vec<Effect>, hold_moves: bool) -> Vec<Effect> {
+    pub(crate) fn drive(
+        &mut self,
+        state: &mut State,
+        effects: Vec<Effect>,
+        hold_moves: bool,
+    ) -> Vec<Effect> {
         let mut queue = effects;
         let mut held = Vec::new();
         while !queue.is_empty() {
@@ -387,14 +421,14 @@ fn new_state(width: u16, height: u16) -> State {
     )
 }
 
-fn loaded(fake: &mut Fake, width: u16, height: u16) -> State {
+pub(crate) fn loaded(fake: &mut Fake, width: u16, height: u16) -> State {
     let mut state = new_state(width, height);
     let fx = state.start();
     fake.drive(&mut state, fx, false);
     state
 }
 
-fn column_names(state: &State, col: usize) -> Vec<String> {
+pub(crate) fn column_names(state: &State, col: usize) -> Vec<String> {
     state
         .board
         .columns
@@ -726,6 +760,7 @@ fn snapshot_jump_overlay() {
         name: "Ken Thompson".to_string(),
         company: Some("Bell Labs".to_string()),
         stage_id: id(0x103),
+        matched: None,
     }];
     let fx = update(&mut state, Action::DebounceElapsed(token));
     fake.drive(&mut state, fx, false);
@@ -1066,6 +1101,7 @@ fn jump_to_lead_debounces_and_drops_stale_results() {
         name: "Donald Knuth".to_string(),
         company: None,
         stage_id: id(0x102),
+        matched: None,
     };
     update(
         &mut state,
@@ -1084,6 +1120,7 @@ fn jump_to_lead_debounces_and_drops_stale_results() {
         name: "Ken Thompson".to_string(),
         company: Some("Bell Labs".to_string()),
         stage_id: id(0x103),
+        matched: None,
     }];
     fake.drive(&mut state, fx, false);
     let fx = update(&mut state, key(KeyCode::Enter));
@@ -1126,6 +1163,7 @@ fn jump_pages_the_column_until_found() {
         name: deep.name.clone(),
         company: None,
         stage_id: deep.stage_id,
+        matched: None,
     };
     if let Some(Popup::Jump(j)) = &mut state.popup {
         j.hits = vec![hit];

@@ -1165,6 +1165,7 @@ fn priority_edit_and_new_task() {
                 name: "Ken Thompson".to_string(),
                 company: Some("Bell Labs".to_string()),
                 stage_id: id(0x101),
+                matched: None,
             }]),
         }),
     );

@@ -20,6 +20,8 @@ use crate::data::PgStore;
 use crate::data::models::{
     BoardSort, ColumnCursor, ColumnPage, LeadHit, MovedLead, Pipeline, Stage, StageSummary,
 };
+use crate::data::views::SavedView;
+use crate::filter::{Filter, FilterChoices};
 use crate::state::inbox::InboxEffect;
 use crate::state::insights::{InsightsAction, InsightsEffect};
 use crate::state::lead::LeadEffect;
@@ -55,6 +57,41 @@ pub trait BoardBackend: Clone + Send + Sync + 'static {
         limit: i64,
     ) -> impl Future<Output = Result<Vec<LeadHit>, Failure>> + Send;
     fn overdue_task_count(&self) -> impl Future<Output = Result<i64, Failure>> + Send;
+    /// A column page of the leads `filter` keeps. A backend without filters says so.
+    fn filtered_column_page(
+        &self,
+        _stage_id: Uuid,
+        _sort: BoardSort,
+        _after: Option<ColumnCursor>,
+        _limit: i64,
+        _filter: Filter,
+    ) -> impl Future<Output = Result<ColumnPage, Failure>> + Send {
+        async { Err(no_filters()) }
+    }
+    /// Exact column totals of the leads `filter` keeps.
+    fn filtered_summaries(
+        &self,
+        _pipeline_id: Uuid,
+        _filter: Filter,
+    ) -> impl Future<Output = Result<HashMap<Uuid, StageSummary>, Failure>> + Send {
+        async { Err(no_filters()) }
+    }
+    /// Owners, tags and sources for the filter bar's completion.
+    fn filter_choices(&self) -> impl Future<Output = Result<FilterChoices, Failure>> + Send {
+        async { Ok(FilterChoices::default()) }
+    }
+    /// The person's saved views and the organization's shared ones.
+    fn saved_views(&self) -> impl Future<Output = Result<Vec<SavedView>, Failure>> + Send {
+        async { Ok(Vec::new()) }
+    }
+    fn save_view(
+        &self,
+        _name: String,
+        _filter: Filter,
+        _sort: BoardSort,
+    ) -> impl Future<Output = Result<Uuid, Failure>> + Send {
+        async { Err(no_filters()) }
+    }
     /// Listen for teammates' changes, sending [`Action::Live`] until the loop is gone.
     fn listen(&self, _tx: UnboundedSender<Action>) {}
     /// Cancel this process's running queries on the server.
@@ -77,7 +114,70 @@ pub trait BoardBackend: Clone + Send + Sync + 'static {
     }
 }
 
+fn no_filters() -> Failure {
+    Failure {
+        message: "This board cannot filter leads".to_string(),
+        connection: false,
+    }
+}
+
 impl BoardBackend for PgStore {
+    fn filtered_column_page(
+        &self,
+        stage_id: Uuid,
+        sort: BoardSort,
+        after: Option<ColumnCursor>,
+        limit: i64,
+        filter: Filter,
+    ) -> impl Future<Output = Result<ColumnPage, Failure>> + Send {
+        let store = self.clone();
+        async move {
+            store
+                .filtered_column_page(stage_id, sort, after, limit, &filter)
+                .await
+                .map_err(failure)
+        }
+    }
+
+    fn filtered_summaries(
+        &self,
+        pipeline_id: Uuid,
+        filter: Filter,
+    ) -> impl Future<Output = Result<HashMap<Uuid, StageSummary>, Failure>> + Send {
+        let store = self.clone();
+        async move {
+            store
+                .filtered_summaries(pipeline_id, &filter)
+                .await
+                .map_err(failure)
+        }
+    }
+
+    fn filter_choices(&self) -> impl Future<Output = Result<FilterChoices, Failure>> + Send {
+        let store = self.clone();
+        async move { store.filter_choices().await.map_err(failure) }
+    }
+
+    fn saved_views(&self) -> impl Future<Output = Result<Vec<SavedView>, Failure>> + Send {
+        let store = self.clone();
+        async move { store.saved_views().await.map_err(failure) }
+    }
+
+    fn save_view(
+        &self,
+        name: String,
+        filter: Filter,
+        sort: BoardSort,
+    ) -> impl Future<Output = Result<Uuid, Failure>> + Send {
+        let store = self.clone();
+        async move {
+            store
+                .save_view(&name, &filter, sort, true, None)
+                .await
+                .map_err(failure)
+        }
+    }
+
     fn pipelines(&self) -> impl Future<Output = Result<Vec<Pipeline>, Failure>> + Send {
         let store = self.clone();
         async move { store.pipelines().await.map_err(failure) }
@@ -137,7 +237,11 @@ impl BoardBackend for PgStore {
         limit: i64,
     ) -> impl Future<Output = Result<Vec<LeadHit>, Failure>> + Send {
         let store = self.clone();
-        async move { store.search_leads(query, limit).await.map_err(failure) }
+        // The search that finds (0008): accents, word order, typos, notes; hits say where.
+        async move {
+            let hits = store.find_leads(&query, limit).await.map_err(failure)?;
+            Ok(hits.into_iter().map(LeadHit::from).collect())
+        }
     }
 
     fn overdue_task_count(&self) -> impl Future<Output = Result<i64, Failure>> + Send {
@@ -223,10 +327,17 @@ impl<S: BoardBackend> Worker<S> {
                 sort,
                 after,
                 limit,
+                filter,
             }) => {
                 tokio::spawn(async move {
                     let append = after.is_some();
-                    let result = store.column_page(stage_id, sort, after, limit).await;
+                    let result = if filter.is_empty() {
+                        store.column_page(stage_id, sort, after, limit).await
+                    } else {
+                        store
+                            .filtered_column_page(stage_id, sort, after, limit, filter)
+                            .await
+                    };
                     let _ = tx.send(Action::Board(BoardAction::ColumnLoaded {
                         request,
                         stage_id,
@@ -238,10 +349,48 @@ impl<S: BoardBackend> Worker<S> {
             Effect::Board(BoardEffect::LoadSummaries {
                 request,
                 pipeline_id,
+                filter,
             }) => {
                 tokio::spawn(async move {
-                    let result = store.stage_summaries(pipeline_id).await;
+                    let result = if filter.is_empty() {
+                        store.stage_summaries(pipeline_id).await
+                    } else {
+                        store.filtered_summaries(pipeline_id, filter).await
+                    };
                     let _ = tx.send(Action::Board(BoardAction::SummariesLoaded {
+                        request,
+                        result,
+                    }));
+                });
+            }
+            Effect::Board(BoardEffect::LoadViews {
+                request,
+                open_picker,
+            }) => {
+                tokio::spawn(async move {
+                    let result = store.saved_views().await;
+                    let _ = tx.send(Action::Board(BoardAction::ViewsLoaded {
+                        request,
+                        open_picker,
+                        result,
+                    }));
+                });
+            }
+            Effect::Board(BoardEffect::SaveView {
+                request,
+                name,
+                filter,
+                sort,
+            }) => {
+                tokio::spawn(async move {
+                    let result = store.save_view(name, filter, sort).await;
+                    let _ = tx.send(Action::Board(BoardAction::ViewSaved { request, result }));
+                });
+            }
+            Effect::Board(BoardEffect::LoadFilterChoices { request }) => {
+                tokio::spawn(async move {
+                    let result = store.filter_choices().await;
+                    let _ = tx.send(Action::Board(BoardAction::FilterChoicesLoaded {
                         request,
                         result,
                     }));

@@ -135,6 +135,9 @@ commands! {
     SwitchPipeline = "switch_pipeline", BOARD, "Switch pipeline";
     CycleSort = "cycle_sort", BOARD, "Cycle the card sort order";
     JumpToLead = "jump_to_lead", BOARD, "Jump to a lead by name";
+    // Board: find and focus (issue 12)
+    FilterLeads = "filter_leads", BOARD, "Filter the board (owner:me tag:vip score:>70 rotting…)";
+    OpenViews = "open_views", BOARD, "Saved views: pick one (Ctrl-S in the filter bar saves)";
     // Lead
     NextTab = "next_tab", LEAD, "Next tab";
     PrevTab = "prev_tab", LEAD, "Previous tab";

@@ -52,6 +52,7 @@ pub(super) fn live_change(state: &mut State, change: &Change) -> Vec<Effect> {
         BoardEffect::LoadSummaries {
             request,
             pipeline_id,
+            filter: state.board.filter.clone(),
         }
         .into(),
     ]
@@ -157,6 +158,7 @@ mod tests {
         assert!(fx.contains(&Effect::Board(BoardEffect::LoadSummaries {
             request: state.board.summaries_request.expect("headers requested"),
             pipeline_id: pipeline,
+            filter: Default::default(),
         })));
         assert!(
             !fx.iter()

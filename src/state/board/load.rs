@@ -34,6 +34,7 @@ impl State {
             sort,
             after,
             limit,
+            filter: self.board.filter.clone(),
         }))
     }
 }
@@ -91,9 +92,14 @@ pub(super) fn on_board_loaded(
     }
     board.pipelines = data.pipelines;
     board.pipeline_id = data.pipeline_id;
-    board.summaries = data.summaries;
     board.status = BoardStatus::Ready;
-    Vec::new()
+    if board.filter.is_empty() {
+        board.summaries = data.summaries;
+        Vec::new()
+    } else {
+        // The maintained totals count every lead: read the filtered ones instead.
+        super::filter::reload_summaries(state)
+    }
 }
 
 pub(super) fn on_column_loaded(

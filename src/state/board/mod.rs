@@ -5,12 +5,14 @@
 //! their results), `seek` (paging to a jump-to-lead target), `load` (board and column reads, and
 //! `settle`, which runs after every action and pages in what became visible).
 
+pub mod filter;
 mod live;
 mod load;
 pub mod model;
 mod moves;
 mod nav;
 mod seek;
+pub mod views;
 
 use std::collections::HashMap;
 
@@ -79,6 +81,19 @@ pub enum BoardAction {
         request: RequestId,
         result: Result<Vec<LeadHit>, Failure>,
     },
+    FilterChoicesLoaded {
+        request: RequestId,
+        result: Result<crate::filter::FilterChoices, Failure>,
+    },
+    ViewsLoaded {
+        request: RequestId,
+        open_picker: bool,
+        result: Result<Vec<crate::data::views::SavedView>, Failure>,
+    },
+    ViewSaved {
+        request: RequestId,
+        result: Result<Uuid, Failure>,
+    },
 }
 
 /// Data work the board asks for; run by the app's board jobs.
@@ -97,11 +112,14 @@ pub enum BoardEffect {
         sort: BoardSort,
         after: Option<ColumnCursor>,
         limit: i64,
+        /// Only the leads this keeps (empty: all).
+        filter: crate::filter::Filter,
     },
-    /// → [`BoardAction::SummariesLoaded`].
+    /// → [`BoardAction::SummariesLoaded`]; exact totals of the leads `filter` keeps.
     LoadSummaries {
         request: RequestId,
         pipeline_id: Uuid,
+        filter: crate::filter::Filter,
     },
     /// → [`BoardAction::LeadMoved`].
     MoveLead {
@@ -116,6 +134,21 @@ pub enum BoardEffect {
         request: RequestId,
         query: String,
         limit: i64,
+    },
+    /// Owners, tags and sources to complete in the filter bar → [`BoardAction::FilterChoicesLoaded`].
+    LoadFilterChoices { request: RequestId },
+    /// The saved views → [`BoardAction::ViewsLoaded`] (the picker opens on them, or at start
+    /// the default view is applied).
+    LoadViews {
+        request: RequestId,
+        open_picker: bool,
+    },
+    /// Saves the filter as one of the person's views → [`BoardAction::ViewSaved`].
+    SaveView {
+        request: RequestId,
+        name: String,
+        filter: crate::filter::Filter,
+        sort: BoardSort,
     },
 }
 
@@ -160,6 +193,15 @@ impl Contract for Reducer {
             BoardAction::SearchResults { request, result } => {
                 crate::state::popup::jump::on_search_results(state, request, result)
             }
+            BoardAction::FilterChoicesLoaded { request, result } => {
+                filter::on_choices(state, request, result)
+            }
+            BoardAction::ViewsLoaded {
+                request,
+                open_picker,
+                result,
+            } => views::on_views(state, request, open_picker, result),
+            BoardAction::ViewSaved { request, result } => views::on_saved(state, request, result),
         }
     }
 
@@ -198,13 +240,16 @@ pub fn start(state: &mut State) -> Vec<Effect> {
     let request = state.next_id();
     state.board.status = BoardStatus::Loading;
     state.board.load_request = Some(request);
-    vec![
+    let mut fx = vec![
         BoardEffect::Load {
             request,
             pipeline_id: state.board.pipeline_id,
         }
         .into(),
-    ]
+    ];
+    // The default saved view, if any, becomes the start view when it arrives.
+    fx.extend(views::request(state, false));
+    fx
 }
 
 /// Lists whose selection fits on the first screen show from the top again (a tiny terminal

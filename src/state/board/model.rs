@@ -187,6 +187,14 @@ pub struct Board {
     pub pending: Vec<PendingMove>,
     pub last_move: Option<MoveRecord>,
     pub seek: Option<Seek>,
+    /// The filter the columns and their totals show (empty: every lead).
+    pub filter: crate::filter::Filter,
+    /// What the filter bar completes; read when it first opens.
+    pub filter_choices: Option<crate::filter::FilterChoices>,
+    pub filter_choices_request: Option<RequestId>,
+    /// Saved views (own and shared), read at start and when the picker opens.
+    pub views: Vec<crate::data::views::SavedView>,
+    pub views_request: Option<RequestId>,
 }
 
 impl Board {

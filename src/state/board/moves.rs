@@ -188,6 +188,7 @@ pub(super) fn on_lead_moved(
                 fx.push(Effect::Board(BoardEffect::LoadSummaries {
                     request,
                     pipeline_id,
+                    filter: state.board.filter.clone(),
                 }));
             }
             fx

@@ -32,6 +32,8 @@ pub(super) fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
         },
         Command::SwitchPipeline => open_pipeline_picker(state),
         Command::CycleSort => cycle_sort(state),
+        Command::FilterLeads => crate::state::popup::filter_bar::open(state),
+        Command::OpenViews => super::views::request(state, true),
         Command::JumpToLead | Command::Search => {
             state.popup = Some(Popup::Jump(Jump::default()));
             Vec::new()

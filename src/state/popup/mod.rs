@@ -11,6 +11,7 @@ pub mod date;
 pub mod edit_task;
 pub mod editor;
 pub mod filter;
+pub mod filter_bar;
 pub mod form;
 pub mod help;
 pub mod input;
@@ -32,6 +33,7 @@ pub use assign::filtered as filtered_teammates;
 pub use conflict::ConflictPrompt;
 pub use date::DatePurpose;
 pub use edit_task::EditField;
+pub use filter_bar::FilterBar;
 pub use form::Form;
 pub use help::{Help, HelpSection};
 pub use jump::Jump;
@@ -88,6 +90,8 @@ pub enum Popup {
     NewTask(NewTaskForm),
     // The board's pipeline editor (issue 13).
     Editor(editor::PipelineEditor),
+    // The board's filter (issue 12).
+    FilterBar(FilterBar),
 }
 
 impl Popup {
@@ -141,6 +145,7 @@ pub(crate) fn key(state: &mut State, popup: Popup, key: KeyEvent) -> Vec<Effect>
         Popup::Tags(editor) => tags::key(state, editor, &key),
         Popup::Filter { selected } => filter::key(state, selected, &key),
         Popup::Editor(e) => editor::key(state, e, &key),
+        Popup::FilterBar(bar) => filter_bar::key(state, bar, &key),
         other => show(state, other),
     }
 }

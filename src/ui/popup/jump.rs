@@ -124,6 +124,13 @@ pub(super) fn jump_box(
                 base.patch(theme.muted_style()),
             ));
         }
+        // Where the search matched, when not the name (a note's words, a phone, a tag…).
+        if let Some(matched) = &hit.matched {
+            left.push(Span::styled(
+                format!(" — {}", crate::ui::clean(matched)),
+                base.patch(theme.muted_style()),
+            ));
+        }
         let stage = state
             .board
             .column_index(hit.stage_id)

@@ -7,6 +7,7 @@ mod date;
 mod edit_task;
 mod editor;
 mod filter;
+mod filter_bar;
 mod form;
 mod help;
 mod jump;
@@ -40,6 +41,7 @@ pub(super) fn draw(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) -
         Popup::Tags(editor) => return tags::tags_box(buf, area, editor, state, theme),
         Popup::Filter { selected } => filter::filter_box(buf, area, *selected, state, theme),
         Popup::Editor(editor) => editor::editor_box(buf, area, editor, state, theme),
+        Popup::FilterBar(bar) => return filter_bar::filter_bar_box(buf, area, bar, state, theme),
         // The inbox's popups read the inbox they are over.
         _ => {
             if let Screen::Inbox(s) = &state.screen {

@@ -52,6 +52,7 @@ pub(super) fn picker_box(
             let what = match picker.kind {
                 PickerKind::Stage { .. } => "here",
                 PickerKind::Pipeline => "shown",
+                PickerKind::View => "default",
             };
             vec![Span::styled(what, base.patch(theme.muted_style()))]
         } else {

@@ -1,0 +1,208 @@
+//! The board through a filter: column pages and exact column totals of the leads a [`Filter`]
+//! keeps. The predicate comes from `filter_sql` (values bound, never pasted).
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use sqlx::{AssertSqlSafe, Row};
+use uuid::Uuid;
+
+use super::DataError;
+use super::filter_sql::{FilterContext, Predicate, bind_params, compile};
+use super::models::*;
+use super::outcome::retrying as read_retrying;
+use super::store::{PgStore, column_page_sql_where};
+use crate::filter::{Filter, FilterChoices};
+
+type Result<T> = std::result::Result<T, DataError>;
+
+impl PgStore {
+    /// The viewer and the clock a filter is evaluated with.
+    pub fn filter_context(&self) -> FilterContext {
+        FilterContext {
+            me: self.me.profile_id,
+            time_zone: self.me.time_zone.clone(),
+            now: Utc::now(),
+        }
+    }
+
+    /// What the filter bar completes: team members, tags (a loose index scan over
+    /// `lead_tags_tag_idx`, one probe per distinct tag), and the sources of up to 50,000 leads.
+    /// All bounded; read once when the bar first opens.
+    pub async fn filter_choices(&self) -> Result<FilterChoices> {
+        read_retrying(|| self.filter_choices_once()).await
+    }
+
+    async fn filter_choices_once(&self) -> Result<FilterChoices> {
+        let org = self.organization_id();
+        let owners = sqlx::query_scalar(
+            "select p.full_name from organization_members m join profiles p on p.id = m.profile_id
+             where m.organization_id = $1 order by lower(p.full_name) limit 500",
+        )
+        .bind(org)
+        .fetch_all(&self.pool);
+        let tags = sqlx::query_scalar(
+            "with recursive t(tag) as (
+                 (select g.tag from lead_tags g where g.organization_id = $1 order by g.tag limit 1)
+                 union all
+                 select (select g.tag from lead_tags g where g.organization_id = $1 and g.tag > t.tag order by g.tag limit 1)
+                 from t where t.tag is not null
+             )
+             select tag from t where tag is not null limit 300",
+        )
+        .bind(org)
+        .fetch_all(&self.pool);
+        let sources = sqlx::query_scalar(
+            "select distinct s.source from (select l.source from leads l where l.organization_id = $1 and l.source is not null limit 50000) s
+             order by 1 limit 300",
+        )
+        .bind(org)
+        .fetch_all(&self.pool);
+        let (owners, tags, sources) = tokio::join!(owners, tags, sources);
+        Ok(FilterChoices {
+            owners: owners?,
+            tags: tags?,
+            sources: sources?,
+        })
+    }
+
+    /// One page of a column with only the leads `filter` keeps.
+    pub async fn filtered_column_page(
+        &self,
+        stage_id: Uuid,
+        sort: BoardSort,
+        after: Option<ColumnCursor>,
+        limit: i64,
+        filter: &Filter,
+    ) -> Result<ColumnPage> {
+        let first = if after.is_some() { 8 } else { 6 };
+        let predicate = compile(filter, &self.filter_context(), first);
+        read_retrying(|| {
+            self.column_page_where(stage_id, sort, after.clone(), limit, Some(&predicate))
+        })
+        .await
+    }
+
+    /// Exact totals per stage of `pipeline_id` over the leads `filter` keeps (open deals' sum and
+    /// weighted sum, as the unfiltered headers). Counts rows: it runs once per filter change,
+    /// never per key, and narrows by the filter's indexed terms first.
+    pub async fn filtered_summaries(
+        &self,
+        pipeline_id: Uuid,
+        filter: &Filter,
+    ) -> Result<HashMap<Uuid, StageSummary>> {
+        let predicate = compile(filter, &self.filter_context(), 3);
+        read_retrying(|| self.filtered_summaries_once(pipeline_id, &predicate)).await
+    }
+
+    async fn filtered_summaries_once(
+        &self,
+        pipeline_id: Uuid,
+        predicate: &Predicate,
+    ) -> Result<HashMap<Uuid, StageSummary>> {
+        let sql = format!(
+            "select l.stage_id, count(*) as n,
+                    coalesce(sum(d.amount), 0)::float8 as amount, coalesce(sum(d.weighted), 0)::float8 as weighted
+             from leads l
+             left join lateral (
+                 select sum(d.amount) as amount, sum(d.amount * d.probability / 100.0) as weighted
+                 from deals d
+                 where d.organization_id = l.organization_id and d.lead_id = l.id and d.status = 'open'
+             ) d on true
+             where l.organization_id = $1
+               and l.stage_id in (select s.id from pipeline_stages s where s.organization_id = $1 and s.pipeline_id = $2)
+               and ({})
+             group by l.stage_id",
+            predicate.sql
+        );
+        let query = sqlx::query(AssertSqlSafe(sql))
+            .bind(self.organization_id())
+            .bind(pipeline_id);
+        let rows = bind_params(query, &predicate.params)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("stage_id")?,
+                    StageSummary {
+                        lead_count: r.try_get("n")?,
+                        open_deal_amount: r.try_get("amount")?,
+                        weighted_deal_amount: r.try_get("weighted")?,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    /// One page of a board column, keyset-paged on (sort key, id) so page 500 costs what page 1
+    /// does; with a filter, only the leads it keeps.
+    pub(super) async fn column_page_where(
+        &self,
+        stage_id: Uuid,
+        sort: BoardSort,
+        after: Option<ColumnCursor>,
+        limit: i64,
+        filter: Option<&Predicate>,
+    ) -> Result<ColumnPage> {
+        let extra = filter.map(|p| p.sql.as_str()).unwrap_or("true");
+        let sql = column_page_sql_where(sort, after.is_some(), extra);
+        let query = sqlx::query(AssertSqlSafe(sql))
+            .bind(self.organization_id())
+            .bind(stage_id)
+            .bind(limit + 1)
+            .bind(&self.me.time_zone)
+            .bind(Utc::now());
+        // Later pages bind the cursor's sort key ($6) and id ($7).
+        let query = match &after {
+            None => query,
+            Some(c) => match sort {
+                BoardSort::Score => query.bind(c.score),
+                BoardSort::LastContact => query.bind(c.last_contacted_at),
+                BoardSort::Newest => query.bind(c.created_at),
+            }
+            .bind(c.id),
+        };
+        let query = match filter {
+            Some(p) => bind_params(query, &p.params),
+            None => query,
+        };
+        let rows = query.fetch_all(&self.pool).await?;
+        let mut cards = rows
+            .into_iter()
+            .map(|r| {
+                Ok(LeadCard {
+                    id: r.try_get("id")?,
+                    stage_id: r.try_get("stage_id")?,
+                    name: r.try_get("name")?,
+                    company: r.try_get("company")?,
+                    owner_name: r.try_get("owner_name")?,
+                    score: r.try_get("score")?,
+                    last_contacted_at: r.try_get("last_contacted_at")?,
+                    created_at: r.try_get("created_at")?,
+                    overdue_tasks: r.try_get("overdue")?,
+                    open_tasks: r.try_get("open")?,
+                    version: r.try_get("version")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let more = cards.len() as i64 > limit;
+        cards.truncate(limit.max(0) as usize);
+        let next_cursor = if more {
+            cards.last().map(|c| ColumnCursor {
+                sort,
+                score: c.score,
+                last_contacted_at: c.last_contacted_at,
+                created_at: c.created_at,
+                id: c.id,
+            })
+        } else {
+            None
+        };
+        Ok(ColumnPage {
+            stage_id,
+            cards,
+            next_cursor,
+        })
+    }
+}

@@ -1,0 +1,261 @@
+//! Find and focus on the board: the filter bar (live errors pointing at the word, completion,
+//! applying) and search hits that say where they matched. The fake backend of `board_ui`
+//! applies only the free-text part of a filter; the real filtering is tested in tests/find.rs.
+
+use super::board_ui::{Fake, column_names, loaded};
+use super::harness::{ch, key, render};
+use closer::data::models::{ColumnPage, LeadCard, LeadHit};
+use closer::filter::{Filter, FilterChoices, Term};
+use closer::state::popup::Popup;
+use closer::state::{Action, Effect, State, update};
+use crossterm::event::KeyCode;
+use uuid::Uuid;
+
+/// What the fake completes.
+pub(crate) fn choices() -> FilterChoices {
+    FilterChoices {
+        owners: vec!["Ada Lovelace".into(), "Ana Silva".into()],
+        tags: vec!["hot".into(), "vip".into()],
+        sources: vec!["referral".into(), "website".into()],
+    }
+}
+
+/// The fake's filtering: cards whose name contains every free-text word.
+pub(crate) fn text_matches(cards: &[LeadCard], filter: &Filter) -> Vec<LeadCard> {
+    let words: Vec<String> = filter
+        .terms
+        .iter()
+        .filter_map(|t| match t {
+            Term::Text(t) => Some(t.to_lowercase()),
+            _ => None,
+        })
+        .collect();
+    cards
+        .iter()
+        .filter(|c| words.iter().all(|w| c.name.to_lowercase().contains(w)))
+        .cloned()
+        .collect()
+}
+
+pub(crate) fn only_text_matches(mut page: ColumnPage, filter: &Filter) -> ColumnPage {
+    page.cards = text_matches(&page.cards, filter);
+    page
+}
+
+fn type_text(fake: &mut Fake, state: &mut State, text: &str) {
+    for c in text.chars() {
+        let fx = update(state, ch(c));
+        fake.drive(state, fx, false);
+    }
+}
+
+fn bar_input(state: &State) -> String {
+    match &state.popup {
+        Some(Popup::FilterBar(bar)) => bar.input.clone(),
+        other => panic!("the filter bar is not open: {other:?}"),
+    }
+}
+
+fn open_bar(fake: &mut Fake) -> State {
+    let mut state = loaded(fake, 100, 24);
+    let fx = update(&mut state, ch('f'));
+    assert!(
+        fx.iter().any(|e| matches!(
+            e,
+            Effect::Board(closer::state::BoardEffect::LoadFilterChoices { .. })
+        )),
+        "the completion lists are asked for: {fx:?}"
+    );
+    fake.drive(&mut state, fx, false);
+    state
+}
+
+#[test]
+fn snapshot_filter_bar_completes_owners() {
+    let mut fake = Fake::new();
+    let mut state = open_bar(&mut fake);
+    type_text(&mut fake, &mut state, "rotting owner:a");
+    insta::assert_snapshot!("filter_bar_completion", render(&state, 100, 24).backend());
+    let fx = update(&mut state, key(KeyCode::Down));
+    fake.drive(&mut state, fx, false);
+    update(&mut state, key(KeyCode::Tab));
+    assert_eq!(bar_input(&state), "rotting owner:\"Ana Silva\" ");
+}
+
+#[test]
+fn snapshot_filter_bar_points_at_the_wrong_word() {
+    let mut fake = Fake::new();
+    let mut state = open_bar(&mut fake);
+    type_text(&mut fake, &mut state, "mine ower:ana score:>70");
+    insta::assert_snapshot!("filter_bar_error", render(&state, 100, 24).backend());
+    // Enter keeps the bar open with the reason; nothing is read.
+    let fx = update(&mut state, key(KeyCode::Enter));
+    assert!(fx.is_empty(), "{fx:?}");
+    assert_eq!(bar_input(&state), "mine ower:ana score:>70");
+}
+
+#[test]
+fn tab_completes_keys_and_tags() {
+    let mut fake = Fake::new();
+    let mut state = open_bar(&mut fake);
+    type_text(&mut fake, &mut state, "ta");
+    update(&mut state, key(KeyCode::Tab));
+    type_text(&mut fake, &mut state, "v");
+    update(&mut state, key(KeyCode::Tab));
+    assert_eq!(bar_input(&state), "tag:vip ");
+}
+
+#[test]
+fn snapshot_applied_filter_narrows_columns_and_stays_visible() {
+    let mut fake = Fake::new();
+    let mut state = open_bar(&mut fake);
+    let before: usize = (0..state.board.columns.len())
+        .map(|c| column_names(&state, c).len())
+        .sum();
+    type_text(&mut fake, &mut state, "grace");
+    let fx = update(&mut state, key(KeyCode::Enter));
+    assert!(state.popup.is_none());
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::Board(closer::state::BoardEffect::LoadSummaries { filter, .. }) if !filter.is_empty())),
+        "the totals are re-read through the filter: {fx:?}"
+    );
+    fake.drive(&mut state, fx, false);
+    let after: Vec<String> = (0..state.board.columns.len())
+        .flat_map(|c| column_names(&state, c))
+        .collect();
+    assert!(!after.is_empty() && after.len() < before, "{after:?}");
+    assert!(
+        after.iter().all(|n| n.to_lowercase().contains("grace")),
+        "{after:?}"
+    );
+    insta::assert_snapshot!("filter_applied", render(&state, 100, 24).backend());
+    // `f` again shows the active filter; clearing it and Enter shows everything again.
+    update(&mut state, ch('f'));
+    assert_eq!(bar_input(&state), "grace ");
+    update(
+        &mut state,
+        closer::state::Action::Key(crossterm::event::KeyEvent::new(
+            KeyCode::Char('u'),
+            crossterm::event::KeyModifiers::CONTROL,
+        )),
+    );
+    let fx = update(&mut state, key(KeyCode::Enter));
+    fake.drive(&mut state, fx, false);
+    assert!(state.board.filter.is_empty());
+    let all: usize = (0..state.board.columns.len())
+        .map(|c| column_names(&state, c).len())
+        .sum();
+    assert_eq!(all, before);
+}
+
+#[test]
+fn snapshot_search_hits_say_where_they_matched() {
+    let mut fake = Fake::new();
+    let mut state = loaded(&mut fake, 100, 24);
+    update(&mut state, ch('/'));
+    let mut fx = Vec::new();
+    for c in "rooftop".chars() {
+        fx = update(&mut state, ch(c));
+    }
+    let Some(Effect::StartDebounce { token, .. }) = fx.first() else {
+        panic!("expected a debounce, got {fx:?}");
+    };
+    let stage = state.board.columns[0].stage.id;
+    fake.hits = vec![
+        LeadHit {
+            id: Uuid::from_u128(0x1001),
+            name: "Grace Hopper".to_string(),
+            company: Some("Navy Labs".to_string()),
+            stage_id: stage,
+            matched: Some("call: We discussed the «rooftop» terrace financing".to_string()),
+        },
+        LeadHit {
+            id: Uuid::from_u128(0x1002),
+            name: "Jürgen Müller".to_string(),
+            company: None,
+            stage_id: stage,
+            matched: Some("name (spelling)".to_string()),
+        },
+    ];
+    let fx = update(&mut state, Action::DebounceElapsed(*token));
+    fake.drive(&mut state, fx, false);
+    insta::assert_snapshot!("search_snippets", render(&state, 100, 24).backend());
+}
+
+fn view(
+    name: &str,
+    filter: &str,
+    default: bool,
+    mine: bool,
+    shared: bool,
+) -> closer::data::views::SavedView {
+    closer::data::views::SavedView {
+        id: Uuid::new_v4(),
+        name: name.to_string(),
+        filter: filter.to_string(),
+        sort: closer::data::models::BoardSort::Newest,
+        descending: true,
+        pipeline_id: None,
+        shared,
+        is_default: default,
+        mine,
+    }
+}
+
+#[test]
+fn the_default_view_is_the_start_view_and_f_upper_picks_views() {
+    let mut fake = Fake::new();
+    fake.views = vec![
+        view("Graces", "grace", true, true, false),
+        view("Team: Alan", "alan", false, false, true),
+    ];
+    let mut state = loaded(&mut fake, 100, 24);
+    assert_eq!(
+        state.board.filter.to_string(),
+        "grace",
+        "the default view applies at start"
+    );
+    assert_eq!(state.board.sort, closer::data::models::BoardSort::Newest);
+    let fx = update(&mut state, ch('F'));
+    fake.drive(&mut state, fx, false);
+    insta::assert_snapshot!("views_picker", render(&state, 100, 24).backend());
+    let fx = update(&mut state, key(KeyCode::Down));
+    fake.drive(&mut state, fx, false);
+    let fx = update(&mut state, key(KeyCode::Enter));
+    fake.drive(&mut state, fx, false);
+    assert_eq!(state.board.filter.to_string(), "alan");
+    let names: Vec<String> = (0..state.board.columns.len())
+        .flat_map(|c| column_names(&state, c))
+        .collect();
+    assert!(
+        !names.is_empty() && names.iter().all(|n| n.contains("Alan")),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn ctrl_s_in_the_filter_bar_saves_the_view() {
+    let mut fake = Fake::new();
+    let mut state = open_bar(&mut fake);
+    type_text(&mut fake, &mut state, "mine rotting");
+    let fx = update(
+        &mut state,
+        Action::Key(crossterm::event::KeyEvent::new(
+            KeyCode::Char('s'),
+            crossterm::event::KeyModifiers::CONTROL,
+        )),
+    );
+    let saved = fx.iter().find_map(|e| match e {
+        Effect::Board(closer::state::BoardEffect::SaveView { name, filter, .. }) => {
+            Some((name.clone(), filter.to_string()))
+        }
+        _ => None,
+    });
+    assert_eq!(
+        saved,
+        Some(("mine rotting".to_string(), "mine rotting".to_string()))
+    );
+    assert!(state.popup.is_none());
+    assert_eq!(state.board.filter.to_string(), "mine rotting");
+    fake.drive(&mut state, fx, false);
+}
