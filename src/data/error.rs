@@ -103,6 +103,8 @@ fn from_sqlstate(code: &str, constraint: &str, message: &str) -> DataError {
         // Raised by the write functions of migration 0004.
         "CL404" => DataError::NotFound,
         "CL409" => DataError::Conflict,
+        // A refusal written as a sentence by the closing functions of migration 0006.
+        "CL422" => DataError::Invalid(message.to_string()),
         "42P01" | "42883" | "42703" => DataError::NotMigrated,
         "57014" => DataError::Cancelled,
         "40001" | "40P01" => DataError::Conflict,

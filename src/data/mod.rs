@@ -1,5 +1,6 @@
 //! The data layer: models, the PostgreSQL store (the only place the TUI's SQL lives), and errors.
 
+pub mod closing;
 pub mod connect;
 pub mod error;
 pub mod inbox;
