@@ -124,11 +124,7 @@ fn column(
             buf,
             row(1),
             &[Span::styled(
-                format!(
-                    "{} · w {}",
-                    compact_amount(summary.open_deal_amount),
-                    compact_amount(summary.weighted_deal_amount)
-                ),
+                header_figures(board, &col.stage),
                 theme.muted_style(),
             )],
             &[],
@@ -301,4 +297,32 @@ fn compact_count(n: i64) -> String {
         return n.to_string();
     }
     compact_amount(n as f64).trim_start_matches('$').to_string()
+}
+
+/// The second header line: open stages show open and weighted amounts; a won (lost) stage shows
+/// the amount and count of deals won (lost) in the board's period (named in the status bar).
+fn header_figures(
+    board: &crate::state::board::Board,
+    stage: &crate::data::models::Stage,
+) -> String {
+    if stage.is_won || stage.is_lost {
+        let closed = board.closed.get(&stage.id).copied().unwrap_or_default();
+        let word = if stage.is_won { "won" } else { "lost" };
+        return format!(
+            "{} · {} {word}",
+            compact_amount(closed.amount),
+            compact_count(closed.deal_count)
+        );
+    }
+    let summary = board.summary(stage.id);
+    format!(
+        "{} · w {}",
+        compact_amount(summary.open_deal_amount),
+        compact_amount(summary.weighted_deal_amount)
+    )
+}
+
+/// The pipeline's open forecast (weighted open amounts) for the status bar.
+pub(super) fn forecast_text(board: &crate::state::board::Board) -> String {
+    compact_amount(board.forecast())
 }

@@ -3,6 +3,7 @@
 //! the module (`ui__board_ui__…`).
 
 mod board_ui;
+mod closing_ui;
 mod harness;
 mod help_ui;
 mod inbox_ui;

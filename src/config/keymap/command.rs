@@ -129,6 +129,8 @@ commands! {
     SwitchPipeline = "switch_pipeline", BOARD, "Switch pipeline";
     CycleSort = "cycle_sort", BOARD, "Cycle the card sort order";
     JumpToLead = "jump_to_lead", BOARD, "Jump to a lead by name";
+    // Board: closing (issue 10)
+    CyclePeriod = "cycle_period", BOARD, "Won/lost headers: this month, quarter, year, all time";
     // Lead
     NextTab = "next_tab", LEAD, "Next tab";
     PrevTab = "prev_tab", LEAD, "Previous tab";

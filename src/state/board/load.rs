@@ -93,7 +93,7 @@ pub(super) fn on_board_loaded(
     board.pipeline_id = data.pipeline_id;
     board.summaries = data.summaries;
     board.status = BoardStatus::Ready;
-    Vec::new()
+    super::totals::load_closed(state)
 }
 
 pub(super) fn on_column_loaded(
@@ -206,7 +206,8 @@ pub(super) fn on_summaries(
             if state.board.pending.is_empty() {
                 state.board.summaries = summaries;
             }
-            Vec::new()
+            // Closing moves change the won/lost headers too.
+            super::totals::load_closed(state)
         }
         Err(f) => note_failure(state, &f),
     }

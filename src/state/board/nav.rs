@@ -32,6 +32,7 @@ pub(super) fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
         },
         Command::SwitchPipeline => open_pipeline_picker(state),
         Command::CycleSort => cycle_sort(state),
+        Command::CyclePeriod => super::totals::cycle_period(state),
         Command::JumpToLead | Command::Search => {
             state.popup = Some(Popup::Jump(Jump::default()));
             Vec::new()
