@@ -276,6 +276,27 @@ BEGIN
     RETURN QUERY SELECT moved.id, moved.stage_id, moved.version;
 END $$;
 
+-- ---------------------------------------------------------------------------
+-- 5. A lead starts in a lost stage only with a reason (whoever inserts it: API, SQL, seed).
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION closer.leads_lost_need_a_reason() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = ''
+AS $$
+DECLARE
+    stage record;
+BEGIN
+    SELECT s.name, s.is_lost INTO stage FROM public.pipeline_stages s
+    WHERE s.organization_id = NEW.organization_id AND s.id = NEW.stage_id;
+    IF stage.is_lost AND nullif(btrim(NEW.lost_reason), '') IS NULL THEN
+        RAISE EXCEPTION 'A lead created in % needs a reason: create it in an open stage, then move it', stage.name
+            USING ERRCODE = 'CL422';
+    END IF;
+    RETURN NEW;
+END $$;
+REVOKE EXECUTE ON FUNCTION closer.leads_lost_need_a_reason() FROM PUBLIC;
+CREATE TRIGGER leads_lost_need_a_reason BEFORE INSERT ON leads
+    FOR EACH ROW EXECUTE FUNCTION closer.leads_lost_need_a_reason();
+
 REVOKE EXECUTE ON FUNCTION
     closer.close_lead(uuid, uuid, uuid, uuid, text, text, text),
     closer.undo_close(uuid, jsonb)

@@ -523,3 +523,79 @@ async fn closed_stage_headers_equal_plain_sql_sums_for_every_period() {
         (count, amount, weighted)
     );
 }
+
+#[tokio::test]
+async fn the_inbox_and_the_overdue_count_leave_out_tasks_of_closed_leads() {
+    use closer::data::inbox::{InboxScope, TaskGroup};
+    let db = TestDb::new().await;
+    let (org, rep, store) = team(&db, "Inbox Co").await;
+    let won = db.stage(org, "Won").await;
+    let open_lead = db.lead(org, "Open").await;
+    let won_lead = db.lead(org, "Closed").await;
+    sqlx::query("update leads set stage_id = $2 where id = $1")
+        .bind(won_lead)
+        .bind(won)
+        .execute(&db.admin)
+        .await
+        .expect("won");
+    for lead in [open_lead, won_lead] {
+        let task = add_task(&db, org, lead, "Overdue call").await;
+        sqlx::query("update lead_tasks set assigned_to = $2 where id = $1")
+            .bind(task)
+            .bind(rep.profile_id)
+            .execute(&db.admin)
+            .await
+            .expect("assign");
+    }
+    let now = chrono::Utc::now();
+    let count = store.overdue_task_count_at(now).await.expect("count");
+    let inbox = store
+        .inbox_filtered(now, InboxScope::Mine, None, false)
+        .await
+        .expect("inbox");
+    let overdue = |inbox: &closer::data::inbox::Inbox| {
+        inbox
+            .tasks
+            .iter()
+            .filter(|(g, _)| *g == TaskGroup::Overdue)
+            .count()
+    };
+    assert_eq!(
+        (count, overdue(&inbox)),
+        (1, 1),
+        "the status bar matches the inbox"
+    );
+    assert_eq!(inbox.totals.get(&TaskGroup::Overdue).copied(), Some(1));
+    let all = store
+        .inbox_filtered(now, InboxScope::Mine, None, true)
+        .await
+        .expect("inbox with closed leads");
+    assert_eq!(overdue(&all), 2, "O shows them");
+}
+
+#[tokio::test]
+async fn a_new_lead_cannot_start_in_a_lost_stage_without_a_reason() {
+    let db = TestDb::new().await;
+    let (org, _rep, store) = team(&db, "Create Co").await;
+    let lost = db.stage(org, "Lost").await;
+    let refused = sqlx::query("select closer.create_lead($1, $2, 'Gus', null, null, null, null)")
+        .bind(org)
+        .bind(lost)
+        .execute(store.pool())
+        .await
+        .expect_err("no reason, no lead");
+    let why = DataError::from(refused).to_string();
+    assert!(
+        why.starts_with("A lead created in Lost needs a reason"),
+        "{why}"
+    );
+    // With a reason (as a superuser import would write it) it is fine.
+    sqlx::query(
+        "insert into leads (organization_id, stage_id, name, lost_reason) values ($1, $2, 'Hal', 'No budget')",
+    )
+    .bind(org)
+    .bind(lost)
+    .execute(&db.admin)
+    .await
+    .expect("a lost lead with its reason");
+}

@@ -364,10 +364,11 @@ impl PgStore {
         let sql = format!(
             "select count(*) from (
                  select 1 from lead_tasks t
-                 where t.organization_id = $1 and t.assigned_to = $2 and t.status <> 'completed' and {}
+                 where t.organization_id = $1 and t.assigned_to = $2 and t.status <> 'completed' and {}{}
                  limit $5
              ) capped",
-            overdue_sql(3, 4)
+            overdue_sql(3, 4),
+            super::closing::OPEN_LEAD_SQL
         );
         Ok(sqlx::query_scalar(AssertSqlSafe(sql))
             .bind(self.organization_id())
@@ -423,11 +424,12 @@ pub fn column_page_sql(sort: BoardSort, after_cursor: bool) -> String {
     )
 }
 
-/// A task (alias `t`) is overdue when its due date (and time, if any) has passed in the viewer's
-/// time zone (parameter `tz`) at instant `now` — derived, so it is right even if `status` was never updated.
+/// A task (alias `t`) is overdue when it is open and its due date (and time, if any) has passed
+/// in the viewer's time zone (parameter `tz`) at instant `now` — derived, so it is right even if
+/// `status` was never updated. One rule in the database: `closer.task_overdue` (migration 0006,
+/// plain SQL, so the planner inlines it).
 pub(crate) fn overdue_sql(tz: u8, now: u8) -> String {
-    let local = format!("(${now}::timestamptz at time zone ${tz}::text)");
     format!(
-        "(t.due_date < {local}::date or (t.due_date = {local}::date and t.due_time is not null and t.due_time < {local}::time))"
+        "closer.task_overdue(t.status, t.due_date, t.due_time, ${tz}::text, ${now}::timestamptz)"
     )
 }

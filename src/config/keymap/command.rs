@@ -166,6 +166,8 @@ commands! {
     LogCall = "log_call", INBOX, "Log a call for the task's lead";
     SkipTask = "skip_task", INBOX, "Triage: skip to the next task";
     NewTask = "new_task", INBOX, "Add a task for a lead";
+    // Inbox: closing (issue 10)
+    ToggleClosedLeads = "toggle_closed_leads", INBOX, "Show / hide tasks of won and lost leads";
     // Popup
     Confirm = "confirm", POPUP, "Pick / submit in a popup";
     Cancel = "cancel", POPUP, "Close the popup without acting";
