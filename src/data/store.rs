@@ -128,7 +128,7 @@ impl PgStore {
 
     async fn stages_once(&self, pipeline_id: Uuid) -> Result<Vec<Stage>> {
         let rows = sqlx::query(
-            "select id, pipeline_id, name, order_index, color, is_won, is_lost from pipeline_stages
+            "select id, pipeline_id, name, order_index, color, is_won, is_lost, rotting_days from pipeline_stages
              where organization_id = $1 and pipeline_id = $2 order by order_index",
         )
         .bind(self.organization_id())
@@ -145,6 +145,7 @@ impl PgStore {
                     color: r.try_get("color")?,
                     is_won: r.try_get("is_won")?,
                     is_lost: r.try_get("is_lost")?,
+                    rotting_days: r.try_get("rotting_days")?,
                 })
             })
             .collect()
@@ -217,6 +218,9 @@ impl PgStore {
                     overdue_tasks: r.try_get("overdue")?,
                     open_tasks: r.try_get("open")?,
                     version: r.try_get("version")?,
+                    assigned_to: r.try_get("assigned_to")?,
+                    closed_on: r.try_get("closed_on")?,
+                    closed_amount: r.try_get("closed_amount")?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -408,7 +412,8 @@ pub fn column_page_sql(sort: BoardSort, after_cursor: bool) -> String {
     };
     format!(
         "select l.id, l.stage_id, l.name, p.company, owner.full_name as owner_name, l.score, l.last_contacted_at,
-                l.created_at, l.version, coalesce(t.overdue, 0) as overdue, coalesce(t.open, 0) as open
+                l.created_at, l.version, coalesce(t.overdue, 0) as overdue, coalesce(t.open, 0) as open,
+                l.assigned_to, d.closed_on, d.closed_amount
          from leads l
          left join lead_profiles p on p.organization_id = l.organization_id and p.lead_id = l.id
          left join profiles owner on owner.id = l.assigned_to
@@ -417,6 +422,11 @@ pub fn column_page_sql(sort: BoardSort, after_cursor: bool) -> String {
              from lead_tasks t
              where t.organization_id = l.organization_id and t.lead_id = l.id and t.status <> 'completed'
          ) t on true
+         left join lateral (
+             select max(d.closed_on) as closed_on, coalesce(sum(d.amount), 0)::float8 as closed_amount
+             from deals d
+             where d.organization_id = l.organization_id and d.lead_id = l.id and d.status <> 'open'
+         ) d on true
          where l.organization_id = $1 and l.stage_id = $2{keyset}
          order by {order}
          limit $3",

@@ -48,6 +48,7 @@ fn stage(n: u128, name: &str, color: &str, order: i32) -> Stage {
         color: color.to_string(),
         is_won: name == "Won",
         is_lost: name == "Lost",
+        rotting_days: (name != "Won" && name != "Lost").then_some(14),
     }
 }
 
@@ -86,6 +87,10 @@ fn card(s: CardSpec<'_>) -> LeadCard {
         overdue_tasks: s.overdue,
         open_tasks: s.open,
         version: 1,
+        // Ada Lovelace (the person logged in, profile 0xAD) owns the cards she is named on.
+        assigned_to: (s.owner == Some("Ada Lovelace")).then_some(id(0xAD)),
+        closed_on: (s.stage >= 4).then(|| now().date_naive() - Duration::days(9)),
+        closed_amount: if s.stage >= 4 { 875_000.0 } else { 0.0 },
     }
 }
 
@@ -582,11 +587,11 @@ fn snapshot_card_selected_with_styles() {
     }
     assert_eq!(buf[(x, y)].fg, theme.selected_fg);
     // Its overdue marker keeps the overdue colour on the selected background.
-    let (mx, my) = find_text(&terminal, "!2").expect("overdue marker on the selected card");
+    let (mx, my) = find_text(&terminal, "2 late").expect("overdue marker on the selected card");
     assert_eq!(buf[(mx, my)].fg, theme.overdue);
     assert_eq!(buf[(mx, my)].bg, theme.selected_bg);
     // An unselected card's overdue marker: overdue colour, normal background.
-    let (ox, oy) = find_text(&terminal, "!3").expect("overdue marker of Ken Thompson");
+    let (ox, oy) = find_text(&terminal, "3 late").expect("overdue marker of Ken Thompson");
     assert_eq!(buf[(ox, oy)].fg, theme.overdue);
     assert_eq!(buf[(ox, oy)].bg, Color::Reset);
     // The card above is not selected.

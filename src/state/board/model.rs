@@ -205,6 +205,8 @@ pub struct Board {
     /// Won/lost totals of the closed stages in `period`.
     pub closed: HashMap<Uuid, crate::data::closing::ClosedTotals>,
     pub closed_request: Option<RequestId>,
+    /// The person logged in: their own cards are marked.
+    pub me: Option<Uuid>,
     pub seek: Option<Seek>,
 }
 
@@ -377,6 +379,15 @@ pub fn days_since(now: DateTime<Utc>, t: Option<DateTime<Utc>>) -> String {
 
 /// Stale: last contact longer ago than `stale_after_days`, or never contacted and created that
 /// long ago.
+/// Days since the last contact (or creation) when that is longer than the stage allows
+/// (`rotting_days`, migration 0005); `None` while fresh or in a stage that never rots.
+pub fn rotting_age(now: DateTime<Utc>, card: &LeadCard, rotting_days: Option<i32>) -> Option<i64> {
+    let limit = i64::from(rotting_days?);
+    let since = card.last_contacted_at.unwrap_or(card.created_at);
+    let days = (now - since).num_days();
+    (days > limit).then_some(days)
+}
+
 pub fn is_stale(now: DateTime<Utc>, card: &LeadCard, stale_after_days: i64) -> bool {
     let since = card.last_contacted_at.unwrap_or(card.created_at);
     (now - since).num_days() > stale_after_days
