@@ -12,8 +12,9 @@ CREATE FUNCTION closer.org_today(org uuid) RETURNS date
 AS $$
     SELECT (now() AT TIME ZONE coalesce((SELECT o.time_zone FROM public.organizations o WHERE o.id = org), 'UTC'))::date
 $$;
+-- Internal (the owner reads every organization): members compute their own day from the
+-- organizations row RLS shows them.
 REVOKE EXECUTE ON FUNCTION closer.org_today(uuid) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION closer.org_today(uuid) TO closer_member;
 
 CREATE FUNCTION closer.deals_track_closed_on() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = ''
@@ -50,16 +51,6 @@ AS $$
 $$;
 REVOKE EXECUTE ON FUNCTION closer.task_overdue(public.task_status, date, time, text, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION closer.task_overdue(public.task_status, date, time, text, timestamptz) TO closer_member;
-
--- A lead is closed while its stage is a won or lost stage.
-CREATE FUNCTION closer.stage_is_closed(org uuid, stage uuid) RETURNS boolean
-    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = ''
-AS $$
-    SELECT coalesce((SELECT s.is_won OR s.is_lost FROM public.pipeline_stages s
-                     WHERE s.organization_id = org AND s.id = stage), false)
-$$;
-REVOKE EXECUTE ON FUNCTION closer.stage_is_closed(uuid, uuid) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION closer.stage_is_closed(uuid, uuid) TO closer_member;
 
 -- ---------------------------------------------------------------------------
 -- 3. close_lead: the move plus what closing means, in one round trip.

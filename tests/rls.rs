@@ -1822,6 +1822,9 @@ mod helpers {
         "closer.set_member_role(uuid,uuid,member_role)",
         "closer.remove_member(uuid,uuid)",
         "closer.my_notify_channel(uuid)",
+        // Closing (migration 0006), attacked in tests/closing.rs (forged undo, other org).
+        "closer.close_lead(uuid,uuid,uuid,uuid,text,text,text)",
+        "closer.undo_close(uuid,jsonb)",
     ];
 
     #[tokio::test]

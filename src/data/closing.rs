@@ -140,12 +140,15 @@ pub struct ClosedTotals {
 /// `closed_on` falls in the period, which starts in the organization's time zone. One range of
 /// `deals_closed_idx` per status; a lead's stage decides the column.
 pub const CLOSED_TOTALS_SQL: &str = "
-    with bounds as (
+    with today as (
+        select (now() at time zone o.time_zone)::date as day from organizations o where o.id = $1
+    ), bounds as (
         select case $3::text
-                   when 'month' then date_trunc('month', closer.org_today($1))::date
-                   when 'quarter' then date_trunc('quarter', closer.org_today($1))::date
-                   when 'year' then date_trunc('year', closer.org_today($1))::date
+                   when 'month' then date_trunc('month', today.day)::date
+                   when 'quarter' then date_trunc('quarter', today.day)::date
+                   when 'year' then date_trunc('year', today.day)::date
                    else '-infinity'::date end as since
+        from today
     )
     select s.id as stage_id, count(d.id) as deals, coalesce(sum(d.amount), 0)::float8 as amount
     from pipeline_stages s
