@@ -366,3 +366,36 @@ fn card_markers<'a>(
     }
     right
 }
+
+/// The board's one-line key hint, from the bindings in effect (never a key written by hand).
+pub(super) fn hints(buf: &mut Buffer, row: Rect, state: &State, theme: &Theme) {
+    use crate::config::keymap::Command;
+    let cmds: &[(Command, &str)] = &[
+        (Command::MoveNextStage, "move"),
+        (Command::MoveToStage, "move to"),
+        (Command::UndoMove, "undo"),
+        (Command::OpenLead, "open"),
+        (Command::CyclePeriod, "period"),
+        (Command::CycleSort, "sort"),
+        (Command::JumpToLead, "find"),
+        (Command::OpenInbox, "inbox"),
+        (Command::Help, "keys & marks"),
+    ];
+    let mut spans: Vec<Span<'static>> = vec![Span::raw(" ")];
+    let mut used = 1usize;
+    let max = usize::from(row.width);
+    for (cmd, label) in cmds {
+        let Some(key) = state.keymap.keys(*cmd).first() else {
+            continue;
+        };
+        let key = key.to_string();
+        let w = crate::ui::text::width(&key) + 1 + crate::ui::text::width(label) + 2;
+        if used + w > max {
+            break;
+        }
+        used += w;
+        spans.push(Span::styled(key, theme.accent_style()));
+        spans.push(Span::styled(format!(" {label}  "), theme.muted_style()));
+    }
+    put(buf, row.x, row.y, row.width, &spans);
+}

@@ -152,7 +152,7 @@ pub(crate) fn settle(state: &mut State) -> Vec<Effect> {
         state.board.col_offset = 0;
         return fx;
     }
-    let body = state.board_area();
+    let body = state.board_columns_area();
     let n = state.board.columns.len();
     let fit = layout::columns_that_fit(body.width, n).max(1);
     state.board.selected = state.board.selected.min(n - 1);

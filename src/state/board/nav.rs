@@ -57,7 +57,7 @@ pub(super) fn mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
     match mouse.kind {
         MouseEventKind::Down(MouseButton::Left) => {
             // Hit-test against the layout as drawn (message line included), then dismiss.
-            let body = state.board_area();
+            let body = state.board_columns_area();
             state.message = None;
             if layout::too_small(state.size.0, state.size.1) {
                 return Vec::new();
