@@ -517,7 +517,9 @@ const SECOND_HALF: &[(&str, &str)] = &[
                 (ARRAY['low','medium','high'])[1 + floor(3 * pg_temp.rnd(p.i * 8 + k, p.s + 64))::int]::task_priority,
                 CASE WHEN d.done OR p.closed THEN 'completed'::task_status WHEN d.due < current_date THEN 'overdue' ELSE 'pending' END,
                 p.owner, p.owner,
-                CASE WHEN d.done OR p.closed THEN p.seeded_at - make_interval(days => floor(5 * pg_temp.rnd(p.i * 8 + k, p.s + 65))::int) END,
+                -- Tasks of a closed lead were done when it closed (the instant its deal closed).
+                CASE WHEN p.closed THEN p.created_at + (p.seeded_at - p.created_at) * pg_temp.rnd(p.i, p.s + 93)
+                     WHEN d.done THEN p.seeded_at - make_interval(days => floor(5 * pg_temp.rnd(p.i * 8 + k, p.s + 65))::int) END,
                 p.created_at, p.created_at
          FROM seed_plan p
          CROSS JOIN LATERAL generate_series(1, floor(2.6 * pg_temp.rnd(p.i, p.s + 60))::int) k
