@@ -1891,6 +1891,9 @@ mod helpers {
         "closer.delete_view(uuid,uuid)",
         "closer.share_view(uuid,uuid,boolean)",
         "closer.set_default_view(uuid,uuid)",
+        // Closing (migration 0006), attacked in tests/closing.rs (forged undo, other org).
+        "closer.close_lead(uuid,uuid,uuid,uuid,text,text,text)",
+        "closer.undo_close(uuid,jsonb)",
     ];
 
     #[tokio::test]

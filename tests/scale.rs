@@ -405,13 +405,14 @@ async fn column_pages_keep_their_index_under_a_generic_plan() {
 }
 
 /// The inbox reads what it shows: every scan of `lead_tasks` in the plan returns at most the
-/// count cap (1,000) rows, off the partial indexes, whatever the rep owns (here all ~4,000 open
+/// count cap (1,000) rows, off the partial indexes, whatever the rep owns (here all ~2,400 open
 /// tasks of a 5,000-lead organization).
 #[tokio::test]
 async fn inbox_reads_are_bounded_by_what_it_shows() {
     let db = TestDb::new().await;
     let org = db.org("Inbox Floor").await;
     let rep = db.user("Inbox Floor", "rep").await;
+    // The seed completes the tasks of won/lost leads (issue 10): ~2,400 stay open.
     closer::db::seed::seed(&db.admin, org, 5_000, 3)
         .await
         .expect("seed");
@@ -423,7 +424,7 @@ async fn inbox_reads_are_bounded_by_what_it_shows() {
     .fetch_one(&db.admin)
     .await
     .expect("count open tasks");
-    assert!(open > 3_000, "the rep owns every task ({open})");
+    assert!(open > 2_000, "the rep owns every task ({open})");
     let mut conn = db.connect(&rep).await;
     let args = format!(
         "'{org}', '{}', 'UTC', now(), now() - interval '7 days', 300, 1000",

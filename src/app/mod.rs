@@ -50,6 +50,7 @@ pub async fn run_tui(
         person: store.me().full_name.clone(),
     };
     let mut state = State::new(session, keymap, options(config), Utc::now());
+    state.board.me = Some(store.me().profile_id);
     if start == config::StartScreen::Inbox {
         state.screen = crate::state::Screen::Inbox(crate::state::inbox::InboxScreen::default());
     }

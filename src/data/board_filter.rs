@@ -183,6 +183,9 @@ impl PgStore {
                     overdue_tasks: r.try_get("overdue")?,
                     open_tasks: r.try_get("open")?,
                     version: r.try_get("version")?,
+                    assigned_to: r.try_get("assigned_to")?,
+                    closed_on: r.try_get("closed_on")?,
+                    closed_amount: r.try_get("closed_amount")?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;

@@ -103,7 +103,7 @@ fn from_sqlstate(code: &str, constraint: &str, message: &str) -> DataError {
         // Raised by the write functions of migration 0004.
         "CL404" => DataError::NotFound,
         "CL409" => DataError::Conflict,
-        // Raised by the pipeline editor (0009): the message is the sentence for the manager.
+        // A refusal written as a sentence by the closing (0006) and pipeline editor (0009) functions.
         "CL422" => DataError::Invalid(message.to_owned()),
         "42P01" | "42883" | "42703" => DataError::NotMigrated,
         "57014" => DataError::Cancelled,

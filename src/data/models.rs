@@ -55,6 +55,8 @@ pub struct Stage {
     pub color: String,
     pub is_won: bool,
     pub is_lost: bool,
+    /// Cards rot after this many days without contact (`None`: never, e.g. closed stages).
+    pub rotting_days: Option<i32>,
 }
 
 /// Per-stage totals, maintained by triggers so a column header never counts rows.
@@ -105,6 +107,11 @@ pub struct LeadCard {
     pub overdue_tasks: i64,
     pub open_tasks: i64,
     pub version: i32,
+    /// The owner (the rep's own leads are marked).
+    pub assigned_to: Option<Uuid>,
+    /// Won/lost deals of the lead: the latest close day and their amount (closed cards show them).
+    pub closed_on: Option<NaiveDate>,
+    pub closed_amount: f64,
 }
 
 /// A page of one column, fetched with a keyset cursor.

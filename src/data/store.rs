@@ -128,7 +128,7 @@ impl PgStore {
 
     async fn stages_once(&self, pipeline_id: Uuid) -> Result<Vec<Stage>> {
         let rows = sqlx::query(
-            "select id, pipeline_id, name, order_index, color, is_won, is_lost from pipeline_stages
+            "select id, pipeline_id, name, order_index, color, is_won, is_lost, rotting_days from pipeline_stages
              where organization_id = $1 and pipeline_id = $2 order by order_index",
         )
         .bind(self.organization_id())
@@ -145,6 +145,7 @@ impl PgStore {
                     color: r.try_get("color")?,
                     is_won: r.try_get("is_won")?,
                     is_lost: r.try_get("is_lost")?,
+                    rotting_days: r.try_get("rotting_days")?,
                 })
             })
             .collect()
@@ -312,10 +313,11 @@ impl PgStore {
         let sql = format!(
             "select count(*) from (
                  select 1 from lead_tasks t
-                 where t.organization_id = $1 and t.assigned_to = $2 and t.status <> 'completed' and {}
+                 where t.organization_id = $1 and t.assigned_to = $2 and t.status <> 'completed' and {}{}
                  limit $5
              ) capped",
-            overdue_sql(3, 4)
+            overdue_sql(3, 4),
+            super::closing::OPEN_LEAD_SQL
         );
         Ok(sqlx::query_scalar(AssertSqlSafe(sql))
             .bind(self.organization_id())
@@ -361,7 +363,8 @@ pub fn column_page_sql_where(sort: BoardSort, after_cursor: bool, extra: &str) -
     };
     format!(
         "select l.id, l.stage_id, l.name, p.company, owner.full_name as owner_name, l.score, l.last_contacted_at,
-                l.created_at, l.version, coalesce(t.overdue, 0) as overdue, coalesce(t.open, 0) as open
+                l.created_at, l.version, coalesce(t.overdue, 0) as overdue, coalesce(t.open, 0) as open,
+                l.assigned_to, d.closed_on, d.closed_amount
          from leads l
          left join lead_profiles p on p.organization_id = l.organization_id and p.lead_id = l.id
          left join profiles owner on owner.id = l.assigned_to
@@ -370,6 +373,11 @@ pub fn column_page_sql_where(sort: BoardSort, after_cursor: bool, extra: &str) -
              from lead_tasks t
              where t.organization_id = l.organization_id and t.lead_id = l.id and t.status <> 'completed'
          ) t on true
+         left join lateral (
+             select max(d.closed_on) as closed_on, coalesce(sum(d.amount), 0)::float8 as closed_amount
+             from deals d
+             where d.organization_id = l.organization_id and d.lead_id = l.id and d.status <> 'open'
+         ) d on true
          where l.organization_id = $1 and l.stage_id = $2{keyset} and ({extra})
          order by {order}
          limit $3",
@@ -377,11 +385,12 @@ pub fn column_page_sql_where(sort: BoardSort, after_cursor: bool, extra: &str) -
     )
 }
 
-/// A task (alias `t`) is overdue when its due date (and time, if any) has passed in the viewer's
-/// time zone (parameter `tz`) at instant `now` — derived, so it is right even if `status` was never updated.
+/// A task (alias `t`) is overdue when it is open and its due date (and time, if any) has passed
+/// in the viewer's time zone (parameter `tz`) at instant `now` — derived, so it is right even if
+/// `status` was never updated. One rule in the database: `closer.task_overdue` (migration 0006,
+/// plain SQL, so the planner inlines it).
 pub(crate) fn overdue_sql(tz: u8, now: u8) -> String {
-    let local = format!("(${now}::timestamptz at time zone ${tz}::text)");
     format!(
-        "(t.due_date < {local}::date or (t.due_date = {local}::date and t.due_time is not null and t.due_time < {local}::time))"
+        "closer.task_overdue(t.status, t.due_date, t.due_time, ${tz}::text, ${now}::timestamptz)"
     )
 }

@@ -257,8 +257,12 @@ pub async fn create_pipeline(
     .wrap_err("could not create the pipeline")?;
     for (index, (stage, color, won, lost)) in stages.iter().enumerate() {
         sqlx::query(
-            "insert into pipeline_stages (organization_id, pipeline_id, name, order_index, color, is_won, is_lost)
-             values ($1, $2, $3, $4, $5, $6, $7)",
+            // Same defaults as migration 0005 gave existing stages: early stages rot sooner.
+            "insert into pipeline_stages (organization_id, pipeline_id, name, order_index, color, is_won, is_lost,
+                                          rotting_days, default_probability)
+             values ($1, $2, $3, $4, $5, $6, $7,
+                     case when $6 or $7 then null when $4 <= 1 then 7 else 14 end,
+                     case when $6 then 100 when $7 then 0 else least(90, 10 + 20 * $4) end)",
         )
         .bind(org)
         .bind(pipeline)

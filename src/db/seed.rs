@@ -194,7 +194,9 @@ async fn run_steps(
             run_step(
                 conn,
                 step,
-                &sql.replace("seed_plan", plan_table),
+                &sql.replace("seed_plan", plan_table)
+                    .replace("{type}", INTERACTION_TYPE)
+                    .replace("{at}", INTERACTION_AT),
                 org,
                 leads,
                 seed,
@@ -355,7 +357,7 @@ const PLAN_SQL: &str = "CREATE UNLOGGED TABLE public.seed_plan AS
              FROM organization_members WHERE organization_id = $1
          ), numbered AS (
              SELECT i, ($3::bigint * 1000003 + 17) AS s FROM generate_series(1, $2::bigint) i
-         )
+         ), base AS (
          SELECT n.i,
                 pg_temp.sid(left(md5($1::text || ':' || $3::text), 12), 1, n.i) AS id,
                 left(md5($1::text || ':' || $3::text), 12) AS prefix,
@@ -364,15 +366,37 @@ const PLAN_SQL: &str = "CREATE UNLOGGED TABLE public.seed_plan AS
                 st.names[1 + least(cardinality(st.ids) - 1, floor(cardinality(st.ids) * pg_temp.rnd(n.i, n.s + 1) ^ 1.35)::int)] AS stage_name,
                 CASE WHEN cardinality(o.ids) = 0 THEN NULL
                      ELSE o.ids[1 + floor(cardinality(o.ids) * pg_temp.rnd(n.i, n.s + 2))::int] END AS owner,
-                now() - make_interval(secs => pg_temp.rnd(n.i, n.s + 3) * 400 * 86400) AS created_at
-         FROM numbered n, stages st, owners o";
+                now() - make_interval(secs => pg_temp.rnd(n.i, n.s + 3) * 400 * 86400) AS created_at,
+                -- One clock for every step (they run on two connections), so derived figures agree.
+                now() AS seeded_at
+         FROM numbered n, stages st, owners o
+         )
+         -- Per lead, read by every later step (one story, issue 10): closed leads (Won/Lost),
+         -- fresh open leads contacted within the last 6 days (about three quarters of the open
+         -- leads, so roughly a quarter rot), and how many interactions the lead has.
+         SELECT b.*, b.stage_name IN ('Won', 'Lost') AS closed,
+                b.stage_name NOT IN ('Won', 'Lost') AND pg_temp.rnd(b.i, b.s + 59) < 0.72 AS fresh,
+                CASE WHEN b.stage_name NOT IN ('Won', 'Lost') AND pg_temp.rnd(b.i, b.s + 59) < 0.72
+                     THEN 1 + floor(3 * pg_temp.rnd(b.i, b.s + 50))::int
+                     ELSE floor(4 * pg_temp.rnd(b.i, b.s + 50))::int END AS contacts
+         FROM base b";
+
+/// An interaction of lead `p` number `k`: its type and when it happened (the first interaction of
+/// a fresh lead within the last 6 days). Used by the interactions step and by the leads step to
+/// derive `total_calls` and `last_contacted_at` from the very same rows (unrolled there: a lead
+/// has at most 3 interactions, and inline expressions cost far less than a subquery per lead).
+const INTERACTION_TYPE: &str = "(ARRAY['email','call','meeting','note','sms','whatsapp'])[1 + floor(6 * pg_temp.rnd(p.i * 8 + k, p.s + 57))::int]::interaction_type";
+const INTERACTION_AT: &str = "CASE WHEN p.fresh AND k = 1
+              THEN greatest(p.created_at, p.seeded_at - make_interval(secs => pg_temp.rnd(p.i * 8 + k, p.s + 58) * 6 * 86400))
+              ELSE p.created_at + (p.seeded_at - p.created_at) * pg_temp.rnd(p.i * 8 + k, p.s + 58) END";
 
 const FIRST_HALF: &[(&str, &str)] = &[
     (
         "leads",
         "INSERT INTO leads (id, organization_id, name, email, phone, stage_id, assigned_to, source, lead_source,
                             external_lead_id, score, engagement_score, interest_level, purchase_readiness, total_calls,
-                            last_sentiment_score, last_contacted_at, metadata, raw_data, created_by, created_at, updated_at)
+                            last_sentiment_score, last_contacted_at, metadata, raw_data, created_by, created_at, updated_at,
+                            lost_reason)
          SELECT p.id, $1, f.name || ' ' || l.name,
                 lower(f.name || '.' || l.name || p.i) || '@' || (ARRAY['example.com','mail.test','corp.example','inbox.test'])[1 + (p.i % 4)],
                 '+1 555 ' || lpad((floor(pg_temp.rnd(p.i, p.s + 10) * 10000000))::text, 7, '0'),
@@ -384,14 +408,24 @@ const FIRST_HALF: &[(&str, &str)] = &[
                 floor(101 * pg_temp.rnd(p.i, p.s + 14))::int,
                 floor(101 * pg_temp.rnd(p.i, p.s + 15))::int,
                 floor(101 * pg_temp.rnd(p.i, p.s + 16))::int,
-                floor(12 * pg_temp.rnd(p.i, p.s + 17))::int,
+                c.calls,
                 round((pg_temp.rnd(p.i, p.s + 18) * 2 - 1)::numeric, 3),
-                CASE WHEN pg_temp.rnd(p.i, p.s + 19) < 0.85
-                     THEN p.created_at + (now() - p.created_at) * pg_temp.rnd(p.i, p.s + 20) END,
+                c.last_contact,
                 jsonb_build_object('campaign', 'spring-' || (p.i % 7)),
                 jsonb_build_object('form', 'contact', 'row', p.i),
-                p.owner, p.created_at, p.created_at
+                p.owner, p.created_at, p.created_at,
+                CASE WHEN p.stage_name = 'Lost'
+                     THEN (ARRAY['Price too high','Bought elsewhere','No budget this year','Went silent','Location not right'])[1 + floor(5 * pg_temp.rnd(p.i, p.s + 19))::int] END
          FROM seed_plan p
+         CROSS JOIN LATERAL (SELECT {type} AS type, {at} AS at FROM (VALUES (1)) v (k)) x1
+         CROSS JOIN LATERAL (SELECT {type} AS type, {at} AS at FROM (VALUES (2)) v (k)) x2
+         CROSS JOIN LATERAL (SELECT {type} AS type, {at} AS at FROM (VALUES (3)) v (k)) x3
+         CROSS JOIN LATERAL (
+             SELECT ((p.contacts >= 1 AND x1.type = 'call')::int + (p.contacts >= 2 AND x2.type = 'call')::int
+                     + (p.contacts >= 3 AND x3.type = 'call')::int) AS calls,
+                    greatest(CASE WHEN p.contacts >= 1 AND x1.type <> 'note' THEN x1.at END,
+                             CASE WHEN p.contacts >= 2 AND x2.type <> 'note' THEN x2.at END,
+                             CASE WHEN p.contacts >= 3 AND x3.type <> 'note' THEN x3.at END) AS last_contact) c
          CROSS JOIN LATERAL (SELECT (ARRAY['Ava','Liam','Noah','Emma','Olivia','Mia','Lucas','Zoë','Mateo','Sofia','Hiro','Aisha',
                  'Chen','Priya','Jonas','Fatima','Omar','Elena','Kwame','Ingrid','Diego','Yuki','Amara','Tomás'])[1 + floor(24 * pg_temp.rnd(p.i, p.s + 4))::int] AS name) f
          CROSS JOIN LATERAL (SELECT (ARRAY['Smith','García','Müller','Kim','Okafor','Rossi','Nguyen','Silva','Cohen','Novak',
@@ -437,7 +471,8 @@ const SECOND_HALF: &[(&str, &str)] = &[
                 (ARRAY['Berlin','Lisbon','Austin','Toronto','Dubai','Singapore','Nairobi','Madrid'])[1 + floor(8 * pg_temp.rnd(p.i, p.s + 33))::int],
                 (ARRAY['Real estate','Finance','Tech','Retail','Healthcare','Hospitality'])[1 + floor(6 * pg_temp.rnd(p.i, p.s + 34))::int],
                 floor(101 * pg_temp.rnd(p.i, p.s + 35))::int,
-                (ARRAY['low','medium','high'])[1 + floor(3 * pg_temp.rnd(p.i, p.s + 36))::int],
+                CASE WHEN floor(101 * pg_temp.rnd(p.i, p.s + 14)) < 34 THEN 'low'
+                     WHEN floor(101 * pg_temp.rnd(p.i, p.s + 14)) < 67 THEN 'medium' ELSE 'high' END,
                 b.low || 'k–' || b.high || 'k',
                 (ARRAY['ASAP','1-3 months','3-6 months','6-12 months','Exploring'])[1 + floor(5 * pg_temp.rnd(p.i, p.s + 37))::int],
                 b.low * 1000, b.high * 1000,
@@ -458,14 +493,18 @@ const SECOND_HALF: &[(&str, &str)] = &[
                 (ARRAY['Intro call','Follow-up','Pricing question','Site visit','Proposal sent','Checking in'])[1 + floor(6 * pg_temp.rnd(p.i * 8 + k, p.s + 52))::int],
                 'Discussed requirements and next steps. Budget confirmed; wants options near the center.',
                 CASE WHEN t.type IN ('call', 'meeting') THEN 60 + floor(1800 * pg_temp.rnd(p.i * 8 + k, p.s + 53))::int END,
-                (ARRAY['connected','voicemail','no_answer','interested','not_interested','meeting_booked'])[1 + floor(6 * pg_temp.rnd(p.i * 8 + k, p.s + 54))::int],
+                CASE t.type
+                    WHEN 'call' THEN (ARRAY['connected','voicemail','no_answer','interested','not_interested','meeting_booked'])[1 + floor(6 * pg_temp.rnd(p.i * 8 + k, p.s + 54))::int]
+                    WHEN 'meeting' THEN (ARRAY['held','interested','not_interested','offer_requested'])[1 + floor(4 * pg_temp.rnd(p.i * 8 + k, p.s + 54))::int]
+                    WHEN 'note' THEN NULL
+                    ELSE (ARRAY['sent','replied','no_reply'])[1 + floor(3 * pg_temp.rnd(p.i * 8 + k, p.s + 54))::int] END,
                 t.type = 'email' AND pg_temp.rnd(p.i * 8 + k, p.s + 55) < 0.5,
                 t.type = 'email' AND pg_temp.rnd(p.i * 8 + k, p.s + 56) < 0.2,
                 at.ts, p.owner, at.ts, at.ts
          FROM seed_plan p
-         CROSS JOIN LATERAL generate_series(1, floor(4 * pg_temp.rnd(p.i, p.s + 50))::int) k
-         CROSS JOIN LATERAL (SELECT (ARRAY['email','call','meeting','note','sms','whatsapp'])[1 + floor(6 * pg_temp.rnd(p.i * 8 + k, p.s + 57))::int]::interaction_type AS type) t
-         CROSS JOIN LATERAL (SELECT p.created_at + (now() - p.created_at) * pg_temp.rnd(p.i * 8 + k, p.s + 58) AS ts) at",
+         CROSS JOIN LATERAL generate_series(1, p.contacts) k
+         CROSS JOIN LATERAL (SELECT {type} AS type) t
+         CROSS JOIN LATERAL (SELECT {at} AS ts) at",
     ),
     (
         "tasks",
@@ -477,9 +516,11 @@ const SECOND_HALF: &[(&str, &str)] = &[
                 d.due, CASE WHEN d.due IS NOT NULL AND pg_temp.rnd(p.i * 8 + k, p.s + 62) < 0.5
                             THEN make_time(8 + floor(10 * pg_temp.rnd(p.i * 8 + k, p.s + 63))::int, 0, 0) END,
                 (ARRAY['low','medium','high'])[1 + floor(3 * pg_temp.rnd(p.i * 8 + k, p.s + 64))::int]::task_priority,
-                CASE WHEN d.done THEN 'completed'::task_status WHEN d.due < current_date THEN 'overdue' ELSE 'pending' END,
+                CASE WHEN d.done OR p.closed THEN 'completed'::task_status WHEN d.due < current_date THEN 'overdue' ELSE 'pending' END,
                 p.owner, p.owner,
-                CASE WHEN d.done THEN now() - make_interval(days => floor(5 * pg_temp.rnd(p.i * 8 + k, p.s + 65))::int) END,
+                -- Tasks of a closed lead were done when it closed (the instant its deal closed).
+                CASE WHEN p.closed THEN p.created_at + (p.seeded_at - p.created_at) * pg_temp.rnd(p.i, p.s + 93)
+                     WHEN d.done THEN p.seeded_at - make_interval(days => floor(5 * pg_temp.rnd(p.i * 8 + k, p.s + 65))::int) END,
                 p.created_at, p.created_at
          FROM seed_plan p
          CROSS JOIN LATERAL generate_series(1, floor(2.6 * pg_temp.rnd(p.i, p.s + 60))::int) k
@@ -490,14 +531,16 @@ const SECOND_HALF: &[(&str, &str)] = &[
     (
         "deals",
         "INSERT INTO deals (id, organization_id, lead_id, name, amount, stage, probability, status, expected_close_date,
-                           created_by, created_at, updated_at)
+                           created_by, created_at, updated_at, closed_on)
          SELECT pg_temp.sid(p.prefix, 7, p.i), $1, p.id, 'Deal ' || p.i,
                 round((50000 + 1950000 * pg_temp.rnd(p.i, p.s + 91))::numeric, -2),
                 CASE p.stage_name WHEN 'Won' THEN 'closed' WHEN 'Lost' THEN 'closed' WHEN 'Proposal' THEN 'negotiation' ELSE 'qualification' END,
                 CASE p.stage_name WHEN 'Won' THEN 100 WHEN 'Lost' THEN 0 WHEN 'Proposal' THEN 60 ELSE 30 END,
                 CASE p.stage_name WHEN 'Won' THEN 'won'::deal_status WHEN 'Lost' THEN 'lost' ELSE 'open' END,
                 current_date + floor(90 * pg_temp.rnd(p.i, p.s + 92))::int,
-                p.owner, p.created_at, p.created_at
+                p.owner, p.created_at, p.created_at,
+                CASE WHEN p.closed
+                     THEN (p.created_at + (p.seeded_at - p.created_at) * pg_temp.rnd(p.i, p.s + 93))::date END
          FROM seed_plan p
          WHERE p.stage_name IN ('Qualified', 'Proposal', 'Won', 'Lost') OR pg_temp.rnd(p.i, p.s + 90) < 0.1",
     ),

@@ -72,6 +72,8 @@ pub enum InboxEffect {
         request: RequestId,
         view: View,
         now: DateTime<Utc>,
+        /// Tasks of won/lost leads too (`O`, issue 10).
+        include_closed: bool,
     },
     /// Completes the tasks in one transaction → [`InboxAction::Written`] with the undo token.
     Complete {
@@ -241,6 +243,7 @@ pub(crate) fn reload(state: &mut State) -> Vec<Effect> {
         request,
         view: s.view,
         now,
+        include_closed: s.show_closed_leads,
     })]
 }
 
@@ -360,6 +363,16 @@ fn on_command(state: &mut State, cmd: Command) -> Vec<Effect> {
             s.show_completed = !s.show_completed;
             s.restore_cursor();
             Vec::new()
+        }
+        Command::ToggleClosedLeads => {
+            s.show_closed_leads = !s.show_closed_leads;
+            let shown = if s.show_closed_leads {
+                "Showing tasks of won/lost leads too"
+            } else {
+                "Hiding tasks of won/lost leads"
+            };
+            state.info(shown);
+            reload(state)
         }
         Command::Refresh => refresh(state),
         _ => Vec::new(),

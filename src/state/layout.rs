@@ -54,6 +54,17 @@ pub fn frame(area: Rect, with_message: bool) -> Frame {
 }
 
 /// How many columns fit side by side in `width`.
+/// The board's body split into the columns and, when there is room, the one-line key hint
+/// under them (issue 10: the board has the same hint line as the lead and inbox screens).
+pub fn board_split(body: Rect) -> (Rect, Option<Rect>) {
+    if body.height < 8 {
+        return (body, None);
+    }
+    let columns = Rect::new(body.x, body.y, body.width, body.height - 1);
+    let hint = Rect::new(body.x, body.y + body.height - 1, body.width, 1);
+    (columns, Some(hint))
+}
+
 pub fn columns_that_fit(width: u16, stages: usize) -> usize {
     let fit = usize::from((width / MIN_COLUMN_WIDTH).max(1));
     fit.min(stages)

@@ -271,9 +271,14 @@ impl State {
         layout::frame(area, self.message.is_some()).body
     }
 
+    /// The board's columns: the body above the key hint line.
+    pub fn board_columns_area(&self) -> Rect {
+        layout::board_split(self.board_area()).0
+    }
+
     /// Whole cards visible per column.
     pub fn visible_cards(&self) -> usize {
-        layout::cards_that_fit(self.board_area().height)
+        layout::cards_that_fit(self.board_columns_area().height)
     }
 
     /// Cards fetched per page: what is visible plus a margin.

@@ -6,8 +6,8 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::Span;
 
 use crate::config::theme::Theme;
-use crate::data::models::LeadCard;
-use crate::state::board::{Column, ColumnStatus, compact_amount, days_since, initials, is_stale};
+use crate::data::models::{LeadCard, Stage};
+use crate::state::board::{Column, ColumnStatus, compact_amount, initials, rotting_age};
 use crate::state::layout::{self, ColumnSlot};
 use crate::state::{BoardStatus, State};
 
@@ -124,11 +124,7 @@ fn column(
             buf,
             row(1),
             &[Span::styled(
-                format!(
-                    "{} · w {}",
-                    compact_amount(summary.open_deal_amount),
-                    compact_amount(summary.weighted_deal_amount)
-                ),
+                header_figures(board, &col.stage),
                 theme.muted_style(),
             )],
             &[],
@@ -264,27 +260,12 @@ fn card(
     if rect.height < 2 {
         return;
     }
-    let mut right: Vec<Span<'_>> = Vec::new();
-    let owner = card.owner_name.as_deref().map(initials).unwrap_or_default();
-    if !owner.is_empty() {
-        right.push(Span::styled(format!("{owner} "), muted));
-    }
-    right.push(Span::styled(
-        days_since(state.now, card.last_contacted_at),
-        muted,
-    ));
-    if card.overdue_tasks > 0 {
-        right.push(Span::styled(
-            format!(" !{}", card.overdue_tasks),
-            base.patch(theme.overdue_style()),
-        ));
-    }
-    if card.open_tasks == 0 {
-        right.push(Span::styled(" ∅", muted));
-    }
-    if is_stale(state.now, card, state.stale_after_days) {
-        right.push(Span::styled(" zz", base.patch(theme.stale_style())));
-    }
+    let stage = state
+        .board
+        .column_index(card.stage_id)
+        .and_then(|i| state.board.columns.get(i))
+        .map(|c| &c.stage);
+    let right = card_markers(state, card, stage, base, muted, theme);
     let company = card.company.clone().unwrap_or_default();
     put_split(
         buf,
@@ -301,4 +282,120 @@ fn compact_count(n: i64) -> String {
         return n.to_string();
     }
     compact_amount(n as f64).trim_start_matches('$').to_string()
+}
+
+/// The second header line: open stages show open and weighted amounts; a won (lost) stage shows
+/// the amount and count of deals won (lost) in the board's period (named in the status bar).
+fn header_figures(
+    board: &crate::state::board::Board,
+    stage: &crate::data::models::Stage,
+) -> String {
+    if stage.is_won || stage.is_lost {
+        let closed = board.closed.get(&stage.id).copied().unwrap_or_default();
+        let word = if stage.is_won { "won" } else { "lost" };
+        return format!(
+            "{} · {} {word}",
+            compact_amount(closed.amount),
+            compact_count(closed.deal_count)
+        );
+    }
+    let summary = board.summary(stage.id);
+    format!(
+        "{} · w {}",
+        compact_amount(summary.open_deal_amount),
+        compact_amount(summary.weighted_deal_amount)
+    )
+}
+
+/// The pipeline's open forecast (weighted open amounts) for the status bar.
+pub(super) fn forecast_text(board: &crate::state::board::Board) -> String {
+    compact_amount(board.forecast())
+}
+
+/// The right side of a card's second line (issue 10; every marker is in the `?` legend):
+/// owner initials (`me` on the rep's own leads); on open leads the age since contact only when
+/// the stage's rotting limit passed (`87d`, coloured), overdue tasks (`2 late`) and `no next step`
+/// when nothing is planned; on closed leads the close day and amount instead.
+fn card_markers<'a>(
+    state: &State,
+    card: &LeadCard,
+    stage: Option<&Stage>,
+    base: Style,
+    muted: Style,
+    theme: &Theme,
+) -> Vec<Span<'a>> {
+    let mut right: Vec<Span<'a>> = Vec::new();
+    let mine = card.assigned_to.is_some() && card.assigned_to == state.board.me;
+    let owner = if mine {
+        "me".to_string()
+    } else {
+        card.owner_name.as_deref().map(initials).unwrap_or_default()
+    };
+    if !owner.is_empty() {
+        let style = if mine {
+            base.patch(theme.accent_style())
+        } else {
+            muted
+        };
+        right.push(Span::styled(owner, style));
+    }
+    let closed = stage.is_some_and(|s| s.is_won || s.is_lost);
+    if closed {
+        if let Some(day) = card.closed_on {
+            right.push(Span::styled(format!(" {}", day.format("%b %-d")), muted));
+        }
+        right.push(Span::styled(
+            format!(" {}", compact_amount(card.closed_amount)),
+            muted,
+        ));
+        return right;
+    }
+    if let Some(days) = rotting_age(state.now, card, stage.and_then(|s| s.rotting_days)) {
+        right.push(Span::styled(
+            format!(" {days}d"),
+            base.patch(theme.stale_style()),
+        ));
+    }
+    if card.overdue_tasks > 0 {
+        right.push(Span::styled(
+            format!(" {} late", card.overdue_tasks),
+            base.patch(theme.overdue_style()),
+        ));
+    } else if card.open_tasks == 0 {
+        right.push(Span::styled(" no next step", muted));
+    }
+    right
+}
+
+/// The board's one-line key hint, from the bindings in effect (never a key written by hand).
+pub(super) fn hints(buf: &mut Buffer, row: Rect, state: &State, theme: &Theme) {
+    use crate::config::keymap::Command;
+    let cmds: &[(Command, &str)] = &[
+        (Command::MoveNextStage, "move"),
+        (Command::MoveToStage, "move to"),
+        (Command::UndoMove, "undo"),
+        (Command::OpenLead, "open"),
+        (Command::CyclePeriod, "period"),
+        (Command::CycleSort, "sort"),
+        (Command::JumpToLead, "find"),
+        (Command::OpenInbox, "inbox"),
+        (Command::Help, "keys & marks"),
+    ];
+    let mut spans: Vec<Span<'static>> = vec![Span::raw(" ")];
+    let mut used = 1usize;
+    let max = usize::from(row.width);
+    for (cmd, label) in cmds {
+        let Some(key) = state.keymap.keys(*cmd).first() else {
+            continue;
+        };
+        let key = key.to_string();
+        let w = crate::ui::text::width(&key) + 1 + crate::ui::text::width(label) + 2;
+        if used + w > max {
+            break;
+        }
+        used += w;
+        spans.push(Span::styled(key, theme.accent_style()));
+        spans.push(Span::styled(format!(" {label}  "), theme.muted_style()));
+    }
+    put(buf, row.x, row.y, row.width, &spans);
 }

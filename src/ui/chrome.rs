@@ -118,6 +118,17 @@ pub(super) fn status_bar(buf: &mut Buffer, area: Rect, state: &State, theme: &Th
             theme.muted_style(),
         ));
     }
+    if matches!(state.screen, crate::state::Screen::Board) {
+        // Issue 10: what the won/lost headers count, and the open forecast.
+        right.push(Span::styled(
+            format!(
+                "closed: {}  forecast {}  ",
+                state.board.period.label(),
+                crate::ui::board::forecast_text(&state.board)
+            ),
+            theme.muted_style(),
+        ));
+    }
     if !help_key.is_empty() {
         right.push(Span::styled(
             format!("{help_key} help  "),

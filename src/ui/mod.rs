@@ -29,7 +29,13 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme) {
     }
     let regions = layout::frame(area, state.message.is_some());
     match &state.screen {
-        Screen::Board => board::draw(buf, regions.body, state, theme),
+        Screen::Board => {
+            let (columns, hint) = crate::state::layout::board_split(regions.body);
+            board::draw(buf, columns, state, theme);
+            if let Some(row) = hint {
+                board::hints(buf, row, state, theme);
+            }
+        }
         Screen::Lead(screen) => lead::draw(buf, regions.body, screen, state, theme),
         Screen::Inbox(screen) => inbox::draw(buf, regions.body, screen, state, theme),
         Screen::Insights(screen) => insights::draw(buf, regions.body, screen, state, theme),

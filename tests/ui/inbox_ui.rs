@@ -1233,3 +1233,23 @@ fn task_popups_confirm_and_cancel_with_the_keys_in_effect() {
     update(&mut state, ctrl('g'));
     assert!(state.popup.is_none(), "ctrl-g closes it");
 }
+
+/// Issue 10: tasks of won/lost leads are left out by default; `O` asks for them (and back).
+#[test]
+fn o_toggles_the_tasks_of_closed_leads() {
+    let mut state = inbox(mixed(), 110, 24);
+    let include = |fx: &[Effect]| {
+        fx.iter().find_map(|e| match e {
+            Effect::Inbox(InboxEffect::Load { include_closed, .. }) => Some(*include_closed),
+            _ => None,
+        })
+    };
+    let fx = update(&mut state, ch('O'));
+    assert_eq!(include(&fx), Some(true), "{fx:?}");
+    assert_eq!(
+        state.message.as_ref().map(|m| m.text.as_str()),
+        Some("Showing tasks of won/lost leads too")
+    );
+    let fx = update(&mut state, ch('O'));
+    assert_eq!(include(&fx), Some(false), "{fx:?}");
+}

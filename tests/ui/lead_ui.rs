@@ -57,6 +57,7 @@ fn stages() -> Vec<Stage> {
         color: color.to_string(),
         is_won: *name == "Won",
         is_lost: false,
+        rotting_days: None,
     })
     .collect()
 }
@@ -74,6 +75,9 @@ fn card(n: u128, stage: u128, name: &str, score: i32) -> LeadCard {
         overdue_tasks: 0,
         open_tasks: 0,
         version: 1,
+        assigned_to: None,
+        closed_on: None,
+        closed_amount: 0.0,
     }
 }
 

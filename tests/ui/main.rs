@@ -5,6 +5,7 @@
 mod board_ui;
 mod editor_ui;
 mod find_ui;
+mod closing_ui;
 mod harness;
 mod help_ui;
 mod inbox_ui;

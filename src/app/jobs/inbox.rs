@@ -16,12 +16,17 @@ const LEAD_HITS: i64 = 8;
 
 pub async fn run(store: &PgStore, effect: InboxEffect) -> Option<Action> {
     let action = match effect {
-        InboxEffect::Load { request, view, now } => {
+        InboxEffect::Load {
+            request,
+            view,
+            now,
+            include_closed,
+        } => {
             let team = view == crate::state::inbox::View::Team;
             InboxAction::Loaded {
                 request,
                 result: store
-                    .inbox(now, team)
+                    .inbox_filtered(now, team, None, include_closed)
                     .await
                     .map(inbox_data)
                     .map_err(failure),

@@ -17,6 +17,7 @@ pub use board::load_board;
 pub use failure::failure;
 
 use crate::data::PgStore;
+use crate::data::closing::{CloseMove, CloseUndo, ClosedLead, ClosedTotals, Period};
 use crate::data::models::{
     BoardSort, ColumnCursor, ColumnPage, LeadHit, MovedLead, Pipeline, Stage, StageSummary,
 };
@@ -91,6 +92,28 @@ pub trait BoardBackend: Clone + Send + Sync + 'static {
         _sort: BoardSort,
     ) -> impl Future<Output = Result<Uuid, Failure>> + Send {
         async { Err(no_filters()) }
+    }
+    /// Won/lost totals per closed stage (issue 10); backends without them show none.
+    fn closed_totals(
+        &self,
+        _pipeline_id: Uuid,
+        _period: Period,
+    ) -> impl Future<Output = Result<HashMap<Uuid, ClosedTotals>, Failure>> + Send {
+        async { Ok(HashMap::new()) }
+    }
+    /// A move with closing choices (issue 10); backends without it refuse.
+    fn close_lead(
+        &self,
+        _close: CloseMove,
+    ) -> impl Future<Output = Result<ClosedLead, Failure>> + Send {
+        async { Err(unsupported()) }
+    }
+    /// The exact undo of a closing move; backends without it refuse.
+    fn undo_close(
+        &self,
+        _undo: CloseUndo,
+    ) -> impl Future<Output = Result<MovedLead, Failure>> + Send {
+        async { Err(unsupported()) }
     }
     /// Listen for teammates' changes, sending [`Action::Live`] until the loop is gone.
     fn listen(&self, _tx: UnboundedSender<Action>) {}
@@ -249,6 +272,36 @@ impl BoardBackend for PgStore {
         async move { store.overdue_task_count().await.map_err(failure) }
     }
 
+    fn closed_totals(
+        &self,
+        pipeline_id: Uuid,
+        period: Period,
+    ) -> impl Future<Output = Result<HashMap<Uuid, ClosedTotals>, Failure>> + Send {
+        let store = self.clone();
+        async move {
+            store
+                .closed_totals(pipeline_id, period)
+                .await
+                .map_err(failure)
+        }
+    }
+
+    fn close_lead(
+        &self,
+        close: CloseMove,
+    ) -> impl Future<Output = Result<ClosedLead, Failure>> + Send {
+        let store = self.clone();
+        async move { store.close_lead(close).await.map_err(failure) }
+    }
+
+    fn undo_close(
+        &self,
+        undo: CloseUndo,
+    ) -> impl Future<Output = Result<MovedLead, Failure>> + Send {
+        let store = self.clone();
+        async move { store.undo_close(&undo).await.map_err(failure) }
+    }
+
     fn listen(&self, tx: UnboundedSender<Action>) {
         let store = self.clone();
         tokio::spawn(async move {
@@ -295,6 +348,13 @@ impl BoardBackend for PgStore {
             Some(Action::Insights(InsightsAction::Loaded { request, result }))
         }
     }
+}
+
+/// What a backend without the closing writes answers.
+fn unsupported() -> Failure {
+    failure(crate::data::DataError::Other(
+        "this backend cannot close leads".into(),
+    ))
 }
 
 /// Spawns data effects. `StartDebounce` and `Quit` belong to the loop and are ignored here.
@@ -407,6 +467,31 @@ impl<S: BoardBackend> Worker<S> {
                     let result = store
                         .move_lead(lead_id, from_stage, to_stage, lost_reason)
                         .await;
+                    let _ = tx.send(Action::Board(BoardAction::LeadMoved { request, result }));
+                });
+            }
+            Effect::Board(BoardEffect::LoadClosedTotals {
+                request,
+                pipeline_id,
+                period,
+            }) => {
+                tokio::spawn(async move {
+                    let result = store.closed_totals(pipeline_id, period).await;
+                    let _ = tx.send(Action::Board(BoardAction::ClosedTotalsLoaded {
+                        request,
+                        result,
+                    }));
+                });
+            }
+            Effect::Board(BoardEffect::CloseLead { request, close }) => {
+                tokio::spawn(async move {
+                    let result = store.close_lead(close).await;
+                    let _ = tx.send(Action::Board(BoardAction::LeadClosed { request, result }));
+                });
+            }
+            Effect::Board(BoardEffect::UndoClose { request, undo }) => {
+                tokio::spawn(async move {
+                    let result = store.undo_close(undo).await;
                     let _ = tx.send(Action::Board(BoardAction::LeadMoved { request, result }));
                 });
             }

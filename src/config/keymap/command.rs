@@ -138,6 +138,8 @@ commands! {
     // Board: find and focus (issue 12)
     FilterLeads = "filter_leads", BOARD, "Filter the board (owner:me tag:vip score:>70 rotting…)";
     OpenViews = "open_views", BOARD, "Saved views: pick one (Ctrl-S in the filter bar saves)";
+    // Board: closing (issue 10)
+    CyclePeriod = "cycle_period", BOARD, "Won/lost headers: this month, quarter, year, all time";
     // Lead
     NextTab = "next_tab", LEAD, "Next tab";
     PrevTab = "prev_tab", LEAD, "Previous tab";
@@ -180,6 +182,8 @@ commands! {
     CyclePeriodKind = "cycle_period_kind", INSIGHTS, "Insights: quarter / month / year";
     CyclePerson = "cycle_person", INSIGHTS, "Insights: whole team / each person";
     PipelineEditor = "pipeline_editor", BOARD, "Pipeline editor: order, names, won/lost, delete";
+    // Inbox: closing (issue 10)
+    ToggleClosedLeads = "toggle_closed_leads", INBOX, "Show / hide tasks of won and lost leads";
     // Popup
     Confirm = "confirm", POPUP, "Pick / submit in a popup";
     Cancel = "cancel", POPUP, "Close the popup without acting";

@@ -304,7 +304,7 @@ fn interaction_line(
 mod read;
 mod write;
 
-pub use read::inbox_sql;
+pub use read::{inbox_sql, inbox_sql_with};
 
 fn task_row(row: &PgRow) -> Result<TaskRow> {
     Ok(TaskRow {

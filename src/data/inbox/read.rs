@@ -24,6 +24,16 @@ const LOCAL_TIME: &str = "($4::timestamptz at time zone $3::text)::time";
 /// fetched one by one (`lateral … limit 1`: never flattened into a hash join over every task).
 /// Parameters: `$1` org, `$2` me, `$3` zone, `$4` now, `$5` completed since, `$6` limit, `$7` cap.
 pub fn inbox_sql(scope: InboxScope) -> String {
+    inbox_sql_with(scope, false)
+}
+
+/// [`inbox_sql`], with the tasks of won/lost leads too when `include_closed` (inbox `O`).
+pub fn inbox_sql_with(scope: InboxScope, include_closed: bool) -> String {
+    let closed = if include_closed {
+        ""
+    } else {
+        crate::data::closing::OPEN_LEAD_SQL
+    };
     let whose = match scope {
         InboxScope::Mine => "t.organization_id = $1 and t.assigned_to = $2",
         InboxScope::Team => "t.organization_id = $1",
@@ -32,7 +42,7 @@ pub fn inbox_sql(scope: InboxScope) -> String {
                    t.status, t.assigned_to, t.completed_at, t.version";
     // One branch per priority (a literal, so an index condition), high first.
     let open_group = |code: i32, when: String| {
-        let open = format!("{whose} and t.status <> 'completed' and {when}");
+        let open = format!("{whose} and t.status <> 'completed' and {when}{closed}");
         let shown = PRIORITIES
             .iter()
             .enumerate()
@@ -188,10 +198,23 @@ impl PgStore {
         scope: impl Into<InboxScope>,
         completed_since: Option<DateTime<Utc>>,
     ) -> Result<Inbox> {
+        self.inbox_filtered(now, scope, completed_since, false)
+            .await
+    }
+
+    /// The inbox with the tasks of won/lost leads too when `include_closed` (issue 10: left out
+    /// by default, like the status bar's overdue count).
+    pub async fn inbox_filtered(
+        &self,
+        now: DateTime<Utc>,
+        scope: impl Into<InboxScope>,
+        completed_since: Option<DateTime<Utc>>,
+        include_closed: bool,
+    ) -> Result<Inbox> {
         let scope = scope.into();
         let since = completed_since
             .unwrap_or_else(|| now - chrono::Duration::days(i64::from(COMPLETED_VISIBLE_DAYS)));
-        retrying(|| self.inbox_once(now, scope, since)).await
+        retrying(|| self.inbox_once(now, scope, since, include_closed)).await
     }
 
     async fn inbox_once(
@@ -199,9 +222,10 @@ impl PgStore {
         now: DateTime<Utc>,
         scope: InboxScope,
         since: DateTime<Utc>,
+        include_closed: bool,
     ) -> Result<Inbox> {
         let clock = self.rep_clock_once(now).await?;
-        let rows = sqlx::query(AssertSqlSafe(inbox_sql(scope)))
+        let rows = sqlx::query(AssertSqlSafe(inbox_sql_with(scope, include_closed)))
             .bind(self.organization_id())
             .bind(self.me().profile_id)
             .bind(&self.me().time_zone)

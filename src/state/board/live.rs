@@ -107,6 +107,7 @@ mod tests {
                 color: "#888888".into(),
                 is_won: false,
                 is_lost: false,
+                rotting_days: None,
             })
             .collect();
         let ids = stages.iter().map(|s| s.id).collect();

@@ -93,13 +93,15 @@ pub(super) fn on_board_loaded(
     board.pipelines = data.pipelines;
     board.pipeline_id = data.pipeline_id;
     board.status = BoardStatus::Ready;
-    if board.filter.is_empty() {
+    let mut effects = if board.filter.is_empty() {
         board.summaries = data.summaries;
         Vec::new()
     } else {
         // The maintained totals count every lead: read the filtered ones instead.
         super::filter::reload_summaries(state)
-    }
+    };
+    effects.extend(super::totals::load_closed(state));
+    effects
 }
 
 pub(super) fn on_column_loaded(
@@ -158,7 +160,7 @@ pub(crate) fn settle(state: &mut State) -> Vec<Effect> {
         state.board.col_offset = 0;
         return fx;
     }
-    let body = state.board_area();
+    let body = state.board_columns_area();
     let n = state.board.columns.len();
     let fit = layout::columns_that_fit(body.width, n).max(1);
     state.board.selected = state.board.selected.min(n - 1);
@@ -212,7 +214,8 @@ pub(super) fn on_summaries(
             if state.board.pending.is_empty() {
                 state.board.summaries = summaries;
             }
-            Vec::new()
+            // Closing moves change the won/lost headers too.
+            super::totals::load_closed(state)
         }
         Err(f) => note_failure(state, &f),
     }

@@ -13,6 +13,7 @@ mod moves;
 mod nav;
 mod seek;
 pub mod views;
+mod totals;
 
 use std::collections::HashMap;
 
@@ -24,6 +25,7 @@ use live::live_change;
 use super::screen::Contract;
 use super::{Effect, Failure, RequestId, State};
 use crate::config::keymap::Command;
+use crate::data::closing::{CloseMove, CloseUndo, ClosedLead, ClosedTotals, Period};
 use crate::data::live::Change;
 use crate::data::models::{
     BoardSort, ColumnCursor, ColumnPage, LeadHit, MovedLead, Pipeline, Stage, StageSummary,
@@ -32,7 +34,7 @@ use crate::data::models::{
 pub use model::*;
 
 pub(crate) use load::settle;
-pub(crate) use moves::{begin_move, perform_move};
+pub(crate) use moves::{begin_move, perform_close, perform_move};
 pub(crate) use nav::switch_pipeline;
 pub(crate) use seek::jump_to;
 
@@ -76,6 +78,15 @@ pub enum BoardAction {
     LeadMoved {
         request: RequestId,
         result: Result<MovedLead, Failure>,
+    },
+    ClosedTotalsLoaded {
+        request: RequestId,
+        result: Result<HashMap<Uuid, ClosedTotals>, Failure>,
+    },
+    /// A closing move's result, with its undo (issue 10).
+    LeadClosed {
+        request: RequestId,
+        result: Result<ClosedLead, Failure>,
     },
     SearchResults {
         request: RequestId,
@@ -129,6 +140,19 @@ pub enum BoardEffect {
         to_stage: Uuid,
         lost_reason: Option<String>,
     },
+    /// Won/lost totals of the closed stages → [`BoardAction::ClosedTotalsLoaded`].
+    LoadClosedTotals {
+        request: RequestId,
+        pipeline_id: Uuid,
+        period: Period,
+    },
+    /// A move with closing choices (`closer.close_lead`) → [`BoardAction::LeadClosed`].
+    CloseLead {
+        request: RequestId,
+        close: CloseMove,
+    },
+    /// Puts back what a closing move changed (`closer.undo_close`) → [`BoardAction::LeadMoved`].
+    UndoClose { request: RequestId, undo: CloseUndo },
     /// → [`BoardAction::SearchResults`].
     SearchLeads {
         request: RequestId,
@@ -189,6 +213,12 @@ impl Contract for Reducer {
             }
             BoardAction::LeadMoved { request, result } => {
                 moves::on_lead_moved(state, request, result)
+            }
+            BoardAction::ClosedTotalsLoaded { request, result } => {
+                totals::on_closed_totals(state, request, result)
+            }
+            BoardAction::LeadClosed { request, result } => {
+                moves::on_lead_closed(state, request, result)
             }
             BoardAction::SearchResults { request, result } => {
                 crate::state::popup::jump::on_search_results(state, request, result)

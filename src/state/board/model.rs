@@ -140,10 +140,22 @@ pub struct PendingMove {
     pub from_stage: Uuid,
     pub to_stage: Uuid,
     pub lost_reason: Option<String>,
+    /// A move into/out of a closed stage with its choices, or the undo of one (issue 10).
+    pub closing: Option<PendingClose>,
     /// False while it waits behind an earlier move of the same lead.
     pub sent: bool,
     /// Where the card was in the source column, to put it back on failure.
     pub restore_index: usize,
+}
+
+/// What a move does beyond the stage (migration 0006: `close_lead` / `undo_close`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum PendingClose {
+    Choose {
+        deals: crate::data::closing::DealChoice,
+        tasks: crate::data::closing::TaskChoice,
+    },
+    Undo(crate::data::closing::CloseUndo),
 }
 
 /// The last move the user made, for undo.
@@ -186,6 +198,15 @@ pub struct Board {
     pub summaries_request: Option<RequestId>,
     pub pending: Vec<PendingMove>,
     pub last_move: Option<MoveRecord>,
+    /// What the database returned to undo `last_move` exactly, when it was a closing move.
+    pub last_close: Option<crate::data::closing::CloseUndo>,
+    /// The period the won/lost headers count (`P`).
+    pub period: crate::data::closing::Period,
+    /// Won/lost totals of the closed stages in `period`.
+    pub closed: HashMap<Uuid, crate::data::closing::ClosedTotals>,
+    pub closed_request: Option<RequestId>,
+    /// The person logged in: their own cards are marked.
+    pub me: Option<Uuid>,
     pub seek: Option<Seek>,
     /// The filter the columns and their totals show (empty: every lead).
     pub filter: crate::filter::Filter,
@@ -221,6 +242,15 @@ impl Board {
 
     pub fn summary(&self, stage_id: Uuid) -> StageSummary {
         self.summaries.get(&stage_id).copied().unwrap_or_default()
+    }
+
+    /// The pipeline's open forecast: weighted open amounts of its open stages.
+    pub fn forecast(&self) -> f64 {
+        self.columns
+            .iter()
+            .filter(|c| !(c.stage.is_won || c.stage.is_lost))
+            .map(|c| self.summary(c.stage.id).weighted_deal_amount)
+            .sum()
     }
 
     pub fn is_pending(&self, lead_id: Uuid) -> bool {
@@ -357,6 +387,15 @@ pub fn days_since(now: DateTime<Utc>, t: Option<DateTime<Utc>>) -> String {
 
 /// Stale: last contact longer ago than `stale_after_days`, or never contacted and created that
 /// long ago.
+/// Days since the last contact (or creation) when that is longer than the stage allows
+/// (`rotting_days`, migration 0005); `None` while fresh or in a stage that never rots.
+pub fn rotting_age(now: DateTime<Utc>, card: &LeadCard, rotting_days: Option<i32>) -> Option<i64> {
+    let limit = i64::from(rotting_days?);
+    let since = card.last_contacted_at.unwrap_or(card.created_at);
+    let days = (now - since).num_days();
+    (days > limit).then_some(days)
+}
+
 pub fn is_stale(now: DateTime<Utc>, card: &LeadCard, stale_after_days: i64) -> bool {
     let since = card.last_contacted_at.unwrap_or(card.created_at);
     (now - since).num_days() > stale_after_days

@@ -3,9 +3,10 @@
 
 use uuid::Uuid;
 
-use super::{BoardEffect, MoveRecord, PendingMove};
+use super::{BoardEffect, MoveRecord, PendingClose, PendingMove};
+use crate::data::closing::{CloseMove, ClosedLead, DealChoice, TaskChoice};
 use crate::data::models::MovedLead;
-use crate::state::popup::{Popup, Prompt, PromptPurpose};
+use crate::state::popup::{self, Popup, Prompt, PromptPurpose};
 use crate::state::{Connection, Effect, Failure, RequestId, State, note_failure};
 
 pub(super) fn move_selected_by(state: &mut State, delta: isize) -> Vec<Effect> {
@@ -40,7 +41,9 @@ pub(super) fn undo(state: &mut State) -> Vec<Effect> {
     begin_move(state, last.lead_id, last.to_stage, last.from_stage, true)
 }
 
-/// Starts a move: asks for a reason when the target is a lost stage.
+/// Starts a move. A move into or out of a closed stage is one decision (the closing popup asks
+/// the reason and what happens to deals and tasks); the undo of such a move restores exactly
+/// what it changed, without asking (so nothing can cancel it).
 pub(crate) fn begin_move(
     state: &mut State,
     lead_id: Uuid,
@@ -48,14 +51,40 @@ pub(crate) fn begin_move(
     to_stage: Uuid,
     undo: bool,
 ) -> Vec<Effect> {
-    let Some(target) = state
-        .board
-        .column_index(to_stage)
-        .and_then(|i| state.board.columns.get(i))
+    let stage_of = |id: Uuid| {
+        state
+            .board
+            .column_index(id)
+            .and_then(|i| state.board.columns.get(i))
+            .map(|c| {
+                (
+                    c.stage.is_won || c.stage.is_lost,
+                    c.stage.is_lost,
+                    c.stage.name.clone(),
+                )
+            })
+    };
+    let (Some((to_closed, to_lost, to_name)), Some((from_closed, _, _))) =
+        (stage_of(to_stage), stage_of(from_stage))
     else {
         return Vec::new();
     };
-    if target.stage.is_lost {
+    if undo {
+        if let Some(record) = state.board.last_close.clone() {
+            return perform(
+                state,
+                lead_id,
+                from_stage,
+                to_stage,
+                None,
+                true,
+                Some(PendingClose::Undo(record)),
+            );
+        }
+    } else if to_closed || from_closed {
+        return popup::closing::open(state, lead_id, from_stage, to_stage);
+    }
+    if to_lost {
         let name = state
             .board
             .find_card(lead_id)
@@ -69,13 +98,34 @@ pub(crate) fn begin_move(
                 to_stage,
                 undo,
             },
-            title: format!("Why was {name} lost? ({})", target.stage.name),
+            title: format!("Why was {name} lost? ({to_name})"),
             input: String::new(),
             hint: None,
         }));
         return Vec::new();
     }
     perform_move(state, lead_id, from_stage, to_stage, None, undo)
+}
+
+/// A move into or out of a closed stage with the closing popup's choices.
+pub(crate) fn perform_close(
+    state: &mut State,
+    lead_id: Uuid,
+    from_stage: Uuid,
+    to_stage: Uuid,
+    lost_reason: Option<String>,
+    deals: DealChoice,
+    tasks: TaskChoice,
+) -> Vec<Effect> {
+    perform(
+        state,
+        lead_id,
+        from_stage,
+        to_stage,
+        lost_reason,
+        false,
+        Some(PendingClose::Choose { deals, tasks }),
+    )
 }
 
 /// Moves the card at once and sends the move (or queues it behind an earlier move of the same
@@ -87,6 +137,26 @@ pub(crate) fn perform_move(
     to_stage: Uuid,
     lost_reason: Option<String>,
     undo: bool,
+) -> Vec<Effect> {
+    perform(
+        state,
+        lead_id,
+        from_stage,
+        to_stage,
+        lost_reason,
+        undo,
+        None,
+    )
+}
+
+fn perform(
+    state: &mut State,
+    lead_id: Uuid,
+    from_stage: Uuid,
+    to_stage: Uuid,
+    lost_reason: Option<String>,
+    undo: bool,
+    closing: Option<PendingClose>,
 ) -> Vec<Effect> {
     let board = &mut state.board;
     let Some((ci, index)) = board.find_card(lead_id) else {
@@ -112,34 +182,91 @@ pub(crate) fn perform_move(
     let queued = board.is_pending(lead_id);
     let request = state.next_id();
     let board = &mut state.board;
-    board.pending.push(PendingMove {
+    let pending = PendingMove {
         request,
         lead_id,
         from_stage,
         to_stage,
-        lost_reason: lost_reason.clone(),
+        lost_reason,
+        closing,
         sent: !queued,
         restore_index: index,
-    });
+    };
+    let effect = send(&pending);
+    board.pending.push(pending);
     board.last_move = (!undo).then_some(MoveRecord {
         lead_id,
         from_stage,
         to_stage,
     });
-    if queued {
-        Vec::new()
-    } else {
-        vec![
-            BoardEffect::MoveLead {
-                request,
-                lead_id,
-                from_stage,
-                to_stage,
-                lost_reason,
-            }
-            .into(),
-        ]
+    // The exact undo arrives with the result of a closing move.
+    board.last_close = None;
+    if queued { Vec::new() } else { vec![effect] }
+}
+
+/// The write a pending move sends: a plain move, a closing move, or the undo of one.
+fn send(p: &PendingMove) -> Effect {
+    match &p.closing {
+        None => BoardEffect::MoveLead {
+            request: p.request,
+            lead_id: p.lead_id,
+            from_stage: p.from_stage,
+            to_stage: p.to_stage,
+            lost_reason: p.lost_reason.clone(),
+        },
+        Some(PendingClose::Choose { deals, tasks }) => BoardEffect::CloseLead {
+            request: p.request,
+            close: CloseMove {
+                lead_id: p.lead_id,
+                from_stage: p.from_stage,
+                to_stage: p.to_stage,
+                lost_reason: p.lost_reason.clone(),
+                deals: *deals,
+                tasks: *tasks,
+            },
+        },
+        Some(PendingClose::Undo(undo)) => BoardEffect::UndoClose {
+            request: p.request,
+            undo: undo.clone(),
+        },
     }
+    .into()
+}
+
+/// A closing move's result: the undo is kept for `u`, then it settles like any move.
+pub(super) fn on_lead_closed(
+    state: &mut State,
+    request: RequestId,
+    result: Result<ClosedLead, Failure>,
+) -> Vec<Effect> {
+    let awaited = state
+        .board
+        .pending
+        .iter()
+        .any(|p| p.request == request && p.sent);
+    let result = match result {
+        Ok(closed) => {
+            if awaited
+                && state
+                    .board
+                    .last_move
+                    .is_some_and(|m| m.lead_id == closed.moved.lead_id)
+            {
+                let (deals, tasks) = (closed.undo.deal_count(), closed.undo.task_count());
+                if deals + tasks > 0 {
+                    state.info(format!(
+                        "Closed {deals} deal{} and {tasks} task{} with the move",
+                        if deals == 1 { "" } else { "s" },
+                        if tasks == 1 { "" } else { "s" }
+                    ));
+                }
+                state.board.last_close = Some(closed.undo);
+            }
+            Ok(closed.moved)
+        }
+        Err(f) => Err(f),
+    };
+    on_lead_moved(state, request, result)
 }
 
 pub(super) fn on_lead_moved(
@@ -172,13 +299,7 @@ pub(super) fn on_lead_moved(
                 .find(|p| p.lead_id == done.lead_id && !p.sent)
             {
                 next.sent = true;
-                fx.push(Effect::Board(BoardEffect::MoveLead {
-                    request: next.request,
-                    lead_id: next.lead_id,
-                    from_stage: next.from_stage,
-                    to_stage: next.to_stage,
-                    lost_reason: next.lost_reason.clone(),
-                }));
+                fx.push(send(next));
             } else if board.pending.is_empty()
                 && let Some(pipeline_id) = board.pipeline_id
             {
@@ -213,6 +334,7 @@ pub(super) fn on_lead_moved(
             }
             if board.last_move.is_some_and(|m| m.lead_id == done.lead_id) {
                 board.last_move = None;
+                board.last_close = None;
             }
             state.error(f.message.clone());
             note_failure(state, &f)

@@ -34,6 +34,7 @@ pub(super) fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
         Command::CycleSort => cycle_sort(state),
         Command::FilterLeads => crate::state::popup::filter_bar::open(state),
         Command::OpenViews => super::views::request(state, true),
+        Command::CyclePeriod => super::totals::cycle_period(state),
         Command::JumpToLead | Command::Search => {
             state.popup = Some(Popup::Jump(Jump::default()));
             Vec::new()
@@ -58,7 +59,7 @@ pub(super) fn mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
     match mouse.kind {
         MouseEventKind::Down(MouseButton::Left) => {
             // Hit-test against the layout as drawn (message line included), then dismiss.
-            let body = state.board_area();
+            let body = state.board_columns_area();
             state.message = None;
             if layout::too_small(state.size.0, state.size.1) {
                 return Vec::new();

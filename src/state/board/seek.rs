@@ -64,6 +64,9 @@ pub(super) fn continue_seek(state: &mut State) -> Vec<Effect> {
         overdue_tasks: 0,
         open_tasks: 1,
         version: 0,
+        assigned_to: None,
+        closed_on: None,
+        closed_amount: 0.0,
     };
     col.insert_card(0, card);
     col.selected = 0;

@@ -307,6 +307,8 @@ pub enum Teammates {
 pub struct InboxScreen {
     pub view: View,
     pub show_completed: bool,
+    /// Tasks of won/lost leads are left out unless this is on (`O`, issue 10).
+    pub show_closed_leads: bool,
     pub status: Status,
     pub data: InboxData,
     /// The read whose result is awaited; older results are dropped.

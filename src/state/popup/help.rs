@@ -46,6 +46,9 @@ impl Help {
                 rows,
             });
         }
+        if screen == Scope::Board {
+            sections.push(board_legend());
+        }
         Help {
             sections,
             scroll: 0,
@@ -59,6 +62,41 @@ impl Help {
             .map(|s| s.rows.len() + 1)
             .sum::<usize>()
             + self.sections.len().saturating_sub(1)
+    }
+}
+
+/// What every mark on a board card and header means (issue 10).
+fn board_legend() -> HelpSection {
+    let rows = [
+        ("✓ ✗", "won stage, lost stage"),
+        (
+            "$3.5M · w $831k",
+            "open deals' amount · weighted by probability",
+        ),
+        (
+            "$1.2M · 3 won",
+            "won (lost) deals closed in the status bar's period (P switches)",
+        ),
+        ("forecast", "weighted amount of the pipeline's open stages"),
+        ("me", "your own lead (others: the owner's initials)"),
+        (
+            "87d",
+            "days without contact, shown once the stage's rotting limit passed",
+        ),
+        ("2 late", "overdue tasks of the lead"),
+        ("no next step", "an open lead with no open task"),
+        (
+            "Mar 14 $1.2M",
+            "closed lead: the day it closed and its won/lost amount",
+        ),
+        ("⋯", "a move is being saved"),
+    ];
+    HelpSection {
+        title: "Card and header marks".to_string(),
+        rows: rows
+            .iter()
+            .map(|(mark, meaning)| (mark.to_string(), meaning.to_string()))
+            .collect(),
     }
 }
 

@@ -6,6 +6,7 @@
 //! its drawing in `ui/popup/`.
 
 pub mod assign;
+pub mod closing;
 pub mod conflict;
 pub mod date;
 pub mod edit_task;
@@ -30,6 +31,7 @@ use super::{Effect, State};
 use crate::config::keymap::Command;
 
 pub use assign::filtered as filtered_teammates;
+pub use closing::{CloseKind, CloseRow, ClosingDialog};
 pub use conflict::ConflictPrompt;
 pub use date::DatePurpose;
 pub use edit_task::EditField;
@@ -54,6 +56,8 @@ pub enum Popup {
     Picker(Picker),
     Prompt(Prompt),
     Jump(Jump),
+    /// A move into or out of a closed stage (issue 10).
+    Closing(ClosingDialog),
     // The lead work (over any screen).
     Form(Form<crate::state::lead::FormKind>),
     Conflict(ConflictPrompt),
@@ -140,6 +144,7 @@ pub(crate) fn key(state: &mut State, popup: Popup, key: KeyEvent) -> Vec<Effect>
         Popup::Picker(picker) => picker::key(state, picker, key),
         Popup::Prompt(prompt) => prompt::key(state, prompt, key),
         Popup::Jump(jump) => jump::key(state, jump, key),
+        Popup::Closing(dialog) => closing::key(state, dialog, key),
         Popup::Form(form) => crate::state::lead::forms::form_key(state, form, &key),
         Popup::Conflict(prompt) => conflict::key(state, prompt, &key),
         Popup::Tags(editor) => tags::key(state, editor, &key),

@@ -2,6 +2,7 @@
 //! `state/popup/`. Each fits whatever area it gets; the text cursor position is returned.
 
 mod assign;
+mod closing;
 mod conflict;
 mod date;
 mod edit_task;
@@ -36,6 +37,9 @@ pub(super) fn draw(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) -
         Popup::Picker(picker) => picker::picker_box(buf, area, picker, state, theme),
         Popup::Prompt(prompt) => return prompt::prompt_box(buf, area, prompt, state, theme),
         Popup::Jump(jump) => return jump::jump_box(buf, area, jump, state, theme),
+        Popup::Closing(dialog) => {
+            return closing::closing_box(buf, area, dialog, state, theme);
+        }
         Popup::Form(form) => return form::form_box(buf, area, form, state, theme),
         Popup::Conflict(prompt) => conflict::conflict_box(buf, area, prompt, state, theme),
         Popup::Tags(editor) => return tags::tags_box(buf, area, editor, state, theme),

@@ -1,0 +1,256 @@
+//! Closing a lead as one decision (migration 0006): the move, its deals, its tasks and the lost
+//! reason in one round trip (`closer.close_lead`), and the exact undo (`closer.undo_close`).
+//! Also the closed-stage headers: won/lost amounts per period, summed by `deals.closed_on`.
+
+use std::collections::HashMap;
+
+use sqlx::Row;
+use uuid::Uuid;
+
+use super::DataError;
+use super::models::MovedLead;
+use super::outcome::retrying as read_retrying;
+use super::store::PgStore;
+
+type Result<T> = std::result::Result<T, DataError>;
+
+/// What happens to the lead's deals when it moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DealChoice {
+    #[default]
+    Keep,
+    /// Into a won stage: open deals become won (probability 100); into a lost stage: lost.
+    Close,
+    /// Into an open stage: won/lost deals become open again.
+    Reopen,
+}
+
+impl DealChoice {
+    fn as_sql(self) -> &'static str {
+        match self {
+            DealChoice::Keep => "keep",
+            DealChoice::Close => "close",
+            DealChoice::Reopen => "reopen",
+        }
+    }
+}
+
+/// What happens to the lead's open tasks when it moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TaskChoice {
+    #[default]
+    Keep,
+    Complete,
+}
+
+impl TaskChoice {
+    fn as_sql(self) -> &'static str {
+        match self {
+            TaskChoice::Keep => "keep",
+            TaskChoice::Complete => "complete",
+        }
+    }
+}
+
+/// A move with its closing choices.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CloseMove {
+    pub lead_id: Uuid,
+    pub from_stage: Uuid,
+    pub to_stage: Uuid,
+    pub lost_reason: Option<String>,
+    pub deals: DealChoice,
+    pub tasks: TaskChoice,
+}
+
+/// What the database returned to put everything back: opaque to the client (the server
+/// validates it again on undo), counted for the message line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CloseUndo(pub serde_json::Value);
+
+impl CloseUndo {
+    pub fn deal_count(&self) -> usize {
+        self.0["deals"].as_array().map_or(0, Vec::len)
+    }
+
+    pub fn task_count(&self) -> usize {
+        self.0["tasks"].as_array().map_or(0, Vec::len)
+    }
+
+    /// The reason the lead had before the move (restored by undo without asking again).
+    pub fn previous_reason(&self) -> Option<&str> {
+        self.0["previous_reason"].as_str()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClosedLead {
+    pub moved: MovedLead,
+    pub undo: CloseUndo,
+}
+
+/// The period the closed-stage headers count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Period {
+    #[default]
+    Month,
+    Quarter,
+    Year,
+    AllTime,
+}
+
+impl Period {
+    pub fn next(self) -> Period {
+        match self {
+            Period::Month => Period::Quarter,
+            Period::Quarter => Period::Year,
+            Period::Year => Period::AllTime,
+            Period::AllTime => Period::Month,
+        }
+    }
+
+    /// The words a header shows.
+    pub fn label(self) -> &'static str {
+        match self {
+            Period::Month => "this month",
+            Period::Quarter => "this quarter",
+            Period::Year => "this year",
+            Period::AllTime => "all time",
+        }
+    }
+
+    fn as_sql(self) -> &'static str {
+        match self {
+            Period::Month => "month",
+            Period::Quarter => "quarter",
+            Period::Year => "year",
+            Period::AllTime => "all",
+        }
+    }
+}
+
+/// Won (or lost) deals of the leads in one closed stage, closed in the period.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ClosedTotals {
+    pub deal_count: i64,
+    pub amount: f64,
+}
+
+/// Closed-stage headers: deals of leads in a won stage with status `won` (lost: `lost`) whose
+/// `closed_on` falls in the period, which starts in the organization's time zone. One range of
+/// `deals_closed_idx` per status; a lead's stage decides the column.
+pub const CLOSED_TOTALS_SQL: &str = "
+    with today as (
+        select (now() at time zone o.time_zone)::date as day from organizations o where o.id = $1
+    ), bounds as (
+        select case $3::text
+                   when 'month' then date_trunc('month', today.day)::date
+                   when 'quarter' then date_trunc('quarter', today.day)::date
+                   when 'year' then date_trunc('year', today.day)::date
+                   else '-infinity'::date end as since
+        from today
+    )
+    select s.id as stage_id, count(d.id) as deals, coalesce(sum(d.amount), 0)::float8 as amount
+    from pipeline_stages s
+    cross join bounds
+    join leads l on l.organization_id = s.organization_id and l.stage_id = s.id
+    join deals d on d.organization_id = l.organization_id and d.lead_id = l.id
+                and d.status = case when s.is_won then 'won'::deal_status else 'lost'::deal_status end
+                and d.closed_on >= bounds.since
+    where s.organization_id = $1 and s.pipeline_id = $2 and (s.is_won or s.is_lost)
+    group by s.id";
+
+/// Keeps a task (alias `t`) only while its lead is open: the inbox and the overdue counts leave
+/// out tasks of won/lost leads by default (issue 10). Two primary-key lookups per task read.
+pub(crate) const OPEN_LEAD_SQL: &str = " and not exists (
+    select 1 from leads cl
+    join pipeline_stages cs on cs.organization_id = cl.organization_id and cs.id = cl.stage_id
+    where cl.organization_id = t.organization_id and cl.id = t.lead_id and (cs.is_won or cs.is_lost))";
+
+impl PgStore {
+    /// Moves a lead and applies the closing choices in one statement. `Conflict` if the lead left
+    /// `from_stage` meanwhile, `NotFound` if it is gone; a refused choice is a sentence.
+    pub async fn close_lead(&self, close: CloseMove) -> Result<ClosedLead> {
+        let row = sqlx::query(
+            "select id, stage_id, version, undo from closer.close_lead($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(self.organization_id())
+        .bind(close.lead_id)
+        .bind(close.from_stage)
+        .bind(close.to_stage)
+        .bind(close.lost_reason)
+        .bind(close.deals.as_sql())
+        .bind(close.tasks.as_sql())
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(r) => Ok(ClosedLead {
+                moved: MovedLead {
+                    lead_id: r.try_get("id")?,
+                    stage_id: r.try_get("stage_id")?,
+                    version: r.try_get("version")?,
+                },
+                undo: CloseUndo(r.try_get("undo")?),
+            }),
+            None => Err(self.lead_conflict_or_gone(close.lead_id).await),
+        }
+    }
+
+    /// Puts back exactly what `close_lead` changed, in one statement; refused with a sentence
+    /// (nothing undone) if a teammate changed the lead, a deal or a task since.
+    pub async fn undo_close(&self, undo: &CloseUndo) -> Result<MovedLead> {
+        let row = sqlx::query("select id, stage_id, version from closer.undo_close($1, $2)")
+            .bind(self.organization_id())
+            .bind(&undo.0)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(MovedLead {
+            lead_id: row.try_get("id")?,
+            stage_id: row.try_get("stage_id")?,
+            version: row.try_get("version")?,
+        })
+    }
+
+    /// Won/lost totals of the pipeline's closed stages in `period`.
+    pub async fn closed_totals(
+        &self,
+        pipeline_id: Uuid,
+        period: Period,
+    ) -> Result<HashMap<Uuid, ClosedTotals>> {
+        read_retrying(|| async move {
+            let rows = sqlx::query(CLOSED_TOTALS_SQL)
+                .bind(self.organization_id())
+                .bind(pipeline_id)
+                .bind(period.as_sql())
+                .fetch_all(&self.pool)
+                .await?;
+            rows.into_iter()
+                .map(|r| {
+                    Ok((
+                        r.try_get("stage_id")?,
+                        ClosedTotals {
+                            deal_count: r.try_get("deals")?,
+                            amount: r.try_get("amount")?,
+                        },
+                    ))
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn lead_conflict_or_gone(&self, lead_id: Uuid) -> DataError {
+        match sqlx::query_scalar::<_, bool>(
+            "select exists(select 1 from leads where organization_id = $1 and id = $2)",
+        )
+        .bind(self.organization_id())
+        .bind(lead_id)
+        .fetch_one(&self.pool)
+        .await
+        {
+            Ok(true) => DataError::Conflict,
+            Ok(false) => DataError::NotFound,
+            Err(e) => e.into(),
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! The closing popup: a surprising move's warning, the lost reason, and the deal/task choices.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Position, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::Span;
+
+use crate::config::keymap::Command;
+use crate::config::theme::Theme;
+use crate::state::popup::{CloseRow, ClosingDialog};
+use crate::state::{State, layout};
+use crate::ui::text::width;
+use crate::ui::widgets::paint::put;
+use crate::ui::widgets::{popup_frame, popup_hint};
+
+pub(super) fn closing_box(
+    buf: &mut Buffer,
+    area: Rect,
+    dialog: &ClosingDialog,
+    state: &State,
+    theme: &Theme,
+) -> Option<Position> {
+    let hint = format!(
+        "tab next · space toggle · {}",
+        popup_hint(
+            state,
+            &[(Command::Confirm, "move"), (Command::Cancel, "cancel")]
+        )
+    );
+    let rows = dialog.rows();
+    let extra = u16::from(dialog.warning.is_some()) + u16::from(dialog.hint.is_some());
+    let h = u16::try_from(rows.len()).unwrap_or(3) + extra + 2;
+    let w = area.width.saturating_sub(4).min(72);
+    let rect = layout::centered(area, w, h);
+    let inner = popup_frame(buf, rect, &dialog.title, &hint, theme);
+    if inner.height == 0 || inner.width == 0 {
+        return None;
+    }
+    let mut y = inner.y;
+    let bottom = inner.y + inner.height;
+    if let Some(warning) = &dialog.warning {
+        put(
+            buf,
+            inner.x,
+            y,
+            inner.width,
+            &[Span::styled(format!("! {warning}"), theme.error_style())],
+        );
+        y += 1;
+    }
+    let mut cursor = None;
+    for row in rows {
+        if y >= bottom {
+            break;
+        }
+        let focused = row == dialog.focus;
+        let marker = Span::styled(if focused { "› " } else { "  " }, theme.accent_style());
+        let style = if focused {
+            theme.accent_style().add_modifier(Modifier::BOLD)
+        } else {
+            ratatui::style::Style::default()
+        };
+        let check = |on: bool| if on { "[x] " } else { "[ ] " };
+        match row {
+            CloseRow::Reason => {
+                // Show the end of a long reason.
+                let room = usize::from(inner.width.saturating_sub(10));
+                let text = crate::ui::clean(&dialog.reason).into_owned();
+                let mut shown = text.as_str();
+                while width(shown) > room {
+                    let mut chars = shown.chars();
+                    chars.next();
+                    shown = chars.as_str();
+                }
+                let end = put(
+                    buf,
+                    inner.x,
+                    y,
+                    inner.width,
+                    &[
+                        marker,
+                        Span::styled("Reason: ", style),
+                        Span::raw(shown.to_string()),
+                    ],
+                );
+                if focused {
+                    cursor = Some(Position::new(end, y));
+                }
+            }
+            CloseRow::Deals => {
+                put(
+                    buf,
+                    inner.x,
+                    y,
+                    inner.width,
+                    &[
+                        marker,
+                        Span::styled(check(dialog.close_deals), style),
+                        Span::styled(dialog.deals_label(), style),
+                    ],
+                );
+            }
+            CloseRow::Tasks => {
+                put(
+                    buf,
+                    inner.x,
+                    y,
+                    inner.width,
+                    &[
+                        marker,
+                        Span::styled(check(dialog.complete_tasks), style),
+                        Span::styled(dialog.tasks_label(), style),
+                    ],
+                );
+            }
+        }
+        y += 1;
+    }
+    if let Some(why) = &dialog.hint
+        && y < bottom
+    {
+        put(
+            buf,
+            inner.x,
+            y,
+            inner.width,
+            &[Span::styled(why.clone(), theme.error_style())],
+        );
+    }
+    cursor
+}
