@@ -7,6 +7,7 @@ pub mod commands;
 pub mod config;
 pub mod data;
 pub mod db;
+pub mod script;
 pub mod state;
 pub mod text;
 pub mod tui;

@@ -2,11 +2,13 @@
 
 pub mod connect;
 pub mod error;
+pub mod import;
 pub mod inbox;
 pub mod lead;
 pub mod live;
 pub mod models;
 mod outcome;
+pub mod script;
 pub mod session;
 pub mod store;
 mod task;
