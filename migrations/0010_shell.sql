@@ -43,18 +43,17 @@ BEGIN
             (SELECT l.id FROM public.leads l WHERE l.organization_id = org AND l.id = i.id),
             (SELECT l.id FROM public.leads l WHERE l.organization_id = org AND l.external_lead_id = i.external_id),
             CASE WHEN on_duplicate <> 'create' THEN coalesce(
-                (SELECT l.id FROM public.leads l
-                 WHERE l.organization_id = org AND lower(l.email) = i.email_key AND l.email IS NOT NULL
-                 ORDER BY l.created_at, l.id LIMIT 1),
-                (SELECT l.id FROM public.leads l
+                -- Aggregates, not ORDER BY … LIMIT 1: a LIMIT lets the planner walk a board
+                -- index in created_at order and filter, instead of looking the key up.
+                (SELECT (array_agg(l.id ORDER BY l.created_at, l.id))[1] FROM public.leads l
+                 WHERE l.organization_id = org AND lower(l.email) = i.email_key AND l.email IS NOT NULL),
+                (SELECT (array_agg(l.id ORDER BY l.created_at, l.id))[1] FROM public.leads l
                  WHERE l.organization_id = org AND regexp_replace(l.phone, '[^0-9]', '', 'g') = i.phone_key
-                   AND l.phone IS NOT NULL
-                 ORDER BY l.created_at, l.id LIMIT 1),
+                   AND l.phone IS NOT NULL),
                 CASE WHEN i.email_key IS NULL AND i.phone_key IS NULL AND i.external_id IS NULL THEN
-                    (SELECT l.id FROM public.leads l
+                    (SELECT (array_agg(l.id ORDER BY l.created_at, l.id))[1] FROM public.leads l
                      WHERE l.organization_id = org AND (lower(l.name) COLLATE "C") = (lower(i.name) COLLATE "C")
-                       AND l.email IS NULL AND l.phone IS NULL
-                     ORDER BY l.id LIMIT 1)
+                       AND l.email IS NULL AND l.phone IS NULL)
                 END) END) AS existing
         FROM input i
     ), ranked AS MATERIALIZED (
@@ -124,11 +123,12 @@ BEGIN
                    CASE WHEN r.job_title IS NOT NULL AND r.job_title IS DISTINCT FROM p.job_title THEN 'job_title' END,
                    CASE WHEN r.location IS NOT NULL AND r.location IS DISTINCT FROM p.location THEN 'location' END,
                    CASE WHEN r.industry IS NOT NULL AND r.industry IS DISTINCT FROM p.industry THEN 'industry' END,
-                   CASE WHEN EXISTS (SELECT 1 FROM new_tags n WHERE n.lead = l.id) THEN 'tags' END
+                   CASE WHEN nt.lead IS NOT NULL THEN 'tags' END
                ], NULL) AS fields
         FROM ranked r
         JOIN public.leads l ON l.organization_id = org AND l.id = r.existing
         LEFT JOIN public.lead_profiles p ON p.organization_id = org AND p.lead_id = l.id
+        LEFT JOIN (SELECT DISTINCT n.lead FROM new_tags n) nt ON nt.lead = l.id
         WHERE on_duplicate = 'update' AND r.nth = 1
     ), updated AS (
         UPDATE public.leads l SET name = w.name, email = w.email, phone = w.phone, mobile = w.mobile,
@@ -150,18 +150,19 @@ BEGIN
     ), tagged AS (
         INSERT INTO public.lead_tags (organization_id, lead_id, tag)
         SELECT org, n.lead, n.tag FROM new_tags n
-        WHERE EXISTS (SELECT 1 FROM created c WHERE c.id = n.lead)
-           OR EXISTS (SELECT 1 FROM wanted w WHERE w.id = n.lead)
+        WHERE n.lead IN (SELECT c.id FROM created c) OR n.lead IN (SELECT w.id FROM wanted w)
         ON CONFLICT DO NOTHING
     )
+    -- Joins, not EXISTS per row: a CTE has no index, so a correlated lookup scans it every time.
     SELECT r.row_no,
-           CASE WHEN r.existing IS NULL THEN
-                    CASE WHEN EXISTS (SELECT 1 FROM created c WHERE c.id = r.new_id) THEN 'created' ELSE 'rejected' END
+           CASE WHEN r.existing IS NULL THEN CASE WHEN c.id IS NOT NULL THEN 'created' ELSE 'rejected' END
                 WHEN r.nth > 1 OR on_duplicate <> 'update' THEN 'skipped'
-                WHEN EXISTS (SELECT 1 FROM wanted w WHERE w.id = r.existing AND cardinality(w.fields) > 0) THEN 'updated'
+                WHEN cardinality(w.fields) > 0 THEN 'updated'
                 ELSE 'unchanged' END,
            coalesce(r.existing, r.new_id)
     FROM ranked r
+    LEFT JOIN created c ON c.id = r.new_id
+    LEFT JOIN wanted w ON w.id = r.existing AND r.nth = 1
     ORDER BY r.row_no;
 END $$;
 

@@ -308,3 +308,42 @@ fn completions_and_the_man_page_come_from_the_same_definitions() {
         &man[..200]
     );
 }
+
+/// The import figure (≤ 15 s for 100,000 rows), run on demand:
+/// `cargo test --test import -- --ignored --nocapture import_of_100k_rows` (README: Closer from
+/// the shell, "Measuring"). The work is PostgreSQL's, so a debug binary is indicative too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn import_of_100k_rows() {
+    let db = TestDb::new().await;
+    let shell = setup(&db, "Bulk Org").await;
+    let mut rows = String::from("First Name,Last Name,Email,Phone,Company,Tags,Stage\n");
+    let stages = ["New", "Contacted", "Qualified"];
+    for n in 0..100_000 {
+        rows.push_str(&format!(
+            "First{n},Last{n},person{n}@bulk.test,+1 555 {n:07},Company {},tag{};Hot,{}\n",
+            n % 5000,
+            n % 20,
+            stages[n % 3]
+        ));
+    }
+    let path = shell.file("bulk.csv", rows.as_bytes());
+    let started = std::time::Instant::now();
+    let report = import(&shell, &path, &[]);
+    let first = started.elapsed();
+    assert_eq!(report["created"], 100_000);
+    let started = std::time::Instant::now();
+    let again = import(&shell, &path, &[]);
+    let second = started.elapsed();
+    assert_eq!(again["skipped"], 100_000);
+    let started = std::time::Instant::now();
+    let export = shell.ok(&["export", "leads"]);
+    let exported = started.elapsed();
+    assert_eq!(export.lines().count(), 100_001);
+    let started = std::time::Instant::now();
+    shell.ok(&["leads", "list", "--limit", "1"]);
+    let list = started.elapsed();
+    println!(
+        "import 100k: {first:.2?}; re-import (all skipped): {second:.2?}; export 100k: {exported:.2?}; leads list --limit 1 (whole process): {list:.2?}"
+    );
+}
