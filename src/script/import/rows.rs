@@ -260,7 +260,9 @@ pub fn when(text: &str) -> Result<DateTime<Utc>, String> {
         Some(t) => ["%H:%M:%S", "%H:%M", "%I:%M %p", "%I:%M:%S %p"]
             .iter()
             .find_map(|f| NaiveTime::parse_from_str(t, f).ok())
-            .ok_or_else(|| format!("{text:?} has a time that is not HH:MM"))?,
+            .ok_or_else(|| {
+                format!("{text:?} is not a date (write YYYY-MM-DD, optionally with HH:MM)")
+            })?,
     };
     let day = if let Ok(d) = NaiveDate::parse_from_str(date, "%Y-%m-%d") {
         d
