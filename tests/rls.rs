@@ -1822,6 +1822,8 @@ mod helpers {
         "closer.set_member_role(uuid,uuid,member_role)",
         "closer.remove_member(uuid,uuid)",
         "closer.my_notify_channel(uuid)",
+        // Issue 14 (migration 0010), attacked in tests/tenancy.rs and tests/import.rs.
+        "closer.import_leads(uuid,jsonb,uuid,text)",
     ];
 
     #[tokio::test]
