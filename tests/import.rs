@@ -347,3 +347,71 @@ async fn import_of_100k_rows() {
         "import 100k: {first:.2?}; re-import (all skipped): {second:.2?}; export 100k: {exported:.2?}; leads list --limit 1 (whole process): {list:.2?}"
     );
 }
+
+/// The server's share of the import figure: 100,000 rows straight through
+/// `PgStore::import_leads` (no file, no process start), run on demand like the one above.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn import_of_100k_rows_in_the_data_layer() {
+    use closer::data::import::ImportRow;
+    let db = TestDb::new().await;
+    let shell = setup(&db, "Layer Org").await;
+    let org = db.org("Layer Org").await;
+    let stage = db.first_stage(org).await;
+    let session = db.session(&shell.user).await;
+    let store = session.open(org).expect("open the organization");
+    let rows: Vec<ImportRow> = (0..100_000)
+        .map(|n| ImportRow {
+            row_no: n + 2,
+            name: format!("Person {n}"),
+            email: Some(format!("p{n}@layer.test")),
+            company: Some(format!("Company {}", n % 5000)),
+            tags: vec![format!("tag{}", n % 20)],
+            ..ImportRow::default()
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    let done = store
+        .import_leads(&rows, stage, "skip", false, |_| {})
+        .await
+        .expect("import");
+    println!("data layer, 100k rows: {:.2?}", started.elapsed());
+    assert_eq!(done.len(), 100_000);
+}
+
+/// Baseline for the figure above: the same 100,000 leads (with profile and activity rows) as
+/// plain superuser INSERTs, so every per-row trigger of the schema still fires. Run on demand.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn insert_of_100k_leads_baseline() {
+    let db = TestDb::new().await;
+    let org = db.org("Baseline Org").await;
+    let stage = db.first_stage(org).await;
+    let started = std::time::Instant::now();
+    let mut tx = db.admin.begin().await.expect("begin");
+    sqlx::query(
+        "insert into leads (organization_id, stage_id, name, email)
+         select $1, $2, 'Person ' || n, 'p' || n || '@base.test' from generate_series(1, 100000) n",
+    )
+    .bind(org)
+    .bind(stage)
+    .execute(&mut *tx)
+    .await
+    .expect("leads");
+    let leads = started.elapsed();
+    sqlx::query("insert into lead_profiles (organization_id, lead_id, company) select $1, id, 'Co' from leads where organization_id = $1")
+        .bind(org)
+        .execute(&mut *tx)
+        .await
+        .expect("profiles");
+    sqlx::query("insert into lead_activities (organization_id, lead_id, type) select $1, id, 'lead_created' from leads where organization_id = $1")
+        .bind(org)
+        .execute(&mut *tx)
+        .await
+        .expect("activities");
+    tx.commit().await.expect("commit");
+    println!(
+        "baseline: 100k lead INSERTs {leads:.2?}; with profiles and activities {:.2?}",
+        started.elapsed()
+    );
+}
