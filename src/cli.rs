@@ -1,4 +1,6 @@
-//! The command line: `closer` opens the TUI; `demo`, `inbox`, `admin`, `bench` and `report` are subcommands.
+//! The command line: `closer` opens the TUI; `demo`, `inbox`, `admin`, `bench` and `report` are
+//! subcommands; the scripting commands (`leads`, `tasks`, `import` …) take their arguments from
+//! `script::args`.
 
 use std::path::PathBuf;
 
@@ -38,6 +40,25 @@ pub enum Command {
     Admin(AdminArgs),
     /// Measure Closer's performance figures (default: on the private local cluster).
     Bench(BenchArgs),
+    /// List, show and change leads from a script (issue 14).
+    Leads(crate::script::args::LeadsArgs),
+    /// List, add, complete and snooze tasks from a script.
+    Tasks(crate::script::args::TasksArgs),
+    /// Log an interaction (call, e-mail, meeting, note, SMS, WhatsApp) on a lead.
+    Log(crate::script::args::LogArgs),
+    /// The organization's pipelines and their stages.
+    Pipelines(crate::script::args::OutputArgs),
+    /// Import leads from a CSV or TSV file (Pipedrive, HubSpot, Salesforce, Twenty or plain).
+    Import(crate::script::args::ImportArgs),
+    /// Export leads, tasks or interactions as CSV or JSON Lines.
+    Export(crate::script::args::ExportArgs),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) generated from these same definitions.
+    Man,
     /// Print the insights figures (forecast, won/lost, funnel, velocity, team) of a pipeline.
     Report(ReportArgs),
 }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod data;
 pub mod db;
 pub mod filter;
+pub mod script;
 pub mod state;
 pub mod text;
 pub mod tui;

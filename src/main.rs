@@ -26,6 +26,10 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
+    if closer::script::handles(&cli.command) {
+        // Scripting commands: their own exit codes (script/mod.rs), no TUI.
+        return runtime.block_on(closer::script::main(cli));
+    }
     match runtime.block_on(run(cli)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
@@ -79,6 +83,7 @@ async fn run(cli: Cli) -> color_eyre::Result<()> {
             )
             .await
         }
+        Some(_) => Ok(()), // handled by closer::script::main
         None => {
             let config = load_config(&cli)?;
             commands::open::run(

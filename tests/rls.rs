@@ -1894,6 +1894,8 @@ mod helpers {
         // Closing (migration 0006), attacked in tests/closing.rs (forged undo, other org).
         "closer.close_lead(uuid,uuid,uuid,uuid,text,text,text)",
         "closer.undo_close(uuid,jsonb)",
+        // Issue 14 (migration 0010), attacked in tests/tenancy.rs and tests/import.rs.
+        "closer.import_leads(uuid,jsonb,uuid,text)",
     ];
 
     #[tokio::test]

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{Config, StartScreen, paths};
 use crate::data::DataError;
 use crate::data::connect;
+use crate::data::models::Membership;
 use crate::data::store::Session;
 use crate::text::clean_line;
 
@@ -17,14 +18,20 @@ pub async fn run(
     config: Config,
     start_inbox: bool,
 ) -> Result<()> {
+    let session = connect_session(database_url, &config).await?;
+    open_session(session, org, config, start_inbox).await
+}
+
+/// Connects as the rep (asking for the password on a terminal when none is known). The TUI and
+/// the scripting commands (`closer leads` …) share it.
+pub async fn connect_session(database_url: Option<&str>, config: &Config) -> Result<Session> {
     let env = |key: &str| std::env::var(key).ok();
     let resolved = connect::resolve(database_url, &config.connection, &env)
         .map_err(|e| color_eyre::eyre::eyre!(e))?;
     let timeout = config.connection.statement_timeout_ms;
     let route = resolved.route(&config.connection);
-    let session = match Session::connect_via(resolved.options.clone(), timeout, route.clone()).await
-    {
-        Ok(session) => session,
+    match Session::connect_via(resolved.options.clone(), timeout, route.clone()).await {
+        Ok(session) => Ok(session),
         Err(DataError::Authentication)
             if !resolved.has_password && std::io::stdin().is_terminal() =>
         {
@@ -35,11 +42,10 @@ pub async fn run(
                 },
                 direct => direct,
             };
-            Session::connect_via(resolved.options.password(&password), timeout, route).await?
+            Ok(Session::connect_via(resolved.options.password(&password), timeout, route).await?)
         }
-        Err(err) => return Err(err.into()),
-    };
-    open_session(session, org, config, start_inbox).await
+        Err(err) => Err(err.into()),
+    }
 }
 
 /// Picks the organization (flag, then last used, then the only one, then ask) and runs the TUI.
@@ -49,9 +55,26 @@ pub async fn open_session(
     config: Config,
     start_inbox: bool,
 ) -> Result<()> {
+    let chosen = choose_organization(&session, org)?;
+    let store = session.open(chosen.organization_id)?;
+    RememberedState {
+        organization: Some(chosen.organization_name.clone()),
+    }
+    .save();
+    let start = if start_inbox {
+        StartScreen::Inbox
+    } else {
+        config.ui.start_screen
+    };
+    launch_tui(store, config, start).await
+}
+
+/// The organization to work in: `--org`, then the last one used, then the only one, then ask
+/// (on a terminal). Shared by the TUI and the scripting commands.
+pub fn choose_organization<'a>(session: &'a Session, org: Option<&str>) -> Result<&'a Membership> {
     let memberships = session.memberships();
     let remembered = RememberedState::load();
-    let chosen = match org {
+    Ok(match org {
         Some(name) => memberships
             .iter()
             .find(|m| m.organization_name == name)
@@ -76,18 +99,7 @@ pub async fn open_session(
                 &memberships[choose(&names)?]
             }
         },
-    };
-    let store = session.open(chosen.organization_id)?;
-    RememberedState {
-        organization: Some(chosen.organization_name.clone()),
-    }
-    .save();
-    let start = if start_inbox {
-        StartScreen::Inbox
-    } else {
-        config.ui.start_screen
-    };
-    launch_tui(store, config, start).await
+    })
 }
 
 /// Runs the TUI on the start screen (`closer inbox` or `ui.start_screen`).
