@@ -29,3 +29,5 @@ SET rotting_days = CASE WHEN s.is_won OR s.is_lost THEN NULL
                                ELSE LEAST(90, 10 + 20 * s.order_index) END;
 
 UPDATE deals SET closed_on = (updated_at AT TIME ZONE 'UTC')::date WHERE status <> 'open';
+
+RESET ROLE;
