@@ -345,6 +345,7 @@ impl Fake {
             | Effect::Quit
             | Effect::Listen
             | Effect::CancelQueries
+            | Effect::Suspend
             | Effect::Lead(_)
             | Effect::Inbox(_) => {
                 return None;

@@ -380,7 +380,7 @@ fn drive(state: &mut State, effects: Vec<Effect>) -> Vec<Effect> {
     rest
 }
 
-fn board(width: u16, height: u16) -> State {
+pub(crate) fn board(width: u16, height: u16) -> State {
     let mut state = State::new(
         Session {
             organization: "Acme Realty".to_string(),
@@ -423,7 +423,7 @@ fn answer_load(state: &mut State, fx: Vec<Effect>, make: impl Fn(Uuid) -> LeadDa
 }
 
 /// The board with Grace Hopper's lead open and loaded (times shown in UTC).
-fn lead_open(width: u16, height: u16) -> State {
+pub(crate) fn lead_open(width: u16, height: u16) -> State {
     let mut state = board(width, height);
     let fx = update(&mut state, key(KeyCode::Enter));
     answer_load(&mut state, fx, |lead| data(lead, "Grace Hopper"));
@@ -452,7 +452,7 @@ fn typed(state: &mut State, text: &str) -> Vec<Effect> {
     fx
 }
 
-fn lead_popup(state: &State) -> Option<&Popup> {
+pub(crate) fn lead_popup(state: &State) -> Option<&Popup> {
     state.popup.as_ref().filter(|p| {
         matches!(
             p,
@@ -461,7 +461,7 @@ fn lead_popup(state: &State) -> Option<&Popup> {
     })
 }
 
-fn form_value(state: &State, field: FieldId) -> Option<String> {
+pub(crate) fn form_value(state: &State, field: FieldId) -> Option<String> {
     match lead_popup(state)? {
         Popup::Form(form) => Some(form.raw(field).to_string()),
         Popup::Conflict(p) => Some(p.form.raw(field).to_string()),
@@ -469,7 +469,7 @@ fn form_value(state: &State, field: FieldId) -> Option<String> {
     }
 }
 
-fn lead_effects(fx: &[Effect]) -> Vec<LeadEffect> {
+pub(crate) fn lead_effects(fx: &[Effect]) -> Vec<LeadEffect> {
     fx.iter()
         .filter_map(|e| match e {
             Effect::Lead(l) => Some(l.clone()),
@@ -969,14 +969,22 @@ fn a_saved_call_offers_the_follow_up_task() {
         Some("Follow up with Grace Hopper")
     );
     insta::assert_snapshot!("follow_up", render(&state, 100, 30).backend());
-    // `m`: tomorrow; Enter on the title, Enter on the priority saves.
-    update(&mut state, ch('m'));
+    // Issue 11: `thu 10:00` is typed whole (no quick key picks `t`oday, `h` is no priority),
+    // previewed live; Enter to the title, Enter to the priority, Enter saves.
+    typed(&mut state, "thu 10:00");
+    assert_eq!(
+        form_value(&state, FieldId::Due).as_deref(),
+        Some("thu 10:00")
+    );
+    insta::assert_snapshot!("follow_up_preview", render(&state, 100, 30).backend());
+    update(&mut state, key(KeyCode::Enter));
     update(&mut state, key(KeyCode::Enter));
     let fx = update(&mut state, key(KeyCode::Enter));
     match lead_effects(&fx).as_slice() {
         [LeadEffect::AddTask { task, lead_id, .. }] => {
             assert_eq!(*lead_id, id(0x1001));
-            assert_eq!(task.due_date, Some(date(2025, 3, 15)));
+            assert_eq!(task.due_date, Some(date(2025, 3, 20)));
+            assert_eq!(task.due_time, chrono::NaiveTime::from_hms_opt(10, 0, 0));
             assert_eq!(task.title, "Follow up with Grace Hopper");
             assert_eq!(task.priority, TaskPriority::Medium);
         }
@@ -1169,6 +1177,7 @@ fn editor_round_trip_and_task_keys() {
         lead_effects(&fx).as_slice(),
         [LeadEffect::CompleteTask { task_id, .. }] if *task_id == id(0x6002)
     ));
+    // `w` is the parser's "next week": next Monday (typing replaces the date shown).
     update(&mut state, ch('R'));
     update(&mut state, ch('w'));
     let fx = update(&mut state, key(KeyCode::Enter));
@@ -1182,7 +1191,7 @@ fn editor_round_trip_and_task_keys() {
             },
         ] => {
             assert_eq!(*task_id, id(0x6002));
-            assert_eq!(*due_date, Some(date(2025, 3, 21)));
+            assert_eq!(*due_date, Some(date(2025, 3, 17)));
             *request
         }
         other => panic!("expected a reschedule, got {other:?}"),

@@ -6,5 +6,7 @@ mod board_ui;
 mod harness;
 mod help_ui;
 mod inbox_ui;
+mod input_ui;
 mod lead_ui;
+mod palette_ui;
 mod pictures;

@@ -20,7 +20,7 @@ use uuid::Uuid;
 use live::live_change;
 
 use super::screen::Contract;
-use super::{Effect, Failure, RequestId, State};
+use super::{Effect, Failure, Popup, RequestId, State};
 use crate::config::keymap::Command;
 use crate::data::live::Change;
 use crate::data::models::{
@@ -157,9 +157,12 @@ impl Contract for Reducer {
             BoardAction::LeadMoved { request, result } => {
                 moves::on_lead_moved(state, request, result)
             }
-            BoardAction::SearchResults { request, result } => {
-                crate::state::popup::jump::on_search_results(state, request, result)
-            }
+            BoardAction::SearchResults { request, result } => match state.popup {
+                Some(Popup::Palette(_)) => {
+                    crate::state::popup::palette::on_search_results(state, request, result)
+                }
+                _ => crate::state::popup::jump::on_search_results(state, request, result),
+            },
         }
     }
 

@@ -9,13 +9,13 @@ mod check;
 
 pub use check::*;
 
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::data::DataError;
 use crate::data::lead::LeadEdit;
+use crate::dates::Due;
 use crate::state::RequestId;
-use crate::state::inbox::dates::{Due, parse_due};
 use crate::state::lead::input::TextInput;
 
 /// Identifies a field of any form (forms read their values by id).
@@ -87,21 +87,23 @@ pub enum FieldValue {
         options: Vec<ChoiceOption>,
         selected: usize,
     },
-    /// A due date: quick picks (`t` today, `m` tomorrow, `3` in three days, `w` next week, `n`
-    /// none) or a typed date; `picked` names the quick pick shown.
+    /// A due date, typed and read by `crate::dates` (previewed live). The one-letter quick keys
+    /// (`t` today, `m` tomorrow, `3` in three days, `w` next week, `n` none) are words of that
+    /// parser, so they mean a date only when they are all the field holds: `thu` stays `thu`.
+    /// `picked` marks a date the form opened with (typing replaces it).
     Date {
         input: TextInput,
         picked: Option<&'static str>,
     },
 }
 
-/// Quick picks of a date field: (key, label, days from today; `None` clears).
-pub const DATE_PICKS: [(char, &str, Option<i64>); 5] = [
-    ('t', "today", Some(0)),
-    ('m', "tomorrow", Some(1)),
-    ('3', "+3 days", Some(3)),
-    ('w', "next week", Some(7)),
-    ('n', "none", None),
+/// Quick keys of a date field, for its hint: (key, meaning) — parser words, see
+/// [`FieldValue::Date`].
+pub const DATE_PICKS: [(char, &str); 4] = [
+    ('t', "today"),
+    ('m', "tomorrow"),
+    ('w', "next week"),
+    ('n', "none"),
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -362,7 +364,6 @@ impl<K> Form<K> {
             }
             _ => {}
         }
-        let today = self.today;
         let Some(field) = self.fields.get_mut(self.focus) else {
             return FormKey::Stay;
         };
@@ -431,31 +432,6 @@ impl<K> Form<K> {
                 }
             }
             FieldValue::Date { input, picked } => {
-                let quick = match key.code {
-                    KeyCode::Char(c) if !ctrl && (input.text.is_empty() || picked.is_some()) => {
-                        DATE_PICKS.iter().find(|(k, _, _)| *k == c)
-                    }
-                    _ => None,
-                };
-                if let Some((_, label, days)) = quick {
-                    match days {
-                        Some(d) => {
-                            let date = today
-                                .checked_add_signed(Duration::days(*d))
-                                .unwrap_or(today);
-                            input.set(date.format("%Y-%m-%d").to_string());
-                            *picked = Some(label);
-                        }
-                        None => {
-                            input.set("");
-                            *picked = None;
-                        }
-                    }
-                    field.error = None;
-                    self.dirty = true;
-                    self.next();
-                    return FormKey::Stay;
-                }
                 if picked.is_some() && matches!(key.code, KeyCode::Char(_) | KeyCode::Backspace) {
                     // Typing over a quick pick starts a new date.
                     input.set("");
@@ -528,9 +504,8 @@ mod tests {
         assert!(date("2025-02-30").is_err());
     }
 
-    #[test]
-    fn quick_keys_pick_and_advance() {
-        let mut form = Form::new(
+    fn task_form() -> Form<()> {
+        Form::new(
             (),
             "t",
             vec![
@@ -544,23 +519,75 @@ mod tests {
                     0,
                 ),
                 Field::date(FieldId::Due, "Due", None),
-                Field::text(FieldId::Title, "Title", "", 100),
+                Field::choice(
+                    FieldId::Priority,
+                    "Priority",
+                    vec![
+                        ChoiceOption::new('l', "low", "low"),
+                        ChoiceOption::new('m', "medium", "medium"),
+                        ChoiceOption::new('h', "high", "high"),
+                    ],
+                    1,
+                ),
+                Field::area(FieldId::Description, "Notes", "", 100),
             ],
             today(),
-        );
+        )
+    }
+
+    fn type_text(form: &mut Form<()>, text: &str) {
+        for c in text.chars() {
+            form.key(&ch(c), false, false);
+        }
+    }
+
+    #[test]
+    fn typed_dates_stay_in_the_date_field() {
+        // Issue 11: `t` picked today and jumped ahead, `h` set high priority, `u 10:00` landed
+        // in Notes.
+        let mut form = task_form();
         form.key(&ch('c'), false, false);
         assert_eq!(form.raw(FieldId::Kind), "call");
         assert_eq!(form.focus, 1);
-        form.key(&ch('m'), false, false);
-        assert_eq!(form.raw(FieldId::Due), "2025-03-15");
-        assert_eq!(form.focus, 2);
-        form.key(
-            &KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT),
-            false,
-            false,
+        type_text(&mut form, "thu 10:00");
+        assert_eq!(form.raw(FieldId::Due), "thu 10:00");
+        assert_eq!(form.focus, 1);
+        assert_eq!(form.raw(FieldId::Priority), "medium");
+        assert_eq!(form.raw(FieldId::Description), "");
+        let due = parse_date(form.raw(FieldId::Due), today()).expect("parses");
+        assert_eq!(
+            due.map(|d| (d.date, d.time)),
+            Some((
+                NaiveDate::from_ymd_opt(2025, 3, 20).expect("valid"),
+                chrono::NaiveTime::from_hms_opt(10, 0, 0)
+            ))
         );
-        form.key(&ch('2'), false, false);
-        assert_eq!(form.raw(FieldId::Due), "2");
+        for text in ["mon", "wed", "next tuesday"] {
+            let mut form = task_form();
+            form.focus = 1;
+            type_text(&mut form, text);
+            assert_eq!(form.raw(FieldId::Due), text);
+            assert_eq!(form.focus, 1);
+        }
+    }
+
+    #[test]
+    fn quick_keys_are_words_on_an_empty_field() {
+        let mut form = task_form();
+        form.focus = 1;
+        form.key(&ch('m'), false, false);
+        assert_eq!(form.raw(FieldId::Due), "m");
+        let due = parse_date(form.raw(FieldId::Due), today()).expect("parses");
+        assert_eq!(due.map(|d| d.date), NaiveDate::from_ymd_opt(2025, 3, 15));
+        // A date the form opened with is replaced by typing.
+        let mut form = Form::new(
+            (),
+            "t",
+            vec![Field::date(FieldId::Due, "Due", Some(today()))],
+            today(),
+        );
+        form.key(&ch('f'), false, false);
+        assert_eq!(form.raw(FieldId::Due), "f");
         assert_eq!(
             form.key(
                 &KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE),

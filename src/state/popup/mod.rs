@@ -15,6 +15,7 @@ pub mod help;
 pub mod input;
 pub mod jump;
 pub mod new_task;
+pub mod palette;
 pub mod picker;
 pub mod priority;
 pub mod prompt;
@@ -35,6 +36,7 @@ pub use form::Form;
 pub use help::{Help, HelpSection};
 pub use jump::Jump;
 pub use new_task::{NewTaskField, NewTaskForm};
+pub use palette::Palette;
 pub use picker::{Picker, PickerItem, PickerKind};
 pub use priority::PRIORITY_CHOICES;
 pub use prompt::{Prompt, PromptPurpose};
@@ -85,6 +87,8 @@ pub enum Popup {
         hint: Option<String>,
     },
     NewTask(NewTaskForm),
+    // Anywhere: the command palette.
+    Palette(Palette),
 }
 
 impl Popup {
@@ -104,6 +108,7 @@ impl Popup {
     /// Waits for a search the spinner shows.
     pub fn is_loading(&self) -> bool {
         matches!(self, Popup::Jump(j) if j.request.is_some())
+            || matches!(self, Popup::Palette(p) if p.request.is_some())
     }
 }
 
@@ -136,6 +141,7 @@ pub(crate) fn key(state: &mut State, popup: Popup, key: KeyEvent) -> Vec<Effect>
         Popup::Conflict(prompt) => conflict::key(state, prompt, &key),
         Popup::Tags(editor) => tags::key(state, editor, &key),
         Popup::Filter { selected } => filter::key(state, selected, &key),
+        Popup::Palette(palette) => palette::key(state, palette, key),
         other => show(state, other),
     }
 }

@@ -11,6 +11,7 @@ mod help;
 mod jump;
 mod menu;
 mod new_task;
+mod palette;
 mod picker;
 mod prompt;
 mod tags;
@@ -38,6 +39,7 @@ pub(super) fn draw(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) -
         Popup::Conflict(prompt) => conflict::conflict_box(buf, area, prompt, state, theme),
         Popup::Tags(editor) => return tags::tags_box(buf, area, editor, state, theme),
         Popup::Filter { selected } => filter::filter_box(buf, area, *selected, state, theme),
+        Popup::Palette(palette) => return palette::palette_box(buf, area, palette, state, theme),
         // The inbox's popups read the inbox they are over.
         _ => {
             if let Screen::Inbox(s) = &state.screen {
