@@ -44,7 +44,11 @@ async fn quitting_one_demo_leaves_the_server_to_the_other() -> Result<()> {
     // The last one to quit stops it.
     let probe = LocalCluster::join(dir.path()).await?;
     let (probe_cluster, probe_member) = probe;
-    assert_eq!(first.leave(first_member).await?, 1, "the probe still uses it");
+    assert_eq!(
+        first.leave(first_member).await?,
+        1,
+        "the probe still uses it"
+    );
     let options = probe_cluster.superuser_options("postgres");
     assert_eq!(probe_cluster.leave(probe_member).await?, 0);
     assert!(
