@@ -116,3 +116,16 @@ fn ctrl_z_suspends() {
     assert_eq!(fx, vec![Effect::Suspend]);
     assert!(!state.quit);
 }
+
+#[test]
+fn numbered_pickers_say_press_a_number() {
+    let mut state = board(100, 30);
+    update(&mut state, ch('n'));
+    // Name, Email, Phone, Company, Stage: the stage choice is numbered.
+    for _ in 0..4 {
+        update(&mut state, key(KeyCode::Tab));
+    }
+    let screen = screen_text(&render(&state, 100, 30));
+    assert!(screen.contains("press a number to pick"), "{screen}");
+    assert!(!screen.contains("press a letter"), "{screen}");
+}

@@ -5,6 +5,7 @@
 //! their results), `seek` (paging to a jump-to-lead target), `load` (board and column reads, and
 //! `settle`, which runs after every action and pages in what became visible).
 
+mod bottom;
 mod live;
 mod load;
 pub mod model;

@@ -187,6 +187,8 @@ pub struct Board {
     pub pending: Vec<PendingMove>,
     pub last_move: Option<MoveRecord>,
     pub seek: Option<Seek>,
+    /// `G` is reading this stage's column to its end (`bottom.rs`).
+    pub to_bottom: Option<Uuid>,
 }
 
 impl Board {

@@ -183,6 +183,10 @@ pub(super) fn field_hint(field: &Field, form: &Form<FormKind>, state: &State) ->
         return h.clone();
     }
     match &field.value {
+        // Stage pickers are numbered; most others are lettered.
+        FieldValue::Choice { options, .. } if options.iter().all(|o| o.key.is_ascii_digit()) => {
+            "press a number to pick · ←/→ cycle".to_string()
+        }
         FieldValue::Choice { .. } => "press a letter to pick · ←/→ cycle".to_string(),
         FieldValue::Date { .. } => {
             let keys: Vec<String> = DATE_PICKS.iter().map(|(k, l)| format!("{k} {l}")).collect();
