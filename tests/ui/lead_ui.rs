@@ -676,6 +676,27 @@ fn conflict_state() -> (State, u64) {
 }
 
 #[test]
+fn keeping_theirs_everywhere_closes_without_a_save() {
+    // Issue 11: "keep theirs" (T, Enter) reported "Nothing to save" and needed Esc three times.
+    let (mut state, _) = conflict_state();
+    update(&mut state, ch('T'));
+    let fx = update(&mut state, key(KeyCode::Enter));
+    assert!(
+        !lead_effects(&fx)
+            .iter()
+            .any(|e| matches!(e, LeadEffect::UpdateLead { .. })),
+        "nothing is written"
+    );
+    assert!(lead_popup(&state).is_none(), "one key closes it");
+    assert!(load_request(&fx).is_some(), "the lead is read again");
+    let message = state.message.as_ref().map(|m| m.text.clone());
+    assert_eq!(
+        message.as_deref(),
+        Some("Kept their version: nothing to save")
+    );
+}
+
+#[test]
 fn snapshot_conflict_prompt() {
     let (state, _) = conflict_state();
     insta::assert_snapshot!("conflict", render(&state, 110, 26).backend());
