@@ -13,6 +13,7 @@ pub mod input;
 pub mod model;
 mod nav;
 pub mod overview;
+mod typeahead;
 pub mod wrap;
 
 use crate::state::request::InFlight;
@@ -116,6 +117,8 @@ pub struct LeadScreen {
     pub filter: TimelineFilter,
     /// Times are shown in this offset (the rep's local time when the screen opened).
     pub tz: FixedOffset,
+    /// Keys typed before the first load, replayed after it (`typeahead.rs`).
+    pub typeahead: Vec<KeyEvent>,
 }
 
 impl LeadScreen {
@@ -135,6 +138,7 @@ impl LeadScreen {
             expanded_scroll: 0,
             filter: TimelineFilter::All,
             tz: Local::now().offset().fix(),
+            typeahead: Vec::new(),
         }
     }
 
@@ -505,7 +509,7 @@ fn on_loaded(
             clamp_selection(screen);
             sync_tag_editor(state);
             state.connection = super::Connection::Connected;
-            Vec::new()
+            typeahead::replay(state)
         }
         Err(f) => {
             if screen.data.is_none() {
@@ -561,8 +565,8 @@ fn sync_tag_editor(state: &mut State) {
 
 /// A key the screen wants before the keymap. The screen itself has no text input (forms are
 /// popups), so nothing is consumed here.
-fn key(_state: &mut State, _key: &KeyEvent) -> Option<Vec<Effect>> {
-    None
+fn key(state: &mut State, key: &KeyEvent) -> Option<Vec<Effect>> {
+    typeahead::hold(state, key)
 }
 
 /// Only web links, mail links and files are handed to the opener (never something that could

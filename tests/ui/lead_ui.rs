@@ -676,6 +676,24 @@ fn conflict_state() -> (State, u64) {
 }
 
 #[test]
+fn keys_typed_while_the_lead_loads_are_kept() {
+    // Issue 11: Enter then `c` at once dropped the `c`.
+    let mut state = board(100, 30);
+    let fx = update(&mut state, key(KeyCode::Enter));
+    let early = update(&mut state, ch('c'));
+    assert!(early.is_empty());
+    assert!(
+        lead_popup(&state).is_none(),
+        "nothing opens before the lead is there"
+    );
+    answer_load(&mut state, fx, |lead| data(lead, "Grace Hopper"));
+    match lead_popup(&state) {
+        Some(Popup::Form(form)) => assert!(form.title.contains("Log"), "{}", form.title),
+        other => panic!("expected the capture form, got {other:?}"),
+    }
+}
+
+#[test]
 fn keeping_theirs_everywhere_closes_without_a_save() {
     // Issue 11: "keep theirs" (T, Enter) reported "Nothing to save" and needed Esc three times.
     let (mut state, _) = conflict_state();
