@@ -1126,15 +1126,16 @@ fn conflict_resolution_saves_the_chosen_values_with_the_new_version() {
         [LeadEffect::UpdateLead { fields, version: 4, .. }]
             if fields.email == "grace@hopper.dev" && fields.phone == "+1 555 0100"
     ));
-    // "All theirs" takes every value of theirs.
+    // "All theirs" is their saved version: nothing to write, the prompt closes (issue 11).
     let (mut state, _) = conflict_state();
     update(&mut state, ch('T'));
     let fx = update(&mut state, ctrl('s'));
-    assert!(matches!(
-        lead_effects(&fx).as_slice(),
-        [LeadEffect::UpdateLead { fields, .. }]
-            if fields.email == "g.hopper@navy.mil" && fields.company == "Navy Labs"
-    ));
+    assert!(
+        !lead_effects(&fx)
+            .iter()
+            .any(|e| matches!(e, LeadEffect::UpdateLead { .. }))
+    );
+    assert!(lead_popup(&state).is_none());
     // A lead gone meanwhile says so and keeps the form.
     let (mut state, _) = conflict_state();
     let fx = update(&mut state, key(KeyCode::Enter));

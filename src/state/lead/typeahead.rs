@@ -13,7 +13,13 @@ const MAX_HELD: usize = 16;
 /// commands (global ones such as Back or Quit act at once).
 pub(super) fn hold(state: &mut State, key: &KeyEvent) -> Option<Vec<Effect>> {
     let command = state.keymap.command_for(Scope::Lead, key)?;
-    if command.scopes().contains(&Scope::Global) || matches!(command, Command::Back) {
+    // `[` / `]` walk the board column and need no data: they act at once.
+    if command.scopes().contains(&Scope::Global)
+        || matches!(
+            command,
+            Command::Back | Command::PrevLead | Command::NextLead
+        )
+    {
         return None;
     }
     let Screen::Lead(screen) = &mut state.screen else {
