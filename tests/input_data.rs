@@ -70,6 +70,9 @@ async fn tags_are_case_insensitive_in_the_organizations_spelling() {
             .await
             .expect("read");
     assert_eq!(rows, vec![("VIP".to_string(), "#00ff00".to_string())]);
+    // Completion offers the organization's tags, one spelling each.
+    let known = store.organization_tags().await.expect("org tags");
+    assert_eq!(known, vec!["VIP".to_string()]);
     // Removing in any case removes it.
     assert!(store.remove_tag(b, "vIp").await.expect("remove"));
     // The database itself refuses a second spelling on one lead.

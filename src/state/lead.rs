@@ -273,6 +273,8 @@ pub enum LeadAction {
     },
     /// The system opener was started (or could not be).
     Opened(Result<String, String>),
+    /// The organization's tags, for completion (`popup/tags.rs`).
+    OrgTags(RequestId, Result<Vec<String>, Failure>),
 }
 
 /// Data work the lead screen asks for; run by `app::lead_worker` (`ExternalEdit` by the loop,
@@ -346,6 +348,10 @@ pub enum LeadEffect {
         lead_id: Uuid,
         tag_id: Uuid,
         tag: String,
+    },
+    /// The organization's tags → [`LeadAction::OrgTags`].
+    LoadOrgTags {
+        request: RequestId,
     },
     /// Open a document with the system opener, detached → [`LeadAction::Opened`].
     Open {
@@ -475,6 +481,7 @@ fn update(state: &mut State, action: LeadAction) -> Vec<Effect> {
             forms::on_edited(state, field, result);
             fx
         }
+        LeadAction::OrgTags(request, result) => popup::tags::on_org_tags(state, request, result),
         LeadAction::Opened(result) => {
             match result {
                 Ok(what) => state.info(format!("Opened {what}")),

@@ -676,6 +676,49 @@ fn conflict_state() -> (State, u64) {
 }
 
 #[test]
+fn tags_complete_from_the_organizations_tags() {
+    // Issue 11: existing tags were never suggested.
+    let mut state = lead_open(100, 24);
+    let fx = update(&mut state, ch('T'));
+    let request = lead_effects(&fx)
+        .iter()
+        .find_map(|e| match e {
+            LeadEffect::LoadOrgTags { request } => Some(*request),
+            _ => None,
+        })
+        .expect("the organization's tags are read");
+    update(
+        &mut state,
+        Action::Lead(LeadAction::OrgTags(
+            request,
+            Ok(vec!["VIP".to_string(), "Hot lead".to_string()]),
+        )),
+    );
+    typed(&mut state, "ho");
+    let screen = screen_text(&render(&state, 100, 24));
+    assert!(screen.contains("→ Hot lead"), "{screen}");
+    update(&mut state, key(KeyCode::Right));
+    match &state.popup {
+        Some(Popup::Tags(editor)) => assert_eq!(editor.input.value(), "Hot lead"),
+        other => panic!("expected the tag editor, got {other:?}"),
+    }
+    // `vip` is already on the lead: not offered.
+    let mut state = lead_open(100, 24);
+    let fx = update(&mut state, ch('T'));
+    if let Some(LeadEffect::LoadOrgTags { request }) = lead_effects(&fx).first() {
+        update(
+            &mut state,
+            Action::Lead(LeadAction::OrgTags(*request, Ok(vec!["VIP".to_string()]))),
+        );
+    }
+    typed(&mut state, "v");
+    match &state.popup {
+        Some(Popup::Tags(editor)) => assert_eq!(editor.suggestion(), None),
+        other => panic!("expected the tag editor, got {other:?}"),
+    }
+}
+
+#[test]
 fn keys_typed_while_the_lead_loads_are_kept() {
     // Issue 11: Enter then `c` at once dropped the `c`.
     let mut state = board(100, 30);
