@@ -33,6 +33,14 @@ pub enum Command {
         /// Delete the demo database and start over.
         #[arg(long)]
         reset: bool,
+        /// Open the demo as another seeded person (demo_manager, demo_seller, demo_closer,
+        /// rival_rep); default demo_rep.
+        #[arg(long = "as", value_name = "LOGIN")]
+        as_login: Option<String>,
+        /// Stop the demo's private server now (it otherwise stops when the last Closer using
+        /// it exits).
+        #[arg(long, conflicts_with_all = ["reset", "as_login"])]
+        stop: bool,
     },
     /// Open straight into the task inbox.
     Inbox,

@@ -35,7 +35,9 @@ fn main() -> std::process::ExitCode {
         Err(err) => {
             tracing::error!("{err:#}");
             // One clear sentence (with its causes), not a backtrace; data is cleaned of escapes.
-            eprintln!("closer: {}", closer::text::clean_line(&format!("{err:#}")));
+            // OS error numbers mean nothing to a rep.
+            let text = closer::errors::strip_os_numbers(&format!("{err:#}"));
+            eprintln!("closer: {}", closer::text::clean_line(&text));
             std::process::ExitCode::FAILURE
         }
     }
@@ -54,9 +56,14 @@ async fn run(cli: Cli) -> color_eyre::Result<()> {
             )
             .await
         }
-        Some(Command::Demo { reset }) => {
+        Some(Command::Demo { stop: true, .. }) => commands::demo::stop().await,
+        Some(Command::Demo {
+            reset,
+            ref as_login,
+            ..
+        }) => {
             let config = load_config(&cli)?;
-            commands::demo::run(reset, config, false).await
+            commands::demo::run_as(reset, config, false, as_login.as_deref()).await
         }
         Some(Command::Report(args)) => {
             // `cli.command` is moved: read the config path field by field.

@@ -105,9 +105,10 @@ async fn a_rep_logs_a_call_with_a_follow_up_using_keys() {
     tui.keys(&["Enter", "Wants a second viewing."]);
     tui.keys(&["C-s"]);
 
-    // A saved call offers the follow-up: m = tomorrow, Enter on the title, Enter saves.
+    // A saved call offers the follow-up: `m` (tomorrow) typed into Due, Enter to the title,
+    // Enter to the priority, Enter saves.
     tui.wait_for("schedule the next step", Duration::from_secs(10));
-    tui.keys(&["m", "Enter", "Enter"]);
+    tui.keys(&["m", "Enter", "Enter", "Enter"]);
     tui.wait_for("Follow-up scheduled", Duration::from_secs(10));
 
     let (kind, direction, outcome, duration, subject, content, created_by): InteractionRow =

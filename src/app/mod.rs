@@ -105,7 +105,18 @@ where
     let mut board_logged = false;
 
     while !quit {
-        if let Some((field, text)) = editor.take() {
+        if let Some(handover) = editor.take() {
+            let (field, text) = match handover {
+                Handover::Editor(field, text) => (field, text),
+                Handover::Suspend => {
+                    let size = crate::tui::suspend::suspend(terminal);
+                    if let Some((width, height)) = size {
+                        update(&mut state, Action::Resize { width, height });
+                    }
+                    dirty = true;
+                    continue;
+                }
+            };
             let (result, size) = crate::tui::editor::external_edit(terminal, &text).await;
             let action = Action::Lead(LeadAction::Edited {
                 field,
@@ -192,12 +203,18 @@ fn board_is_full(state: &State) -> bool {
         })
 }
 
+/// The terminal handed over by the loop: to `$EDITOR` for a field, or to the shell (ctrl-z).
+enum Handover {
+    Editor(FieldId, String),
+    Suspend,
+}
+
 /// Runs effects; returns true on quit.
 fn dispatch<S: BoardBackend>(
     effects: Vec<Effect>,
     worker: &Worker<S>,
     debounce: &mut Option<(RequestId, Pin<Box<Sleep>>)>,
-    editor: &mut Option<(FieldId, String)>,
+    editor: &mut Option<Handover>,
 ) -> bool {
     let mut quit = false;
     for effect in effects {
@@ -206,7 +223,10 @@ fn dispatch<S: BoardBackend>(
             Effect::StartDebounce { token, delay } => {
                 *debounce = Some((token, Box::pin(tokio::time::sleep(delay))));
             }
-            Effect::Lead(LeadEffect::ExternalEdit { field, text }) => *editor = Some((field, text)),
+            Effect::Lead(LeadEffect::ExternalEdit { field, text }) => {
+                *editor = Some(Handover::Editor(field, text));
+            }
+            Effect::Suspend => *editor = Some(Handover::Suspend),
             other => worker.run(other),
         }
     }
@@ -224,6 +244,7 @@ pub fn to_action(event: Event) -> Option<Action> {
             _ => None,
         },
         Event::Resize(width, height) => Some(Action::Resize { width, height }),
+        Event::Paste(text) => Some(Action::Paste(text)),
         _ => None,
     }
 }

@@ -1,7 +1,7 @@
 //! `closer demo`: Closer's private PostgreSQL, a seeded demo organization, and the TUI logged in
 //! as a demo rep through a real login (so RLS applies exactly as in production).
 
-use color_eyre::eyre::{Result, WrapErr};
+use color_eyre::eyre::{Result, WrapErr, bail, eyre};
 use sqlx::PgPool;
 
 use crate::config::{Config, paths};
@@ -58,11 +58,55 @@ const DEMO_PEOPLE: [(&str, &str, &str, &str, &str); 5] = [
 ];
 
 pub async fn run(reset: bool, config: Config, start_inbox: bool) -> Result<()> {
-    let cluster = LocalCluster::start(&paths::demo_cluster_dir()).await?;
-    let outcome = prepare_and_open(&cluster, reset, config, start_inbox).await;
-    // Stop the private server whatever happened; report the first error.
-    let stopped = cluster.stop().await;
-    outcome.and(stopped)
+    run_as(reset, config, start_inbox, None).await
+}
+
+/// `closer demo [--as LOGIN]`: joins (or starts) the demo's private server, opens the TUI as
+/// `login`, and leaves; the last Closer to leave stops the server.
+pub async fn run_as(
+    reset: bool,
+    config: Config,
+    start_inbox: bool,
+    login: Option<&str>,
+) -> Result<()> {
+    // Before anything slow: the TUI needs a terminal.
+    if !crate::errors::has_terminal() {
+        bail!("{}", crate::errors::needs_terminal("closer demo"));
+    }
+    let person = person(login.unwrap_or(DEMO_LOGIN))?;
+    let (cluster, membership) = LocalCluster::join(&paths::demo_cluster_dir()).await?;
+    let outcome = prepare_and_open(&cluster, reset, config, start_inbox, person).await;
+    // Leave whatever happened (stopping the server if nobody else uses it); report the first
+    // error.
+    let left = cluster.leave(membership).await;
+    outcome.and(left.map(drop))
+}
+
+/// `closer demo --stop`.
+pub async fn stop() -> Result<()> {
+    match LocalCluster::stop_shared(&paths::demo_cluster_dir()).await? {
+        None => println!("There is no demo server to stop."),
+        Some(0) => println!("The demo server is stopped."),
+        Some(n) => println!(
+            "The demo server is stopped; {n} Closer window(s) still open on it are now offline."
+        ),
+    }
+    Ok(())
+}
+
+/// The seeded person `login` names: (login, organization).
+fn person(login: &str) -> Result<(&'static str, &'static str)> {
+    DEMO_PEOPLE
+        .iter()
+        .find(|p| p.0 == login)
+        .map(|p| (p.0, p.4))
+        .ok_or_else(|| {
+            let known: Vec<&str> = DEMO_PEOPLE.iter().map(|p| p.0).collect();
+            eyre!(
+                "There is no demo person `{login}`: use one of {}",
+                known.join(", ")
+            )
+        })
 }
 
 async fn prepare_and_open(
@@ -70,17 +114,19 @@ async fn prepare_and_open(
     reset: bool,
     config: Config,
     start_inbox: bool,
+    (login, org): (&str, &str),
 ) -> Result<()> {
     if reset {
         reset_demo(cluster).await?;
     }
     let pool = connect_local(cluster, LOCAL_DATABASE).await?;
     ensure_demo_data(&pool).await?;
-    // A fresh password each start: nothing to store, and the rep still logs in for real.
-    let password = admin::generate_password();
+    // One password per login kept privately in the data directory: a second Closer logging in
+    // as the same person must not lock the first out of new connections.
+    let password = cluster.login_secret(login)?;
     let set_password: String =
         sqlx::query_scalar("select format('ALTER ROLE %I PASSWORD %L', $1::text, $2::text)")
-            .bind(DEMO_LOGIN)
+            .bind(login)
             .bind(&password)
             .fetch_one(&pool)
             .await?;
@@ -89,9 +135,9 @@ async fn prepare_and_open(
         .await?;
     pool.close().await;
 
-    let options = cluster.login_options(LOCAL_DATABASE, DEMO_LOGIN, &password);
+    let options = cluster.login_options(LOCAL_DATABASE, login, &password);
     let session = Session::connect(options, config.connection.statement_timeout_ms).await?;
-    super::open::open_session(session, Some(DEMO_ORG), config, start_inbox).await
+    super::open::open_session(session, Some(org), config, start_inbox).await
 }
 
 /// Seeds once: a second start finds the organization and goes straight to the board.

@@ -77,7 +77,7 @@ impl From<sqlx::Error> for DataError {
                 let constraint = db.constraint().unwrap_or_default().to_string();
                 from_sqlstate(&code, &constraint, db.message())
             }
-            sqlx::Error::Io(e) => DataError::Connection(e.to_string()),
+            sqlx::Error::Io(e) => DataError::Connection(crate::errors::io_sentence(e)),
             sqlx::Error::Tls(e) => DataError::Connection(format!("TLS: {e}")),
             sqlx::Error::PoolTimedOut => {
                 DataError::Connection("timed out waiting for a connection".into())

@@ -150,12 +150,36 @@ pub(crate) fn valid_email(email: Option<&str>) -> Result<Option<String>> {
     Ok(Some(email.to_owned()))
 }
 
-/// The database's rule (`^\+?[0-9 ()./-]{5,30}$`), plus at least one digit.
+/// A trailing extension (`x89`, `ext. 89`, migration 0007): the number before it and whether
+/// the extension itself is 1 to 6 digits.
+fn split_extension(phone: &str) -> (&str, bool) {
+    let lower = phone.to_ascii_lowercase();
+    let at = lower.rfind("ext").or_else(|| lower.rfind('x'));
+    let Some(at) = at else {
+        return (phone, true);
+    };
+    let rest = lower[at..]
+        .trim_start_matches("ext")
+        .trim_start_matches('x')
+        .trim_start_matches('.')
+        .trim_start();
+    let ok = (1..=6).contains(&rest.len()) && rest.chars().all(|c| c.is_ascii_digit());
+    (phone[..at].trim_end(), ok)
+}
+
+/// The database's rule (`^\+?[0-9 ()./-]{5,30}` and an optional extension `x89`), plus at
+/// least one digit.
 pub(crate) fn valid_phone(what: &str, phone: Option<&str>) -> Result<Option<String>> {
     let Some(phone) = phone.map(str::trim).filter(|p| !p.is_empty()) else {
         return Ok(None);
     };
-    let body = phone.strip_prefix('+').unwrap_or(phone);
+    let (number, extension_ok) = split_extension(phone);
+    if !extension_ok {
+        return Err(invalid(format!(
+            "A {what}'s extension is 1 to 6 digits after x or ext, e.g. +1 555 0100 x89"
+        )));
+    }
+    let body = number.strip_prefix('+').unwrap_or(number);
     if let Some(c) = body
         .chars()
         .find(|c| !(c.is_ascii_digit() || matches!(c, ' ' | '(' | ')' | '.' | '/' | '-')))
@@ -312,6 +336,19 @@ mod tests {
         assert!(message(valid_phone("phone number", Some("555-CALL-NOW"))).contains("“C”"));
         assert!(message(valid_phone("phone number", Some("12+34567"))).contains("start"));
         assert!(message(valid_phone("phone number", Some("123"))).contains("5 to 30"));
+        // Issue 11: extensions.
+        for ok in [
+            "+1 555 1234 x89",
+            "555-1234x89",
+            "+44 20 7946 0958 ext. 12",
+            "555 0100 EXT 7",
+        ] {
+            assert!(valid_phone("phone number", Some(ok)).is_ok(), "{ok}");
+        }
+        assert!(message(valid_phone("phone number", Some("555 1234 x"))).contains("extension"));
+        assert!(
+            message(valid_phone("phone number", Some("555 1234 x1234567"))).contains("extension")
+        );
         assert!(message(valid_phone("phone number", Some("-----"))).contains("digits"));
     }
 }

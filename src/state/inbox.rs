@@ -11,6 +11,7 @@
 //! edit, new task) live in `state/popup/` like every popup; triage is [`InboxScreen::triage`].
 
 pub mod dates;
+pub mod history;
 mod lines;
 mod model;
 mod triage;
@@ -82,6 +83,12 @@ pub enum InboxEffect {
         now: DateTime<Utc>,
     },
     /// → [`InboxAction::Written`].
+    /// Puts tasks back as they were before a write (the undo history) → [`InboxAction::Written`].
+    Restore {
+        request: RequestId,
+        undo: crate::data::inbox::TaskUndo,
+        now: DateTime<Utc>,
+    },
     Undo {
         request: RequestId,
         undo: UndoToken,
@@ -332,7 +339,7 @@ fn on_command(state: &mut State, cmd: Command) -> Vec<Effect> {
         Command::OpenLead => open_lead(state, false),
         Command::LogCall => open_lead(state, true),
         Command::CompleteTask => writes::complete(state),
-        Command::UndoComplete => writes::undo(state),
+        Command::UndoComplete => history::undo(state),
         Command::Snooze => crate::state::popup::snooze::open_snooze(state),
         Command::Reschedule => crate::state::popup::date::open_reschedule(state),
         Command::ChangePriority => crate::state::popup::priority::open_priority(state),

@@ -13,6 +13,7 @@ pub mod input;
 pub mod model;
 mod nav;
 pub mod overview;
+mod typeahead;
 pub mod wrap;
 
 use crate::state::request::InFlight;
@@ -116,6 +117,8 @@ pub struct LeadScreen {
     pub filter: TimelineFilter,
     /// Times are shown in this offset (the rep's local time when the screen opened).
     pub tz: FixedOffset,
+    /// Keys typed before the first load, replayed after it (`typeahead.rs`).
+    pub typeahead: Vec<KeyEvent>,
 }
 
 impl LeadScreen {
@@ -135,6 +138,7 @@ impl LeadScreen {
             expanded_scroll: 0,
             filter: TimelineFilter::All,
             tz: Local::now().offset().fix(),
+            typeahead: Vec::new(),
         }
     }
 
@@ -269,6 +273,8 @@ pub enum LeadAction {
     },
     /// The system opener was started (or could not be).
     Opened(Result<String, String>),
+    /// The organization's tags, for completion (`popup/tags.rs`).
+    OrgTags(RequestId, Result<Vec<String>, Failure>),
 }
 
 /// Data work the lead screen asks for; run by `app::lead_worker` (`ExternalEdit` by the loop,
@@ -342,6 +348,10 @@ pub enum LeadEffect {
         lead_id: Uuid,
         tag_id: Uuid,
         tag: String,
+    },
+    /// The organization's tags → [`LeadAction::OrgTags`].
+    LoadOrgTags {
+        request: RequestId,
     },
     /// Open a document with the system opener, detached → [`LeadAction::Opened`].
     Open {
@@ -471,6 +481,7 @@ fn update(state: &mut State, action: LeadAction) -> Vec<Effect> {
             forms::on_edited(state, field, result);
             fx
         }
+        LeadAction::OrgTags(request, result) => popup::tags::on_org_tags(state, request, result),
         LeadAction::Opened(result) => {
             match result {
                 Ok(what) => state.info(format!("Opened {what}")),
@@ -505,7 +516,7 @@ fn on_loaded(
             clamp_selection(screen);
             sync_tag_editor(state);
             state.connection = super::Connection::Connected;
-            Vec::new()
+            typeahead::replay(state)
         }
         Err(f) => {
             if screen.data.is_none() {
@@ -561,8 +572,8 @@ fn sync_tag_editor(state: &mut State) {
 
 /// A key the screen wants before the keymap. The screen itself has no text input (forms are
 /// popups), so nothing is consumed here.
-fn key(_state: &mut State, _key: &KeyEvent) -> Option<Vec<Effect>> {
-    None
+fn key(state: &mut State, key: &KeyEvent) -> Option<Vec<Effect>> {
+    typeahead::hold(state, key)
 }
 
 /// Only web links, mail links and files are handed to the opener (never something that could

@@ -13,8 +13,10 @@ pub mod board;
 mod connection;
 pub mod inbox;
 pub mod insights;
+mod interrupt;
 pub mod layout;
 pub mod lead;
+pub mod paste;
 pub mod popup;
 pub mod request;
 mod router;
@@ -129,6 +131,8 @@ pub enum Action {
     Insights(insights::InsightsAction),
     /// Results of the pipeline editor popup.
     Editor(popup::editor::EditorAction),
+    /// Text pasted into the terminal (bracketed paste): typed into the focused field whole.
+    Paste(String),
 }
 
 /// Work for the app's jobs. Every data effect's result comes back as the matching action with
@@ -149,6 +153,8 @@ pub enum Effect {
     Listen,
     /// Cancel this process's running queries on the server (Esc while loading).
     CancelQueries,
+    /// ctrl-z: hand the terminal back and stop the process until `fg` (then redraw).
+    Suspend,
     Board(BoardEffect),
     Lead(lead::LeadEffect),
     Inbox(inbox::InboxEffect),
@@ -200,6 +206,8 @@ pub struct State {
     /// Spinner frame.
     pub spinner: usize,
     pub quit: bool,
+    /// ctrl-c was pressed once over typed text: a second one quits.
+    pub quit_armed: bool,
     next_request: RequestId,
 }
 
@@ -225,6 +233,7 @@ impl State {
             size: (80, 24),
             spinner: 0,
             quit: false,
+            quit_armed: false,
             next_request: 1,
         }
     }
@@ -319,7 +328,10 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.spinner = state.spinner.wrapping_add(1);
             Vec::new()
         }
-        Action::DebounceElapsed(token) => popup::jump::on_debounce(state, token),
+        Action::DebounceElapsed(token) => match state.popup {
+            Some(Popup::Palette(_)) => popup::palette::on_debounce(state, token),
+            _ => popup::jump::on_debounce(state, token),
+        },
         Action::OverdueLoaded { request, result } => connection::on_overdue(state, request, result),
         Action::Live(event) => connection::on_live(state, event),
         Action::Board(action) => board::Reducer::update(state, action),
@@ -327,6 +339,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Inbox(action) => inbox::Reducer::update(state, action),
         Action::Insights(action) => insights::Reducer::update(state, action),
         Action::Editor(action) => popup::editor::update(state, action),
+        Action::Paste(text) => paste::on_paste(state, &text),
     };
     fx.extend(board::settle(state));
     fx

@@ -13,9 +13,14 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         return Vec::new();
     }
     state.message = None;
-    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
-        return quit(state);
+    if key.modifiers.contains(KeyModifiers::CONTROL) {
+        match key.code {
+            KeyCode::Char('c') => return super::interrupt::ctrl_c(state, key),
+            KeyCode::Char('z') => return super::interrupt::ctrl_z(state),
+            _ => {}
+        }
     }
+    state.quit_armed = false;
     if let Some(open) = state.popup.take() {
         return popup::key(state, open, key);
     }
@@ -74,10 +79,7 @@ pub(super) fn on_command(state: &mut State, cmd: Command) -> Vec<Effect> {
         Command::PipelineEditor => return popup::editor::open(state),
         Command::Back if returns_back(state) => return inbox::open(state),
         Command::NewLead => return lead::forms::open_new_lead(state),
-        Command::CommandPalette => {
-            state.info(format!("{} arrives soon", cmd.description()));
-            return Vec::new();
-        }
+        Command::CommandPalette => return popup::palette::open(state),
         _ => {}
     }
     match state.screen {

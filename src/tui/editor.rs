@@ -22,11 +22,7 @@ pub async fn external_edit<B: Backend>(
 }
 
 fn resume_terminal() {
-    use crossterm::event::EnableMouseCapture;
-    use crossterm::execute;
-    use crossterm::terminal::{EnterAlternateScreen, enable_raw_mode};
-    let _ = enable_raw_mode();
-    let _ = execute!(std::io::stdout(), EnterAlternateScreen, EnableMouseCapture);
+    super::resume();
 }
 
 /// The editor command: program and arguments (split on whitespace, e.g. `code --wait`).

@@ -1,13 +1,16 @@
-//! The terminal guard: raw mode, alternate screen and mouse capture, restored on drop and on
+//! The terminal guard: raw mode, alternate screen, mouse capture and bracketed paste, restored on drop and on
 //! panic (before the panic report is printed, so it is readable).
 
 pub mod editor;
 pub mod opener;
+pub mod suspend;
 
 use std::io::{self, BufWriter, Stdout, Write};
 use std::sync::Once;
 
-use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
@@ -27,10 +30,18 @@ impl TerminalGuard {
     /// Enters raw mode and the alternate screen and enables the mouse. Installs the panic hook
     /// (once) on top of whatever hook is set now, so call it after `color_eyre::install()`.
     pub fn enter() -> io::Result<TerminalGuard> {
+        if !crate::errors::has_terminal() {
+            return Err(io::Error::other(crate::errors::needs_terminal("closer")));
+        }
         install_panic_hook();
         enable_raw_mode()?;
         let mut out = io::stdout();
-        if let Err(e) = execute!(out, EnterAlternateScreen, EnableMouseCapture) {
+        if let Err(e) = execute!(
+            out,
+            EnterAlternateScreen,
+            EnableMouseCapture,
+            EnableBracketedPaste
+        ) {
             restore();
             return Err(e);
         }
@@ -60,9 +71,27 @@ impl Drop for TerminalGuard {
 /// than once.
 pub fn restore() {
     let mut out = io::stdout();
-    let _ = execute!(out, DisableMouseCapture, LeaveAlternateScreen, cursor::Show);
+    let _ = execute!(
+        out,
+        DisableBracketedPaste,
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        cursor::Show
+    );
     let _ = disable_raw_mode();
     let _ = out.flush();
+}
+
+/// Takes the terminal back after [`restore`] (after `$EDITOR`, after a suspend): raw mode,
+/// alternate screen, mouse and bracketed paste again. The caller redraws everything.
+pub fn resume() {
+    let _ = enable_raw_mode();
+    let _ = execute!(
+        io::stdout(),
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        EnableBracketedPaste
+    );
 }
 
 fn install_panic_hook() {

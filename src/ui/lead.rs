@@ -12,7 +12,6 @@ use ratatui::text::Span;
 
 use crate::config::keymap::Command;
 use crate::config::theme::Theme;
-use crate::state::inbox::dates::relative_due;
 use crate::state::lead::geometry::{self, item_rows};
 use crate::state::lead::overview::{self, absolute, money, relative};
 use crate::state::lead::wrap;

@@ -63,6 +63,32 @@ impl Tmux {
         }
     }
 
+    /// Pastes `text` as a terminal would (bracketed, when the application asked for it).
+    pub fn paste(&self, text: &str) {
+        let buffer = "e2e-paste";
+        let status = Command::new("tmux")
+            .args(["-L", &self.socket, "set-buffer", "-b", buffer, "--", text])
+            .status()
+            .expect("tmux set-buffer");
+        assert!(status.success(), "set-buffer");
+        let status = Command::new("tmux")
+            .args([
+                "-L",
+                &self.socket,
+                "paste-buffer",
+                "-p",
+                "-d",
+                "-b",
+                buffer,
+                "-t",
+                &self.session,
+            ])
+            .status()
+            .expect("tmux paste-buffer");
+        assert!(status.success(), "paste-buffer");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
     /// Waits until `needle` is on screen; panics with the screen if it never appears.
     pub fn wait_for(&self, needle: &str, timeout: Duration) -> String {
         let started = Instant::now();

@@ -448,6 +448,7 @@ impl Fake {
             | Effect::Quit
             | Effect::Listen
             | Effect::CancelQueries
+            | Effect::Suspend
             | Effect::Lead(_)
             | Effect::Inbox(_)
             | Effect::Insights(_)
@@ -1205,6 +1206,39 @@ fn jump_pages_the_column_until_found() {
     );
     fake.drive(&mut state, fx, false);
     assert_eq!(selected_name(&state), Some(deep.name));
+}
+
+#[test]
+fn bottom_goes_to_the_last_card_of_a_long_column() {
+    // Issue 11: `G` in a column of 491 cards loaded one more page per press.
+    let mut fake = Fake::new();
+    for n in 0..491u128 {
+        fake.cards.push(card(CardSpec {
+            n: 1000 + n,
+            stage: 2,
+            name: &format!("Lead {n:03}"),
+            company: None,
+            owner: None,
+            score: 10,
+            contact_days_ago: Some(1),
+            overdue: 0,
+            open: 1,
+        }));
+    }
+    let mut state = loaded(&mut fake, 120, 24);
+    update(&mut state, ch('l'));
+    let fx = update(&mut state, ch('G'));
+    fake.drive(&mut state, fx, false);
+    let col = state.board.column().expect("a column");
+    assert!(col.next_cursor.is_none(), "the column was read to its end");
+    assert_eq!(col.selected + 1, col.cards.len());
+    let total = fake
+        .cards
+        .iter()
+        .filter(|c| c.stage_id == col.stage.id)
+        .count();
+    assert_eq!(col.cards.len(), total);
+    assert_eq!(state.board.to_bottom, None);
 }
 
 #[test]

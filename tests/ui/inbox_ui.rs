@@ -858,6 +858,32 @@ fn bulk_marks_complete_snooze_and_reassign_together() {
     assert_eq!(ids, vec![id(0x2001), id(0x2002), id(0x2003)]);
     assert_eq!(to, id(TONY));
     assert_eq!(screen(&state).data.count(GroupKind::Overdue), 0);
+
+    // Issue 11: `u` said "Nothing to undo"; now it puts all three back as they were.
+    let fx = update(&mut state, ch('u'));
+    let undo = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::Inbox(InboxEffect::Restore { undo, .. }) => Some(undo.clone()),
+            _ => None,
+        })
+        .expect("a restore effect");
+    let back: Vec<(Uuid, Option<Uuid>)> =
+        undo.before.iter().map(|b| (b.id, b.assigned_to)).collect();
+    let originals: Vec<(Uuid, Option<Uuid>)> = overdue_tasks()
+        .iter()
+        .map(|t| (t.id, t.assigned_to))
+        .collect();
+    assert_eq!(back, originals);
+    assert_eq!(
+        undo.change,
+        closer::data::inbox::TaskChange::Assignee(id(TONY))
+    );
+    let message = state.message.as_ref().map(|m| m.text.clone());
+    assert_eq!(
+        message.as_deref(),
+        Some("Undone: reassigned 3 tasks to Tony Hoare")
+    );
 }
 
 #[test]

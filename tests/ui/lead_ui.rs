@@ -384,7 +384,7 @@ fn drive(state: &mut State, effects: Vec<Effect>) -> Vec<Effect> {
     rest
 }
 
-fn board(width: u16, height: u16) -> State {
+pub(crate) fn board(width: u16, height: u16) -> State {
     let mut state = State::new(
         Session {
             organization: "Acme Realty".to_string(),
@@ -427,7 +427,7 @@ fn answer_load(state: &mut State, fx: Vec<Effect>, make: impl Fn(Uuid) -> LeadDa
 }
 
 /// The board with Grace Hopper's lead open and loaded (times shown in UTC).
-fn lead_open(width: u16, height: u16) -> State {
+pub(crate) fn lead_open(width: u16, height: u16) -> State {
     let mut state = board(width, height);
     let fx = update(&mut state, key(KeyCode::Enter));
     answer_load(&mut state, fx, |lead| data(lead, "Grace Hopper"));
@@ -456,7 +456,7 @@ fn typed(state: &mut State, text: &str) -> Vec<Effect> {
     fx
 }
 
-fn lead_popup(state: &State) -> Option<&Popup> {
+pub(crate) fn lead_popup(state: &State) -> Option<&Popup> {
     state.popup.as_ref().filter(|p| {
         matches!(
             p,
@@ -465,7 +465,7 @@ fn lead_popup(state: &State) -> Option<&Popup> {
     })
 }
 
-fn form_value(state: &State, field: FieldId) -> Option<String> {
+pub(crate) fn form_value(state: &State, field: FieldId) -> Option<String> {
     match lead_popup(state)? {
         Popup::Form(form) => Some(form.raw(field).to_string()),
         Popup::Conflict(p) => Some(p.form.raw(field).to_string()),
@@ -473,7 +473,7 @@ fn form_value(state: &State, field: FieldId) -> Option<String> {
     }
 }
 
-fn lead_effects(fx: &[Effect]) -> Vec<LeadEffect> {
+pub(crate) fn lead_effects(fx: &[Effect]) -> Vec<LeadEffect> {
     fx.iter()
         .filter_map(|e| match e {
             Effect::Lead(l) => Some(l.clone()),
@@ -677,6 +677,88 @@ fn conflict_state() -> (State, u64) {
     );
     assert!(fx.is_empty());
     (state, request)
+}
+
+#[test]
+fn tags_complete_from_the_organizations_tags() {
+    // Issue 11: existing tags were never suggested.
+    let mut state = lead_open(100, 24);
+    let fx = update(&mut state, ch('T'));
+    let request = lead_effects(&fx)
+        .iter()
+        .find_map(|e| match e {
+            LeadEffect::LoadOrgTags { request } => Some(*request),
+            _ => None,
+        })
+        .expect("the organization's tags are read");
+    update(
+        &mut state,
+        Action::Lead(LeadAction::OrgTags(
+            request,
+            Ok(vec!["VIP".to_string(), "Hot lead".to_string()]),
+        )),
+    );
+    typed(&mut state, "ho");
+    let screen = screen_text(&render(&state, 100, 24));
+    assert!(screen.contains("→ Hot lead"), "{screen}");
+    update(&mut state, key(KeyCode::Right));
+    match &state.popup {
+        Some(Popup::Tags(editor)) => assert_eq!(editor.input.value(), "Hot lead"),
+        other => panic!("expected the tag editor, got {other:?}"),
+    }
+    // `vip` is already on the lead: not offered.
+    let mut state = lead_open(100, 24);
+    let fx = update(&mut state, ch('T'));
+    if let Some(LeadEffect::LoadOrgTags { request }) = lead_effects(&fx).first() {
+        update(
+            &mut state,
+            Action::Lead(LeadAction::OrgTags(*request, Ok(vec!["VIP".to_string()]))),
+        );
+    }
+    typed(&mut state, "v");
+    match &state.popup {
+        Some(Popup::Tags(editor)) => assert_eq!(editor.suggestion(), None),
+        other => panic!("expected the tag editor, got {other:?}"),
+    }
+}
+
+#[test]
+fn keys_typed_while_the_lead_loads_are_kept() {
+    // Issue 11: Enter then `c` at once dropped the `c`.
+    let mut state = board(100, 30);
+    let fx = update(&mut state, key(KeyCode::Enter));
+    let early = update(&mut state, ch('c'));
+    assert!(early.is_empty());
+    assert!(
+        lead_popup(&state).is_none(),
+        "nothing opens before the lead is there"
+    );
+    answer_load(&mut state, fx, |lead| data(lead, "Grace Hopper"));
+    match lead_popup(&state) {
+        Some(Popup::Form(form)) => assert!(form.title.contains("Log"), "{}", form.title),
+        other => panic!("expected the capture form, got {other:?}"),
+    }
+}
+
+#[test]
+fn keeping_theirs_everywhere_closes_without_a_save() {
+    // Issue 11: "keep theirs" (T, Enter) reported "Nothing to save" and needed Esc three times.
+    let (mut state, _) = conflict_state();
+    update(&mut state, ch('T'));
+    let fx = update(&mut state, key(KeyCode::Enter));
+    assert!(
+        !lead_effects(&fx)
+            .iter()
+            .any(|e| matches!(e, LeadEffect::UpdateLead { .. })),
+        "nothing is written"
+    );
+    assert!(lead_popup(&state).is_none(), "one key closes it");
+    assert!(load_request(&fx).is_some(), "the lead is read again");
+    let message = state.message.as_ref().map(|m| m.text.clone());
+    assert_eq!(
+        message.as_deref(),
+        Some("Kept their version: nothing to save")
+    );
 }
 
 #[test]
@@ -973,14 +1055,22 @@ fn a_saved_call_offers_the_follow_up_task() {
         Some("Follow up with Grace Hopper")
     );
     insta::assert_snapshot!("follow_up", render(&state, 100, 30).backend());
-    // `m`: tomorrow; Enter on the title, Enter on the priority saves.
-    update(&mut state, ch('m'));
+    // Issue 11: `thu 10:00` is typed whole (no quick key picks `t`oday, `h` is no priority),
+    // previewed live; Enter to the title, Enter to the priority, Enter saves.
+    typed(&mut state, "thu 10:00");
+    assert_eq!(
+        form_value(&state, FieldId::Due).as_deref(),
+        Some("thu 10:00")
+    );
+    insta::assert_snapshot!("follow_up_preview", render(&state, 100, 30).backend());
+    update(&mut state, key(KeyCode::Enter));
     update(&mut state, key(KeyCode::Enter));
     let fx = update(&mut state, key(KeyCode::Enter));
     match lead_effects(&fx).as_slice() {
         [LeadEffect::AddTask { task, lead_id, .. }] => {
             assert_eq!(*lead_id, id(0x1001));
-            assert_eq!(task.due_date, Some(date(2025, 3, 15)));
+            assert_eq!(task.due_date, Some(date(2025, 3, 20)));
+            assert_eq!(task.due_time, chrono::NaiveTime::from_hms_opt(10, 0, 0));
             assert_eq!(task.title, "Follow up with Grace Hopper");
             assert_eq!(task.priority, TaskPriority::Medium);
         }
@@ -1083,15 +1173,16 @@ fn conflict_resolution_saves_the_chosen_values_with_the_new_version() {
         [LeadEffect::UpdateLead { fields, version: 4, .. }]
             if fields.email == "grace@hopper.dev" && fields.phone == "+1 555 0100"
     ));
-    // "All theirs" takes every value of theirs.
+    // "All theirs" is their saved version: nothing to write, the prompt closes (issue 11).
     let (mut state, _) = conflict_state();
     update(&mut state, ch('T'));
     let fx = update(&mut state, ctrl('s'));
-    assert!(matches!(
-        lead_effects(&fx).as_slice(),
-        [LeadEffect::UpdateLead { fields, .. }]
-            if fields.email == "g.hopper@navy.mil" && fields.company == "Navy Labs"
-    ));
+    assert!(
+        !lead_effects(&fx)
+            .iter()
+            .any(|e| matches!(e, LeadEffect::UpdateLead { .. }))
+    );
+    assert!(lead_popup(&state).is_none());
     // A lead gone meanwhile says so and keeps the form.
     let (mut state, _) = conflict_state();
     let fx = update(&mut state, key(KeyCode::Enter));
@@ -1173,6 +1264,7 @@ fn editor_round_trip_and_task_keys() {
         lead_effects(&fx).as_slice(),
         [LeadEffect::CompleteTask { task_id, .. }] if *task_id == id(0x6002)
     ));
+    // `w` is the parser's "next week": next Monday (typing replaces the date shown).
     update(&mut state, ch('R'));
     update(&mut state, ch('w'));
     let fx = update(&mut state, key(KeyCode::Enter));
@@ -1186,7 +1278,7 @@ fn editor_round_trip_and_task_keys() {
             },
         ] => {
             assert_eq!(*task_id, id(0x6002));
-            assert_eq!(*due_date, Some(date(2025, 3, 21)));
+            assert_eq!(*due_date, Some(date(2025, 3, 17)));
             *request
         }
         other => panic!("expected a reschedule, got {other:?}"),

@@ -10,5 +10,7 @@ mod harness;
 mod help_ui;
 mod inbox_ui;
 mod insights_ui;
+mod input_ui;
 mod lead_ui;
+mod palette_ui;
 mod pictures;

@@ -40,6 +40,10 @@ pub async fn run(store: &PgStore, effect: InboxEffect) -> Option<Action> {
                 .map(|previous| Some(UndoToken(previous)))
                 .map_err(failure),
         },
+        InboxEffect::Restore { request, undo, now } => written(
+            request,
+            store.restore_tasks(&undo, now).await.map_err(failure),
+        ),
         InboxEffect::Undo { request, undo, now } => written(
             request,
             store.reopen_tasks(&undo.0, now).await.map_err(failure),

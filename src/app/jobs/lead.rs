@@ -132,6 +132,9 @@ pub async fn run(store: &PgStore, effect: LeadEffect) -> Option<Action> {
                 Saved::TagRemoved(tag_id)
             }),
             LeadEffect::Open { target } => LeadAction::Opened(open(&target).await),
+            LeadEffect::LoadOrgTags { request } => {
+                LeadAction::OrgTags(request, store.organization_tags().await.map_err(failure))
+            }
             // Run by the loop (it owns the terminal), never here.
             LeadEffect::ExternalEdit { .. } => return None,
         };

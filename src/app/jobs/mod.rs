@@ -547,7 +547,7 @@ impl<S: BoardBackend> Worker<S> {
             }
             Effect::Listen => store.listen(tx),
             Effect::CancelQueries => store.cancel_running(),
-            Effect::StartDebounce { .. } | Effect::Quit => {}
+            Effect::StartDebounce { .. } | Effect::Quit | Effect::Suspend => {}
         }
     }
 }

@@ -302,7 +302,10 @@ fn interaction_line(
 }
 
 mod read;
+mod restore;
 mod write;
+
+pub use restore::{TaskBefore, TaskChange, TaskUndo};
 
 pub use read::{inbox_sql, inbox_sql_with};
 

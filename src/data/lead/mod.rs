@@ -21,6 +21,7 @@ mod document;
 mod edit;
 mod read;
 mod summary;
+mod tags;
 mod write;
 
 pub use summary::activity_summary;

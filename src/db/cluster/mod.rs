@@ -24,9 +24,11 @@ use rand::Rng;
 use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgSslMode};
 
+mod share;
 mod system;
 mod temp;
 
+pub use share::Membership;
 use system::{
     absolute_dir, command_failure, database_or_default, effective_uid, ensure_dir,
     find_server_binaries, is_transient, lock_dir, log_tail_section, path_hash, percent_encode,

@@ -124,7 +124,9 @@ pub(super) fn on_column_loaded(
             if let Some(col) = state.board.columns.get_mut(ci) {
                 col.stale = false;
             }
-            super::seek::continue_seek(state)
+            let mut fx = super::seek::continue_seek(state);
+            fx.extend(super::bottom::continue_bottom(state, stage_id));
+            fx
         }
         Err(f) => {
             if let Some(col) = state.board.columns.get_mut(ci) {
@@ -143,6 +145,9 @@ pub(super) fn on_column_loaded(
                 .is_some_and(|s| s.hit.stage_id == stage_id)
             {
                 state.board.seek = None;
+            }
+            if state.board.to_bottom == Some(stage_id) {
+                state.board.to_bottom = None;
             }
             state.error(format!("{} (r to retry)", f.message));
             note_failure(state, &f)

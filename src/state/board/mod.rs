@@ -6,6 +6,7 @@
 //! `settle`, which runs after every action and pages in what became visible).
 
 pub mod filter;
+mod bottom;
 mod live;
 mod load;
 pub mod model;
@@ -23,7 +24,7 @@ use uuid::Uuid;
 use live::live_change;
 
 use super::screen::Contract;
-use super::{Effect, Failure, RequestId, State};
+use super::{Effect, Failure, Popup, RequestId, State};
 use crate::config::keymap::Command;
 use crate::data::closing::{CloseMove, CloseUndo, ClosedLead, ClosedTotals, Period};
 use crate::data::live::Change;
@@ -220,9 +221,6 @@ impl Contract for Reducer {
             BoardAction::LeadClosed { request, result } => {
                 moves::on_lead_closed(state, request, result)
             }
-            BoardAction::SearchResults { request, result } => {
-                crate::state::popup::jump::on_search_results(state, request, result)
-            }
             BoardAction::FilterChoicesLoaded { request, result } => {
                 filter::on_choices(state, request, result)
             }
@@ -232,6 +230,12 @@ impl Contract for Reducer {
                 result,
             } => views::on_views(state, request, open_picker, result),
             BoardAction::ViewSaved { request, result } => views::on_saved(state, request, result),
+            BoardAction::SearchResults { request, result } => match state.popup {
+                Some(Popup::Palette(_)) => {
+                    crate::state::popup::palette::on_search_results(state, request, result)
+                }
+                _ => crate::state::popup::jump::on_search_results(state, request, result),
+            },
         }
     }
 

@@ -216,6 +216,8 @@ pub struct Board {
     /// Saved views (own and shared), read at start and when the picker opens.
     pub views: Vec<crate::data::views::SavedView>,
     pub views_request: Option<RequestId>,
+    /// `G` is reading this stage's column to its end (`bottom.rs`).
+    pub to_bottom: Option<Uuid>,
 }
 
 impl Board {

@@ -18,7 +18,7 @@ pub(super) fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
         Command::PageUp => select_card(state, -isize::try_from(page).unwrap_or(1)),
         Command::PageDown => select_card(state, isize::try_from(page).unwrap_or(1)),
         Command::Top => select_card(state, isize::MIN),
-        Command::Bottom => select_card(state, isize::MAX),
+        Command::Bottom => super::bottom::go_bottom(state),
         Command::MovePrevStage => moves::move_selected_by(state, -1),
         Command::MoveNextStage => moves::move_selected_by(state, 1),
         Command::MoveToStage => open_stage_picker(state),
@@ -105,6 +105,7 @@ fn select_column(state: &mut State, delta: isize) -> Vec<Effect> {
 }
 
 fn select_card(state: &mut State, delta: isize) -> Vec<Effect> {
+    state.board.to_bottom = None;
     if let Some(col) = state.board.column_mut() {
         let last = col.cards.len().saturating_sub(1);
         col.selected = col.selected.saturating_add_signed(delta).min(last);

@@ -3,11 +3,13 @@
 
 use uuid::Uuid;
 
+use super::history;
 use super::{
     Due, GroupKind, InboxEffect, LastCompletion, Pending, SnoozeChoice, Teammate, UndoToken, View,
     WriteKind, any_mut, reload, screen, screen_mut, sort_group,
 };
 use crate::config::keymap::Command;
+use crate::data::inbox::TaskChange;
 use crate::data::models::{TaskPriority, TaskStatus};
 use crate::state::{Effect, Failure, RequestId, State};
 
@@ -32,9 +34,18 @@ pub(crate) fn open_targets(state: &mut State) -> Option<Vec<Uuid>> {
 
 pub(crate) fn snooze(state: &mut State, ids: Vec<Uuid>, choice: SnoozeChoice) -> Vec<Effect> {
     let now = state.now;
+    let before = history::before(state, &ids);
     let Some(request) = state.inbox_write(WriteKind::Snooze, &ids) else {
         return Vec::new();
     };
+    if let Some(today) = screen(state).map(|s| s.data.local(now).0) {
+        let after = before
+            .iter()
+            .map(|b| (b.id, Some(choice.apply(today, b.due_date)), b.due_time))
+            .collect();
+        let label = format!("snoozed {}", count_label(before.len()));
+        history::record(state, label, before, TaskChange::Due(after));
+    }
     let mut moved_to = None;
     if let Some(s) = screen_mut(state) {
         let (today, time) = s.data.local(now);
@@ -92,9 +103,16 @@ fn group_for(due: Option<Due>, today: chrono::NaiveDate, time: chrono::NaiveTime
 
 pub(crate) fn reschedule(state: &mut State, id: Uuid, due: Option<Due>) -> Vec<Effect> {
     let now = state.now;
+    let before = history::before(state, &[id]);
     let Some(request) = state.inbox_write(WriteKind::Reschedule, &[id]) else {
         return Vec::new();
     };
+    let after = vec![(id, due.map(|d| d.date), due.and_then(|d| d.time))];
+    let label = match before.first() {
+        Some(b) => format!("rescheduled “{}”", b.title),
+        None => "rescheduled a task".to_string(),
+    };
+    history::record(state, label, before, TaskChange::Due(after));
     let mut label = "no date".to_string();
     if let Some(s) = screen_mut(state) {
         let (today, time) = s.data.local(now);
@@ -125,9 +143,12 @@ pub(crate) fn set_priority(
     ids: Vec<Uuid>,
     priority: TaskPriority,
 ) -> Vec<Effect> {
+    let before = history::before(state, &ids);
     let Some(request) = state.inbox_write(WriteKind::Priority, &ids) else {
         return Vec::new();
     };
+    let label = format!("priority of {}", count_label(before.len()));
+    history::record(state, label, before, TaskChange::Priority(priority));
     if let Some(s) = screen_mut(state) {
         for g in &mut s.data.groups {
             let mut changed = false;
@@ -152,9 +173,12 @@ pub(crate) fn set_priority(
 }
 
 pub(crate) fn reassign(state: &mut State, ids: Vec<Uuid>, to: Teammate) -> Vec<Effect> {
+    let before = history::before(state, &ids);
     let Some(request) = state.inbox_write(WriteKind::Reassign, &ids) else {
         return Vec::new();
     };
+    let label = format!("reassigned {} to {}", count_label(before.len()), to.name);
+    history::record(state, label, before, TaskChange::Assignee(to.id));
     if let Some(s) = screen_mut(state) {
         let leaves = s.view == View::Mine && !to.me;
         for id in &ids {
@@ -191,9 +215,15 @@ pub(crate) fn edit(
     title: String,
     description: Option<String>,
 ) -> Vec<Effect> {
+    let before = history::before(state, &[id]);
     let Some(request) = state.inbox_write(WriteKind::Edit, &[id]) else {
         return Vec::new();
     };
+    let change = TaskChange::Edit {
+        title: title.clone(),
+        description: description.clone(),
+    };
+    history::record(state, format!("edited “{title}”"), before, change);
     if let Some(s) = screen_mut(state) {
         for g in &mut s.data.groups {
             for t in g.tasks.iter_mut().filter(|t| t.id == id) {
@@ -309,6 +339,7 @@ pub(super) fn complete(state: &mut State) -> Vec<Effect> {
         undo: None,
         undo_requested: false,
     });
+    s.history.push(history::UndoEntry::Completion);
     // The cursor stays where it was: on the next task.
     s.selected_id = None;
     s.restore_cursor();

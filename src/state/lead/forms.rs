@@ -25,10 +25,6 @@ use crate::state::popup::form::{
 };
 use crate::state::{Effect, Failure, RequestId, Screen, State};
 
-/// How a due date is entered.
-const DUE_HINT: &str =
-    "t today · m tomorrow · 3 +3d · w next week · n none · or 2025-04-01, fri 14:00";
-
 /// What a form saves.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FormKind {
@@ -145,10 +141,9 @@ fn task_fields(title: &str, due: Option<NaiveDate>, follow_up: bool) -> Vec<Fiel
         ChoiceOption::new('m', "medium", "medium"),
         ChoiceOption::new('h', "high", "high"),
     ];
-    let due_hint = DUE_HINT;
     let mut fields = vec![
         Field::text(FieldId::Title, "Title", title, 500).required(),
-        Field::date(FieldId::Due, "Due", due).hint(due_hint),
+        Field::date(FieldId::Due, "Due", due),
         Field::choice(FieldId::Priority, "Priority", priorities, 1),
     ];
     if follow_up {
@@ -200,14 +195,13 @@ pub fn open_reschedule(state: &mut State) -> Vec<Effect> {
         state.info("That task is done");
         return Vec::new();
     }
-    let due_hint = DUE_HINT;
     let form = Form::new(
         FormKind::Reschedule {
             task_id: task.id,
             version: task.version,
         },
         format!("Reschedule · {}", task.title),
-        vec![Field::date(FieldId::Due, "Due", task.due_date).hint(due_hint)],
+        vec![Field::date(FieldId::Due, "Due", task.due_date)],
         today(state),
     );
     show(state, form)
@@ -269,7 +263,7 @@ pub fn open_deal(state: &mut State, edit: bool) -> Vec<Effect> {
         Field::choice(FieldId::Stage, "Stage", stages, stage),
         Field::text(FieldId::Probability, "Probability %", probability, 5),
         Field::choice(FieldId::Status, "Status", statuses, status),
-        Field::date(FieldId::CloseDate, "Close date", close).hint(DUE_HINT),
+        Field::date(FieldId::CloseDate, "Close date", close),
     ];
     let form = Form::new(
         FormKind::Deal {

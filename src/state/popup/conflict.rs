@@ -145,6 +145,12 @@ pub fn key(state: &mut State, mut prompt: ConflictPrompt, key: &KeyEvent) -> Vec
 /// Saves the merged values against their version.
 fn send(state: &mut State, mut prompt: ConflictPrompt) -> Vec<Effect> {
     let merged = prompt.merged();
+    if merged == prompt.theirs {
+        // "Keep theirs" everywhere: their version is already saved, so nothing is written;
+        // the popup closes and the lead is read again to show it.
+        state.info("Kept their version: nothing to save");
+        return <crate::state::lead::Reducer as crate::state::screen::Contract>::reload(state);
+    }
     // The merged values must pass the same checks as the form (theirs did, mine were checked).
     let mut probe = prompt.form.clone();
     for f in &mut probe.fields {

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::{Popup, input, is_save};
 use crate::config::keymap::Command;
-use crate::state::inbox::{InboxScreen, SnoozeChoice, dates, parse_due, screen, writes};
+use crate::state::inbox::{InboxScreen, SnoozeChoice, screen, writes};
 use crate::state::{Effect, State};
 
 /// What a typed date is for.
@@ -67,11 +67,11 @@ pub(super) fn key(
     if state.keymap.popup_command(key) == Some(Command::Confirm) || is_save(state, key) {
         let today = screen(state).map(|s| s.data.local(state.now).0);
         let text = input.trim().to_lowercase();
-        let clear = matches!(text.as_str(), "" | "none" | "-");
+        let clear = crate::dates::clears(&text);
         match (&purpose, clear) {
             (DatePurpose::Reschedule(id), true) => return writes::reschedule(state, *id, None),
-            (_, _) => {
-                if let Some(due) = today.and_then(|today| parse_due(&input, today)) {
+            (_, _) => match today.map(|today| crate::dates::parse(&input, today)) {
+                Some(Ok(due)) => {
                     return match purpose {
                         DatePurpose::Reschedule(id) => writes::reschedule(state, id, Some(due)),
                         DatePurpose::Snooze(ids) => {
@@ -79,8 +79,9 @@ pub(super) fn key(
                         }
                     };
                 }
-                hint = Some(format!("Try {}", dates::DATE_HINT));
-            }
+                Some(Err(why)) => hint = Some(why.to_string()),
+                None => hint = Some("The inbox is still loading".to_string()),
+            },
         }
     } else if input::edit(&mut input, key, 40) {
         hint = None;

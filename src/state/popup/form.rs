@@ -9,13 +9,13 @@ mod check;
 
 pub use check::*;
 
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::data::DataError;
 use crate::data::lead::LeadEdit;
+use crate::dates::Due;
 use crate::state::RequestId;
-use crate::state::inbox::dates::{Due, parse_due};
 use crate::state::lead::input::TextInput;
 
 /// Identifies a field of any form (forms read their values by id).
@@ -87,21 +87,23 @@ pub enum FieldValue {
         options: Vec<ChoiceOption>,
         selected: usize,
     },
-    /// A due date: quick picks (`t` today, `m` tomorrow, `3` in three days, `w` next week, `n`
-    /// none) or a typed date; `picked` names the quick pick shown.
+    /// A due date, typed and read by `crate::dates` (previewed live). The one-letter quick keys
+    /// (`t` today, `m` tomorrow, `3` in three days, `w` next week, `n` none) are words of that
+    /// parser, so they mean a date only when they are all the field holds: `thu` stays `thu`.
+    /// `picked` marks a date the form opened with (typing replaces it).
     Date {
         input: TextInput,
         picked: Option<&'static str>,
     },
 }
 
-/// Quick picks of a date field: (key, label, days from today; `None` clears).
-pub const DATE_PICKS: [(char, &str, Option<i64>); 5] = [
-    ('t', "today", Some(0)),
-    ('m', "tomorrow", Some(1)),
-    ('3', "+3 days", Some(3)),
-    ('w', "next week", Some(7)),
-    ('n', "none", None),
+/// Quick keys of a date field, for its hint: (key, meaning) — parser words, see
+/// [`FieldValue::Date`].
+pub const DATE_PICKS: [(char, &str); 4] = [
+    ('t', "today"),
+    ('m', "tomorrow"),
+    ('w', "next week"),
+    ('n', "none"),
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -362,7 +364,6 @@ impl<K> Form<K> {
             }
             _ => {}
         }
-        let today = self.today;
         let Some(field) = self.fields.get_mut(self.focus) else {
             return FormKey::Stay;
         };
@@ -431,31 +432,6 @@ impl<K> Form<K> {
                 }
             }
             FieldValue::Date { input, picked } => {
-                let quick = match key.code {
-                    KeyCode::Char(c) if !ctrl && (input.text.is_empty() || picked.is_some()) => {
-                        DATE_PICKS.iter().find(|(k, _, _)| *k == c)
-                    }
-                    _ => None,
-                };
-                if let Some((_, label, days)) = quick {
-                    match days {
-                        Some(d) => {
-                            let date = today
-                                .checked_add_signed(Duration::days(*d))
-                                .unwrap_or(today);
-                            input.set(date.format("%Y-%m-%d").to_string());
-                            *picked = Some(label);
-                        }
-                        None => {
-                            input.set("");
-                            *picked = None;
-                        }
-                    }
-                    field.error = None;
-                    self.dirty = true;
-                    self.next();
-                    return FormKey::Stay;
-                }
                 if picked.is_some() && matches!(key.code, KeyCode::Char(_) | KeyCode::Backspace) {
                     // Typing over a quick pick starts a new date.
                     input.set("");
@@ -493,89 +469,4 @@ impl<K> Form<K> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn today() -> NaiveDate {
-        NaiveDate::from_ymd_opt(2025, 3, 14).expect("valid date")
-    }
-
-    fn ch(c: char) -> KeyEvent {
-        KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
-    }
-
-    #[test]
-    fn validates_like_the_database() {
-        assert_eq!(email_problem("a@b.co"), None);
-        assert_eq!(email_problem(""), None);
-        assert!(email_problem("a@b").is_some());
-        assert!(email_problem("a b@c.de").is_some());
-        assert!(email_problem("@c.de").is_some());
-        assert_eq!(phone_problem("+1 (555) 010-0000"), None);
-        assert!(phone_problem("call me").is_some());
-        assert!(phone_problem("123").is_some());
-        assert_eq!(parse_amount("250k"), Ok(Some(250_000.0)));
-        assert_eq!(parse_amount("1,250.50"), Ok(Some(1250.5)));
-        assert!(parse_amount("-3").is_err());
-        assert_eq!(parse_duration("15"), Ok(Some(900)));
-        assert_eq!(parse_duration("1:30"), Ok(Some(90)));
-        assert_eq!(parse_duration("1h30"), Ok(Some(5400)));
-        assert_eq!(parse_duration("90s"), Ok(Some(90)));
-        assert!(parse_duration("soon").is_err());
-        let date = |s: &str| parse_date(s, today()).map(|d| d.map(|d| d.date));
-        assert_eq!(date("2025-04-01"), Ok(NaiveDate::from_ymd_opt(2025, 4, 1)));
-        assert_eq!(date("+3"), Ok(NaiveDate::from_ymd_opt(2025, 3, 17)));
-        assert!(date("2025-02-30").is_err());
-    }
-
-    #[test]
-    fn quick_keys_pick_and_advance() {
-        let mut form = Form::new(
-            (),
-            "t",
-            vec![
-                Field::choice(
-                    FieldId::Kind,
-                    "Type",
-                    vec![
-                        ChoiceOption::new('e', "email", "email"),
-                        ChoiceOption::new('c', "call", "call"),
-                    ],
-                    0,
-                ),
-                Field::date(FieldId::Due, "Due", None),
-                Field::text(FieldId::Title, "Title", "", 100),
-            ],
-            today(),
-        );
-        form.key(&ch('c'), false, false);
-        assert_eq!(form.raw(FieldId::Kind), "call");
-        assert_eq!(form.focus, 1);
-        form.key(&ch('m'), false, false);
-        assert_eq!(form.raw(FieldId::Due), "2025-03-15");
-        assert_eq!(form.focus, 2);
-        form.key(
-            &KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT),
-            false,
-            false,
-        );
-        form.key(&ch('2'), false, false);
-        assert_eq!(form.raw(FieldId::Due), "2");
-        assert_eq!(
-            form.key(
-                &KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE),
-                false,
-                false
-            ),
-            FormKey::Stay
-        );
-        assert_eq!(
-            form.key(
-                &KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE),
-                false,
-                false
-            ),
-            FormKey::Close
-        );
-    }
-}
+mod tests;

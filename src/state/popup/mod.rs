@@ -18,6 +18,7 @@ pub mod help;
 pub mod input;
 pub mod jump;
 pub mod new_task;
+pub mod palette;
 pub mod picker;
 pub mod priority;
 pub mod prompt;
@@ -40,6 +41,7 @@ pub use form::Form;
 pub use help::{Help, HelpSection};
 pub use jump::Jump;
 pub use new_task::{NewTaskField, NewTaskForm};
+pub use palette::Palette;
 pub use picker::{Picker, PickerItem, PickerKind};
 pub use priority::PRIORITY_CHOICES;
 pub use prompt::{Prompt, PromptPurpose};
@@ -96,6 +98,8 @@ pub enum Popup {
     Editor(editor::PipelineEditor),
     // The board's filter (issue 12).
     FilterBar(FilterBar),
+    // Anywhere: the command palette.
+    Palette(Palette),
 }
 
 impl Popup {
@@ -116,6 +120,7 @@ impl Popup {
     pub fn is_loading(&self) -> bool {
         matches!(self, Popup::Jump(j) if j.request.is_some())
             || matches!(self, Popup::Editor(e) if e.request.is_some())
+            || matches!(self, Popup::Palette(p) if p.request.is_some())
     }
 }
 
@@ -151,6 +156,7 @@ pub(crate) fn key(state: &mut State, popup: Popup, key: KeyEvent) -> Vec<Effect>
         Popup::Filter { selected } => filter::key(state, selected, &key),
         Popup::Editor(e) => editor::key(state, e, &key),
         Popup::FilterBar(bar) => filter_bar::key(state, bar, &key),
+        Popup::Palette(palette) => palette::key(state, palette, key),
         other => show(state, other),
     }
 }

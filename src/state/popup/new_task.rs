@@ -9,7 +9,7 @@ use super::edit_task::MAX_TITLE;
 use super::priority::PRIORITY_CHOICES;
 use super::{Popup, input, is_save};
 use crate::data::models::{LeadHit, TaskPriority};
-use crate::state::inbox::{Due, InboxEffect, InboxScreen, dates, parse_due, screen, writes};
+use crate::state::inbox::{Due, InboxEffect, InboxScreen, screen, writes};
 use crate::state::{Effect, Failure, RequestId, State};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,11 +175,12 @@ fn validate_new_task(
         None
     } else {
         let today = screen(state).map(|s| s.data.local(state.now).0);
-        match today.and_then(|today| parse_due(&form.due, today)) {
-            Some(due) => Some(due),
-            None => {
-                return Err((NewTaskField::Due, format!("Try {}", dates::DATE_HINT)));
-            }
+        let Some(today) = today else {
+            return Err((NewTaskField::Due, "The inbox is still loading".to_string()));
+        };
+        match crate::dates::parse_optional(&form.due, today) {
+            Ok(due) => due,
+            Err(why) => return Err((NewTaskField::Due, why.to_string())),
         }
     };
     Ok((lead_id, lead_name, title.to_string(), due))

@@ -34,6 +34,41 @@ pub struct TagEditor {
     /// Saves in flight.
     pub pending: Vec<RequestId>,
     pub error: Option<String>,
+    /// The organization's tags (completion), and the read that brings them.
+    pub known: Vec<String>,
+    pub known_request: Option<RequestId>,
+}
+
+impl TagEditor {
+    /// The organization's tag the typed text starts (case-insensitive), not already on the
+    /// lead and not already typed in full: → (at the end of the text) completes it.
+    pub fn suggestion(&self) -> Option<&str> {
+        let typed = self.input.value().trim().to_lowercase();
+        if typed.is_empty() {
+            return None;
+        }
+        self.known
+            .iter()
+            .filter(|k| !self.tags.iter().any(|t| t.tag.eq_ignore_ascii_case(k)))
+            .find(|k| k.to_lowercase().starts_with(&typed) && k.to_lowercase() != typed)
+            .map(String::as_str)
+    }
+}
+
+/// The organization's tags arrived.
+pub fn on_org_tags(
+    state: &mut State,
+    request: RequestId,
+    result: Result<Vec<String>, Failure>,
+) -> Vec<Effect> {
+    if let Some(Popup::Tags(editor)) = &mut state.popup
+        && editor.known_request == Some(request)
+    {
+        editor.known_request = None;
+        // Without completion the editor still works: no message for a failed read.
+        editor.known = result.unwrap_or_default();
+    }
+    Vec::new()
 }
 
 pub fn open(state: &mut State) -> Vec<Effect> {
@@ -43,6 +78,7 @@ pub fn open(state: &mut State) -> Vec<Effect> {
     }) else {
         return Vec::new();
     };
+    let request = state.next_id();
     show(
         state,
         Popup::Tags(TagEditor {
@@ -53,9 +89,11 @@ pub fn open(state: &mut State) -> Vec<Effect> {
             color: 0,
             pending: Vec::new(),
             error: None,
+            known: Vec::new(),
+            known_request: Some(request),
         }),
     );
-    Vec::new()
+    vec![Effect::Lead(LeadEffect::LoadOrgTags { request })]
 }
 
 /// `name #rrggbb` → (name, colour) when the suffix is a hex colour.
@@ -123,6 +161,11 @@ pub fn key(state: &mut State, mut editor: TagEditor, key: &KeyEvent) -> Vec<Effe
                     tag_id: tag.id,
                     tag: tag.tag,
                 }));
+            }
+        }
+        KeyCode::Right if editor.input.cursor >= editor.input.text.len() => {
+            if let Some(full) = editor.suggestion().map(str::to_string) {
+                editor.input.set(full);
             }
         }
         _ => {

@@ -56,14 +56,26 @@ pub(super) fn tasks(
         centered_lines(buf, area, &[("No tasks · t adds one", theme.muted_style())]);
         return;
     }
-    let (today, now_time) = local_today(state.now);
+    let (today, _) = local_today(state.now);
     for (y, chosen, t) in visible_rows(screen, Tab::Tasks, &data.tasks, area) {
         let base = row_base(buf, area, y, chosen, theme);
         let overdue = t.overdue;
-        let due = if t.is_done() {
-            "done".to_string()
-        } else {
-            relative_due(t.due_date, t.due_time, today, now_time).0
+        // One absolute format with the time (issue 11: relative and absolute dates were mixed
+        // and times hidden); overdue shows in the marker and the colour.
+        let due = match (t.is_done(), t.due_date) {
+            (true, _) => "done".to_string(),
+            (false, None) => "no date".to_string(),
+            (false, Some(date)) => {
+                let time = t
+                    .due_time
+                    .map_or_else(|| "     ".to_string(), |tm| tm.format("%H:%M").to_string());
+                let year = if chrono::Datelike::year(&date) == chrono::Datelike::year(&today) {
+                    String::new()
+                } else {
+                    date.format(" %Y").to_string()
+                };
+                format!("{}{year} {time}", date.format("%a %b %e"))
+            }
         };
         let due_style = if overdue {
             base.patch(theme.overdue_style())
@@ -90,13 +102,13 @@ pub(super) fn tasks(
             format!("{:<6} ", t.priority.as_str()),
             base.patch(theme.muted_style()),
         )];
-        right.push(Span::styled(format!("{due:>12} "), due_style));
-        if let Some(who) = &t.assignee_name {
-            right.push(Span::styled(
-                format!(" {who} "),
-                base.patch(theme.muted_style()),
-            ));
-        }
+        right.push(Span::styled(format!("{due:<21} "), due_style));
+        // A fixed-width assignee column keeps every row's columns in line.
+        let who = t.assignee_name.as_deref().unwrap_or("—");
+        right.push(Span::styled(
+            format!(" {who:<16.16} "),
+            base.patch(theme.muted_style()),
+        ));
         put_split(
             buf,
             Rect::new(area.x + 2, y, area.width.saturating_sub(2), 1),

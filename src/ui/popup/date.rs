@@ -6,7 +6,7 @@ use ratatui::text::Span;
 
 use super::{footer, input_line};
 use crate::config::keymap::Command;
-use crate::state::inbox::{DatePurpose, InboxScreen, parse_due};
+use crate::state::inbox::{DatePurpose, InboxScreen};
 use crate::state::{State, layout};
 use crate::ui::text::wrap;
 use crate::ui::widgets::paint::put;
@@ -19,23 +19,15 @@ pub(super) fn date_preview(
     state: &State,
     clears: bool,
 ) -> (String, bool) {
-    let text = input.trim().to_lowercase();
-    if clears && matches!(text.as_str(), "" | "none" | "-") {
-        return ("→ no due date".to_string(), true);
-    }
-    if text.is_empty() {
-        return (String::new(), true);
+    if !clears && crate::dates::clears(input) && !input.trim().is_empty() {
+        return ("✕ Type the date to snooze to".to_string(), false);
     }
     let (today, _) = s.data.local(state.now);
-    match parse_due(input, today) {
-        Some(due) => {
-            let mut t = due.date.format("→ %a %b %-d, %Y").to_string();
-            if let Some(time) = due.time {
-                t.push_str(&time.format(" %H:%M").to_string());
-            }
-            (t, true)
-        }
-        None => ("?".to_string(), false),
+    match crate::dates::preview(input, today) {
+        None if clears => ("→ no due date".to_string(), true),
+        None => (String::new(), true),
+        Some(Ok(text)) => (text, true),
+        Some(Err(why)) => (why, false),
     }
 }
 
@@ -70,7 +62,7 @@ pub(super) fn date(
     if inner.height > 2 {
         let text = match hint {
             Some(h) => h.to_string(),
-            None => crate::state::inbox::dates::DATE_HINT.to_string(),
+            None => crate::dates::hint(s.data.local(state.now).0),
         };
         let style = if hint.is_some() {
             theme.error_style()

@@ -1,5 +1,6 @@
 //! The form popup of the lead work (capture, task, deal, document, edit, new lead): fields scroll so the focused one is shown; returns the text cursor.
 
+use chrono::NaiveDate;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::{Modifier, Style};
@@ -116,7 +117,7 @@ pub(super) fn form_box(
             buf,
             Rect::new(inner.x, y, inner.width, fh.min(room)),
             field,
-            focused,
+            (focused, form.today),
             area_rows,
             theme,
         );
@@ -182,12 +183,19 @@ pub(super) fn field_hint(field: &Field, form: &Form<FormKind>, state: &State) ->
         return h.clone();
     }
     match &field.value {
+        // Stage pickers are numbered; most others are lettered.
+        FieldValue::Choice { options, .. } if options.iter().all(|o| o.key.is_ascii_digit()) => {
+            "press a number to pick · ←/→ cycle".to_string()
+        }
         FieldValue::Choice { .. } => "press a letter to pick · ←/→ cycle".to_string(),
-        FieldValue::Date { .. } => DATE_PICKS
-            .iter()
-            .map(|(k, l, _)| format!("{k} {l}"))
-            .collect::<Vec<_>>()
-            .join(" · "),
+        FieldValue::Date { .. } => {
+            let keys: Vec<String> = DATE_PICKS.iter().map(|(k, l)| format!("{k} {l}")).collect();
+            format!(
+                "{} · or {}",
+                keys.join(" · "),
+                crate::dates::short_hint(form.today)
+            )
+        }
         FieldValue::Text(t) if t.multiline => format!(
             "Enter new line · {} $EDITOR",
             first_key(state, Command::ExternalEditor)
@@ -209,7 +217,7 @@ pub(super) fn field_row(
     buf: &mut Buffer,
     rect: Rect,
     field: &Field,
-    focused: bool,
+    (focused, today): (bool, NaiveDate),
     area_rows: u16,
     theme: &Theme,
 ) -> Option<Position> {
@@ -249,17 +257,30 @@ pub(super) fn field_row(
         }
         FieldValue::Text(input) => text_line(buf, value_rect, input, focused, theme),
         FieldValue::Date { input, picked } => {
-            let c = text_line(buf, value_rect, input, focused, theme);
-            if let Some(label) = picked {
-                let used = u16::try_from(str_cells(&input.text) + 2).unwrap_or(vw);
-                put(
-                    buf,
-                    vx.saturating_add(used),
-                    rect.y,
-                    vw.saturating_sub(used),
-                    &[Span::styled(format!("({label})"), theme.muted_style())],
-                );
-            }
+            // The live preview of what the typed text resolves to, right of the text.
+            let used = u16::try_from((str_cells(&input.text) + 2).max(12)).unwrap_or(vw);
+            let preview_rect =
+                Rect::new(vx.saturating_add(used), rect.y, vw.saturating_sub(used), 1);
+            let c = text_line(
+                buf,
+                Rect {
+                    width: used.min(vw),
+                    ..value_rect
+                },
+                input,
+                focused,
+                theme,
+            );
+            let preview = match picked {
+                Some(_) if !focused => None,
+                _ => crate::dates::preview(&input.text, today),
+            };
+            let span = match preview {
+                Some(Ok(text)) => Span::styled(text, theme.accent_style()),
+                Some(Err(why)) => Span::styled(why, theme.error_style()),
+                None => Span::raw(""),
+            };
+            put_split(buf, preview_rect, &[span], &[]);
             c
         }
         FieldValue::Choice { options, selected } => {

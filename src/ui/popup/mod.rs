@@ -14,6 +14,7 @@ mod help;
 mod jump;
 mod menu;
 mod new_task;
+mod palette;
 mod picker;
 mod prompt;
 mod tags;
@@ -46,6 +47,7 @@ pub(super) fn draw(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) -
         Popup::Filter { selected } => filter::filter_box(buf, area, *selected, state, theme),
         Popup::Editor(editor) => editor::editor_box(buf, area, editor, state, theme),
         Popup::FilterBar(bar) => return filter_bar::filter_bar_box(buf, area, bar, state, theme),
+        Popup::Palette(palette) => return palette::palette_box(buf, area, palette, state, theme),
         // The inbox's popups read the inbox they are over.
         _ => {
             if let Screen::Inbox(s) = &state.screen {

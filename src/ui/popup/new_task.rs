@@ -131,7 +131,10 @@ pub(super) fn new_task(
         if y < bottom {
             let (preview, ok) = date_preview(&form.due, s, state, false);
             let text = if form.due.trim().is_empty() {
-                "empty: no due date · tomorrow, fri, +3, 04-01 14:30".to_string()
+                format!(
+                    "empty: no due date · {}",
+                    crate::dates::hint(s.data.local(state.now).0)
+                )
             } else {
                 preview
             };

@@ -106,6 +106,13 @@ pub(super) fn tags_box(
     let msg_y = inner.bottom().saturating_sub(1);
     let (text, style) = match &editor.error {
         Some(e) => (format!("✕ {e}"), theme.error_style()),
+        None if editor.suggestion().is_some() => (
+            format!(
+                "→ {} (→ completes)",
+                editor.suggestion().unwrap_or_default()
+            ),
+            theme.accent_style(),
+        ),
         None if !editor.pending.is_empty() => ("Saving…".to_string(), theme.muted_style()),
         None => (
             "type a tag · end with #rrggbb for any colour · ↑/↓ select".to_string(),

@@ -105,13 +105,8 @@ pub fn parse_duration(text: &str) -> Result<Option<i32>, &'static str> {
     i32::try_from(secs).map(Some).map_err(|_| ERR)
 }
 
-/// A due date as typed: `YYYY-MM-DD` or what the task inbox understands (`tomorrow`, `fri`,
-/// `+3`, `04-01 14:30` …).
-pub fn parse_date(text: &str, today: NaiveDate) -> Result<Option<Due>, &'static str> {
-    if text.trim().is_empty() {
-        return Ok(None);
-    }
-    parse_due(text, today)
-        .map(Some)
-        .ok_or("Date: YYYY-MM-DD (or tomorrow, fri, +3, next week); t/m/3/w pick quickly")
+/// A due date as typed, read by the one parser (`crate::dates`): `Ok(None)` when blank or
+/// `none`, else the date or why it cannot be read.
+pub fn parse_date(text: &str, today: NaiveDate) -> Result<Option<Due>, String> {
+    crate::dates::parse_optional(text, today).map_err(|e| format!("Date: {e}"))
 }

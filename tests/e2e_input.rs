@@ -1,0 +1,133 @@
+//! End to end (issue 11): the real `closer` in tmux. A typed `thu 10:00` in Due is stored as
+//! next Thursday 10:00; a pasted multi-line block in Name creates nothing; ctrl-c on a dirty form
+//! asks instead of quitting.
+
+mod common;
+#[path = "support/launch.rs"]
+mod launch;
+#[path = "support/tmux.rs"]
+mod tmux;
+
+use std::time::{Duration, Instant};
+
+use chrono::{Datelike, NaiveDate, NaiveTime, Utc, Weekday};
+use common::TestDb;
+use launch::closer_command;
+use tmux::Tmux;
+use uuid::Uuid;
+
+struct Setup {
+    db: TestDb,
+    lead: Uuid,
+    tui: Tmux,
+    _data_dir: tempfile::TempDir,
+}
+
+async fn open_board(org_name: &str) -> Setup {
+    let db = TestDb::new().await;
+    let org = db.org(org_name).await;
+    let rep = db.user(org_name, "rep").await;
+    let stage = db.first_stage(org).await;
+    let lead: Uuid = sqlx::query_scalar(
+        "insert into leads (organization_id, stage_id, name, score, assigned_to)
+         values ($1, $2, 'Quinn Input', 99, $3) returning id",
+    )
+    .bind(org)
+    .bind(stage)
+    .bind(rep.profile_id)
+    .fetch_one(&db.admin)
+    .await
+    .expect("insert the top lead");
+    let data_dir = tempfile::tempdir().expect("temp data dir");
+    let tui = Tmux::start(
+        110,
+        32,
+        &closer_command(
+            &db,
+            &rep.login,
+            &rep.password,
+            data_dir.path(),
+            "TZ=UTC ",
+            "",
+        ),
+    );
+    tui.wait_for("Quinn Input", Duration::from_secs(30));
+    tui.wait_for("● connected", Duration::from_secs(10));
+    Setup {
+        db,
+        lead,
+        tui,
+        _data_dir: data_dir,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_typed_weekday_and_time_is_stored_as_typed() {
+    let s = open_board("E2E Input Dates").await;
+    s.tui.keys(&["Enter"]);
+    s.tui.wait_for("1 Overview", Duration::from_secs(10));
+    // t: new task. Title, then Due: `thu 10:00` typed key by key (t, h, u … once picked today,
+    // set high priority and typed into Notes).
+    s.tui.keys(&["t"]);
+    s.tui.wait_for("New task", Duration::from_secs(5));
+    s.tui.keys(&["Call about the offer", "Tab"]);
+    for key in ["t", "h", "u", " ", "1", "0", ":", "0", "0"] {
+        s.tui.keys(&[key]);
+    }
+    s.tui.wait_for("→ Thu", Duration::from_secs(5));
+    s.tui.keys(&["C-s"]);
+    let started = Instant::now();
+    let row: (Option<NaiveDate>, Option<NaiveTime>, String) = loop {
+        let row = sqlx::query_as(
+            "select due_date, due_time, priority::text from lead_tasks where lead_id = $1",
+        )
+        .bind(s.lead)
+        .fetch_optional(&s.db.admin)
+        .await
+        .expect("read the task");
+        if let Some(row) = row {
+            break row;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "the task never arrived:\n{}",
+            s.tui.screen()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let today = Utc::now().date_naive();
+    let ahead = (7 + 3 - i64::from(today.weekday().num_days_from_monday())) % 7;
+    let thursday = today + chrono::Duration::days(if ahead == 0 { 7 } else { ahead });
+    assert_eq!(thursday.weekday(), Weekday::Thu);
+    assert_eq!(row.0, Some(thursday));
+    assert_eq!(row.1, NaiveTime::from_hms_opt(10, 0, 0));
+    assert_eq!(row.2, "medium", "`h` did not set the priority");
+    s.tui.keys(&["q"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pasted_block_creates_nothing_and_ctrl_c_asks() {
+    let s = open_board("E2E Input Paste").await;
+    s.tui.keys(&["n"]);
+    s.tui.wait_for("New lead", Duration::from_secs(5));
+    s.tui.paste("Jane Doe\njane@x.test\n+1 555 1234\nAcme\n\n");
+    s.tui
+        .wait_for("Jane Doe jane@x.test", Duration::from_secs(5));
+    // Give a (wrong) submit time to reach the database, then check nothing did.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let created: i64 = sqlx::query_scalar("select count(*) from leads where name like 'Jane%'")
+        .fetch_one(&s.db.admin)
+        .await
+        .expect("count leads");
+    assert_eq!(created, 0, "a paste created a lead:\n{}", s.tui.screen());
+    assert!(s.tui.screen().contains("New lead"), "the form stays open");
+
+    // ctrl-c on the dirty form asks like Esc; the app keeps running.
+    s.tui.keys(&["C-c"]);
+    s.tui
+        .wait_for("Discard what you typed?", Duration::from_secs(5));
+    assert!(!s.tui.screen().contains("CLOSER-EXITED"));
+    s.tui.keys(&["C-c"]);
+    s.tui.keys(&["q"]);
+    s.tui.wait_for("CLOSER-EXITED-0", Duration::from_secs(10));
+}
