@@ -104,6 +104,7 @@ fn finds_and_opens_a_lead_by_name() {
                 name: "Grace Hopper".to_string(),
                 company: Some("Navy".to_string()),
                 stage_id: Uuid::from_u128(0xAA),
+                matched: None,
             }]),
         }),
     );
