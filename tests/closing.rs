@@ -471,7 +471,10 @@ async fn closed_stage_headers_equal_plain_sql_sums_for_every_period() {
         Period::Year,
         Period::AllTime,
     ] {
-        let totals = store.closed_totals(pipeline, period).await.expect("totals");
+        let totals = store
+            .closed_totals(pipeline, period, &closer::filter::Filter::default())
+            .await
+            .expect("totals");
         let since = match period {
             Period::Month => "date_trunc('month', closer.org_today($1))::date",
             Period::Quarter => "date_trunc('quarter', closer.org_today($1))::date",
@@ -499,6 +502,32 @@ async fn closed_stage_headers_equal_plain_sql_sums_for_every_period() {
                 "{status} in {period:?}"
             );
         }
+    }
+    // Under a board filter the closed headers count only the leads it keeps.
+    let filter = closer::filter::parse("L1").expect("filter");
+    let totals = store
+        .closed_totals(pipeline, Period::AllTime, &filter)
+        .await
+        .expect("filtered totals");
+    for (stage, status) in [(won, "won"), (lost, "lost")] {
+        let (count, amount): (i64, f64) = sqlx::query_as(
+            "select count(*), coalesce(sum(d.amount), 0)::float8 from deals d
+             join leads l on l.id = d.lead_id
+             where l.organization_id = $1 and l.stage_id = $2 and d.status::text = $3
+               and l.name like 'L1%'",
+        )
+        .bind(org)
+        .bind(stage)
+        .bind(status)
+        .fetch_one(&db.admin)
+        .await
+        .expect("plain filtered sum");
+        let shown = totals.get(&stage).copied().unwrap_or_default();
+        assert_eq!(
+            (shown.deal_count, shown.amount),
+            (count, amount),
+            "filtered {status}"
+        );
     }
     // Open stages: the summaries equal plain sums over open deals.
     let summaries = store.stage_summaries(pipeline).await.expect("summaries");

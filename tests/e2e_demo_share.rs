@@ -21,11 +21,11 @@ fn demo(data_dir: &std::path::Path, args: &str) -> String {
 #[test]
 fn quitting_one_demo_leaves_the_other_working() {
     let data_dir = tempfile::tempdir().expect("temp data dir");
-    let first = Tmux::start(120, 32, &demo(data_dir.path(), ""));
+    let first = Tmux::start(170, 32, &demo(data_dir.path(), ""));
     // The first start seeds the demo organization.
     first.wait_for("● connected", Duration::from_secs(240));
     first.wait_for("Riley Rep", Duration::from_secs(10));
-    let second = Tmux::start(120, 32, &demo(data_dir.path(), "--as demo_manager"));
+    let second = Tmux::start(170, 32, &demo(data_dir.path(), "--as demo_manager"));
     second.wait_for("● connected", Duration::from_secs(60));
     second.wait_for("Morgan Manager", Duration::from_secs(10));
     second.keys(&["q"]);

@@ -112,6 +112,21 @@ async fn lists_print_table_json_and_csv_and_hostile_text_is_inert_in_tables() {
     assert_eq!(mine.as_array().map(Vec::len), Some(1));
     let (code, err) = shell.fails(&["leads", "list", "--stage", "Nowhere"]);
     assert_eq!(code, 2, "{err}");
+
+    // --filter speaks the board's filter language: Ada (score 90, tagged vip) only.
+    let filtered = shell.json(&["leads", "list", "--filter", "tag:vip score:>50"]);
+    let ids: Vec<&str> = filtered
+        .as_array()
+        .expect("an array")
+        .iter()
+        .filter_map(|l| l["id"].as_str())
+        .collect();
+    assert_eq!(ids, vec![ada.to_string().as_str()]);
+    let low = shell.json(&["leads", "list", "--filter", "score:<50"]);
+    assert_eq!(low.as_array().map(Vec::len), Some(1));
+    let (code, err) = shell.fails(&["leads", "list", "--filter", "score:lots"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("lots"), "the error names the word: {err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

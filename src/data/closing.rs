@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::Row;
+use sqlx::{AssertSqlSafe, Row};
 use uuid::Uuid;
 
 use super::DataError;
@@ -212,18 +212,35 @@ impl PgStore {
     }
 
     /// Won/lost totals of the pipeline's closed stages in `period`.
+    /// Won/lost deal totals of the period per closed stage, counting only the leads `filter`
+    /// keeps (the same predicate as the filtered open columns).
     pub async fn closed_totals(
         &self,
         pipeline_id: Uuid,
         period: Period,
+        filter: &crate::filter::Filter,
     ) -> Result<HashMap<Uuid, ClosedTotals>> {
+        let predicate = (!filter.is_empty())
+            .then(|| super::filter_sql::compile(filter, &self.filter_context(), 4));
+        let sql = match &predicate {
+            Some(p) => CLOSED_TOTALS_SQL.replace(
+                "and (s.is_won or s.is_lost)",
+                &format!("and (s.is_won or s.is_lost) and ({})", p.sql),
+            ),
+            None => CLOSED_TOTALS_SQL.to_string(),
+        };
+        let sql = &sql;
+        let predicate = &predicate;
         read_retrying(|| async move {
-            let rows = sqlx::query(CLOSED_TOTALS_SQL)
+            let query = sqlx::query(AssertSqlSafe(sql.clone()))
                 .bind(self.organization_id())
                 .bind(pipeline_id)
-                .bind(period.as_sql())
-                .fetch_all(&self.pool)
-                .await?;
+                .bind(period.as_sql());
+            let query = match predicate {
+                Some(p) => super::filter_sql::bind_params(query, &p.params),
+                None => query,
+            };
+            let rows = query.fetch_all(&self.pool).await?;
             rows.into_iter()
                 .map(|r| {
                     Ok((

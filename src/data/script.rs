@@ -4,6 +4,7 @@
 //! Rows come back as JSON values in the order of the `*_FIELDS` lists (the commands' stable
 //! field names), so one printer serves table, JSON and CSV.
 
+use super::filter_sql::{Predicate, bind_params, compile};
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 use sqlx::postgres::PgRow;
@@ -24,6 +25,8 @@ pub struct LeadSelection {
     pub owner: Option<Uuid>,
     /// 0: no limit.
     pub limit: u64,
+    /// `--filter`: the board's filter language (issue 12), compiled to bound parameters.
+    pub filter: Option<crate::filter::Filter>,
 }
 
 /// The fields of a lead row (`leads list`, `export leads`; `import leads` reads the same names).
@@ -118,16 +121,26 @@ const INTERACTION_SQL: &str = "
     left join profiles o on o.id = i.created_by
     where i.organization_id = $1";
 
-/// The lead-row SQL for a selection: `$1` org, `$2` stage ids, `$3` owner, `$4` limit.
+/// The lead-row SQL for a selection: `$1` org, `$2` stage ids, `$3` owner, `$4` limit, then the
+/// filter's own parameters from `$5`.
 /// `ordered`: by name, read off `leads_name_prefix_c_idx` so the first row comes at once;
 /// unordered (exports) lets PostgreSQL scan and hash-join the whole organization.
-pub fn lead_rows_sql(selection: &LeadSelection, ordered: bool) -> String {
+pub fn lead_rows_sql(
+    selection: &LeadSelection,
+    ordered: bool,
+    filter: Option<&Predicate>,
+) -> String {
     let mut sql = String::from(LEAD_COLUMNS);
     if selection.stage_ids.is_some() {
         sql.push_str(" and l.stage_id = any($2)");
     }
     if selection.owner.is_some() {
         sql.push_str(" and l.assigned_to = $3");
+    }
+    if let Some(predicate) = filter {
+        sql.push_str(" and (");
+        sql.push_str(&predicate.sql);
+        sql.push(')');
     }
     if ordered {
         sql.push_str(" order by lower(l.name) collate \"C\", l.id");
@@ -146,13 +159,21 @@ impl PgStore {
         ordered: bool,
         mut each: impl FnMut(Vec<Value>) -> Result<()>,
     ) -> Result<u64> {
-        let sql = lead_rows_sql(selection, ordered);
-        let mut rows = sqlx::query(AssertSqlSafe(sql))
+        let predicate = selection
+            .filter
+            .as_ref()
+            .map(|f| compile(f, &self.filter_context(), 5));
+        let sql = lead_rows_sql(selection, ordered, predicate.as_ref());
+        let query = sqlx::query(AssertSqlSafe(sql))
             .bind(self.organization_id())
             .bind(selection.stage_ids.clone().unwrap_or_default())
             .bind(selection.owner)
-            .bind(i64::try_from(selection.limit).unwrap_or(i64::MAX))
-            .fetch(self.pool());
+            .bind(i64::try_from(selection.limit).unwrap_or(i64::MAX));
+        let query = match &predicate {
+            Some(p) => bind_params(query, &p.params),
+            None => query,
+        };
+        let mut rows = query.fetch(self.pool());
         let mut count = 0;
         while let Some(row) = rows.try_next().await? {
             each(lead_values(&row)?)?;

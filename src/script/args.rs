@@ -38,6 +38,9 @@ pub struct FilterArgs {
     /// At most this many rows (0: no limit).
     #[arg(long, value_name = "N")]
     pub limit: Option<u64>,
+    /// The board's filter language, e.g. `owner:me tag:vip score:>70 rotting`.
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,6 @@
 //! THE one place where command-line filters become a [`LeadSelection`]: `leads list` and
-//! `export leads` both come through [`resolve`]. The TUI's filter language (issue 12,
-//! `src/filter/`) plugs in here: parse `--filter EXPR` and add its conditions to the selection.
+//! `export leads` both come through [`resolve`]. `--filter EXPR` is the TUI's filter language
+//! (`src/filter/`), compiled to bound parameters by `data::filter_sql` like the board's.
 
 use uuid::Uuid;
 
@@ -21,6 +21,16 @@ pub async fn resolve(
         limit: filter.limit.unwrap_or(default_limit),
         ..LeadSelection::default()
     };
+    if let Some(text) = &filter.filter {
+        let parsed = crate::filter::parse(text).map_err(|e| {
+            Fail::bad_input(format!(
+                "--filter: {} (at \"{}\")",
+                e.message,
+                clean_line(text.get(e.span.clone()).unwrap_or(text))
+            ))
+        })?;
+        selection.filter = (!parsed.is_empty()).then_some(parsed);
+    }
     if filter.pipeline.is_some() || filter.stage.is_some() {
         let pipelines = store.pipelines().await?;
         let chosen: Vec<&Pipeline> = match &filter.pipeline {

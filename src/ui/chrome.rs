@@ -152,7 +152,8 @@ pub(super) fn status_bar(buf: &mut Buffer, area: Rect, state: &State, theme: &Th
         ));
     }
     right.push(Span::styled(format!("{dot} {word} "), style));
-    let min_left = 12usize;
+    // The organization, pipeline and person (or filter) keep up to half the bar.
+    let min_left = crate::ui::widgets::paint::spans_width(&left).min(usize::from(area.width) / 2);
     while right.len() > 1
         && crate::ui::widgets::paint::spans_width(&right) + min_left > usize::from(area.width)
     {

@@ -366,24 +366,31 @@ impl Fake {
                     result,
                 })
             }
-            Effect::Board(BoardEffect::LoadClosedTotals { request, .. }) => {
-                // Won and lost deals of the period, as `closer.closed_totals` would sum them.
-                let totals = HashMap::from([
-                    (
-                        id(0x104),
-                        ClosedTotals {
-                            deal_count: 3,
-                            amount: 1_250_000.0,
-                        },
-                    ),
-                    (
-                        id(0x105),
-                        ClosedTotals {
-                            deal_count: 1,
-                            amount: 40_000.0,
-                        },
-                    ),
-                ]);
+            Effect::Board(BoardEffect::LoadClosedTotals {
+                request, filter, ..
+            }) => {
+                // Won and lost deals of the period, as `closer.closed_totals` would sum them;
+                // the fake's closed deals belong to no lead a filter keeps.
+                let totals = if !filter.is_empty() {
+                    HashMap::new()
+                } else {
+                    HashMap::from([
+                        (
+                            id(0x104),
+                            ClosedTotals {
+                                deal_count: 3,
+                                amount: 1_250_000.0,
+                            },
+                        ),
+                        (
+                            id(0x105),
+                            ClosedTotals {
+                                deal_count: 1,
+                                amount: 40_000.0,
+                            },
+                        ),
+                    ])
+                };
                 Action::Board(BoardAction::ClosedTotalsLoaded {
                     request: *request,
                     result: Ok(totals),

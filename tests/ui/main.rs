@@ -3,14 +3,14 @@
 //! the module (`ui__board_ui__…`).
 
 mod board_ui;
+mod closing_ui;
 mod editor_ui;
 mod find_ui;
-mod closing_ui;
 mod harness;
 mod help_ui;
 mod inbox_ui;
-mod insights_ui;
 mod input_ui;
+mod insights_ui;
 mod lead_ui;
 mod palette_ui;
 mod pictures;

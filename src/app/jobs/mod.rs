@@ -98,6 +98,7 @@ pub trait BoardBackend: Clone + Send + Sync + 'static {
         &self,
         _pipeline_id: Uuid,
         _period: Period,
+        _filter: Filter,
     ) -> impl Future<Output = Result<HashMap<Uuid, ClosedTotals>, Failure>> + Send {
         async { Ok(HashMap::new()) }
     }
@@ -276,11 +277,12 @@ impl BoardBackend for PgStore {
         &self,
         pipeline_id: Uuid,
         period: Period,
+        filter: Filter,
     ) -> impl Future<Output = Result<HashMap<Uuid, ClosedTotals>, Failure>> + Send {
         let store = self.clone();
         async move {
             store
-                .closed_totals(pipeline_id, period)
+                .closed_totals(pipeline_id, period, &filter)
                 .await
                 .map_err(failure)
         }
@@ -474,9 +476,10 @@ impl<S: BoardBackend> Worker<S> {
                 request,
                 pipeline_id,
                 period,
+                filter,
             }) => {
                 tokio::spawn(async move {
-                    let result = store.closed_totals(pipeline_id, period).await;
+                    let result = store.closed_totals(pipeline_id, period, filter).await;
                     let _ = tx.send(Action::Board(BoardAction::ClosedTotalsLoaded {
                         request,
                         result,

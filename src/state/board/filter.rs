@@ -36,14 +36,16 @@ pub(super) fn reload_summaries(state: &mut State) -> Vec<Effect> {
     };
     let request = state.next_id();
     state.board.summaries_request = Some(request);
-    vec![
+    let mut effects = vec![
         BoardEffect::LoadSummaries {
             request,
             pipeline_id,
             filter: state.board.filter.clone(),
         }
         .into(),
-    ]
+    ];
+    effects.extend(super::totals::load_closed(state));
+    effects
 }
 
 /// Asks for the completion lists unless they are loaded or on their way.

@@ -5,16 +5,16 @@
 //! their results), `seek` (paging to a jump-to-lead target), `load` (board and column reads, and
 //! `settle`, which runs after every action and pages in what became visible).
 
-pub mod filter;
 mod bottom;
+pub mod filter;
 mod live;
 mod load;
 pub mod model;
 mod moves;
 mod nav;
 mod seek;
-pub mod views;
 mod totals;
+pub mod views;
 
 use std::collections::HashMap;
 
@@ -146,6 +146,8 @@ pub enum BoardEffect {
         request: RequestId,
         pipeline_id: Uuid,
         period: Period,
+        /// The board's filter: closed headers count only the leads it keeps.
+        filter: crate::filter::Filter,
     },
     /// A move with closing choices (`closer.close_lead`) → [`BoardAction::LeadClosed`].
     CloseLead {

@@ -252,7 +252,8 @@ impl Board {
             .iter()
             .filter(|c| !(c.stage.is_won || c.stage.is_lost))
             .map(|c| self.summary(c.stage.id).weighted_deal_amount)
-            .sum()
+            // Not `sum()`: an empty f64 sum is -0.0, shown as "$-0".
+            .fold(0.0, |total, amount| total + amount)
     }
 
     pub fn is_pending(&self, lead_id: Uuid) -> bool {

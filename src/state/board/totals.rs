@@ -29,6 +29,7 @@ pub(crate) fn load_closed(state: &mut State) -> Vec<Effect> {
             request,
             pipeline_id,
             period: state.board.period,
+            filter: state.board.filter.clone(),
         }
         .into(),
     ]
