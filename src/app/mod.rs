@@ -51,6 +51,7 @@ pub async fn run_tui(
     };
     let mut state = State::new(session, keymap, options(config), Utc::now());
     state.board.me = Some(store.me().profile_id);
+    state.board.lifecycle.role = Some(store.role());
     if start == config::StartScreen::Inbox {
         state.screen = crate::state::Screen::Inbox(crate::state::inbox::InboxScreen::default());
     }
@@ -79,7 +80,7 @@ pub async fn run<B, E, S>(
     theme: Theme,
 ) -> color_eyre::Result<State>
 where
-    B: Backend,
+    B: Backend + crate::tui::clipboard::Clipboard,
     B::Error: Send + Sync + 'static,
     E: Stream<Item = std::io::Result<Event>> + Unpin,
     S: BoardBackend,
@@ -108,6 +109,12 @@ where
         if let Some(handover) = editor.take() {
             let (field, text) = match handover {
                 Handover::Editor(field, text) => (field, text),
+                Handover::Clipboard(text) => {
+                    if let Err(err) = terminal.backend_mut().set_clipboard(&text) {
+                        tracing::warn!("could not write to the clipboard: {err}");
+                    }
+                    continue;
+                }
                 Handover::Suspend => {
                     let size = crate::tui::suspend::suspend(terminal);
                     if let Some((width, height)) = size {
@@ -207,6 +214,8 @@ fn board_is_full(state: &State) -> bool {
 enum Handover {
     Editor(FieldId, String),
     Suspend,
+    /// OSC 52 bytes to write between frames.
+    Clipboard(String),
 }
 
 /// Runs effects; returns true on quit.
@@ -227,6 +236,7 @@ fn dispatch<S: BoardBackend>(
                 *editor = Some(Handover::Editor(field, text));
             }
             Effect::Suspend => *editor = Some(Handover::Suspend),
+            Effect::Clipboard(text) => *editor = Some(Handover::Clipboard(text)),
             other => worker.run(other),
         }
     }

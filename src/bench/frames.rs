@@ -339,6 +339,12 @@ struct TimedBackend {
     frames: UnboundedSender<Instant>,
 }
 
+impl crate::tui::clipboard::Clipboard for TimedBackend {
+    fn set_clipboard(&mut self, _text: &str) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 impl Backend for TimedBackend {
     type Error = Infallible;
 

@@ -9,6 +9,7 @@ pub mod import;
 pub mod inbox;
 pub mod insights;
 pub mod lead;
+pub mod lifecycle;
 pub mod live;
 pub mod models;
 mod outcome;

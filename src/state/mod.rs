@@ -16,6 +16,7 @@ pub mod insights;
 mod interrupt;
 pub mod layout;
 pub mod lead;
+pub mod lifecycle;
 pub mod paste;
 pub mod popup;
 pub mod request;
@@ -133,6 +134,8 @@ pub enum Action {
     Editor(popup::editor::EditorAction),
     /// Text pasted into the terminal (bracketed paste): typed into the focused field whole.
     Paste(String),
+    /// Results of the owner and lifecycle commands (issue 12).
+    Lifecycle(lifecycle::LifecycleAction),
 }
 
 /// Work for the app's jobs. Every data effect's result comes back as the matching action with
@@ -161,6 +164,10 @@ pub enum Effect {
     Insights(insights::InsightsEffect),
     Editor(popup::editor::EditorEffect),
     Quit,
+    /// A lead's owner, deletion and contact (issue 12).
+    Lifecycle(lifecycle::LifecycleEffect),
+    /// Put this text on the terminal's clipboard (OSC 52; run by the loop).
+    Clipboard(String),
 }
 
 /// Board options from the config.
@@ -340,6 +347,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Insights(action) => insights::Reducer::update(state, action),
         Action::Editor(action) => popup::editor::update(state, action),
         Action::Paste(text) => paste::on_paste(state, &text),
+        Action::Lifecycle(action) => lifecycle::update(state, action),
     };
     fx.extend(board::settle(state));
     fx

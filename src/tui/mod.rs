@@ -1,6 +1,7 @@
 //! The terminal guard: raw mode, alternate screen, mouse capture and bracketed paste, restored on drop and on
 //! panic (before the panic report is printed, so it is readable).
 
+pub mod clipboard;
 pub mod editor;
 pub mod opener;
 pub mod suspend;

@@ -459,6 +459,8 @@ impl Fake {
             | Effect::Lead(_)
             | Effect::Inbox(_)
             | Effect::Insights(_)
+            | Effect::Lifecycle(_)
+            | Effect::Clipboard(_)
             | Effect::Editor(_) => {
                 return None;
             }

@@ -12,5 +12,6 @@ mod inbox_ui;
 mod input_ui;
 mod insights_ui;
 mod lead_ui;
+mod lifecycle_ui;
 mod palette_ui;
 mod pictures;

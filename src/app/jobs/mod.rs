@@ -6,6 +6,7 @@ mod editor;
 mod failure;
 pub mod inbox;
 pub mod lead;
+mod lifecycle;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -26,6 +27,7 @@ use crate::filter::{Filter, FilterChoices};
 use crate::state::inbox::InboxEffect;
 use crate::state::insights::{InsightsAction, InsightsEffect};
 use crate::state::lead::LeadEffect;
+use crate::state::lifecycle::LifecycleEffect;
 use crate::state::popup::editor::EditorEffect;
 use crate::state::{Action, BoardAction, BoardEffect, Effect, Failure};
 
@@ -108,6 +110,13 @@ pub trait BoardBackend: Clone + Send + Sync + 'static {
         _close: CloseMove,
     ) -> impl Future<Output = Result<ClosedLead, Failure>> + Send {
         async { Err(unsupported()) }
+    }
+    /// A lead's owner, deletion and contact (issue 12); fakes without them answer nothing.
+    fn run_lifecycle(
+        &self,
+        _effect: LifecycleEffect,
+    ) -> impl Future<Output = Option<Action>> + Send {
+        async { None }
     }
     /// The exact undo of a closing move; backends without it refuse.
     fn undo_close(
@@ -332,6 +341,14 @@ impl BoardBackend for PgStore {
         async move { lead::run(&store, effect).await }
     }
 
+    fn run_lifecycle(
+        &self,
+        effect: LifecycleEffect,
+    ) -> impl Future<Output = Option<Action>> + Send {
+        let store = self.clone();
+        async move { Some(lifecycle::run(&store, effect).await) }
+    }
+
     fn run_inbox(&self, effect: InboxEffect) -> impl Future<Output = Option<Action>> + Send {
         let store = self.clone();
         async move { inbox::run(&store, effect).await }
@@ -548,9 +565,19 @@ impl<S: BoardBackend> Worker<S> {
                     }
                 });
             }
+            Effect::Lifecycle(effect) => {
+                tokio::spawn(async move {
+                    if let Some(action) = store.run_lifecycle(effect).await {
+                        let _ = tx.send(action);
+                    }
+                });
+            }
             Effect::Listen => store.listen(tx),
             Effect::CancelQueries => store.cancel_running(),
-            Effect::StartDebounce { .. } | Effect::Quit | Effect::Suspend => {}
+            Effect::StartDebounce { .. }
+            | Effect::Quit
+            | Effect::Suspend
+            | Effect::Clipboard(_) => {}
         }
     }
 }

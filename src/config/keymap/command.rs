@@ -69,6 +69,8 @@ const INSIGHTS: &[Scope] = &[Scope::Insights];
 const BOARD_INBOX: &[Scope] = &[Scope::Board, Scope::Inbox];
 /// Task commands work in the inbox and on a lead's Tasks tab.
 const INBOX_LEAD: &[Scope] = &[Scope::Inbox, Scope::Lead];
+/// Lead lifecycle commands work on the card and on the lead screen.
+const BOARD_LEAD: &[Scope] = &[Scope::Board, Scope::Lead];
 
 macro_rules! commands {
     ($( $(#[$meta:meta])* $variant:ident = $name:literal, $scopes:expr, $desc:literal; )*) => {
@@ -140,6 +142,11 @@ commands! {
     OpenViews = "open_views", BOARD, "Saved views: pick one (Ctrl-S in the filter bar saves)";
     // Board: closing (issue 10)
     CyclePeriod = "cycle_period", BOARD, "Won/lost headers: this month, quarter, year, all time";
+    // Board and lead: owner and lifecycle (issue 12)
+    ChangeOwner = "change_owner", BOARD, "Change the lead's owner…";
+    DeleteLead = "delete_lead", BOARD_LEAD, "Delete the lead (managers and admins)";
+    CopyEmail = "copy_email", BOARD_LEAD, "Copy the lead's e-mail to the clipboard";
+    CopyPhone = "copy_phone", BOARD_LEAD, "Copy the lead's phone to the clipboard";
     // Lead
     NextTab = "next_tab", LEAD, "Next tab";
     PrevTab = "prev_tab", LEAD, "Previous tab";
@@ -159,6 +166,8 @@ commands! {
     OpenDocument = "open_document", LEAD, "Open the document";
     AddDeal = "add_deal", LEAD, "Add a deal";
     AddDocument = "add_document", LEAD, "Attach a document";
+    // Lead: owner (issue 12; `o` opens documents here)
+    ChangeLeadOwner = "change_lead_owner", LEAD, "Change the lead's owner…";
     // Inbox
     CompleteTask = "complete_task", INBOX_LEAD, "Complete the task";
     UndoComplete = "undo_complete", INBOX, "Undo the last completion";

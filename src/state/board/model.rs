@@ -218,6 +218,8 @@ pub struct Board {
     pub views_request: Option<RequestId>,
     /// `G` is reading this stage's column to its end (`bottom.rs`).
     pub to_bottom: Option<Uuid>,
+    /// Owner changes, deletes and copies in flight, the team and the login's role (issue 12).
+    pub lifecycle: crate::state::lifecycle::Lifecycle,
 }
 
 impl Board {

@@ -35,6 +35,9 @@ pub(super) fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
         Command::FilterLeads => crate::state::popup::filter_bar::open(state),
         Command::OpenViews => super::views::request(state, true),
         Command::CyclePeriod => super::totals::cycle_period(state),
+        Command::ChangeOwner | Command::DeleteLead | Command::CopyEmail | Command::CopyPhone => {
+            crate::state::lifecycle::command(state, cmd)
+        }
         Command::JumpToLead | Command::Search => {
             state.popup = Some(Popup::Jump(Jump::default()));
             Vec::new()

@@ -48,6 +48,10 @@ pub(crate) fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
             _ => Vec::new(),
         },
         Command::OpenDocument => open_document(state),
+        Command::ChangeLeadOwner
+        | Command::DeleteLead
+        | Command::CopyEmail
+        | Command::CopyPhone => crate::state::lifecycle::command(state, cmd),
         Command::LogInteraction if ready => forms::open_capture(state),
         Command::AddTask if ready => forms::open_task(state),
         Command::EditLead if ready => forms::open_edit(state),

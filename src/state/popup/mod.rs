@@ -9,6 +9,7 @@ pub mod assign;
 pub mod closing;
 pub mod conflict;
 pub mod date;
+pub mod delete;
 pub mod edit_task;
 pub mod editor;
 pub mod filter;
@@ -18,6 +19,7 @@ pub mod help;
 pub mod input;
 pub mod jump;
 pub mod new_task;
+pub mod owner;
 pub mod palette;
 pub mod picker;
 pub mod priority;
@@ -100,6 +102,9 @@ pub enum Popup {
     FilterBar(FilterBar),
     // Anywhere: the command palette.
     Palette(Palette),
+    // The board and the lead screen: owner and lifecycle (issue 12).
+    Owner(owner::OwnerPicker),
+    DeleteLead(delete::DeleteConfirm),
 }
 
 impl Popup {
@@ -157,6 +162,8 @@ pub(crate) fn key(state: &mut State, popup: Popup, key: KeyEvent) -> Vec<Effect>
         Popup::Editor(e) => editor::key(state, e, &key),
         Popup::FilterBar(bar) => filter_bar::key(state, bar, &key),
         Popup::Palette(palette) => palette::key(state, palette, key),
+        Popup::Owner(p) => owner::key(state, p, &key),
+        Popup::DeleteLead(c) => delete::key(state, c, &key),
         other => show(state, other),
     }
 }

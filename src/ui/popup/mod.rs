@@ -14,6 +14,7 @@ mod help;
 mod jump;
 mod menu;
 mod new_task;
+mod owner;
 mod palette;
 mod picker;
 mod prompt;
@@ -48,6 +49,8 @@ pub(super) fn draw(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) -
         Popup::Editor(editor) => editor::editor_box(buf, area, editor, state, theme),
         Popup::FilterBar(bar) => return filter_bar::filter_bar_box(buf, area, bar, state, theme),
         Popup::Palette(palette) => return palette::palette_box(buf, area, palette, state, theme),
+        Popup::Owner(p) => owner::owner_box(buf, area, p, state, theme),
+        Popup::DeleteLead(c) => owner::delete_box(buf, area, c, state, theme),
         // The inbox's popups read the inbox they are over.
         _ => {
             if let Screen::Inbox(s) = &state.screen {

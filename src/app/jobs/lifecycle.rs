@@ -1,0 +1,72 @@
+//! Runs the owner and lifecycle effects (issue 12) against the store.
+
+use crate::data::PgStore;
+use crate::state::Action;
+use crate::state::inbox::Teammate;
+use crate::state::lifecycle::{LifecycleAction, LifecycleEffect};
+
+use super::failure::failure;
+
+pub async fn run(store: &PgStore, effect: LifecycleEffect) -> Action {
+    let action = match effect {
+        LifecycleEffect::LoadMembers { request } => {
+            let me = store.me().profile_id;
+            LifecycleAction::MembersLoaded {
+                request,
+                result: store
+                    .teammates()
+                    .await
+                    .map(|list| {
+                        list.into_iter()
+                            .map(|t| Teammate {
+                                me: t.profile_id == me,
+                                id: t.profile_id,
+                                name: t.full_name,
+                            })
+                            .collect()
+                    })
+                    .map_err(failure),
+            }
+        }
+        LifecycleEffect::ChangeOwner {
+            request,
+            lead_id,
+            version,
+            to,
+        } => LifecycleAction::OwnerChanged {
+            request,
+            result: store
+                .change_owner(lead_id, version, to)
+                .await
+                .map_err(failure),
+        },
+        LifecycleEffect::DeleteLead {
+            request,
+            lead_id,
+            name,
+        } => {
+            let result = store.delete_lead(lead_id).await;
+            // `closer.delete_lead` leaves no activity behind (the lead's rows go with it): this
+            // log line is the audit.
+            match &result {
+                Ok(()) => tracing::info!(
+                    lead = %lead_id,
+                    name = %name,
+                    by = %store.me().profile_id,
+                    organization = %store.organization_id(),
+                    "lead deleted"
+                ),
+                Err(err) => tracing::warn!(lead = %lead_id, "lead not deleted: {err}"),
+            }
+            LifecycleAction::LeadDeleted {
+                request,
+                result: result.map_err(failure),
+            }
+        }
+        LifecycleEffect::LoadContact { request, lead_id } => LifecycleAction::ContactLoaded {
+            request,
+            result: store.lead_contact(lead_id).await.map_err(failure),
+        },
+    };
+    Action::Lifecycle(action)
+}

@@ -1,0 +1,75 @@
+//! The owner picker: the organization's members, type to narrow, Tab completes the name,
+//! Enter gives the lead to the chosen member.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use uuid::Uuid;
+
+use super::{Popup, input};
+use crate::config::keymap::Command;
+use crate::state::inbox::Teammate;
+use crate::state::lifecycle::{self, Target};
+use crate::state::{Effect, State};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OwnerPicker {
+    pub lead_id: Uuid,
+    /// The lead's name (the title).
+    pub name: String,
+    pub version: i32,
+    /// The owner now (marked in the list).
+    pub current: Option<Uuid>,
+    pub filter: String,
+    pub selected: usize,
+}
+
+impl OwnerPicker {
+    pub fn new(t: &Target) -> OwnerPicker {
+        OwnerPicker {
+            lead_id: t.lead_id,
+            name: t.name.clone(),
+            version: t.version,
+            current: t.owner,
+            filter: String::new(),
+            selected: 0,
+        }
+    }
+}
+
+pub(super) fn key(state: &mut State, mut p: OwnerPicker, key: &KeyEvent) -> Vec<Effect> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let matches: Vec<Teammate> =
+        super::filtered_teammates(&state.board.lifecycle.members, &p.filter)
+            .into_iter()
+            .cloned()
+            .collect();
+    let last = matches.len().saturating_sub(1);
+    match state.keymap.popup_command(key) {
+        Some(Command::Cancel) => return Vec::new(),
+        Some(Command::Confirm) => {
+            return match matches.get(p.selected) {
+                Some(to) => lifecycle::change_owner(state, &p, to),
+                None => super::show(state, Popup::Owner(p)),
+            };
+        }
+        _ => {}
+    }
+    match key.code {
+        KeyCode::Up => p.selected = p.selected.saturating_sub(1),
+        KeyCode::Char('p') if ctrl => p.selected = p.selected.saturating_sub(1),
+        KeyCode::Down => p.selected = (p.selected + 1).min(last),
+        KeyCode::Char('n') if ctrl => p.selected = (p.selected + 1).min(last),
+        // Completion: the filter becomes the highlighted name.
+        KeyCode::Tab => {
+            if let Some(m) = matches.get(p.selected) {
+                p.filter = m.name.clone();
+                p.selected = 0;
+            }
+        }
+        _ => {
+            if input::edit(&mut p.filter, key, 60) {
+                p.selected = 0;
+            }
+        }
+    }
+    super::show(state, Popup::Owner(p))
+}
