@@ -444,7 +444,7 @@ fn user_binding_replaces_default() {
 #[test]
 fn bindings_reflect_user_overrides() {
     let user = KeysSection::new("test")
-        .bind("cycle_sort", &["S", "f2"])
+        .bind("cycle_sort", &["f3", "f2"])
         .bind("undo_move", &[]);
     let keymap = Keymap::from_config(&user).expect("valid");
     let board = keymap.bindings(Scope::Board);
@@ -455,7 +455,7 @@ fn bindings_reflect_user_overrides() {
             .map(|(_, keys)| keys.iter().map(ToString::to_string).collect::<Vec<_>>())
             .expect("command listed")
     };
-    assert_eq!(find(Command::CycleSort), ["S", "f2"]);
+    assert_eq!(find(Command::CycleSort), ["f3", "f2"]);
     assert!(find(Command::UndoMove).is_empty());
     assert_eq!(find(Command::MoveToStage), ["m"]);
     assert!(

@@ -156,10 +156,10 @@ impl PgStore {
         // Later pages bind the cursor's sort key ($6) and id ($7).
         let query = match &after {
             None => query,
-            Some(c) => match sort {
-                BoardSort::Score => query.bind(c.score),
+            Some(c) => match sort.key() {
                 BoardSort::LastContact => query.bind(c.last_contacted_at),
                 BoardSort::Newest => query.bind(c.created_at),
+                _ => query.bind(c.score),
             }
             .bind(c.id),
         };

@@ -74,21 +74,68 @@ pub enum BoardSort {
     Score,
     LastContact,
     Newest,
+    /// The same keys the other way round (`S`): lowest score, least recently contacted
+    /// (never contacted first), oldest first. Ties by id, ascending.
+    ScoreAsc,
+    LastContactAsc,
+    Oldest,
 }
 
 impl BoardSort {
+    /// The next sort key, in the same direction.
     pub fn next(self) -> Self {
         match self {
             BoardSort::Score => BoardSort::LastContact,
             BoardSort::LastContact => BoardSort::Newest,
             BoardSort::Newest => BoardSort::Score,
+            BoardSort::ScoreAsc => BoardSort::LastContactAsc,
+            BoardSort::LastContactAsc => BoardSort::Oldest,
+            BoardSort::Oldest => BoardSort::ScoreAsc,
         }
     }
+
+    /// The same key, the other direction.
+    pub fn flip(self) -> Self {
+        match self {
+            BoardSort::Score => BoardSort::ScoreAsc,
+            BoardSort::LastContact => BoardSort::LastContactAsc,
+            BoardSort::Newest => BoardSort::Oldest,
+            BoardSort::ScoreAsc => BoardSort::Score,
+            BoardSort::LastContactAsc => BoardSort::LastContact,
+            BoardSort::Oldest => BoardSort::Newest,
+        }
+    }
+
+    pub fn ascending(self) -> bool {
+        matches!(
+            self,
+            BoardSort::ScoreAsc | BoardSort::LastContactAsc | BoardSort::Oldest
+        )
+    }
+
+    /// The descending sort of the same key.
+    pub fn key(self) -> Self {
+        if self.ascending() { self.flip() } else { self }
+    }
+
+    /// The key's name (saved views store it with a separate direction).
+    pub fn key_name(self) -> &'static str {
+        match self.key() {
+            BoardSort::LastContact => "last contact",
+            BoardSort::Newest => "newest",
+            _ => "score",
+        }
+    }
+
+    /// As the status bar shows it.
     pub fn label(self) -> &'static str {
         match self {
             BoardSort::Score => "score",
             BoardSort::LastContact => "last contact",
             BoardSort::Newest => "newest",
+            BoardSort::ScoreAsc => "score ↑",
+            BoardSort::LastContactAsc => "last contact ↑",
+            BoardSort::Oldest => "oldest",
         }
     }
 }

@@ -355,6 +355,19 @@ pub fn column_page_sql_where(sort: BoardSort, after_cursor: bool, extra: &str) -
             "l.created_at desc, l.id desc",
             "(l.created_at, l.id) < ($6::timestamptz, $7::uuid)",
         ),
+        // Ascending: the same indexes scanned backward (every column reversed, ids too).
+        BoardSort::ScoreAsc => (
+            "l.score asc, l.id asc",
+            "(l.score, l.id) > ($6::int, $7::uuid)",
+        ),
+        BoardSort::LastContactAsc => (
+            "coalesce(l.last_contacted_at, '-infinity'::timestamptz) asc, l.id asc",
+            "(coalesce(l.last_contacted_at, '-infinity'::timestamptz), l.id) > (coalesce($6::timestamptz, '-infinity'::timestamptz), $7::uuid)",
+        ),
+        BoardSort::Oldest => (
+            "l.created_at asc, l.id asc",
+            "(l.created_at, l.id) > ($6::timestamptz, $7::uuid)",
+        ),
     };
     let keyset = if after_cursor {
         format!(" and {keyset}")

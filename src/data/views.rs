@@ -28,15 +28,16 @@ pub struct SavedView {
 }
 
 fn sort_name(sort: BoardSort) -> &'static str {
-    sort.label()
+    sort.key_name()
 }
 
-fn sort_of(name: &str) -> BoardSort {
-    match name {
+fn sort_of(name: &str, descending: bool) -> BoardSort {
+    let key = match name {
         "last contact" => BoardSort::LastContact,
         "newest" => BoardSort::Newest,
         _ => BoardSort::Score,
-    }
+    };
+    if descending { key } else { key.flip() }
 }
 
 impl PgStore {
@@ -58,12 +59,13 @@ impl PgStore {
         rows.into_iter()
             .map(|r| {
                 let sort: String = r.try_get("sort")?;
+                let descending: bool = r.try_get("descending")?;
                 Ok(SavedView {
                     id: r.try_get("id")?,
                     name: r.try_get("name")?,
                     filter: r.try_get("filter")?,
-                    sort: sort_of(&sort),
-                    descending: r.try_get("descending")?,
+                    sort: sort_of(&sort, descending),
+                    descending,
                     pipeline_id: r.try_get("pipeline_id")?,
                     shared: r.try_get("shared")?,
                     is_default: r.try_get("is_default")?,

@@ -67,7 +67,7 @@ fn help_lists_every_default_binding_on_the_board() {
 fn help_lists_user_bindings_in_effect() {
     let user = KeysSection::new("test")
         .bind("help", &["f1"])
-        .bind("cycle_sort", &["S", "f2"])
+        .bind("cycle_sort", &["f3", "f2"])
         .bind("undo_move", &[]);
     let keymap = Keymap::from_config(&user).expect("valid");
     let mut ui = Ui::new(100, 40);
@@ -75,7 +75,7 @@ fn help_lists_user_bindings_in_effect() {
     let ui = ui.press("f1");
     let rows = shown(&ui.state);
     assert_eq!(rows, expected(&keymap, Scope::Board));
-    assert!(rows.contains(&("S f2".to_string(), "Cycle the card sort order".to_string())));
+    assert!(rows.contains(&("f3 f2".to_string(), "Cycle the card sort order".to_string())));
     assert!(rows.iter().any(|(k, _)| k == "(unbound)"));
     // `?` no longer opens it.
     let mut state = ui.state;

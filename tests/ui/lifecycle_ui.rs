@@ -273,3 +273,26 @@ fn osc52_is_the_base64_of_the_text_between_esc_52_and_bel() {
         "\x1b]52;c;KzEgNTU1IDAxMDA=\x07"
     );
 }
+
+#[test]
+fn s_flips_the_sort_and_the_status_bar_says_which_way() {
+    use closer::data::models::BoardSort;
+    let mut fake = Fake::new();
+    let mut state = loaded(&mut fake, 140, 24);
+    let before = column_names(&state, 0);
+    let fx = press(&mut state, ch('S'));
+    assert_eq!(state.board.sort, BoardSort::ScoreAsc);
+    let screen = super::harness::screen_text(&render(&state, 140, 24));
+    assert!(screen.contains("sort: score ↑"), "{screen}");
+    // The columns are read again in the new order.
+    fake.drive(&mut state, fx, false);
+    let after = column_names(&state, 0);
+    let mut reversed = before.clone();
+    reversed.reverse();
+    assert_eq!(after, reversed);
+    // `s` keeps the direction; `S` again goes back.
+    press(&mut state, ch('s'));
+    assert_eq!(state.board.sort, BoardSort::LastContactAsc);
+    press(&mut state, ch('S'));
+    assert_eq!(state.board.sort, BoardSort::LastContact);
+}

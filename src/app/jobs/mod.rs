@@ -205,7 +205,7 @@ impl BoardBackend for PgStore {
         let store = self.clone();
         async move {
             store
-                .save_view(&name, &filter, sort, true, None)
+                .save_view(&name, &filter, sort, !sort.ascending(), None)
                 .await
                 .map_err(failure)
         }

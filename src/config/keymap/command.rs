@@ -147,6 +147,7 @@ commands! {
     DeleteLead = "delete_lead", BOARD_LEAD, "Delete the lead (managers and admins)";
     CopyEmail = "copy_email", BOARD_LEAD, "Copy the lead's e-mail to the clipboard";
     CopyPhone = "copy_phone", BOARD_LEAD, "Copy the lead's phone to the clipboard";
+    FlipSort = "flip_sort", BOARD, "Sort ascending / descending";
     // Lead
     NextTab = "next_tab", LEAD, "Next tab";
     PrevTab = "prev_tab", LEAD, "Previous tab";

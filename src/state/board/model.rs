@@ -123,13 +123,19 @@ impl Column {
 
 /// The board order for each sort, as the store pages it: best score first; most recently
 /// contacted first (never contacted last); newest first. Ties by id, descending.
+/// Ascending sorts are the exact reverse (`S`).
 pub fn sort_cmp(sort: BoardSort, a: &LeadCard, b: &LeadCard) -> Ordering {
-    let primary = match sort {
-        BoardSort::Score => b.score.cmp(&a.score),
+    let primary = match sort.key() {
         BoardSort::LastContact => b.last_contacted_at.cmp(&a.last_contacted_at),
         BoardSort::Newest => b.created_at.cmp(&a.created_at),
+        _ => b.score.cmp(&a.score),
     };
-    primary.then_with(|| b.id.cmp(&a.id))
+    let order = primary.then_with(|| b.id.cmp(&a.id));
+    if sort.ascending() {
+        order.reverse()
+    } else {
+        order
+    }
 }
 
 /// A move the database has not confirmed yet.

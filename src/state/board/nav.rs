@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use super::{BoardEffect, BoardStatus, ColumnStatus, moves};
 use crate::config::keymap::Command;
+use crate::data::models::BoardSort;
 use crate::state::popup::{Jump, Picker, PickerItem, PickerKind, Popup};
 use crate::state::{Effect, Screen, State, layout};
 
@@ -31,7 +32,8 @@ pub(super) fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
             None => Vec::new(),
         },
         Command::SwitchPipeline => open_pipeline_picker(state),
-        Command::CycleSort => cycle_sort(state),
+        Command::CycleSort => cycle_sort(state, state.board.sort.next()),
+        Command::FlipSort => cycle_sort(state, state.board.sort.flip()),
         Command::FilterLeads => crate::state::popup::filter_bar::open(state),
         Command::OpenViews => super::views::request(state, true),
         Command::CyclePeriod => super::totals::cycle_period(state),
@@ -116,8 +118,8 @@ fn select_card(state: &mut State, delta: isize) -> Vec<Effect> {
     Vec::new()
 }
 
-fn cycle_sort(state: &mut State) -> Vec<Effect> {
-    state.board.sort = state.board.sort.next();
+fn cycle_sort(state: &mut State, sort: BoardSort) -> Vec<Effect> {
+    state.board.sort = sort;
     for col in &mut state.board.columns {
         // Reloaded when visible; cards stay on screen until the new page arrives.
         col.loading = None;
