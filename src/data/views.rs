@@ -31,13 +31,13 @@ fn sort_name(sort: BoardSort) -> &'static str {
     sort.key_name()
 }
 
-fn sort_of(name: &str, descending: bool) -> BoardSort {
-    let key = match name {
+/// The key only (descending); the view's `descending` says which way.
+fn sort_of(name: &str) -> BoardSort {
+    match name {
         "last contact" => BoardSort::LastContact,
         "newest" => BoardSort::Newest,
         _ => BoardSort::Score,
-    };
-    if descending { key } else { key.flip() }
+    }
 }
 
 impl PgStore {
@@ -64,7 +64,7 @@ impl PgStore {
                     id: r.try_get("id")?,
                     name: r.try_get("name")?,
                     filter: r.try_get("filter")?,
-                    sort: sort_of(&sort, descending),
+                    sort: sort_of(&sort),
                     descending,
                     pipeline_id: r.try_get("pipeline_id")?,
                     shared: r.try_get("shared")?,

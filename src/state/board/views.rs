@@ -101,7 +101,12 @@ pub fn apply_view(state: &mut State, id: Uuid) -> Vec<Effect> {
     };
     match filter::parse(&view.filter) {
         Ok(f) => {
-            state.board.sort = view.sort;
+            // A view stores the key and the direction apart.
+            state.board.sort = if view.descending {
+                view.sort.key()
+            } else {
+                view.sort.key().flip()
+            };
             let fx = super::filter::apply(state, f);
             state.info(format!("View: {}", view.name));
             fx
