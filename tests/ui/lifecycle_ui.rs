@@ -296,3 +296,65 @@ fn s_flips_the_sort_and_the_status_bar_says_which_way() {
     press(&mut state, ch('S'));
     assert_eq!(state.board.sort, BoardSort::LastContact);
 }
+
+/// The lead screen: `O` (its `o` opens documents), `y` copies straight from the loaded lead,
+/// and a confirmed delete goes back to the board.
+#[test]
+fn on_the_lead_screen_the_same_commands_act_on_the_open_lead() {
+    use closer::state::Screen;
+    let mut state = super::lead_ui::lead_open(100, 30);
+    let lead_id = match &state.screen {
+        Screen::Lead(s) => s.lead_id,
+        _ => panic!("the lead screen"),
+    };
+    let fx = press(&mut state, ch('y'));
+    assert_eq!(fx, vec![Effect::Clipboard("grace@navy.mil".into())]);
+    let fx = press(&mut state, ch('Y'));
+    assert_eq!(fx, vec![Effect::Clipboard("+1 555 0100".into())]);
+    let message = state.message.as_ref().map(|m| m.text.clone());
+    assert_eq!(
+        message.as_deref(),
+        Some("Copied phone +1 555 0100 (Grace Hopper)")
+    );
+
+    let fx = press(&mut state, ch('O'));
+    assert!(matches!(state.popup, Some(Popup::Owner(ref p)) if p.lead_id == lead_id));
+    let Some(LifecycleEffect::LoadMembers { request }) = lifecycle(&fx).cloned() else {
+        panic!("O asks for the team: {fx:?}");
+    };
+    press(
+        &mut state,
+        Action::Lifecycle(LifecycleAction::MembersLoaded {
+            request,
+            result: Ok(team()),
+        }),
+    );
+    for c in "tony".chars() {
+        press(&mut state, ch(c));
+    }
+    let fx = press(&mut state, key(KeyCode::Enter));
+    assert!(
+        matches!(lifecycle(&fx), Some(LifecycleEffect::ChangeOwner { to, .. }) if *to == id(0xB0))
+    );
+    let owner = match &state.screen {
+        Screen::Lead(s) => s.detail().and_then(|d| d.owner_name.clone()),
+        _ => None,
+    };
+    assert_eq!(owner.as_deref(), Some("Tony Hoare"));
+
+    state.board.lifecycle.role = Some(MemberRole::Admin);
+    press(&mut state, ch('D'));
+    let fx = press(&mut state, key(KeyCode::Enter));
+    let Some(LifecycleEffect::DeleteLead { request, .. }) = lifecycle(&fx).cloned() else {
+        panic!("a delete: {fx:?}");
+    };
+    press(
+        &mut state,
+        Action::Lifecycle(LifecycleAction::LeadDeleted {
+            request,
+            result: Ok(()),
+        }),
+    );
+    assert!(matches!(state.screen, Screen::Board));
+    assert!(state.board.find_card(lead_id).is_none());
+}
