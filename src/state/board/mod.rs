@@ -268,6 +268,11 @@ impl Contract for Reducer {
     fn is_loading(state: &State) -> bool {
         state.board.load_request.is_some()
             || state.board.columns.iter().any(|c| c.loading.is_some())
+            // The owner picker's spinner (issue 12).
+            || matches!(
+                state.board.lifecycle.members,
+                crate::state::inbox::Teammates::Loading(_)
+            )
     }
 }
 
