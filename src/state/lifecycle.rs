@@ -109,7 +109,13 @@ fn target(state: &mut State) -> Option<Target> {
     match &state.screen {
         Screen::Lead(screen) => {
             let Some(d) = screen.detail() else {
-                state.info("The lead is still loading");
+                let why = match screen.status {
+                    super::lead::LeadStatus::Gone => {
+                        "This lead was deleted or is no longer visible to you"
+                    }
+                    _ => "The lead is still loading",
+                };
+                state.info(why);
                 return None;
             };
             Some(Target {
