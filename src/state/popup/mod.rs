@@ -7,6 +7,7 @@
 
 pub mod assign;
 pub mod closing;
+pub mod closing_deal;
 pub mod conflict;
 pub mod date;
 pub mod edit_task;

@@ -7,6 +7,7 @@ use ratatui::text::Span;
 
 use crate::config::keymap::Command;
 use crate::config::theme::Theme;
+use crate::state::popup::closing_deal::move_label;
 use crate::state::popup::{CloseRow, ClosingDialog};
 use crate::state::{State, layout};
 use crate::ui::text::width;
@@ -24,7 +25,17 @@ pub(super) fn closing_box(
         "tab next · space toggle · {}",
         popup_hint(
             state,
-            &[(Command::Confirm, "move"), (Command::Cancel, "cancel")]
+            &[
+                (
+                    Command::Confirm,
+                    if dialog.deal.as_ref().is_some_and(|o| !o.move_lead) {
+                        "save the deal only"
+                    } else {
+                        "move"
+                    }
+                ),
+                (Command::Cancel, "cancel")
+            ]
         )
     );
     let rows = dialog.rows();
@@ -97,6 +108,28 @@ pub(super) fn closing_box(
                         marker,
                         Span::styled(check(dialog.close_deals), style),
                         Span::styled(dialog.deals_label(), style),
+                    ],
+                );
+            }
+            CloseRow::Move => {
+                let stage = state
+                    .board
+                    .column_index(dialog.to_stage)
+                    .and_then(|i| state.board.columns.get(i))
+                    .map(|c| c.stage.name.clone())
+                    .unwrap_or_default();
+                let (on, label) = dialog.deal.as_deref().map_or((false, String::new()), |o| {
+                    (o.move_lead, move_label(dialog, o, &stage))
+                });
+                put(
+                    buf,
+                    inner.x,
+                    y,
+                    inner.width,
+                    &[
+                        marker,
+                        Span::styled(check(on), style),
+                        Span::styled(label, style),
                     ],
                 );
             }
