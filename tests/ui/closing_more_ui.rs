@@ -3,6 +3,7 @@
 //! the board (`close_lead`, undone by `u` there); unticking saves only the deal, as before;
 //! Esc goes back to the form as typed.
 
+use super::board_ui::{Fake, loaded};
 use super::harness::{ch, ctrl, key, render};
 use super::lead_ui::{form_value, lead_effects, lead_open};
 use closer::data::closing::{CloseUndo, ClosedLead, DealChoice, TaskChoice};
@@ -154,4 +155,102 @@ fn other_deal_edits_save_as_before() {
         [LeadEffect::UpdateDeal { .. }]
     ));
     assert!(!matches!(state.popup, Some(Popup::Closing(_))));
+}
+
+// ---------------------------------------------------------------------------
+// Recent lost reasons in the closing popup
+// ---------------------------------------------------------------------------
+
+fn reasons_request(fx: &[Effect]) -> Option<u64> {
+    fx.iter().find_map(|e| match e {
+        Effect::Board(BoardEffect::LoadLostReasons { request }) => Some(*request),
+        _ => None,
+    })
+}
+
+/// The board with Frances Allen's move to Lost asked and the recent reasons answered.
+fn lost_popup(fake: &mut Fake) -> State {
+    let mut state = loaded(fake, 100, 24);
+    for _ in 0..3 {
+        update(&mut state, ch('l'));
+    }
+    let fx = update(&mut state, ch('L'));
+    let request = reasons_request(&fx).expect("the popup asks for the recent reasons");
+    update(
+        &mut state,
+        Action::Board(BoardAction::LostReasonsLoaded {
+            request,
+            result: Ok(vec![
+                "price".to_string(),
+                "went with a competitor".to_string(),
+                "timing".to_string(),
+                "competitor's discount".to_string(),
+            ]),
+        }),
+    );
+    state
+}
+
+fn reason(state: &State) -> String {
+    match &state.popup {
+        Some(Popup::Closing(d)) => d.reason.clone(),
+        other => panic!("expected the closing popup, got {other:?}"),
+    }
+}
+
+#[test]
+fn lost_reasons_are_listed_with_numbers_narrowed_by_typing_and_picked_by_digit() {
+    let mut fake = Fake::new();
+    let mut state = lost_popup(&mut fake);
+    insta::assert_snapshot!("lost_reasons_listed", render(&state, 100, 24).backend());
+    for c in "COMP".chars() {
+        update(&mut state, ch(c));
+    }
+    insta::assert_snapshot!("lost_reasons_narrowed", render(&state, 100, 24).backend());
+    // 2 is the second of the narrowed list.
+    update(&mut state, ch('2'));
+    assert_eq!(reason(&state), "competitor's discount");
+    // The text is a listed reason now: digits are text.
+    update(&mut state, ch('5'));
+    assert_eq!(reason(&state), "competitor's discount5");
+    let fx = update(&mut state, key(KeyCode::Enter));
+    let close = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::Board(BoardEffect::CloseLead { close, .. }) => Some(close.clone()),
+            _ => None,
+        })
+        .expect("closing write");
+    assert_eq!(close.lost_reason.as_deref(), Some("competitor's discount5"));
+}
+
+#[test]
+fn a_digit_beyond_the_list_is_typed_and_an_empty_list_changes_nothing() {
+    let mut fake = Fake::new();
+    let mut state = lost_popup(&mut fake);
+    update(&mut state, ch('9'));
+    assert_eq!(reason(&state), "9");
+    update(&mut state, key(KeyCode::Backspace));
+    update(&mut state, ch('1'));
+    assert_eq!(reason(&state), "price");
+
+    // A failed read leaves typing as it was.
+    let mut state = loaded(&mut fake, 100, 24);
+    for _ in 0..3 {
+        update(&mut state, ch('l'));
+    }
+    let fx = update(&mut state, ch('L'));
+    let request = reasons_request(&fx).expect("asked");
+    update(
+        &mut state,
+        Action::Board(BoardAction::LostReasonsLoaded {
+            request,
+            result: Err(closer::state::Failure {
+                message: "connection lost".to_string(),
+                connection: true,
+            }),
+        }),
+    );
+    update(&mut state, ch('1'));
+    assert_eq!(reason(&state), "1");
 }

@@ -8,6 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use uuid::Uuid;
 
 use super::closing_deal::{self, DealOrigin};
+use super::closing_reasons;
 use super::{Popup, input};
 use crate::config::keymap::Command;
 use crate::data::closing::{DealChoice, TaskChoice};
@@ -154,7 +155,7 @@ pub(crate) fn open(
         deal: None,
     };
     state.popup = Some(Popup::Closing(dialog));
-    Vec::new()
+    closing_reasons::load(state)
 }
 
 pub(super) fn key(state: &mut State, mut dialog: ClosingDialog, key: KeyEvent) -> Vec<Effect> {
@@ -194,6 +195,7 @@ pub(super) fn key(state: &mut State, mut dialog: ClosingDialog, key: KeyEvent) -
                 origin.move_lead = !origin.move_lead;
             }
         }
+        KeyCode::Char(c) if closing_reasons::pick(&mut dialog, c) => {}
         _ if dialog.focus == CloseRow::Reason
             && input::edit(&mut dialog.reason, &key, input::MAX_LINE) =>
         {

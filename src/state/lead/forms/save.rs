@@ -27,7 +27,7 @@ pub(crate) fn submit(state: &mut State, mut form: Form<FormKind>) -> Vec<Effect>
             // Marking a deal won/lost offers to close the lead too (issue 10).
             let (mut form, effect) =
                 match crate::state::popup::closing_deal::offer(state, form, effect) {
-                    None => return Vec::new(),
+                    None => return crate::state::popup::closing_reasons::load(state),
                     Some(back) => back,
                 };
             form.saving = Some(request);
