@@ -51,7 +51,7 @@ async fn add_task(db: &TestDb, org: Uuid, lead: Uuid, title: &str) -> Uuid {
     .expect("insert a task")
 }
 
-/// (status, probability, closed_on, version) of a deal.
+/// (status, probability, closed_on) of a deal.
 async fn deal(db: &TestDb, id: Uuid) -> (String, i32, Option<NaiveDate>) {
     let row = sqlx::query("select status::text, probability, closed_on from deals where id = $1")
         .bind(id)
@@ -285,4 +285,24 @@ async fn recent_lost_reasons_are_the_most_used_of_90_days_top_8_and_stay_in_the_
     .await
     .expect("plain sql");
     assert_eq!(reasons, plain);
+    // The read is one range of migration 0012's partial index (not a scan of the leads).
+    let mut conn = db.admin.acquire().await.expect("a connection");
+    sqlx::query("set enable_seqscan = off")
+        .execute(&mut *conn)
+        .await
+        .expect("planner setting");
+    let plan: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "explain {}",
+        closer::data::closing_reasons::RECENT_REASONS_SQL
+    )))
+    .bind(org)
+    .bind(8_i64)
+    .bind(5000_i64)
+    .fetch_all(&mut *conn)
+    .await
+    .expect("explain");
+    assert!(
+        plan.join("\n").contains("leads_lost_reason_recent_idx"),
+        "{plan:?}"
+    );
 }

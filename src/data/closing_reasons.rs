@@ -1,8 +1,7 @@
 //! The organization's recent lost reasons, offered by number in the closing popup (issue 10):
 //! the most used `leads.lost_reason` values of the last 90 days, top 8. Read as the member (RLS
-//! decides which leads count) and bounded: only leads in lost stages, through the board index
-//! `(organization_id, stage_id, …)`, at most `SCANNED` of them, so a huge organization costs
-//! one bounded range per lost stage.
+//! decides which leads count) and bounded: the newest `SCANNED` leads with a reason, one range
+//! of `leads_lost_reason_recent_idx` (migration 0012), then counted.
 
 use super::DataError;
 use super::outcome::retrying as read_retrying;
@@ -16,13 +15,13 @@ pub const SCANNED: i64 = 5000;
 pub const RECENT_REASONS_SQL: &str = "
     select r.reason from (
         select btrim(l.lost_reason) as reason
-        from pipeline_stages s
-        join leads l on l.organization_id = s.organization_id and l.stage_id = s.id
-        where s.organization_id = $1 and s.is_lost
+        from leads l
+        where l.organization_id = $1 and l.lost_reason is not null
           and l.updated_at >= now() - interval '90 days'
-          and nullif(btrim(l.lost_reason), '') is not null
+        order by l.updated_at desc
         limit $3
     ) r
+    where r.reason <> ''
     group by r.reason
     order by count(*) desc, r.reason
     limit $2";
