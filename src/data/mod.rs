@@ -2,6 +2,7 @@
 
 mod board_filter;
 pub mod closing;
+pub mod closing_reasons;
 pub mod connect;
 pub mod error;
 pub mod filter_sql;

@@ -327,6 +327,13 @@ impl Fake {
                     result: Ok(Uuid::nil()),
                 })
             }
+            // No recent reasons here (tests/ui/closing_more_ui.rs feeds its own).
+            Effect::Board(BoardEffect::LoadLostReasons { request }) => {
+                Action::Board(BoardAction::LostReasonsLoaded {
+                    request: *request,
+                    result: Ok(Vec::new()),
+                })
+            }
             Effect::Board(BoardEffect::LoadFilterChoices { request }) => {
                 Action::Board(BoardAction::FilterChoicesLoaded {
                     request: *request,

@@ -125,6 +125,10 @@ pub trait BoardBackend: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<MovedLead, Failure>> + Send {
         async { Err(unsupported()) }
     }
+    /// The organization's most used recent lost reasons (issue 10); none without a database.
+    fn recent_lost_reasons(&self) -> impl Future<Output = Result<Vec<String>, Failure>> + Send {
+        async { Ok(Vec::new()) }
+    }
     /// Listen for teammates' changes, sending [`Action::Live`] until the loop is gone.
     fn listen(&self, _tx: UnboundedSender<Action>) {}
     /// Cancel this process's running queries on the server.
@@ -184,6 +188,11 @@ impl BoardBackend for PgStore {
                 .await
                 .map_err(failure)
         }
+    }
+
+    fn recent_lost_reasons(&self) -> impl Future<Output = Result<Vec<String>, Failure>> + Send {
+        let store = self.clone();
+        async move { store.recent_lost_reasons().await.map_err(failure) }
     }
 
     fn filter_choices(&self) -> impl Future<Output = Result<FilterChoices, Failure>> + Send {
@@ -464,6 +473,15 @@ impl<S: BoardBackend> Worker<S> {
                 tokio::spawn(async move {
                     let result = store.save_view(name, filter, sort).await;
                     let _ = tx.send(Action::Board(BoardAction::ViewSaved { request, result }));
+                });
+            }
+            Effect::Board(BoardEffect::LoadLostReasons { request }) => {
+                tokio::spawn(async move {
+                    let result = store.recent_lost_reasons().await;
+                    let _ = tx.send(Action::Board(BoardAction::LostReasonsLoaded {
+                        request,
+                        result,
+                    }));
                 });
             }
             Effect::Board(BoardEffect::LoadFilterChoices { request }) => {

@@ -93,6 +93,11 @@ pub enum BoardAction {
         request: RequestId,
         result: Result<Vec<LeadHit>, Failure>,
     },
+    /// The recent lost reasons the closing popup offers (issue 10).
+    LostReasonsLoaded {
+        request: RequestId,
+        result: Result<Vec<String>, Failure>,
+    },
     FilterChoicesLoaded {
         request: RequestId,
         result: Result<crate::filter::FilterChoices, Failure>,
@@ -162,6 +167,8 @@ pub enum BoardEffect {
         query: String,
         limit: i64,
     },
+    /// The organization's recent lost reasons → [`BoardAction::LostReasonsLoaded`].
+    LoadLostReasons { request: RequestId },
     /// Owners, tags and sources to complete in the filter bar → [`BoardAction::FilterChoicesLoaded`].
     LoadFilterChoices { request: RequestId },
     /// The saved views → [`BoardAction::ViewsLoaded`] (the picker opens on them, or at start
@@ -222,6 +229,9 @@ impl Contract for Reducer {
             }
             BoardAction::LeadClosed { request, result } => {
                 moves::on_lead_closed(state, request, result)
+            }
+            BoardAction::LostReasonsLoaded { result, .. } => {
+                crate::state::popup::closing_reasons::on_loaded(state, result)
             }
             BoardAction::FilterChoicesLoaded { request, result } => {
                 filter::on_choices(state, request, result)

@@ -292,7 +292,8 @@ pub(super) fn on_lead_moved(
             {
                 card.version = moved.version;
             }
-            let mut fx = Vec::new();
+            let mut fx = crate::state::popup::closing_deal::refresh_lead(state, moved.lead_id);
+            let board = &mut state.board;
             if let Some(next) = board
                 .pending
                 .iter_mut()

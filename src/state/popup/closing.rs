@@ -7,6 +7,8 @@
 use crossterm::event::{KeyCode, KeyEvent};
 use uuid::Uuid;
 
+use super::closing_deal::{self, DealOrigin};
+use super::closing_reasons;
 use super::{Popup, input};
 use crate::config::keymap::Command;
 use crate::data::closing::{DealChoice, TaskChoice};
@@ -27,6 +29,8 @@ pub enum CloseRow {
     Reason,
     Deals,
     Tasks,
+    /// Marking a deal won/lost on the lead screen: move the lead too (`closing_deal`).
+    Move,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -46,16 +50,28 @@ pub struct ClosingDialog {
     pub focus: CloseRow,
     /// Shown after a refused confirm.
     pub hint: Option<String>,
+    /// The organization's most used recent lost reasons (picked by number).
+    pub recent: Vec<String>,
+    /// Opened by marking a deal on the lead screen: the held-back deal save.
+    pub deal: Option<Box<DealOrigin>>,
 }
 
 impl ClosingDialog {
     /// The rows shown, top to bottom.
     pub fn rows(&self) -> Vec<CloseRow> {
         let mut rows = Vec::new();
+        if let Some(origin) = &self.deal {
+            rows.push(CloseRow::Move);
+            if !origin.move_lead {
+                return rows;
+            }
+        }
         if self.kind == CloseKind::Lost {
             rows.push(CloseRow::Reason);
         }
-        rows.push(CloseRow::Deals);
+        if self.deal.is_none() {
+            rows.push(CloseRow::Deals);
+        }
         if self.open_tasks > 0 && self.kind != CloseKind::Reopen {
             rows.push(CloseRow::Tasks);
         }
@@ -135,14 +151,19 @@ pub(crate) fn open(
             CloseRow::Deals
         },
         hint: None,
+        recent: Vec::new(),
+        deal: None,
     };
     state.popup = Some(Popup::Closing(dialog));
-    Vec::new()
+    closing_reasons::load(state)
 }
 
 pub(super) fn key(state: &mut State, mut dialog: ClosingDialog, key: KeyEvent) -> Vec<Effect> {
     let popup = state.keymap.popup_command(&key);
     if popup == Some(Command::Cancel) {
+        if let Some(origin) = dialog.deal.take() {
+            return closing_deal::cancel(state, *origin);
+        }
         state.info("Move cancelled");
         return Vec::new();
     }
@@ -169,6 +190,12 @@ pub(super) fn key(state: &mut State, mut dialog: ClosingDialog, key: KeyEvent) -
         KeyCode::Char(' ') if dialog.focus == CloseRow::Tasks => {
             dialog.complete_tasks = !dialog.complete_tasks;
         }
+        KeyCode::Char(' ') if dialog.focus == CloseRow::Move => {
+            if let Some(origin) = dialog.deal.as_mut() {
+                origin.move_lead = !origin.move_lead;
+            }
+        }
+        KeyCode::Char(c) if closing_reasons::pick(&mut dialog, c) => {}
         _ if dialog.focus == CloseRow::Reason
             && input::edit(&mut dialog.reason, &key, input::MAX_LINE) =>
         {
@@ -181,6 +208,9 @@ pub(super) fn key(state: &mut State, mut dialog: ClosingDialog, key: KeyEvent) -
 }
 
 fn confirm(state: &mut State, mut dialog: ClosingDialog) -> Vec<Effect> {
+    if let Some(origin) = dialog.deal.take_if(|o| !o.move_lead) {
+        return closing_deal::save_deal_only(state, *origin);
+    }
     let reason = dialog.reason.trim().to_string();
     if dialog.kind == CloseKind::Lost && reason.is_empty() {
         let cancel = state
@@ -193,6 +223,12 @@ fn confirm(state: &mut State, mut dialog: ClosingDialog) -> Vec<Effect> {
         dialog.focus = CloseRow::Reason;
         state.popup = Some(Popup::Closing(dialog));
         return Vec::new();
+    }
+    if dialog.deal.is_some() {
+        // The marked deal and the lead's other open deals close with the move.
+        dialog.close_deals = true;
+        state.popup = None;
+        state.info("Closing the lead on the board (u there undoes it)");
     }
     let deals = match (dialog.close_deals, dialog.kind) {
         (false, _) => DealChoice::Keep,

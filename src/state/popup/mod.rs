@@ -7,6 +7,8 @@
 
 pub mod assign;
 pub mod closing;
+pub mod closing_deal;
+pub mod closing_reasons;
 pub mod conflict;
 pub mod date;
 pub mod delete;

@@ -7,6 +7,8 @@ use ratatui::text::Span;
 
 use crate::config::keymap::Command;
 use crate::config::theme::Theme;
+use crate::state::popup::closing_deal::move_label;
+use crate::state::popup::closing_reasons::narrowed;
 use crate::state::popup::{CloseRow, ClosingDialog};
 use crate::state::{State, layout};
 use crate::ui::text::width;
@@ -20,15 +22,37 @@ pub(super) fn closing_box(
     state: &State,
     theme: &Theme,
 ) -> Option<Position> {
+    let picks = if dialog.rows().contains(&CloseRow::Reason) {
+        narrowed(dialog)
+    } else {
+        Vec::new()
+    };
+    let pick = match picks.len() {
+        0 => String::new(),
+        1 => "1 pick · ".to_string(),
+        n => format!("1-{n} pick · "),
+    };
     let hint = format!(
-        "tab next · space toggle · {}",
+        "{pick}tab next · space toggle · {}",
         popup_hint(
             state,
-            &[(Command::Confirm, "move"), (Command::Cancel, "cancel")]
+            &[
+                (
+                    Command::Confirm,
+                    if dialog.deal.as_ref().is_some_and(|o| !o.move_lead) {
+                        "save the deal only"
+                    } else {
+                        "move"
+                    }
+                ),
+                (Command::Cancel, "cancel")
+            ]
         )
     );
     let rows = dialog.rows();
-    let extra = u16::from(dialog.warning.is_some()) + u16::from(dialog.hint.is_some());
+    let extra = u16::from(dialog.warning.is_some())
+        + u16::from(dialog.hint.is_some())
+        + u16::try_from(picks.len()).unwrap_or(0);
     let h = u16::try_from(rows.len()).unwrap_or(3) + extra + 2;
     let w = area.width.saturating_sub(4).min(72);
     let rect = layout::centered(area, w, h);
@@ -86,6 +110,23 @@ pub(super) fn closing_box(
                 if focused {
                     cursor = Some(Position::new(end, y));
                 }
+                // The recent reasons, numbered: a digit picks one.
+                for (i, reason) in picks.iter().enumerate() {
+                    if y + 1 >= bottom {
+                        break;
+                    }
+                    y += 1;
+                    put(
+                        buf,
+                        inner.x,
+                        y,
+                        inner.width,
+                        &[
+                            Span::styled(format!("    {} ", i + 1), theme.accent_style()),
+                            Span::raw(crate::ui::clean(reason).into_owned()),
+                        ],
+                    );
+                }
             }
             CloseRow::Deals => {
                 put(
@@ -97,6 +138,28 @@ pub(super) fn closing_box(
                         marker,
                         Span::styled(check(dialog.close_deals), style),
                         Span::styled(dialog.deals_label(), style),
+                    ],
+                );
+            }
+            CloseRow::Move => {
+                let stage = state
+                    .board
+                    .column_index(dialog.to_stage)
+                    .and_then(|i| state.board.columns.get(i))
+                    .map(|c| c.stage.name.clone())
+                    .unwrap_or_default();
+                let (on, label) = dialog.deal.as_deref().map_or((false, String::new()), |o| {
+                    (o.move_lead, move_label(dialog, o, &stage))
+                });
+                put(
+                    buf,
+                    inner.x,
+                    y,
+                    inner.width,
+                    &[
+                        marker,
+                        Span::styled(check(on), style),
+                        Span::styled(label, style),
                     ],
                 );
             }

@@ -24,6 +24,12 @@ pub(crate) fn submit(state: &mut State, mut form: Form<FormKind>) -> Vec<Effect>
             Vec::new()
         }
         Some(effect) if !form.fields.iter().any(|f| f.error.is_some()) => {
+            // Marking a deal won/lost offers to close the lead too (issue 10).
+            let (mut form, effect) =
+                match crate::state::popup::closing_deal::offer(state, form, effect) {
+                    None => return crate::state::popup::closing_reasons::load(state),
+                    Some(back) => back,
+                };
             form.saving = Some(request);
             crate::state::popup::show(state, Popup::Form(form));
             vec![Effect::Lead(effect)]

@@ -1,0 +1,308 @@
+//! Issue 10, the rest (against a real PostgreSQL, through rep logins):
+//! - marking a deal won or lost on the lead screen and accepting the move runs `close_lead` with
+//!   every open deal closed: deals, tasks, reason and activities after it and after its undo;
+//! - the organization's recent lost reasons: most used of the last 90 days, top 8, through RLS.
+
+mod common;
+
+use chrono::NaiveDate;
+use closer::data::PgStore;
+use closer::data::closing::{CloseMove, DealChoice, TaskChoice};
+use common::{TestDb, TestUser};
+use serde_json::json;
+use sqlx::Row;
+use uuid::Uuid;
+
+async fn team(db: &TestDb, org_name: &str) -> (Uuid, TestUser, PgStore) {
+    let org = db.org(org_name).await;
+    let rep = db.user(org_name, "rep").await;
+    let store = db
+        .session(&rep)
+        .await
+        .open(org)
+        .expect("a member opens the org");
+    (org, rep, store)
+}
+
+async fn add_deal(db: &TestDb, org: Uuid, lead: Uuid, amount: f64, probability: i32) -> Uuid {
+    sqlx::query_scalar(
+        "insert into deals (organization_id, lead_id, name, amount, probability)
+         values ($1, $2, 'Flat', $3::numeric, $4) returning id",
+    )
+    .bind(org)
+    .bind(lead)
+    .bind(amount)
+    .bind(probability)
+    .fetch_one(&db.admin)
+    .await
+    .expect("insert a deal")
+}
+
+async fn add_task(db: &TestDb, org: Uuid, lead: Uuid, title: &str) -> Uuid {
+    sqlx::query_scalar(
+        "insert into lead_tasks (organization_id, lead_id, title, due_date)
+         values ($1, $2, $3, current_date + 3) returning id",
+    )
+    .bind(org)
+    .bind(lead)
+    .bind(title)
+    .fetch_one(&db.admin)
+    .await
+    .expect("insert a task")
+}
+
+/// (status, probability, closed_on) of a deal.
+async fn deal(db: &TestDb, id: Uuid) -> (String, i32, Option<NaiveDate>) {
+    let row = sqlx::query("select status::text, probability, closed_on from deals where id = $1")
+        .bind(id)
+        .fetch_one(&db.admin)
+        .await
+        .expect("read the deal");
+    (
+        row.get("status"),
+        row.get("probability"),
+        row.get("closed_on"),
+    )
+}
+
+async fn task_status(db: &TestDb, id: Uuid) -> String {
+    sqlx::query_scalar("select status::text from lead_tasks where id = $1")
+        .bind(id)
+        .fetch_one(&db.admin)
+        .await
+        .expect("read the task")
+}
+
+async fn lead_row(db: &TestDb, id: Uuid) -> (Uuid, Option<String>) {
+    sqlx::query_as("select stage_id, lost_reason from leads where id = $1")
+        .bind(id)
+        .fetch_one(&db.admin)
+        .await
+        .expect("read the lead")
+}
+
+async fn moves(db: &TestDb, lead: Uuid) -> Vec<serde_json::Value> {
+    sqlx::query_scalar(
+        "select content from lead_activities where lead_id = $1 and type = 'stage_change'
+         order by created_at, id",
+    )
+    .bind(lead)
+    .fetch_all(&db.admin)
+    .await
+    .expect("read the activities")
+}
+
+async fn org_today(db: &TestDb, org: Uuid) -> NaiveDate {
+    sqlx::query_scalar("select closer.org_today($1)")
+        .bind(org)
+        .fetch_one(&db.admin)
+        .await
+        .expect("today in the org")
+}
+
+/// What the lead screen sends when the rep marks a deal and accepts the move.
+fn deal_close(
+    lead: Uuid,
+    from: Uuid,
+    to: Uuid,
+    reason: Option<&str>,
+    tasks: TaskChoice,
+) -> CloseMove {
+    CloseMove {
+        lead_id: lead,
+        from_stage: from,
+        to_stage: to,
+        lost_reason: reason.map(str::to_string),
+        deals: DealChoice::Close,
+        tasks,
+    }
+}
+
+#[tokio::test]
+async fn a_deal_marked_lost_with_the_move_closes_every_open_deal_and_undo_restores_them() {
+    let db = TestDb::new().await;
+    let (org, _rep, store) = team(&db, "Deal Lost Co").await;
+    let new = db.stage(org, "New").await;
+    let lost = db.stage(org, "Lost").await;
+    let lead = db.lead(org, "Grace").await;
+    let marked = add_deal(&db, org, lead, 640_000.0, 60).await;
+    let other = add_deal(&db, org, lead, 20_000.0, 30).await;
+    let task = add_task(&db, org, lead, "Send the contract").await;
+
+    let closed = store
+        .close_lead(deal_close(
+            lead,
+            new,
+            lost,
+            Some("went with a competitor"),
+            TaskChoice::Complete,
+        ))
+        .await
+        .expect("close as lost from the deal");
+    assert_eq!(closed.moved.stage_id, lost);
+    assert_eq!((closed.undo.deal_count(), closed.undo.task_count()), (2, 1));
+    let today = org_today(&db, org).await;
+    // Lost keeps the probability a rep had; only won sets 100.
+    assert_eq!(deal(&db, marked).await, ("lost".into(), 60, Some(today)));
+    assert_eq!(deal(&db, other).await, ("lost".into(), 30, Some(today)));
+    assert_eq!(task_status(&db, task).await, "completed");
+    assert_eq!(
+        lead_row(&db, lead).await,
+        (lost, Some("went with a competitor".into()))
+    );
+    let logged = moves(&db, lead).await;
+    assert_eq!(logged.len(), 1);
+    assert_eq!(logged[0]["lost_reason"], "went with a competitor");
+    assert_eq!(logged[0]["deals"], "close");
+    // Both deals, in whatever order the update returned them.
+    let mut logged_ids: Vec<String> = logged[0]["deal_ids"]
+        .as_array()
+        .expect("deal ids")
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    logged_ids.sort();
+    let mut ids = vec![marked.to_string(), other.to_string()];
+    ids.sort();
+    assert_eq!(logged_ids, ids);
+    assert_eq!(logged[0]["task_ids"], json!([task]));
+
+    store.undo_close(&closed.undo).await.expect("undo");
+    assert_eq!(deal(&db, marked).await, ("open".into(), 60, None));
+    assert_eq!(deal(&db, other).await, ("open".into(), 30, None));
+    assert_eq!(task_status(&db, task).await, "pending");
+    assert_eq!(lead_row(&db, lead).await, (new, None));
+    let logged = moves(&db, lead).await;
+    assert_eq!(logged.len(), 2);
+    assert_eq!(logged[1]["undo"], true);
+    assert_eq!(logged[1]["to"], "New");
+}
+
+#[tokio::test]
+async fn a_deal_marked_won_with_the_move_keeping_tasks_and_undo_is_exact() {
+    let db = TestDb::new().await;
+    let (org, _rep, store) = team(&db, "Deal Won Co").await;
+    let new = db.stage(org, "New").await;
+    let won = db.stage(org, "Won").await;
+    let lead = db.lead(org, "Alan").await;
+    let marked = add_deal(&db, org, lead, 1000.0, 40).await;
+    let task = add_task(&db, org, lead, "Hand over keys").await;
+
+    let closed = store
+        .close_lead(deal_close(lead, new, won, None, TaskChoice::Keep))
+        .await
+        .expect("close as won from the deal");
+    assert_eq!((closed.undo.deal_count(), closed.undo.task_count()), (1, 0));
+    let today = org_today(&db, org).await;
+    assert_eq!(deal(&db, marked).await, ("won".into(), 100, Some(today)));
+    assert_eq!(task_status(&db, task).await, "pending", "tasks kept");
+    assert_eq!(lead_row(&db, lead).await, (won, None));
+    assert_eq!(moves(&db, lead).await[0]["task_ids"], json!([]));
+
+    store.undo_close(&closed.undo).await.expect("undo");
+    assert_eq!(deal(&db, marked).await, ("open".into(), 40, None));
+    assert_eq!(task_status(&db, task).await, "pending");
+    assert_eq!(lead_row(&db, lead).await, (new, None));
+}
+
+async fn lost_lead(db: &TestDb, org: Uuid, stage: Uuid, name: &str, reason: &str, days_ago: i32) {
+    sqlx::query(
+        "insert into leads (organization_id, stage_id, name, lost_reason, updated_at)
+         values ($1, $2, $3, $4, now() - make_interval(days => $5))",
+    )
+    .bind(org)
+    .bind(stage)
+    .bind(name)
+    .bind(reason)
+    .bind(days_ago)
+    .execute(&db.admin)
+    .await
+    .expect("insert a lost lead");
+}
+
+#[tokio::test]
+async fn recent_lost_reasons_are_the_most_used_of_90_days_top_8_and_stay_in_the_org() {
+    let db = TestDb::new().await;
+    let (org, _rep, store) = team(&db, "Reasons Co").await;
+    let lost = db.stage(org, "Lost").await;
+    assert!(
+        store
+            .recent_lost_reasons()
+            .await
+            .expect("none yet")
+            .is_empty()
+    );
+    for (i, (reason, uses)) in [
+        ("price", 4),
+        ("competitor", 3),
+        ("timing", 2),
+        ("no budget", 1),
+        ("r5", 1),
+        ("r6", 1),
+        ("r7", 1),
+        ("r8", 1),
+        ("r9", 1),
+    ]
+    .iter()
+    .enumerate()
+    {
+        for n in 0..*uses {
+            lost_lead(&db, org, lost, &format!("L{i}-{n}"), reason, 5).await;
+        }
+    }
+    // Older than 90 days: not counted, however often.
+    for n in 0..9 {
+        lost_lead(&db, org, lost, &format!("Old{n}"), "ancient", 120).await;
+    }
+    // Another organization's reasons never show.
+    let other = db.org("Other Reasons Co").await;
+    let other_lost = db.stage(other, "Lost").await;
+    for n in 0..9 {
+        lost_lead(&db, other, other_lost, &format!("X{n}"), "secret", 1).await;
+    }
+    let reasons = store.recent_lost_reasons().await.expect("reasons");
+    assert_eq!(
+        reasons,
+        [
+            "price",
+            "competitor",
+            "timing",
+            "no budget",
+            "r5",
+            "r6",
+            "r7",
+            "r8"
+        ]
+    );
+    // The same as plain SQL over the organization's rows.
+    let plain: Vec<String> = sqlx::query_scalar(
+        "select lost_reason from leads where organization_id = $1 and lost_reason is not null
+           and updated_at >= now() - interval '90 days'
+         group by lost_reason order by count(*) desc, lost_reason limit 8",
+    )
+    .bind(org)
+    .fetch_all(&db.admin)
+    .await
+    .expect("plain sql");
+    assert_eq!(reasons, plain);
+    // The read is one range of migration 0012's partial index (not a scan of the leads).
+    let mut conn = db.admin.acquire().await.expect("a connection");
+    sqlx::query("set enable_seqscan = off")
+        .execute(&mut *conn)
+        .await
+        .expect("planner setting");
+    let plan: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "explain {}",
+        closer::data::closing_reasons::RECENT_REASONS_SQL
+    )))
+    .bind(org)
+    .bind(8_i64)
+    .bind(5000_i64)
+    .fetch_all(&mut *conn)
+    .await
+    .expect("explain");
+    assert!(
+        plan.join("\n").contains("leads_lost_reason_recent_idx"),
+        "{plan:?}"
+    );
+}
