@@ -600,6 +600,42 @@ async fn the_inbox_and_the_overdue_count_leave_out_tasks_of_closed_leads() {
         .await
         .expect("inbox with closed leads");
     assert_eq!(overdue(&all), 2, "O shows them");
+
+    // The flag follows the lead and the stage whoever changes them (migration 0013).
+    let visible = |store: &closer::data::PgStore| {
+        let store = store.clone();
+        async move {
+            let inbox = store
+                .inbox_filtered(now, InboxScope::Mine, None, false)
+                .await
+                .expect("inbox");
+            let count = store.overdue_task_count_at(now).await.expect("count");
+            (overdue(&inbox), count)
+        }
+    };
+    let open_stage: Uuid = sqlx::query_scalar("select stage_id from leads where id = $1")
+        .bind(open_lead)
+        .fetch_one(&db.admin)
+        .await
+        .expect("stage");
+    sqlx::query("update pipeline_stages set is_won = true, rotting_days = null where id = $1")
+        .bind(open_stage)
+        .execute(&db.admin)
+        .await
+        .expect("a manager makes the stage a won one");
+    assert_eq!(visible(&store).await, (0, 0), "its leads' tasks leave");
+    sqlx::query("update pipeline_stages set is_won = false where id = $1")
+        .bind(open_stage)
+        .execute(&db.admin)
+        .await
+        .expect("and back");
+    sqlx::query("update leads set stage_id = $2 where id = $1")
+        .bind(won_lead)
+        .bind(open_stage)
+        .execute(&db.admin)
+        .await
+        .expect("reopen the won lead");
+    assert_eq!(visible(&store).await, (2, 2), "both leads are open again");
 }
 
 #[tokio::test]

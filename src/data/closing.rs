@@ -161,11 +161,9 @@ pub const CLOSED_TOTALS_SQL: &str = "
     group by s.id";
 
 /// Keeps a task (alias `t`) only while its lead is open: the inbox and the overdue counts leave
-/// out tasks of won/lost leads by default (issue 10). Two primary-key lookups per task read.
-pub(crate) const OPEN_LEAD_SQL: &str = " and not exists (
-    select 1 from leads cl
-    join pipeline_stages cs on cs.organization_id = cl.organization_id and cs.id = cl.stage_id
-    where cl.organization_id = t.organization_id and cl.id = t.lead_id and (cs.is_won or cs.is_lost))";
+/// out tasks of won/lost leads by default (issue 10). `lead_closed` is kept by the database
+/// (migration 0013) and is in the predicate of the inbox's partial indexes.
+pub(crate) const OPEN_LEAD_SQL: &str = " and not t.lead_closed";
 
 impl PgStore {
     /// Moves a lead and applies the closing choices in one statement. `Conflict` if the lead left

@@ -120,12 +120,32 @@ pub async fn seed(
     dropped?;
     recompute_stage_summaries(&mut first, organization_id).await?;
     super::seed_history::seed_history(&mut first, organization_id).await?;
+    mark_closed_lead_tasks(&mut first, organization_id).await?;
     drop((first, second));
     vacuum_analyze(pool).await?;
     Ok(SeedReport {
         elapsed: started.elapsed(),
         ..report
     })
+}
+
+/// Seeding runs with triggers off, so the flag migration 0013's triggers keep on every task is
+/// set here: tasks of won/lost leads stay out of the inbox like any closed lead's.
+async fn mark_closed_lead_tasks(
+    conn: &mut sqlx::PgConnection,
+    organization_id: Uuid,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE lead_tasks t SET lead_closed = true
+         FROM leads l JOIN pipeline_stages s ON s.organization_id = l.organization_id AND s.id = l.stage_id
+         WHERE l.organization_id = $1 AND t.organization_id = $1 AND t.lead_id = l.id
+           AND (s.is_won OR s.is_lost)",
+    )
+    .bind(organization_id)
+    .execute(conn)
+    .await
+    .wrap_err("marking the tasks of closed leads failed")?;
+    Ok(())
 }
 
 /// A connection with triggers off (FK checks and summaries: the data is consistent by
