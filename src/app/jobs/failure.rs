@@ -10,3 +10,11 @@ pub fn failure(err: DataError) -> Failure {
         message: err.to_string(),
     }
 }
+
+/// What a backend without a capability answers (the test fakes leave some out).
+pub fn unsupported(what: &str) -> Failure {
+    Failure {
+        message: format!("This board cannot {what}"),
+        connection: false,
+    }
+}

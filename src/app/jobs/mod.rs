@@ -15,7 +15,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use uuid::Uuid;
 
 pub use board::load_board;
-pub use failure::failure;
+pub use failure::{failure, unsupported};
 
 use crate::data::PgStore;
 use crate::data::closing::{CloseMove, CloseUndo, ClosedLead, ClosedTotals, Period};
@@ -69,7 +69,7 @@ pub trait BoardBackend: Clone + Send + Sync + 'static {
         _limit: i64,
         _filter: Filter,
     ) -> impl Future<Output = Result<ColumnPage, Failure>> + Send {
-        async { Err(no_filters()) }
+        async { Err(unsupported("filter leads")) }
     }
     /// Exact column totals of the leads `filter` keeps.
     fn filtered_summaries(
@@ -77,7 +77,7 @@ pub trait BoardBackend: Clone + Send + Sync + 'static {
         _pipeline_id: Uuid,
         _filter: Filter,
     ) -> impl Future<Output = Result<HashMap<Uuid, StageSummary>, Failure>> + Send {
-        async { Err(no_filters()) }
+        async { Err(unsupported("filter leads")) }
     }
     /// Owners, tags and sources for the filter bar's completion.
     fn filter_choices(&self) -> impl Future<Output = Result<FilterChoices, Failure>> + Send {
@@ -93,7 +93,7 @@ pub trait BoardBackend: Clone + Send + Sync + 'static {
         _filter: Filter,
         _sort: BoardSort,
     ) -> impl Future<Output = Result<Uuid, Failure>> + Send {
-        async { Err(no_filters()) }
+        async { Err(unsupported("filter leads")) }
     }
     /// Won/lost totals per closed stage (issue 10); backends without them show none.
     fn closed_totals(
@@ -109,7 +109,7 @@ pub trait BoardBackend: Clone + Send + Sync + 'static {
         &self,
         _close: CloseMove,
     ) -> impl Future<Output = Result<ClosedLead, Failure>> + Send {
-        async { Err(unsupported()) }
+        async { Err(unsupported("close leads")) }
     }
     /// A lead's owner, deletion and contact (issue 12); fakes without them answer nothing.
     fn run_lifecycle(
@@ -123,7 +123,7 @@ pub trait BoardBackend: Clone + Send + Sync + 'static {
         &self,
         _undo: CloseUndo,
     ) -> impl Future<Output = Result<MovedLead, Failure>> + Send {
-        async { Err(unsupported()) }
+        async { Err(unsupported("close leads")) }
     }
     /// The organization's most used recent lost reasons (issue 10); none without a database.
     fn recent_lost_reasons(&self) -> impl Future<Output = Result<Vec<String>, Failure>> + Send {
@@ -148,13 +148,6 @@ pub trait BoardBackend: Clone + Send + Sync + 'static {
     /// The insights screen's reads; backends without them answer nothing.
     fn run_insights(&self, _effect: InsightsEffect) -> impl Future<Output = Option<Action>> + Send {
         async { None }
-    }
-}
-
-fn no_filters() -> Failure {
-    Failure {
-        message: "This board cannot filter leads".to_string(),
-        connection: false,
     }
 }
 
@@ -379,12 +372,6 @@ impl BoardBackend for PgStore {
 }
 
 /// What a backend without the closing writes answers.
-fn unsupported() -> Failure {
-    failure(crate::data::DataError::Other(
-        "this backend cannot close leads".into(),
-    ))
-}
-
 /// Spawns data effects. `StartDebounce` and `Quit` belong to the loop and are ignored here.
 pub struct Worker<S> {
     store: S,
