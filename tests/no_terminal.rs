@@ -1,6 +1,6 @@
 //! Issue 11: without a terminal `closer demo` says it needs one before starting a server, and
 //! never shows an OS error number ("os error 6"). (`closer` / `closer inbox` first report what
-//! is wrong with the connection — tests/cli.rs — and then the same sentence from the terminal
+//! is wrong with the connection — tests/db/cli.rs — and then the same sentence from the terminal
 //! guard.)
 
 use std::process::{Command, Stdio};

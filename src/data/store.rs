@@ -333,7 +333,7 @@ impl PgStore {
 /// One statement per sort order and page kind: the first page and later pages are separate SQL
 /// (no `$n OR keyset` that a generic plan would turn into a filter over the whole column), so the
 /// plan is an index scan on the sort's board index whichever plan PostgreSQL caches (tested under
-/// `plan_cache_mode = force_generic_plan` in tests/scale.rs). Parameters: `$1` org, `$2` stage,
+/// `plan_cache_mode = force_generic_plan` in tests/db/scale.rs). Parameters: `$1` org, `$2` stage,
 /// `$3` limit, `$4` zone, `$5` now; later pages add the cursor's sort key `$6` and id `$7`.
 pub fn column_page_sql(sort: BoardSort, after_cursor: bool) -> String {
     column_page_sql_where(sort, after_cursor, "true")

@@ -40,6 +40,37 @@ pub async fn migration_guard() -> tokio::sync::MutexGuard<'static, ()> {
     MIGRATE_LOCK.lock().await
 }
 
+/// The database every `TestDb::new` copies: migrating each test's database from scratch took
+/// longer than most tests themselves, and the copy is a file copy.
+const TEMPLATE: &str = "closer_template";
+
+/// Creates and migrates the template once per cluster. Caller holds `MIGRATE_LOCK`.
+async fn ensure_template(cluster: &TempCluster, conn: &mut PgConnection) {
+    let exists: bool =
+        sqlx::query_scalar("select exists (select from pg_database where datname = $1)")
+            .bind(TEMPLATE)
+            .fetch_one(&mut *conn)
+            .await
+            .expect("look for the template database");
+    if exists {
+        return;
+    }
+    sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {TEMPLATE}")))
+        .execute(&mut *conn)
+        .await
+        .expect("create the template database");
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(cluster.superuser_options(TEMPLATE))
+        .await
+        .expect("connect to the template database");
+    admin::migrate(&pool)
+        .await
+        .expect("closer::db::admin::migrate on the template");
+    // A template with a connection open cannot be copied.
+    pool.close().await;
+}
+
 /// Returns the cluster shared by the tests running right now, starting one if there is none.
 pub async fn shared_cluster() -> Arc<TempCluster> {
     let mut slot = SHARED_CLUSTER.lock().await;
@@ -112,9 +143,27 @@ pub struct TestDb {
 }
 
 impl TestDb {
-    /// A new database with the Closer migrations applied.
+    /// A new database with the Closer migrations applied: a copy of the cluster's template
+    /// (migrated once), then `migrate` for what is per database (its connect group and grants;
+    /// every migration is already recorded, so none runs again).
     pub async fn new() -> TestDb {
-        let db = TestDb::unmigrated().await;
+        let cluster = shared_cluster().await;
+        let database = format!("closer_test_{}", random_suffix(10));
+        {
+            let _guard = MIGRATE_LOCK.lock().await;
+            let mut conn = PgConnection::connect_with(&cluster.superuser_options("postgres"))
+                .await
+                .expect("connect to the test cluster as superuser");
+            ensure_template(&cluster, &mut conn).await;
+            sqlx::query(AssertSqlSafe(format!(
+                "CREATE DATABASE {database} TEMPLATE {TEMPLATE}"
+            )))
+            .execute(&mut conn)
+            .await
+            .expect("copy the migrated template database");
+            conn.close().await.expect("close the bootstrap connection");
+        }
+        let db = TestDb::on_existing(cluster, database).await;
         db.migrate().await;
         db
     }
@@ -135,6 +184,10 @@ impl TestDb {
             .await
             .expect("create the test database");
         conn.close().await.expect("close the bootstrap connection");
+        TestDb::on_existing(cluster, database).await
+    }
+
+    async fn on_existing(cluster: Arc<TempCluster>, database: String) -> TestDb {
         let admin = PgPoolOptions::new()
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(30))

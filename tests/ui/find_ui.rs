@@ -1,6 +1,6 @@
 //! Find and focus on the board: the filter bar (live errors pointing at the word, completion,
 //! applying) and search hits that say where they matched. The fake backend of `board_ui`
-//! applies only the free-text part of a filter; the real filtering is tested in tests/find.rs.
+//! applies only the free-text part of a filter; the real filtering is tested in tests/db/find.rs.
 
 use super::board_ui::{Fake, column_names, loaded};
 use super::harness::{ch, key, render};

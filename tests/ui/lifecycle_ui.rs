@@ -1,6 +1,6 @@
 //! Owner and lifecycle on the board (issue 12): the owner picker (type to narrow, optimistic
 //! card, put back on failure), the delete confirmation (reps get a sentence), copying with
-//! OSC 52. The writes themselves are tested against PostgreSQL in tests/lifecycle.rs.
+//! OSC 52. The writes themselves are tested against PostgreSQL in tests/db/lifecycle.rs.
 
 use super::board_ui::{Fake, column_names, id, loaded, selected_name};
 use super::harness::{ch, key, render};

@@ -1,7 +1,7 @@
 //! Live updates between real logins: delivery, coalescing, tenant isolation of the channel, and
 //! listening again after the backend is killed.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -2,7 +2,7 @@
 //! JSON, a load run ends without errors and with every column header equal to a SQL sum.
 //! Timings are not asserted (a shared 2-core machine is no place for that).
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Output};
 

@@ -2,7 +2,7 @@
 //! with an extension are stored; tags are one tag whatever their case, in the organization's
 //! first spelling.
 
-mod common;
+use crate::common;
 
 use closer::data::PgStore;
 use closer::data::lead::NewLead;

@@ -1,8 +1,8 @@
 //! The demo organization's insights (issue 13's closing note): the screen a manager sees for
 //! the current quarter, drawn as text, and two of its numbers re-derived with plain SQL.
-//! `cargo test --test cockpit_demo -- --nocapture` prints the capture and the SQL.
+//! `cargo test --test db cockpit_demo:: -- --nocapture` prints the capture and the SQL.
 
-mod common;
+use crate::common;
 
 use chrono::Utc;
 use closer::config::keymap::Keymap;

@@ -3,8 +3,8 @@
 //! owners and stages, a 10 MB cell, invalid UTF-8; idempotence, all-or-nothing, --partial,
 //! another organization, and export → import round trips.
 
-mod common;
-mod shell_util;
+use crate::common;
+use crate::shell_util;
 
 use common::TestDb;
 use serde_json::Value;

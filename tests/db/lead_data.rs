@@ -3,7 +3,7 @@
 //! deleted meanwhile, counters of logged calls, tenant isolation, the merged timeline, and text
 //! that must survive byte for byte.
 
-mod common;
+use crate::common;
 
 use chrono::{Duration, NaiveTime, Utc};
 use closer::data::lead::{

@@ -1,7 +1,7 @@
 //! Provisioning (`closer::db::admin`), connecting (`Session::connect`) and seeding
 //! (`closer::db::seed`) against a private cluster.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

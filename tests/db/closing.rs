@@ -3,7 +3,7 @@
 //! of each; undo refused after a teammate's change or with forged ids; `closed_on` kept by the
 //! database; the closed-stage headers equal plain SQL sums for every period.
 
-mod common;
+use crate::common;
 
 use chrono::NaiveDate;
 use closer::data::closing::{CloseMove, CloseUndo, DealChoice, Period, TaskChoice};

@@ -2,7 +2,7 @@
 //! back and forth, a reopened deal, a deleted stage, another pipeline, records outside the
 //! period). Expected values are worked out by hand below; a few are re-derived with plain SQL.
 
-mod common;
+use crate::common;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use closer::data::PgStore;

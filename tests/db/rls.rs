@@ -23,7 +23,7 @@
 //! A permitted statement must change something (proved with `RETURNING`); a forbidden one must
 //! raise 42501 or affect zero rows, and the superuser then checks that nothing changed.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 
@@ -390,7 +390,7 @@ const TABLES: &[Table] = &[
         parents: &[("lead_id", "lead"), ("to_stage_id", "stage")],
     },
     // Issue 12 (0008): the fixture row is a shared view (every member reads it); members save,
-    // rename and delete only their own views through `closer.*_view` (tests/find.rs).
+    // rename and delete only their own views through `closer.*_view` (tests/db/find.rs).
     Table {
         name: "saved_views",
         org_col: Some("organization_id"),
@@ -1133,7 +1133,7 @@ async fn role_rules_in_own_org(t: &Table) {
         let sql = w.insert_sql(t, &w.a, &[]).await;
         let outcome = run(&mut conn, &sql).await;
         // Migration 0004: no member writes directly; what a role may do is decided by the
-        // `closer.*` write functions (tests/tenancy.rs).
+        // `closer.*` write functions (tests/db/tenancy.rs).
         let through_api = Table::allows(t.can_insert, user, is_manager, row_owner);
         v.rejected_with(&outcome, "42501", || {
             format!(
@@ -1846,7 +1846,7 @@ mod helpers {
         "closer.deals_maintain_summary()",
         "closer.search_leads(uuid,text,integer)",
         "closer.notify_flush()",
-        // The write API of migration 0004, attacked in tests/tenancy.rs.
+        // The write API of migration 0004, attacked in tests/db/tenancy.rs.
         "closer.move_lead(uuid,uuid,uuid,text,uuid)",
         "closer.log_interaction(uuid,uuid,interaction_type,interaction_direction,text,text,integer,text)",
         "closer.create_lead(uuid,uuid,text,text,text,uuid,text)",
@@ -1871,8 +1871,8 @@ mod helpers {
         "closer.set_member_role(uuid,uuid,member_role)",
         "closer.remove_member(uuid,uuid)",
         "closer.my_notify_channel(uuid)",
-        // Stage history triggers and the pipeline editor (0009), attacked in tests/cockpit.rs
-        // and tests/tenancy.rs.
+        // Stage history triggers and the pipeline editor (0009), attacked in tests/db/cockpit.rs
+        // and tests/db/tenancy.rs.
         "closer.stage_history_entered()",
         "closer.stage_history_moved()",
         "closer.create_pipeline(uuid,text,text[])",
@@ -1882,19 +1882,19 @@ mod helpers {
         "closer.update_stage(uuid,uuid,jsonb)",
         "closer.reorder_stages(uuid,uuid,uuid[])",
         "closer.delete_stage(uuid,uuid,uuid)",
-        // Issue 12 (0008): attacked in tests/find.rs (search::*: other organizations, hostile
+        // Issue 12 (0008): attacked in tests/db/find.rs (search::*: other organizations, hostile
         // text, the private index expressions).
         "closer.find_leads(uuid,text,integer)",
-        // Saved views (0008): attacked in tests/find.rs (views::*).
+        // Saved views (0008): attacked in tests/db/find.rs (views::*).
         "closer.save_view(uuid,text,text,text,boolean,uuid)",
         "closer.rename_view(uuid,uuid,text)",
         "closer.delete_view(uuid,uuid)",
         "closer.share_view(uuid,uuid,boolean)",
         "closer.set_default_view(uuid,uuid)",
-        // Closing (migration 0006), attacked in tests/closing.rs (forged undo, other org).
+        // Closing (migration 0006), attacked in tests/db/closing.rs (forged undo, other org).
         "closer.close_lead(uuid,uuid,uuid,uuid,text,text,text)",
         "closer.undo_close(uuid,jsonb)",
-        // Issue 14 (migration 0010), attacked in tests/tenancy.rs and tests/import.rs.
+        // Issue 14 (migration 0010), attacked in tests/db/tenancy.rs and tests/db/import.rs.
         "closer.import_leads(uuid,jsonb,uuid,text)",
     ];
 
@@ -2252,9 +2252,9 @@ async fn catalog_fingerprint(db: &TestDb) -> String {
                                          rolpassword), ';' order by oid)
              from pg_authid where oid in (select oid from local_roles)),
             (select string_agg(concat_ws(',', roleid, member, admin_option), ';' order by roleid, member)
-             from pg_auth_members where (roleid in (select oid from local_roles) or member in (select oid from local_roles))
-               -- other test databases' connect groups, handed to closer_offboard as they migrate
-               and not (pg_get_userbyid(roleid) like 'closer\\_connect\\_%' and roleid not in (select oid from local_roles))),
+             -- both sides local: tests running beside this one add their own people to the
+             -- cluster-wide groups, and other databases' connect groups go to closer_offboard
+             from pg_auth_members where roleid in (select oid from local_roles) and member in (select oid from local_roles)),
             (select string_agg(concat_ws(',', datname, datacl), ';' order by oid)
              from pg_database where datname = current_database() or datname = 'evil'),
             (select string_agg(concat_ws(',', defaclrole, defaclnamespace, defaclacl), ';' order by oid) from pg_default_acl),
@@ -3753,7 +3753,7 @@ mod report {
             );
         }
         finding(
-            "LISTEN/NOTIFY is not covered by this suite beyond channel secrecy (any login can LISTEN or NOTIFY on any channel it knows, members included on their own organization's channel; rotation when a membership ends is tested in tests/tenancy.rs)",
+            "LISTEN/NOTIFY is not covered by this suite beyond channel secrecy (any login can LISTEN or NOTIFY on any channel it knows, members included on their own organization's channel; rotation when a membership ends is tested in tests/db/tenancy.rs)",
         );
     }
 }

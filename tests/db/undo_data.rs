@@ -2,7 +2,7 @@
 //! reassign of 3 tasks puts every task back with its own previous owner; an undo of a task a
 //! teammate changed since is refused and writes nothing.
 
-mod common;
+use crate::common;
 
 use chrono::{NaiveDate, Utc};
 use closer::data::inbox::{TaskBefore, TaskChange, TaskUndo};

@@ -4,7 +4,7 @@
 //! and a consistent status, all-or-nothing bulk writes, undo, and version conflicts between two
 //! logins.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 

@@ -1,7 +1,7 @@
 //! The real binary's non-TUI paths: admin commands and startup errors are one clear sentence,
 //! never a backtrace, never a password, and never raw escape sequences from the data.
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Output};
 

@@ -4,7 +4,7 @@
 //! index under a generic plan; prefix search in order; the catalog's shape (FK indexes, what
 //! sharding by organization needs).
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};

@@ -1,7 +1,7 @@
 //! The demo tells one story (issue 10): over a seeded organization, SQL finds zero
 //! contradictions between the seeded figures and the seeded rows they summarize.
 
-mod common;
+use crate::common;
 
 use common::TestDb;
 use sqlx::AssertSqlSafe;

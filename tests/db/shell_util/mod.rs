@@ -1,5 +1,5 @@
 //! Runs the real `closer` binary as a rep (PG* variables, the TUI's connect path) for the
-//! scripting-command tests (`tests/shell.rs`, `tests/import.rs`).
+//! scripting-command tests (`tests/db/shell.rs`, `tests/db/import.rs`).
 #![allow(dead_code)]
 
 use std::path::Path;

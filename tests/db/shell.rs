@@ -2,8 +2,8 @@
 //! snapshots (table, JSON, CSV), hostile text, writes through the `closer.*` functions, exit
 //! codes, and another organization out of reach.
 
-mod common;
-mod shell_util;
+use crate::common;
+use crate::shell_util;
 
 use common::TestDb;
 use shell_util::Shell;

@@ -10,7 +10,7 @@
 //!
 //! SECURITY.md (repository top level) points at these tests line by line.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
@@ -882,7 +882,7 @@ const DIRECT_MOVE: &str = "with moved as (
 /// A move's round trip through `closer.move_lead` against the old direct statement, same lead,
 /// same connection, alternating (the old statement runs with the write grants 0004 took away,
 /// handed back to this one login for the comparison). Prints both medians
-/// (`cargo test --test tenancy move_round_trip -- --nocapture`).
+/// (`cargo test --test db tenancy:: move_round_trip -- --nocapture`).
 #[tokio::test]
 async fn move_round_trip_through_the_api_against_the_direct_statement() {
     let w = World::new().await;

@@ -2,7 +2,7 @@
 //! independent SQL query (as the superuser, organization named explicitly) finds, column totals
 //! through a filter equal a recount, and search finds what people type, inside their organization.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -305,7 +305,5 @@ async fn filtered_column_totals_equal_a_recount() {
     }
 }
 
-#[path = "find/search.rs"]
 mod search;
-#[path = "find/views.rs"]
 mod views;

@@ -1,7 +1,7 @@
 //! Issue 13, real PostgreSQL: the stage history (every write path records it) and the pipeline
 //! editor's write API (managers and admins only, enforced by the database).
 
-mod common;
+use crate::common;
 
 use closer::data::pipeline_editor::StageChange;
 use closer::data::{DataError, PgStore};

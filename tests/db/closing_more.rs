@@ -3,7 +3,7 @@
 //!   every open deal closed: deals, tasks, reason and activities after it and after its undo;
 //! - the organization's recent lost reasons: most used of the last 90 days, top 8, through RLS.
 
-mod common;
+use crate::common;
 
 use chrono::NaiveDate;
 use closer::data::PgStore;

@@ -3,7 +3,7 @@
 //! stranger cannot be made owner, deleting is for managers and admins only, the contact read
 //! for copying; both sort directions page exactly like a plain ORDER BY.
 
-mod common;
+use crate::common;
 
 use closer::data::models::BoardSort;
 use closer::data::{DataError, PgStore};
