@@ -13,7 +13,7 @@ use serde_json::json;
 use sqlx::Row;
 use uuid::Uuid;
 
-async fn team(db: &TestDb, org_name: &str) -> (Uuid, TestUser, PgStore) {
+pub(crate) async fn team(db: &TestDb, org_name: &str) -> (Uuid, TestUser, PgStore) {
     let org = db.org(org_name).await;
     let rep = db.user(org_name, "rep").await;
     let store = db
@@ -24,7 +24,13 @@ async fn team(db: &TestDb, org_name: &str) -> (Uuid, TestUser, PgStore) {
     (org, rep, store)
 }
 
-async fn add_deal(db: &TestDb, org: Uuid, lead: Uuid, amount: f64, probability: i32) -> Uuid {
+pub(crate) async fn add_deal(
+    db: &TestDb,
+    org: Uuid,
+    lead: Uuid,
+    amount: f64,
+    probability: i32,
+) -> Uuid {
     sqlx::query_scalar(
         "insert into deals (organization_id, lead_id, name, amount, probability)
          values ($1, $2, 'Flat', $3::numeric, $4) returning id",
@@ -38,21 +44,34 @@ async fn add_deal(db: &TestDb, org: Uuid, lead: Uuid, amount: f64, probability: 
     .expect("insert a deal")
 }
 
+/// An open task, three days overdue.
 async fn add_task(db: &TestDb, org: Uuid, lead: Uuid, title: &str) -> Uuid {
+    add_task_due(db, org, lead, title, -3).await
+}
+
+/// An open task due `days` from today (negative: overdue).
+pub(crate) async fn add_task_due(
+    db: &TestDb,
+    org: Uuid,
+    lead: Uuid,
+    title: &str,
+    days: i32,
+) -> Uuid {
     sqlx::query_scalar(
         "insert into lead_tasks (organization_id, lead_id, title, due_date)
-         values ($1, $2, $3, current_date - 3) returning id",
+         values ($1, $2, $3, current_date + $4) returning id",
     )
     .bind(org)
     .bind(lead)
     .bind(title)
+    .bind(days)
     .fetch_one(&db.admin)
     .await
     .expect("insert a task")
 }
 
 /// (status, probability, closed_on) of a deal.
-async fn deal(db: &TestDb, id: Uuid) -> (String, i32, Option<NaiveDate>) {
+pub(crate) async fn deal(db: &TestDb, id: Uuid) -> (String, i32, Option<NaiveDate>) {
     let row = sqlx::query("select status::text, probability, closed_on from deals where id = $1")
         .bind(id)
         .fetch_one(&db.admin)
@@ -65,7 +84,7 @@ async fn deal(db: &TestDb, id: Uuid) -> (String, i32, Option<NaiveDate>) {
     )
 }
 
-async fn task_status(db: &TestDb, id: Uuid) -> (String, bool) {
+pub(crate) async fn task_status(db: &TestDb, id: Uuid) -> (String, bool) {
     let row = sqlx::query(
         "select status::text, completed_at is not null as done from lead_tasks where id = $1",
     )
@@ -76,7 +95,7 @@ async fn task_status(db: &TestDb, id: Uuid) -> (String, bool) {
     (row.get("status"), row.get("done"))
 }
 
-async fn lead_row(db: &TestDb, id: Uuid) -> (Uuid, Option<String>) {
+pub(crate) async fn lead_row(db: &TestDb, id: Uuid) -> (Uuid, Option<String>) {
     sqlx::query_as("select stage_id, lost_reason from leads where id = $1")
         .bind(id)
         .fetch_one(&db.admin)
@@ -84,7 +103,7 @@ async fn lead_row(db: &TestDb, id: Uuid) -> (Uuid, Option<String>) {
         .expect("read the lead")
 }
 
-async fn org_today(db: &TestDb, org: Uuid) -> NaiveDate {
+pub(crate) async fn org_today(db: &TestDb, org: Uuid) -> NaiveDate {
     sqlx::query_scalar("select closer.org_today($1)")
         .bind(org)
         .fetch_one(&db.admin)
@@ -93,7 +112,7 @@ async fn org_today(db: &TestDb, org: Uuid) -> NaiveDate {
 }
 
 /// The stage_change activities of a lead, oldest first.
-async fn moves(db: &TestDb, lead: Uuid) -> Vec<serde_json::Value> {
+pub(crate) async fn moves(db: &TestDb, lead: Uuid) -> Vec<serde_json::Value> {
     sqlx::query_scalar(
         "select content from lead_activities where lead_id = $1 and type = 'stage_change'
          order by created_at, id",

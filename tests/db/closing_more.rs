@@ -5,100 +5,11 @@
 
 use crate::common;
 
-use chrono::NaiveDate;
-use closer::data::PgStore;
+use crate::closing::{add_deal, add_task_due, deal, lead_row, moves, org_today, task_status, team};
 use closer::data::closing::{CloseMove, DealChoice, TaskChoice};
-use common::{TestDb, TestUser};
+use common::TestDb;
 use serde_json::json;
-use sqlx::Row;
 use uuid::Uuid;
-
-async fn team(db: &TestDb, org_name: &str) -> (Uuid, TestUser, PgStore) {
-    let org = db.org(org_name).await;
-    let rep = db.user(org_name, "rep").await;
-    let store = db
-        .session(&rep)
-        .await
-        .open(org)
-        .expect("a member opens the org");
-    (org, rep, store)
-}
-
-async fn add_deal(db: &TestDb, org: Uuid, lead: Uuid, amount: f64, probability: i32) -> Uuid {
-    sqlx::query_scalar(
-        "insert into deals (organization_id, lead_id, name, amount, probability)
-         values ($1, $2, 'Flat', $3::numeric, $4) returning id",
-    )
-    .bind(org)
-    .bind(lead)
-    .bind(amount)
-    .bind(probability)
-    .fetch_one(&db.admin)
-    .await
-    .expect("insert a deal")
-}
-
-async fn add_task(db: &TestDb, org: Uuid, lead: Uuid, title: &str) -> Uuid {
-    sqlx::query_scalar(
-        "insert into lead_tasks (organization_id, lead_id, title, due_date)
-         values ($1, $2, $3, current_date + 3) returning id",
-    )
-    .bind(org)
-    .bind(lead)
-    .bind(title)
-    .fetch_one(&db.admin)
-    .await
-    .expect("insert a task")
-}
-
-/// (status, probability, closed_on) of a deal.
-async fn deal(db: &TestDb, id: Uuid) -> (String, i32, Option<NaiveDate>) {
-    let row = sqlx::query("select status::text, probability, closed_on from deals where id = $1")
-        .bind(id)
-        .fetch_one(&db.admin)
-        .await
-        .expect("read the deal");
-    (
-        row.get("status"),
-        row.get("probability"),
-        row.get("closed_on"),
-    )
-}
-
-async fn task_status(db: &TestDb, id: Uuid) -> String {
-    sqlx::query_scalar("select status::text from lead_tasks where id = $1")
-        .bind(id)
-        .fetch_one(&db.admin)
-        .await
-        .expect("read the task")
-}
-
-async fn lead_row(db: &TestDb, id: Uuid) -> (Uuid, Option<String>) {
-    sqlx::query_as("select stage_id, lost_reason from leads where id = $1")
-        .bind(id)
-        .fetch_one(&db.admin)
-        .await
-        .expect("read the lead")
-}
-
-async fn moves(db: &TestDb, lead: Uuid) -> Vec<serde_json::Value> {
-    sqlx::query_scalar(
-        "select content from lead_activities where lead_id = $1 and type = 'stage_change'
-         order by created_at, id",
-    )
-    .bind(lead)
-    .fetch_all(&db.admin)
-    .await
-    .expect("read the activities")
-}
-
-async fn org_today(db: &TestDb, org: Uuid) -> NaiveDate {
-    sqlx::query_scalar("select closer.org_today($1)")
-        .bind(org)
-        .fetch_one(&db.admin)
-        .await
-        .expect("today in the org")
-}
 
 /// What the lead screen sends when the rep marks a deal and accepts the move.
 fn deal_close(
@@ -127,7 +38,7 @@ async fn a_deal_marked_lost_with_the_move_closes_every_open_deal_and_undo_restor
     let lead = db.lead(org, "Grace").await;
     let marked = add_deal(&db, org, lead, 640_000.0, 60).await;
     let other = add_deal(&db, org, lead, 20_000.0, 30).await;
-    let task = add_task(&db, org, lead, "Send the contract").await;
+    let task = add_task_due(&db, org, lead, "Send the contract", 3).await;
 
     let closed = store
         .close_lead(deal_close(
@@ -145,7 +56,7 @@ async fn a_deal_marked_lost_with_the_move_closes_every_open_deal_and_undo_restor
     // Lost keeps the probability a rep had; only won sets 100.
     assert_eq!(deal(&db, marked).await, ("lost".into(), 60, Some(today)));
     assert_eq!(deal(&db, other).await, ("lost".into(), 30, Some(today)));
-    assert_eq!(task_status(&db, task).await, "completed");
+    assert_eq!(task_status(&db, task).await.0, "completed");
     assert_eq!(
         lead_row(&db, lead).await,
         (lost, Some("went with a competitor".into()))
@@ -170,7 +81,7 @@ async fn a_deal_marked_lost_with_the_move_closes_every_open_deal_and_undo_restor
     store.undo_close(&closed.undo).await.expect("undo");
     assert_eq!(deal(&db, marked).await, ("open".into(), 60, None));
     assert_eq!(deal(&db, other).await, ("open".into(), 30, None));
-    assert_eq!(task_status(&db, task).await, "pending");
+    assert_eq!(task_status(&db, task).await.0, "pending");
     assert_eq!(lead_row(&db, lead).await, (new, None));
     let logged = moves(&db, lead).await;
     assert_eq!(logged.len(), 2);
@@ -186,7 +97,7 @@ async fn a_deal_marked_won_with_the_move_keeping_tasks_and_undo_is_exact() {
     let won = db.stage(org, "Won").await;
     let lead = db.lead(org, "Alan").await;
     let marked = add_deal(&db, org, lead, 1000.0, 40).await;
-    let task = add_task(&db, org, lead, "Hand over keys").await;
+    let task = add_task_due(&db, org, lead, "Hand over keys", 3).await;
 
     let closed = store
         .close_lead(deal_close(lead, new, won, None, TaskChoice::Keep))
@@ -195,13 +106,13 @@ async fn a_deal_marked_won_with_the_move_keeping_tasks_and_undo_is_exact() {
     assert_eq!((closed.undo.deal_count(), closed.undo.task_count()), (1, 0));
     let today = org_today(&db, org).await;
     assert_eq!(deal(&db, marked).await, ("won".into(), 100, Some(today)));
-    assert_eq!(task_status(&db, task).await, "pending", "tasks kept");
+    assert_eq!(task_status(&db, task).await.0, "pending", "tasks kept");
     assert_eq!(lead_row(&db, lead).await, (won, None));
     assert_eq!(moves(&db, lead).await[0]["task_ids"], json!([]));
 
     store.undo_close(&closed.undo).await.expect("undo");
     assert_eq!(deal(&db, marked).await, ("open".into(), 40, None));
-    assert_eq!(task_status(&db, task).await, "pending");
+    assert_eq!(task_status(&db, task).await.0, "pending");
     assert_eq!(lead_row(&db, lead).await, (new, None));
 }
 
