@@ -10,7 +10,7 @@ mod tmux;
 use std::time::{Duration, Instant};
 
 use common::TestDb;
-use launch::closer_command;
+use launch::{closer_command, launch_as};
 use tmux::Tmux;
 use uuid::Uuid;
 
@@ -37,13 +37,15 @@ async fn a_rep_moves_a_card_with_keys_and_the_database_records_it() {
     }
 
     let data_dir = tempfile::tempdir().expect("temp data dir");
-    let tui = Tmux::start(
-        110,
-        30,
-        &closer_command(&db, &rep.login, &rep.password, data_dir.path(), "", ""),
+    let tui = launch_as(
+        &db,
+        &rep,
+        data_dir.path(),
+        (110, 30),
+        "",
+        "",
+        "Zelda Topcard",
     );
-    tui.wait_for("Zelda Topcard", Duration::from_secs(30));
-    tui.wait_for("● connected", Duration::from_secs(10));
 
     tui.keys(&["L"]);
     let started = Instant::now();

@@ -8,10 +8,10 @@ mod launch;
 #[path = "support/tmux.rs"]
 mod tmux;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::TestDb;
-use launch::closer_command;
+use launch::{eventually, launch_as, top_lead};
 use tmux::Tmux;
 use uuid::Uuid;
 
@@ -32,19 +32,11 @@ async fn facts(db: &TestDb, lead: Uuid) -> Facts {
 
 /// Polls until the facts equal `want`, or fails with the screen.
 async fn until(db: &TestDb, tui: &Tmux, lead: Uuid, want: Facts) {
-    let started = Instant::now();
-    loop {
+    eventually(tui, &format!("{want:?}"), || async {
         let now = facts(db, lead).await;
-        if now == want {
-            return;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(15),
-            "expected {want:?}, the database has {now:?}:\n{}",
-            tui.screen()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        (now == want).then_some(())
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -54,16 +46,7 @@ async fn a_rep_closes_a_lead_as_won_in_one_decision_and_undoes_it() {
     let rep = db.user("E2E Closing Realty", "rep").await;
     let proposal = db.stage(org, "Proposal").await;
     let won = db.stage(org, "Won").await;
-    let lead: Uuid = sqlx::query_scalar(
-        "insert into leads (organization_id, stage_id, name, score, assigned_to)
-         values ($1, $2, 'Zelda Closer', 99, $3) returning id",
-    )
-    .bind(org)
-    .bind(proposal)
-    .bind(rep.profile_id)
-    .fetch_one(&db.admin)
-    .await
-    .expect("insert the lead");
+    let lead = top_lead(&db, org, proposal, Some(rep.profile_id), "Zelda Closer").await;
     sqlx::query(
         "insert into deals (organization_id, lead_id, name, amount, probability) values ($1, $2, 'Flat 4B', 420000, 60)",
     )
@@ -84,20 +67,15 @@ async fn a_rep_closes_a_lead_as_won_in_one_decision_and_undoes_it() {
     .expect("insert the task");
 
     let data_dir = tempfile::tempdir().expect("temp data dir");
-    let tui = Tmux::start(
-        120,
-        32,
-        &closer_command(
-            &db,
-            &rep.login,
-            &rep.password,
-            data_dir.path(),
-            "TZ=UTC ",
-            "",
-        ),
+    let tui = launch_as(
+        &db,
+        &rep,
+        data_dir.path(),
+        (120, 32),
+        "TZ=UTC ",
+        "",
+        "Zelda Closer",
     );
-    tui.wait_for("Zelda Closer", Duration::from_secs(30));
-    tui.wait_for("● connected", Duration::from_secs(10));
     // New, Contacted, Qualified, Proposal: the lead is the only card of the fourth column.
     tui.keys(&["l", "l", "l"]);
     tui.wait_for("$0 · 0 won", Duration::from_secs(10));

@@ -8,11 +8,11 @@ mod launch;
 #[path = "support/tmux.rs"]
 mod tmux;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{Datelike, NaiveDate, NaiveTime, Utc, Weekday};
 use common::TestDb;
-use launch::closer_command;
+use launch::{eventually, launch_as, top_lead};
 use tmux::Tmux;
 use uuid::Uuid;
 
@@ -28,31 +28,17 @@ async fn open_board(org_name: &str) -> Setup {
     let org = db.org(org_name).await;
     let rep = db.user(org_name, "rep").await;
     let stage = db.first_stage(org).await;
-    let lead: Uuid = sqlx::query_scalar(
-        "insert into leads (organization_id, stage_id, name, score, assigned_to)
-         values ($1, $2, 'Quinn Input', 99, $3) returning id",
-    )
-    .bind(org)
-    .bind(stage)
-    .bind(rep.profile_id)
-    .fetch_one(&db.admin)
-    .await
-    .expect("insert the top lead");
+    let lead = top_lead(&db, org, stage, Some(rep.profile_id), "Quinn Input").await;
     let data_dir = tempfile::tempdir().expect("temp data dir");
-    let tui = Tmux::start(
-        110,
-        32,
-        &closer_command(
-            &db,
-            &rep.login,
-            &rep.password,
-            data_dir.path(),
-            "TZ=UTC ",
-            "",
-        ),
+    let tui = launch_as(
+        &db,
+        &rep,
+        data_dir.path(),
+        (110, 32),
+        "TZ=UTC ",
+        "",
+        "Quinn Input",
     );
-    tui.wait_for("Quinn Input", Duration::from_secs(30));
-    tui.wait_for("● connected", Duration::from_secs(10));
     Setup {
         db,
         lead,
@@ -76,25 +62,17 @@ async fn a_typed_weekday_and_time_is_stored_as_typed() {
     }
     s.tui.wait_for("→ Thu", Duration::from_secs(5));
     s.tui.keys(&["C-s"]);
-    let started = Instant::now();
-    let row: (Option<NaiveDate>, Option<NaiveTime>, String) = loop {
-        let row = sqlx::query_as(
-            "select due_date, due_time, priority::text from lead_tasks where lead_id = $1",
-        )
-        .bind(s.lead)
-        .fetch_optional(&s.db.admin)
-        .await
-        .expect("read the task");
-        if let Some(row) = row {
-            break row;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(15),
-            "the task never arrived:\n{}",
-            s.tui.screen()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let row: (Option<NaiveDate>, Option<NaiveTime>, String) =
+        eventually(&s.tui, "the task", || async {
+            sqlx::query_as(
+                "select due_date, due_time, priority::text from lead_tasks where lead_id = $1",
+            )
+            .bind(s.lead)
+            .fetch_optional(&s.db.admin)
+            .await
+            .expect("read the task")
+        })
+        .await;
     let today = Utc::now().date_naive();
     let ahead = (7 + 3 - i64::from(today.weekday().num_days_from_monday())) % 7;
     let thursday = today + chrono::Duration::days(if ahead == 0 { 7 } else { ahead });

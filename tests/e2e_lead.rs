@@ -9,12 +9,12 @@ mod launch;
 #[path = "support/tmux.rs"]
 mod tmux;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use common::TestDb;
-use launch::closer_command;
-use tmux::{Tmux, sh_quote};
+use launch::{eventually, launch_as};
+use tmux::sh_quote;
 use uuid::Uuid;
 
 /// type, direction, outcome, duration, subject, content, created_by
@@ -27,26 +27,6 @@ type InteractionRow = (
     Option<String>,
     Option<Uuid>,
 );
-
-/// Polls `check` until it returns `Some`, or fails with the screen.
-async fn eventually<T, F, Fut>(tui: &Tmux, what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let started = Instant::now();
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(15),
-            "{what} never reached the database:\n{}",
-            tui.screen()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rep_logs_a_call_with_a_follow_up_using_keys() {
@@ -72,23 +52,19 @@ async fn a_rep_logs_a_call_with_a_follow_up_using_keys() {
     }
 
     let data_dir = tempfile::tempdir().expect("temp data dir");
-    let tui = Tmux::start(
-        110,
-        32,
-        &closer_command(
-            &db,
-            &rep.login,
-            &rep.password,
-            data_dir.path(),
-            &format!(
-                "-u VISUAL TZ=UTC EDITOR={} ",
-                sh_quote(&data_dir.path().join("editor.sh").display().to_string())
-            ),
-            "",
-        ),
+    let env = format!(
+        "-u VISUAL TZ=UTC EDITOR={} ",
+        sh_quote(&data_dir.path().join("editor.sh").display().to_string())
     );
-    tui.wait_for("Zelda Caller", Duration::from_secs(30));
-    tui.wait_for("● connected", Duration::from_secs(10));
+    let tui = launch_as(
+        &db,
+        &rep,
+        data_dir.path(),
+        (110, 32),
+        &env,
+        "",
+        "Zelda Caller",
+    );
 
     // Open the lead: header, tabs and its data.
     tui.keys(&["Enter"]);
@@ -219,23 +195,19 @@ async fn edits_merge_a_conflict_new_leads_validate_and_notes_come_from_the_edito
         std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755))
             .expect("make the editor executable");
     }
-    let tui = Tmux::start(
-        110,
-        32,
-        &closer_command(
-            &db,
-            &rep.login,
-            &rep.password,
-            data_dir.path(),
-            &format!(
-                "-u VISUAL TZ=UTC EDITOR={} ",
-                sh_quote(&data_dir.path().join("editor.sh").display().to_string())
-            ),
-            "",
-        ),
+    let env = format!(
+        "-u VISUAL TZ=UTC EDITOR={} ",
+        sh_quote(&data_dir.path().join("editor.sh").display().to_string())
     );
-    tui.wait_for("Yusuf Editor", Duration::from_secs(30));
-    tui.wait_for("● connected", Duration::from_secs(10));
+    let tui = launch_as(
+        &db,
+        &rep,
+        data_dir.path(),
+        (110, 32),
+        &env,
+        "",
+        "Yusuf Editor",
+    );
     tui.keys(&["Enter"]);
     tui.wait_for("yusuf@old.example", Duration::from_secs(10));
 
