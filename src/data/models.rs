@@ -38,14 +38,14 @@ pub struct Membership {
     pub role: MemberRole,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Pipeline {
     pub id: Uuid,
     pub name: String,
     pub is_default: bool,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Stage {
     pub id: Uuid,
     pub pipeline_id: Uuid,
@@ -188,7 +188,7 @@ pub struct MovedLead {
     pub version: i32,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct LeadHit {
     pub id: Uuid,
     pub name: String,
@@ -200,7 +200,7 @@ pub struct LeadHit {
 
 /// One hit of `PgStore::find_leads`: the lead and where it matched (`name`, `company`,
 /// `e-mail`, `phone`, `tag`, an interaction type, `task`, `name (spelling)`) with a snippet.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct SearchHit {
     pub id: Uuid,
     pub name: String,

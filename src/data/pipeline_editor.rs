@@ -22,7 +22,7 @@ pub struct PipelineInfo {
 }
 
 /// A stage with every setting the editor changes.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct StageSettings {
     pub id: Uuid,
     pub name: String,
@@ -97,28 +97,14 @@ impl PgStore {
 
     pub async fn stage_settings(&self, pipeline_id: Uuid) -> Result<Vec<StageSettings>> {
         retrying(|| async {
-            let rows = sqlx::query(
+            Ok(sqlx::query_as::<_, StageSettings>(
                 "select id, name, order_index, color, is_won, is_lost, default_probability, rotting_days
                  from pipeline_stages where organization_id = $1 and pipeline_id = $2 order by order_index",
             )
             .bind(self.organization_id())
             .bind(pipeline_id)
             .fetch_all(&self.pool)
-            .await?;
-            rows.into_iter()
-                .map(|r| {
-                    Ok(StageSettings {
-                        id: r.try_get("id")?,
-                        name: r.try_get("name")?,
-                        order_index: r.try_get("order_index")?,
-                        color: r.try_get("color")?,
-                        is_won: r.try_get("is_won")?,
-                        is_lost: r.try_get("is_lost")?,
-                        default_probability: r.try_get("default_probability")?,
-                        rotting_days: r.try_get("rotting_days")?,
-                    })
-                })
-                .collect()
+            .await?)
         })
         .await
     }

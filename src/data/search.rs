@@ -4,7 +4,6 @@
 //! `closer.find_leads` (migration 0008: why it is a function, and why its indexes are usable by
 //! nobody else).
 
-use sqlx::Row;
 
 use super::DataError;
 use super::models::SearchHit;
@@ -33,25 +32,13 @@ impl PgStore {
     }
 
     async fn find_leads_once(&self, query: &str, limit: i64) -> Result<Vec<SearchHit>> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as::<_, SearchHit>(
             "select id, name, company, stage_id, matched, snippet from closer.find_leads($1, $2, $3)",
         )
         .bind(self.organization_id())
         .bind(query)
         .bind(limit.clamp(1, 100) as i32)
         .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(SearchHit {
-                    id: r.try_get("id")?,
-                    name: r.try_get("name")?,
-                    company: r.try_get("company")?,
-                    stage_id: r.try_get("stage_id")?,
-                    matched: r.try_get("matched")?,
-                    snippet: r.try_get("snippet")?,
-                })
-            })
-            .collect()
+        .await?)
     }
 }

@@ -127,28 +127,14 @@ impl PgStore {
     }
 
     async fn stages_once(&self, pipeline_id: Uuid) -> Result<Vec<Stage>> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as::<_, Stage>(
             "select id, pipeline_id, name, order_index, color, is_won, is_lost, rotting_days from pipeline_stages
              where organization_id = $1 and pipeline_id = $2 order by order_index",
         )
         .bind(self.organization_id())
         .bind(pipeline_id)
         .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(Stage {
-                    id: r.try_get("id")?,
-                    pipeline_id: r.try_get("pipeline_id")?,
-                    name: r.try_get("name")?,
-                    order_index: r.try_get("order_index")?,
-                    color: r.try_get("color")?,
-                    is_won: r.try_get("is_won")?,
-                    is_lost: r.try_get("is_lost")?,
-                    rotting_days: r.try_get("rotting_days")?,
-                })
-            })
-            .collect()
+        .await?)
     }
 
     /// Column totals from `stage_summaries`: a view summing the few delta rows the triggers
@@ -283,24 +269,15 @@ impl PgStore {
         if query.trim().is_empty() {
             return Ok(Vec::new());
         }
-        let rows =
-            sqlx::query("select id, name, company, stage_id from closer.search_leads($1, $2, $3)")
-                .bind(self.organization_id())
-                .bind(query)
-                .bind(limit.clamp(1, 100) as i32)
-                .fetch_all(&self.pool)
-                .await?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(LeadHit {
-                    id: r.try_get("id")?,
-                    name: r.try_get("name")?,
-                    company: r.try_get("company")?,
-                    stage_id: r.try_get("stage_id")?,
-                    matched: None,
-                })
-            })
-            .collect()
+        Ok(sqlx::query_as::<_, LeadHit>(
+            "select id, name, company, stage_id, null::text as matched
+             from closer.search_leads($1, $2, $3)",
+        )
+        .bind(self.organization_id())
+        .bind(query)
+        .bind(limit.clamp(1, 100) as i32)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     /// Open tasks assigned to me that are past due in my time zone, counted up to [`OVERDUE_COUNT_CAP`].
