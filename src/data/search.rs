@@ -4,7 +4,6 @@
 //! `closer.find_leads` (migration 0008: why it is a function, and why its indexes are usable by
 //! nobody else).
 
-
 use super::DataError;
 use super::models::SearchHit;
 use super::outcome::retrying as read_retrying;

@@ -1471,3 +1471,33 @@ fn forms_confirm_and_cancel_with_the_keys_in_effect() {
     update(&mut state, ctrl('g'));
     assert!(lead_popup(&state).is_none(), "ctrl-g closes it");
 }
+
+#[test]
+fn popup_moves_and_conflict_choices_follow_the_keys_in_effect() {
+    // Issue 15: popups read their keys from the keymap, so they can be rebound.
+    let user = closer::config::keymap::KeysSection::new("test")
+        .bind("next_field", &["ctrl-j"])
+        .bind("take_theirs", &["x"]);
+    let mut state = lead_open(100, 30);
+    state.keymap = Keymap::from_config(&user).expect("valid");
+    update(&mut state, ch('t'));
+    let focus = |state: &State| match lead_popup(state) {
+        Some(Popup::Form(form)) => form.focus,
+        other => panic!("the task form is open, got {other:?}"),
+    };
+    update(&mut state, key(KeyCode::Tab));
+    assert_eq!(focus(&state), 0, "Tab is no longer next_field");
+    update(&mut state, ctrl('j'));
+    assert_eq!(focus(&state), 1, "ctrl-j is");
+
+    let (mut state, _) = conflict_state();
+    state.keymap = Keymap::from_config(&user).expect("valid");
+    let email_is_mine = |state: &State| match lead_popup(state) {
+        Some(Popup::Conflict(p)) => p.rows[0].take_mine,
+        other => panic!("expected the conflict prompt, got {other:?}"),
+    };
+    update(&mut state, ch('t'));
+    assert!(email_is_mine(&state), "t is unbound now");
+    update(&mut state, ch('x'));
+    assert!(!email_is_mine(&state), "x keeps theirs");
+}

@@ -197,6 +197,14 @@ commands! {
     // Popup
     Confirm = "confirm", POPUP, "Pick / submit in a popup";
     Cancel = "cancel", POPUP, "Close the popup without acting";
+    PopupUp = "popup_up", POPUP, "Previous item or field in a popup";
+    PopupDown = "popup_down", POPUP, "Next item or field in a popup";
+    NextField = "next_field", POPUP, "Next field (in a list: next item)";
+    PrevField = "prev_field", POPUP, "Previous field (in a list: previous item)";
+    TakeMine = "take_mine", POPUP, "Edit conflict: keep my value for this field";
+    TakeTheirs = "take_theirs", POPUP, "Edit conflict: keep their value for this field";
+    TakeAllMine = "take_all_mine", POPUP, "Edit conflict: keep all my values";
+    TakeAllTheirs = "take_all_theirs", POPUP, "Edit conflict: keep all their values";
 }
 
 impl Command {

@@ -20,7 +20,7 @@ use super::{
 use crate::config::keymap::Command;
 use crate::state::popup::Popup;
 use crate::state::popup::form::{
-    ChoiceOption, Field, FieldId, Form, FormKey, FormKeys, email_problem, mobile_problem,
+    ChoiceOption, Field, FieldId, Form, FormKey, FormKeys, Walk, email_problem, mobile_problem,
     parse_amount, parse_date, parse_duration, parse_int, phone_problem, refused,
 };
 use crate::state::{Effect, Failure, RequestId, Screen, State};
@@ -385,6 +385,7 @@ pub fn form_key(state: &mut State, mut form: Form<FormKind>, key: &KeyEvent) -> 
         editor,
         cancel: popup == Some(Command::Cancel),
         confirm: popup == Some(Command::Confirm),
+        walk: Walk::of(popup),
     };
     match form.key_bound(key, roles) {
         FormKey::Stay => show(state, form),

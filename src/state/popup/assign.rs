@@ -1,9 +1,9 @@
 //! The assign popup: type to filter teammates, Enter reassigns the tasks.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 use uuid::Uuid;
 
-use super::{Popup, input};
+use super::{Popup, input, list_step, step};
 use crate::config::keymap::Command;
 use crate::state::inbox::{InboxEffect, Teammate, Teammates, screen, screen_mut, writes};
 use crate::state::{Effect, Failure, RequestId, State};
@@ -49,7 +49,6 @@ pub(super) fn key(
     mut selected: usize,
     key: &KeyEvent,
 ) -> Vec<Effect> {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     let matches: Vec<Teammate> = screen(state)
         .map(|s| {
             filtered(&s.teammates, &filter)
@@ -60,21 +59,14 @@ pub(super) fn key(
         .unwrap_or_default();
     let last = matches.len().saturating_sub(1);
     let confirm = state.keymap.popup_command(key) == Some(Command::Confirm);
-    match key.code {
-        _ if confirm => {
-            if let Some(to) = matches.get(selected) {
-                return writes::reassign(state, ids, to.clone());
-            }
+    if confirm {
+        if let Some(to) = matches.get(selected) {
+            return writes::reassign(state, ids, to.clone());
         }
-        KeyCode::Up => selected = selected.saturating_sub(1),
-        KeyCode::Char('p') if ctrl => selected = selected.saturating_sub(1),
-        KeyCode::Down | KeyCode::Tab => selected = (selected + 1).min(last),
-        KeyCode::Char('n') if ctrl => selected = (selected + 1).min(last),
-        _ => {
-            if input::edit(&mut filter, key, 60) {
-                selected = 0;
-            }
-        }
+    } else if let Some(delta) = list_step(state, key) {
+        selected = step(selected, delta, last);
+    } else if input::edit(&mut filter, key, 60) {
+        selected = 0;
     }
     super::show(
         state,

@@ -8,7 +8,7 @@
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::form::{FieldId, Form};
-use super::{Popup, show};
+use super::{Popup, menu_delta, show, step};
 use crate::config::keymap::Command;
 use crate::state::lead::forms::{FormKind, after_save, bound, check_lead_fields, edited_fields};
 use crate::state::lead::{LeadEffect, LeadFields, LeadStatus, Saved, UpdateOutcome};
@@ -110,33 +110,29 @@ pub fn key(state: &mut State, mut prompt: ConflictPrompt, key: &KeyEvent) -> Vec
             show(state, Popup::Form(form));
             return Vec::new();
         }
-        KeyCode::Up => prompt.selected = prompt.selected.saturating_sub(1),
-        KeyCode::Down | KeyCode::Tab => prompt.selected = (prompt.selected + 1).min(last),
-        KeyCode::BackTab => prompt.selected = prompt.selected.saturating_sub(1),
+        _ if popup == Some(Command::TakeMine) || popup == Some(Command::TakeTheirs) => {
+            if let Some(row) = prompt.rows.get_mut(prompt.selected) {
+                row.take_mine = popup == Some(Command::TakeMine);
+            }
+            prompt.selected = step(prompt.selected, 1, last);
+        }
+        _ if popup == Some(Command::TakeAllMine) => {
+            prompt.rows.iter_mut().for_each(|r| r.take_mine = true)
+        }
+        _ if popup == Some(Command::TakeAllTheirs) => {
+            prompt.rows.iter_mut().for_each(|r| r.take_mine = false)
+        }
+        // Space and the arrows across flip the row: the two values sit side by side.
         KeyCode::Char(' ') | KeyCode::Left | KeyCode::Right => {
             if let Some(row) = prompt.rows.get_mut(prompt.selected) {
                 row.take_mine = !row.take_mine;
             }
         }
-        KeyCode::Char('m') => {
-            if let Some(row) = prompt.rows.get_mut(prompt.selected) {
-                row.take_mine = true;
+        _ => {
+            if let Some(delta) = menu_delta(state, key) {
+                prompt.selected = step(prompt.selected, delta, last);
             }
-            prompt.selected = (prompt.selected + 1).min(last);
         }
-        KeyCode::Char('t') => {
-            if let Some(row) = prompt.rows.get_mut(prompt.selected) {
-                row.take_mine = false;
-            }
-            prompt.selected = (prompt.selected + 1).min(last);
-        }
-        KeyCode::Char('M') => prompt.rows.iter_mut().for_each(|r| r.take_mine = true),
-        KeyCode::Char('T') => prompt.rows.iter_mut().for_each(|r| r.take_mine = false),
-        _ => match state.keymap.command_for(state.scope(), key) {
-            Some(Command::Up) => prompt.selected = prompt.selected.saturating_sub(1),
-            Some(Command::Down) => prompt.selected = (prompt.selected + 1).min(last),
-            _ => {}
-        },
     }
     show(state, Popup::Conflict(prompt));
     Vec::new()

@@ -1,6 +1,6 @@
 //! The task edit popup: title and description of one task.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 use uuid::Uuid;
 
 use super::{Popup, input, is_save};
@@ -57,11 +57,11 @@ pub(super) fn key(
             return writes::edit(state, id, t.to_string(), description);
         }
     } else {
-        match key.code {
+        match super::list_step(state, key) {
             _ if confirm => field = EditField::Description,
-            KeyCode::Tab | KeyCode::Down => field = EditField::Description,
-            KeyCode::BackTab | KeyCode::Up => field = EditField::Title,
-            _ => {
+            Some(1..) => field = EditField::Description,
+            Some(_) => field = EditField::Title,
+            None => {
                 let changed = match field {
                     EditField::Title => input::edit(&mut title, key, MAX_TITLE),
                     EditField::Description => input::edit(&mut description, key, MAX_DESCRIPTION),

@@ -28,18 +28,20 @@ pub(super) fn key(state: &mut State, mut selected: usize, key: &KeyEvent) -> Vec
             if let Some(i) = FILTERS.iter().position(|(k, _)| *k == c) {
                 return pick(state, i);
             }
-            match state.keymap.command_for(state.scope(), key) {
-                Some(Command::Up) => selected = selected.saturating_sub(1),
-                Some(Command::Down) => selected = (selected + 1).min(FILTERS.len() - 1),
-                Some(Command::Back | Command::Quit | Command::FilterTimeline) => {
-                    return Vec::new();
-                }
-                _ => {}
+            if let Some(Command::Back | Command::Quit | Command::FilterTimeline) =
+                state.keymap.command_for(state.scope(), key)
+            {
+                return Vec::new();
+            }
+            if let Some(delta) = super::menu_delta(state, key) {
+                selected = super::step(selected, delta, FILTERS.len() - 1);
             }
         }
-        KeyCode::Up => selected = selected.saturating_sub(1),
-        KeyCode::Down => selected = (selected + 1).min(FILTERS.len() - 1),
-        _ => {}
+        _ => {
+            if let Some(delta) = super::menu_delta(state, key) {
+                selected = super::step(selected, delta, FILTERS.len() - 1);
+            }
+        }
     }
     super::show(state, Popup::Filter { selected })
 }

@@ -197,14 +197,39 @@ impl Field {
     }
 }
 
-/// What the keymap says a key is in a form: bound to `save_form`, `external_editor`, or the
-/// popup's `cancel` / `confirm`.
+/// What the keymap says a key is in a form: bound to `save_form`, `external_editor`, the
+/// popup's `cancel` / `confirm`, or a move between fields (`next_field`/`prev_field`: +1/-1,
+/// `popup_down`/`popup_up`: +2/-2, which text and choices may keep for themselves).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct FormKeys {
     pub save: bool,
     pub editor: bool,
     pub cancel: bool,
     pub confirm: bool,
+    pub walk: Option<Walk>,
+}
+
+/// A move between a form's fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Walk {
+    /// `next_field` / `prev_field` (Tab, shift-Tab): always moves.
+    Field(isize),
+    /// `popup_down` / `popup_up` (arrows): moves unless the field uses the key itself.
+    Line(isize),
+}
+
+impl Walk {
+    /// The walk a popup command asks for, if any.
+    pub fn of(command: Option<crate::config::keymap::Command>) -> Option<Walk> {
+        use crate::config::keymap::Command;
+        match command? {
+            Command::NextField => Some(Walk::Field(1)),
+            Command::PrevField => Some(Walk::Field(-1)),
+            Command::PopupDown => Some(Walk::Line(1)),
+            Command::PopupUp => Some(Walk::Line(-1)),
+            _ => None,
+        }
+    }
 }
 
 /// What a key did to a form.
@@ -299,22 +324,30 @@ impl<K> Form<K> {
         self.fields.get(self.focus)
     }
 
-    fn next(&mut self) {
-        self.focus = (self.focus + 1).min(self.fields.len().saturating_sub(1));
-    }
-
-    fn prev(&mut self) {
-        self.focus = self.focus.saturating_sub(1);
+    /// Moves the focus `delta` fields, staying on the form.
+    fn step(&mut self, delta: isize) {
+        self.focus = self
+            .focus
+            .saturating_add_signed(delta)
+            .min(self.fields.len().saturating_sub(1));
     }
 
     /// Handles a key with the default popup keys (Enter confirms, Esc cancels). `save` and
     /// `editor` say whether the key is bound to `save_form` / `external_editor`.
     pub fn key(&mut self, key: &KeyEvent, save: bool, editor: bool) -> FormKey {
+        let walk = match key.code {
+            KeyCode::Tab => Some(Walk::Field(1)),
+            KeyCode::BackTab => Some(Walk::Field(-1)),
+            KeyCode::Down => Some(Walk::Line(1)),
+            KeyCode::Up => Some(Walk::Line(-1)),
+            _ => None,
+        };
         let roles = FormKeys {
             save,
             editor,
             cancel: key.code == KeyCode::Esc,
             confirm: key.code == KeyCode::Enter,
+            walk,
         };
         self.key_bound(key, roles)
     }
@@ -326,6 +359,7 @@ impl<K> Form<K> {
             editor,
             cancel,
             confirm,
+            walk,
         } = roles;
         if self.saving.is_some() {
             // Nothing changes under a save in flight; it answers within the statement timeout.
@@ -350,20 +384,28 @@ impl<K> Form<K> {
         }
         let last = self.focus + 1 >= self.fields.len();
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Tab => {
-                self.next();
-                return FormKey::Stay;
-            }
-            KeyCode::BackTab => {
-                self.prev();
-                return FormKey::Stay;
-            }
-            KeyCode::Enter if ctrl || key.modifiers.contains(KeyModifiers::ALT) => {
-                return FormKey::Submit;
-            }
-            _ => {}
+        if let Some(Walk::Field(delta)) = walk {
+            self.step(delta);
+            return FormKey::Stay;
         }
+        if key.code == KeyCode::Enter && (ctrl || key.modifiers.contains(KeyModifiers::ALT)) {
+            return FormKey::Submit;
+        }
+        // Enter on a field moves on (and submits from the last one); the arrows move.
+        let line = match walk {
+            Some(Walk::Line(delta)) => Some(delta),
+            _ => None,
+        };
+        let moved = |form: &mut Self| -> Option<FormKey> {
+            if confirm && last {
+                return Some(FormKey::Submit);
+            }
+            let delta = if confirm { Some(1) } else { line };
+            delta.map(|d| {
+                form.step(d);
+                FormKey::Stay
+            })
+        };
         let Some(field) = self.fields.get_mut(self.focus) else {
             return FormKey::Stay;
         };
@@ -373,18 +415,7 @@ impl<K> Form<K> {
                 if input.handle(key) {
                     FormKey::Stay
                 } else {
-                    match key.code {
-                        _ if confirm && last => FormKey::Submit,
-                        code if confirm || code == KeyCode::Down => {
-                            self.next();
-                            return FormKey::Stay;
-                        }
-                        KeyCode::Up => {
-                            self.prev();
-                            return FormKey::Stay;
-                        }
-                        _ => FormKey::Stay,
-                    }
+                    return moved(self).unwrap_or(FormKey::Stay);
                 }
             }
             FieldValue::Choice { options, selected } => {
@@ -401,7 +432,7 @@ impl<K> Form<K> {
                                 *selected = i;
                                 field.error = None;
                                 self.dirty = true;
-                                self.next();
+                                self.step(1);
                                 return FormKey::Stay;
                             }
                             None if c == ' ' && n > 0 => {
@@ -419,14 +450,8 @@ impl<K> Form<K> {
                         *selected = (*selected + n - 1) % n;
                         FormKey::Stay
                     }
-                    _ if confirm && last => FormKey::Submit,
-                    code if confirm || code == KeyCode::Down => {
-                        self.next();
-                        return FormKey::Stay;
-                    }
-                    KeyCode::Up => {
-                        self.prev();
-                        return FormKey::Stay;
+                    _ if confirm || line.is_some() => {
+                        return moved(self).unwrap_or(FormKey::Stay);
                     }
                     _ => FormKey::Stay,
                 }
@@ -445,18 +470,7 @@ impl<K> Form<K> {
                 if input.handle(key) {
                     FormKey::Stay
                 } else {
-                    match key.code {
-                        _ if confirm && last => FormKey::Submit,
-                        code if confirm || code == KeyCode::Down => {
-                            self.next();
-                            return FormKey::Stay;
-                        }
-                        KeyCode::Up => {
-                            self.prev();
-                            return FormKey::Stay;
-                        }
-                        _ => FormKey::Stay,
-                    }
+                    return moved(self).unwrap_or(FormKey::Stay);
                 }
             }
         };

@@ -1,9 +1,9 @@
 //! The jump-to-lead popup: type to search (debounced), Enter jumps to the hit on the board.
 
 use crate::state::request::InFlight;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 
-use super::{Popup, input};
+use super::{Popup, input, list_step, step};
 use crate::config::keymap::Command;
 use crate::data::models::LeadHit;
 use crate::state::{
@@ -26,12 +26,11 @@ pub struct Jump {
 }
 
 pub(super) fn key(state: &mut State, mut jump: Jump, key: KeyEvent) -> Vec<Effect> {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     let last = jump.hits.len().saturating_sub(1);
     let popup = state.keymap.popup_command(&key);
-    match key.code {
-        _ if popup == Some(Command::Cancel) => return Vec::new(),
-        _ if popup == Some(Command::Confirm) => {
+    match popup {
+        Some(Command::Cancel) => return Vec::new(),
+        Some(Command::Confirm) => {
             return match jump.hits.get(jump.selected).cloned() {
                 Some(hit) => board::jump_to(state, hit),
                 None => {
@@ -40,10 +39,10 @@ pub(super) fn key(state: &mut State, mut jump: Jump, key: KeyEvent) -> Vec<Effec
                 }
             };
         }
-        KeyCode::Up => jump.selected = jump.selected.saturating_sub(1),
-        KeyCode::Char('p') if ctrl => jump.selected = jump.selected.saturating_sub(1),
-        KeyCode::Down | KeyCode::Tab => jump.selected = (jump.selected + 1).min(last),
-        KeyCode::Char('n') if ctrl => jump.selected = (jump.selected + 1).min(last),
+        _ if list_step(state, &key).is_some() => {
+            let delta = list_step(state, &key).unwrap_or_default();
+            jump.selected = step(jump.selected, delta, last);
+        }
         _ => {
             if input::edit(&mut jump.input, &key, input::MAX_LINE) {
                 // The search in flight is for older text: drop its result.

@@ -29,7 +29,7 @@ pub mod prompt;
 pub mod snooze;
 pub mod tags;
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 use uuid::Uuid;
 
 use super::{Effect, State};
@@ -196,18 +196,29 @@ fn inbox_key(state: &mut State, popup: Popup, key: &KeyEvent) -> Vec<Effect> {
     }
 }
 
-/// A menu's movement keys: arrows, or the list commands (j/k…).
-pub(super) fn menu_delta(state: &State, key: &KeyEvent) -> Option<isize> {
-    match key.code {
-        KeyCode::Up | KeyCode::BackTab => return Some(-1),
-        KeyCode::Down | KeyCode::Tab => return Some(1),
-        _ => {}
+/// A list's movement keys: the popup's own (`popup_up`/`popup_down`, `prev_field`/`next_field`),
+/// which leave letters to a text filter typed above the list.
+pub(super) fn list_step(state: &State, key: &KeyEvent) -> Option<isize> {
+    match state.keymap.popup_command(key) {
+        Some(Command::PopupUp | Command::PrevField) => Some(-1),
+        Some(Command::PopupDown | Command::NextField) => Some(1),
+        _ => None,
     }
-    match state.keymap.command_for(state.scope(), key) {
+}
+
+/// `selected` moved by `delta`, within `0..=last`.
+pub(super) fn step(selected: usize, delta: isize, last: usize) -> usize {
+    selected.saturating_add_signed(delta).min(last)
+}
+
+/// A menu's movement keys (a menu has no text to type): the list keys, or the screen's own
+/// list commands (j/k…).
+pub(super) fn menu_delta(state: &State, key: &KeyEvent) -> Option<isize> {
+    list_step(state, key).or_else(|| match state.keymap.command_for(state.scope(), key) {
         Some(Command::Up) => Some(-1),
         Some(Command::Down) => Some(1),
         _ => None,
-    }
+    })
 }
 
 pub(super) fn is_save(state: &State, key: &KeyEvent) -> bool {

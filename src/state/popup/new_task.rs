@@ -97,12 +97,15 @@ pub(super) fn key(state: &mut State, mut form: NewTaskForm, key: &KeyEvent) -> V
             }
         };
     }
+    let popup = state.keymap.popup_command(key);
     match (form.field, key.code) {
-        (_, KeyCode::Tab) => form.field = form.field.step(1),
-        (_, KeyCode::BackTab) => form.field = form.field.step(-1),
-        (NewTaskField::Lead, KeyCode::Up) => form.selected = form.selected.saturating_sub(1),
-        (NewTaskField::Lead, KeyCode::Down) => {
-            form.selected = (form.selected + 1).min(form.hits.len().saturating_sub(1));
+        (_, _) if popup == Some(Command::NextField) => form.field = form.field.step(1),
+        (_, _) if popup == Some(Command::PrevField) => form.field = form.field.step(-1),
+        (NewTaskField::Lead, _) if popup == Some(Command::PopupUp) => {
+            form.selected = form.selected.saturating_sub(1)
+        }
+        (NewTaskField::Lead, _) if popup == Some(Command::PopupDown) => {
+            form.selected = super::step(form.selected, 1, form.hits.len().saturating_sub(1));
         }
         (NewTaskField::Lead, _) if confirm => {
             if let Some(hit) = form.hits.get(form.selected) {
@@ -117,8 +120,8 @@ pub(super) fn key(state: &mut State, mut form: NewTaskForm, key: &KeyEvent) -> V
             }
         }
         (_, _) if confirm => form.field = form.field.step(1),
-        (_, KeyCode::Down) => form.field = form.field.step(1),
-        (_, KeyCode::Up) => form.field = form.field.step(-1),
+        (_, _) if popup == Some(Command::PopupDown) => form.field = form.field.step(1),
+        (_, _) if popup == Some(Command::PopupUp) => form.field = form.field.step(-1),
         (NewTaskField::Priority, KeyCode::Char(c)) => {
             if let Some((_, _, p)) = PRIORITY_CHOICES.iter().find(|(k, _, _)| *k == c) {
                 form.priority = *p;

@@ -1,10 +1,10 @@
 //! The owner picker: the organization's members, type to narrow, Tab completes the name,
 //! Enter gives the lead to the chosen member.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 use uuid::Uuid;
 
-use super::{Popup, input};
+use super::{Popup, input, list_step, step};
 use crate::config::keymap::Command;
 use crate::state::inbox::Teammate;
 use crate::state::lifecycle::{self, Target};
@@ -36,14 +36,14 @@ impl OwnerPicker {
 }
 
 pub(super) fn key(state: &mut State, mut p: OwnerPicker, key: &KeyEvent) -> Vec<Effect> {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     let matches: Vec<Teammate> =
         super::filtered_teammates(&state.board.lifecycle.members, &p.filter)
             .into_iter()
             .cloned()
             .collect();
     let last = matches.len().saturating_sub(1);
-    match state.keymap.popup_command(key) {
+    let popup = state.keymap.popup_command(key);
+    match popup {
         Some(Command::Cancel) => return Vec::new(),
         Some(Command::Confirm) => {
             return match matches.get(p.selected) {
@@ -53,17 +53,16 @@ pub(super) fn key(state: &mut State, mut p: OwnerPicker, key: &KeyEvent) -> Vec<
         }
         _ => {}
     }
-    match key.code {
-        KeyCode::Up => p.selected = p.selected.saturating_sub(1),
-        KeyCode::Char('p') if ctrl => p.selected = p.selected.saturating_sub(1),
-        KeyCode::Down => p.selected = (p.selected + 1).min(last),
-        KeyCode::Char('n') if ctrl => p.selected = (p.selected + 1).min(last),
+    match popup {
         // Completion: the filter becomes the highlighted name.
-        KeyCode::Tab => {
+        Some(Command::NextField) => {
             if let Some(m) = matches.get(p.selected) {
                 p.filter = m.name.clone();
                 p.selected = 0;
             }
+        }
+        Some(Command::PopupUp | Command::PopupDown | Command::PrevField) => {
+            p.selected = step(p.selected, list_step(state, key).unwrap_or_default(), last)
         }
         _ => {
             if input::edit(&mut p.filter, key, 60) {

@@ -142,11 +142,14 @@ pub fn key(state: &mut State, mut editor: TagEditor, key: &KeyEvent) -> Vec<Effe
                 }));
             }
         }
-        KeyCode::Tab => editor.color = (editor.color + 1) % PALETTE.len(),
-        KeyCode::BackTab => editor.color = (editor.color + PALETTE.len() - 1) % PALETTE.len(),
-        KeyCode::Up => editor.selected = editor.selected.saturating_sub(1),
-        KeyCode::Down => {
-            editor.selected = (editor.selected + 1).min(editor.tags.len().saturating_sub(1));
+        // Tab cycles the new tag's colour; up and down walk the lead's tags.
+        _ if popup == Some(Command::NextField) => editor.color = (editor.color + 1) % PALETTE.len(),
+        _ if popup == Some(Command::PrevField) => {
+            editor.color = (editor.color + PALETTE.len() - 1) % PALETTE.len()
+        }
+        _ if popup == Some(Command::PopupUp) => editor.selected = editor.selected.saturating_sub(1),
+        _ if popup == Some(Command::PopupDown) => {
+            editor.selected = super::step(editor.selected, 1, editor.tags.len().saturating_sub(1));
         }
         KeyCode::Delete if editor.input.value().is_empty() => {
             if let Some(tag) = editor.tags.get(editor.selected).cloned() {
