@@ -258,7 +258,7 @@ impl PgBouncer {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("start pgbouncer (apt-get install pgbouncer)");
+            .expect("start pgbouncer (bash .ci/pgbouncer prints a usable one)");
         let bouncer = PgBouncer { port, child, dir };
         let deadline = Instant::now() + Duration::from_secs(10);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
