@@ -4,6 +4,8 @@
 mod common;
 mod pooler_util;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -174,20 +176,28 @@ async fn server_connections(db: &TestDb, login: &str) -> i64 {
         .expect("pg_stat_activity")
 }
 
+/// TUIs sharing PgBouncer: more clients than server connections, in transaction mode.
+const CLIENTS: usize = 4;
+const SERVER_CONNECTIONS: u32 = 2;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_data_layer_and_live_updates_work_through_pgbouncer() {
+async fn the_data_layer_and_live_updates_work_through_pgbouncer_in_transaction_mode() {
     let db = TestDb::new().await;
     let org = db.org("Pooled Org").await;
     let rep = db.user("Pooled Org", "rep").await;
     let mate = db.user("Pooled Org", "rep").await;
-    let lead = db.lead(org, "Pooled Lead").await;
+    let mut leads = Vec::new();
+    for n in 0..CLIENTS {
+        leads.push(db.lead(org, &format!("Pooled Lead {n}")).await);
+    }
     let mates_lead = db.lead(org, "Pooled Mate Lead").await;
     let stages = db.stages(org).await;
     let (a, b, c) = (stages[0].0, stages[1].0, stages[2].0);
     let bouncer = PgBouncer::start(
         db.cluster.socket_dir(),
         db.cluster.port(),
-        "session",
+        "transaction",
+        SERVER_CONNECTIONS,
         &[
             (rep.login.as_str(), rep.password.as_str()),
             (mate.login.as_str(), mate.password.as_str()),
@@ -197,8 +207,12 @@ async fn the_data_layer_and_live_updates_work_through_pgbouncer() {
     let pooled = |user: &TestUser| Route::Pooled {
         listen: Box::new(db.options(user)),
     };
+    let connect = |user: &TestUser| {
+        Session::connect_via(over_tcp(&db, user, bouncer.port), 15_000, pooled(user))
+    };
 
-    let session = Session::connect_via(over_tcp(&db, &rep, bouncer.port), 15_000, pooled(&rep))
+    // The first TUI listens (directly to PostgreSQL: LISTEN needs a session).
+    let session = connect(&rep)
         .await
         .unwrap_or_else(|e| panic!("session through pgbouncer: {e}\n{}", bouncer.log()));
     let store = session.open(org).expect("member");
@@ -212,23 +226,57 @@ async fn the_data_layer_and_live_updates_work_through_pgbouncer() {
     ));
     tokio::time::sleep(Duration::from_millis(300)).await;
 
-    exercise(&store, lead, a, b).await;
-    // A second TUI of the same login, then the first again: PgBouncer resets a server
-    // connection before lending it to another client, so statement names never collide.
-    let again = Session::connect_via(over_tcp(&db, &rep, bouncer.port), 15_000, pooled(&rep))
-        .await
-        .expect("second session through pgbouncer")
-        .open(org)
-        .expect("member");
-    exercise(&again, lead, b, a).await;
-    again.pool().close().await;
-    exercise(&store, lead, a, b).await;
+    // Four TUIs of one login at once on two server connections: each client's named
+    // statements land on whichever server connection is free, where PgBouncer prepares them
+    // again as needed (a collision or a missing statement fails the exercise).
+    let mut stores = vec![store.clone()];
+    for _ in 1..CLIENTS {
+        let other = connect(&rep)
+            .await
+            .expect("another session through pgbouncer")
+            .open(org)
+            .expect("member");
+        stores.push(other);
+    }
+    for round in 0..3 {
+        let (from, to) = if round % 2 == 0 { (a, b) } else { (b, a) };
+        let runs = stores
+            .iter()
+            .zip(&leads)
+            .map(|(store, lead)| exercise(store, *lead, from, to));
+        futures::future::join_all(runs).await;
+        let servers = server_connections(&db, &rep.login).await;
+        assert!(
+            servers <= i64::from(SERVER_CONNECTIONS) + 1,
+            "{CLIENTS} clients share {SERVER_CONNECTIONS} server connections (+ the listener), got {servers}"
+        );
+    }
+    for lead in &leads {
+        let stage: Uuid = sqlx::query_scalar("select stage_id from leads where id = $1")
+            .bind(lead)
+            .fetch_one(&db.admin)
+            .await
+            .expect("stage");
+        assert_eq!(stage, b, "every client's three moves landed");
+    }
+    let log = bouncer.log();
+    let complaints: Vec<&str> = log
+        .lines()
+        .filter(|l| (l.contains("ERROR") || l.contains("WARNING")) && l.contains("prepared"))
+        .collect();
+    assert!(
+        complaints.is_empty(),
+        "no prepared-statement errors in PgBouncer's log: {complaints:#?}"
+    );
+    for other in stores.drain(1..) {
+        other.pool().close().await;
+    }
 
     // A teammate's move through the pooler reaches the rep's direct listener.
     while rx.try_recv().is_ok() {}
     tokio::time::sleep(Duration::from_millis(1200)).await;
     while rx.try_recv().is_ok() {}
-    let mates = Session::connect_via(over_tcp(&db, &mate, bouncer.port), 15_000, pooled(&mate))
+    let mates = connect(&mate)
         .await
         .expect("teammate session")
         .open(org)
@@ -251,14 +299,67 @@ async fn the_data_layer_and_live_updates_work_through_pgbouncer() {
         "{change:?}"
     );
 
-    // What one running TUI holds on the server: its listener plus the server connection
-    // PgBouncer lent its one client connection. (The second TUI's server connection went back
-    // to PgBouncer, which closes idle ones after `server_idle_timeout`, 1 s here.)
+    // What one running TUI holds on the server: its listener, plus a server connection only
+    // while a transaction runs (PgBouncer takes it back at commit and closes idle ones after
+    // `server_idle_timeout`, 1 s here).
     tokio::time::sleep(Duration::from_millis(2500)).await;
     let held = server_connections(&db, &rep.login).await;
-    eprintln!("server connections held by one TUI behind PgBouncer: {held}");
+    eprintln!("server connections held by one idle TUI behind PgBouncer: {held}");
     assert!(
         held <= 2,
         "one TUI holds at most 2 server connections, got {held}"
+    );
+}
+
+/// A TUI connected directly, with its listener up and several jobs in flight at once (as the
+/// loop dispatches them): its server connections, sampled from `pg_stat_activity` throughout,
+/// never exceed 2 (the listener and one query connection).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_tui_holds_at_most_two_server_connections() {
+    let db = TestDb::new().await;
+    let org = db.org("Two Connections").await;
+    let rep = db.user("Two Connections", "rep").await;
+    let mut leads = Vec::new();
+    for n in 0..CLIENTS {
+        leads.push(db.lead(org, &format!("Pooled Counted {n}")).await);
+    }
+    let stages = db.stages(org).await;
+    let (a, b) = (stages[0].0, stages[1].0);
+    let store = db.session(&rep).await.open(org).expect("member");
+    let (listen_pool, own) = store.live_source();
+    tokio::spawn(live::listen(listen_pool.clone(), own.clone(), org, |_| {
+        true
+    }));
+
+    let sampling = Arc::new(AtomicBool::new(true));
+    let sampler = {
+        let (sampling, admin, login) = (sampling.clone(), db.admin.clone(), rep.login.clone());
+        tokio::spawn(async move {
+            let mut peak = 0;
+            while sampling.load(Ordering::Relaxed) {
+                let held: i64 =
+                    sqlx::query_scalar("select count(*) from pg_stat_activity where usename = $1")
+                        .bind(&login)
+                        .fetch_one(&admin)
+                        .await
+                        .expect("pg_stat_activity");
+                peak = peak.max(held);
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            peak
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for round in 0..3 {
+        let (from, to) = if round % 2 == 0 { (a, b) } else { (b, a) };
+        let jobs = leads.iter().map(|lead| exercise(&store, *lead, from, to));
+        futures::future::join_all(jobs).await;
+    }
+    sampling.store(false, Ordering::Relaxed);
+    let peak = sampler.await.expect("sampler");
+    eprintln!("peak server connections of one running TUI: {peak}");
+    assert_eq!(
+        peak, 2,
+        "one running TUI holds its listener and one query connection, never more"
     );
 }

@@ -18,8 +18,11 @@ type Result<T> = std::result::Result<T, DataError>;
 
 /// Server-side limits set on every connection (SECURITY.md: client side).
 pub const STATEMENT_TIMEOUT_MS: u64 = 15_000;
-/// Query connections of one direct session (the listener is one of them while it listens).
-pub(crate) const POOL_SIZE: u32 = 4;
+/// Server connections of one direct session, the listener included while it listens: a running
+/// TUI holds at most 2 (issue 16), the listener and one query connection. One is enough for the
+/// queries: the screen never waits on them (moves show at once, results come back as actions),
+/// every read is a few ms, and a slow one is cancelled by Esc on a connection of its own.
+pub(crate) const POOL_SIZE: u32 = 2;
 pub const IDLE_IN_TRANSACTION_TIMEOUT_MS: u64 = 30_000;
 
 /// The status bar counts overdue tasks up to this many ("999+"), so a rep with a huge backlog
@@ -66,15 +69,21 @@ impl PgStore {
 
     // Reads retry once after a dropped connection (the pool opens a fresh one).
     /// Cancels this process's running queries on the server (Esc on a slow load). A login may
-    /// cancel its own backends; the listener's idle connection is untouched.
+    /// cancel its own backends; the listener's idle connection is untouched. The query
+    /// connection is busy with what is being cancelled, so this opens a connection of its own
+    /// for the one statement and closes it at once.
     pub async fn cancel_running(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar(
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect_with(&self.pool.connect_options()).await?;
+        let cancelled = sqlx::query_scalar(
             "select count(pg_cancel_backend(pid)) from pg_stat_activity
              where usename = session_user and application_name = $1 and state = 'active' and pid <> pg_backend_pid()",
         )
         .bind(application_name())
-        .fetch_one(&self.pool)
-        .await?)
+        .fetch_one(&mut conn)
+        .await;
+        let _ = conn.close().await;
+        Ok(cancelled?)
     }
 
     pub async fn pipelines(&self) -> Result<Vec<Pipeline>> {

@@ -131,14 +131,64 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// The PgBouncer binary: from PATH, else Debian's /usr/sbin/pgbouncer.
+/// PgBouncer's first version with protocol-level prepared statements (`max_prepared_statements`),
+/// which transaction mode needs for sqlx's named statements.
+pub const PGBOUNCER_MIN: (u32, u32) = (1, 21);
+
+/// A PgBouncer >= 1.21: `CLOSER_PGBOUNCER` (set by `.ci/run`), the one `.ci/pgbouncer` builds
+/// into `~/.cache/closer-ci`, then PATH and Debian's /usr/sbin/pgbouncer. Panics with how to get
+/// one when only an older one (Debian 12's 1.18) or none is found.
 pub fn pgbouncer_binary() -> PathBuf {
-    let in_path = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("pgbouncer"))
-            .find(|p| p.is_file())
-    });
-    in_path.unwrap_or_else(|| PathBuf::from("/usr/sbin/pgbouncer"))
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    if let Some(path) = std::env::var_os("CLOSER_PGBOUNCER") {
+        candidates.push(path.into());
+    }
+    let cache = std::env::var_os("CLOSER_CI_CACHE")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|c| PathBuf::from(c).join("closer-ci")))
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/closer-ci")));
+    if let Some(Ok(entries)) = cache.map(std::fs::read_dir) {
+        let mut built: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path().join("bin/pgbouncer"))
+            .filter(|p| p.is_file())
+            .collect();
+        built.sort();
+        candidates.extend(built.into_iter().rev());
+    }
+    if let Some(paths) = std::env::var_os("PATH") {
+        candidates.extend(std::env::split_paths(&paths).map(|dir| dir.join("pgbouncer")));
+    }
+    candidates.push(PathBuf::from("/usr/sbin/pgbouncer"));
+    let mut too_old = Vec::new();
+    for candidate in candidates.into_iter().filter(|p| p.is_file()) {
+        match pgbouncer_version(&candidate) {
+            Some(version) if version >= PGBOUNCER_MIN => return candidate,
+            Some((major, minor)) => {
+                too_old.push(format!("{} ({major}.{minor})", candidate.display()))
+            }
+            None => too_old.push(format!("{} (no version)", candidate.display())),
+        }
+    }
+    let found = if too_old.is_empty() {
+        "no pgbouncer was found".to_string()
+    } else {
+        format!("only {} was found", too_old.join(", "))
+    };
+    panic!(
+        "tests/pooler.rs needs PgBouncer 1.21 or newer (transaction mode with \
+         max_prepared_statements), but {found}. Run `bash .ci/pgbouncer` (it builds 1.24.1 once \
+         into ~/.cache/closer-ci) or install a newer pgbouncer and set CLOSER_PGBOUNCER to its path."
+    );
+}
+
+/// (major, minor) from `pgbouncer --version` ("PgBouncer 1.24.1").
+fn pgbouncer_version(binary: &Path) -> Option<(u32, u32)> {
+    let out = Command::new(binary).arg("--version").output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let word = text.lines().next()?.split_whitespace().nth(1)?;
+    let mut parts = word.split('.');
+    Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
 }
 
 /// A real PgBouncer on 127.0.0.1 in front of the test cluster's Unix socket, stopped on drop.
@@ -149,11 +199,15 @@ pub struct PgBouncer {
 }
 
 impl PgBouncer {
-    /// `logins`: (login, password) pairs PgBouncer authenticates (SCRAM) and passes on.
+    /// `logins`: (login, password) pairs PgBouncer authenticates (SCRAM) and passes on;
+    /// `pool_mode` "transaction" or "session"; `pool_size` server connections per login.
+    /// Named statements are tracked and re-prepared per server connection
+    /// (`max_prepared_statements`), which is what makes sqlx work in transaction mode.
     pub fn start(
         socket_dir: &Path,
         server_port: u16,
         pool_mode: &str,
+        pool_size: u32,
         logins: &[(&str, &str)],
     ) -> PgBouncer {
         let dir = tempfile::tempdir().expect("tempdir for pgbouncer");
@@ -173,7 +227,8 @@ impl PgBouncer {
              auth_type = scram-sha-256\n\
              auth_file = {auth}\n\
              pool_mode = {pool_mode}\n\
-             default_pool_size = 4\n\
+             default_pool_size = {pool_size}\n\
+             max_prepared_statements = 200\n\
              server_idle_timeout = 1\n\
              max_client_conn = 200\n\
              ignore_startup_parameters = extra_float_digits\n\
@@ -203,7 +258,7 @@ impl PgBouncer {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("start pgbouncer (apt-get install pgbouncer)");
+            .expect("start pgbouncer (bash .ci/pgbouncer prints a usable one)");
         let bouncer = PgBouncer { port, child, dir };
         let deadline = Instant::now() + Duration::from_secs(10);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
