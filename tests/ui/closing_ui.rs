@@ -34,8 +34,14 @@ fn a_move_to_won_asks_once_and_sends_deals_and_tasks_with_the_move() {
     );
     assert!(matches!(state.popup, Some(Popup::Closing(_))));
     insta::assert_snapshot!("won_popup", render(&state, 100, 24).backend());
-    // Tasks off (tab to the row, space), deals stay on.
+    // Tasks: space cycles complete → cancel → leave open; deals stay on.
     update(&mut state, key(KeyCode::Tab));
+    update(&mut state, ch(' '));
+    insta::assert_snapshot!("won_popup_cancel_tasks", render(&state, 100, 24).backend());
+    let Some(Popup::Closing(dialog)) = &state.popup else {
+        panic!("expected the closing popup, got {:?}", state.popup);
+    };
+    assert_eq!(dialog.tasks, TaskChoice::Cancel);
     update(&mut state, ch(' '));
     let fx = update(&mut state, key(KeyCode::Enter));
     let close = close_effect(&fx).expect("one closing write");
@@ -103,5 +109,21 @@ fn reopening_a_won_lead_asks_first_and_can_reopen_its_deals() {
     assert_eq!(
         (close.to_stage, close.deals, close.tasks),
         (id(0x103), DealChoice::Reopen, TaskChoice::Keep)
+    );
+}
+
+#[test]
+fn a_move_to_won_can_cancel_the_tasks_in_the_same_write() {
+    let mut fake = Fake::new();
+    let mut state = loaded(&mut fake, 100, 24);
+    go_to_column(&mut state, 2);
+    update(&mut state, ch('L'));
+    update(&mut state, key(KeyCode::Tab));
+    update(&mut state, ch(' '));
+    let fx = update(&mut state, key(KeyCode::Enter));
+    let close = close_effect(&fx).expect("one closing write");
+    assert_eq!(
+        (close.deals, close.tasks),
+        (DealChoice::Close, TaskChoice::Cancel)
     );
 }
