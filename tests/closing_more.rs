@@ -349,7 +349,11 @@ async fn a_move_to_won_can_cancel_open_tasks_and_undo_restores_each_status() {
     assert_eq!((closed.undo.deal_count(), closed.undo.task_count()), (1, 2));
     assert_eq!(task_status(&db, pending).await, "cancelled");
     assert_eq!(task_status(&db, overdue).await, "cancelled");
-    assert_eq!(task_status(&db, done).await, "completed", "a done task stays done");
+    assert_eq!(
+        task_status(&db, done).await,
+        "completed",
+        "a done task stays done"
+    );
     let completed_at: Option<chrono::DateTime<chrono::Utc>> =
         sqlx::query_scalar("select completed_at from lead_tasks where id = $1")
             .bind(pending)
@@ -367,7 +371,10 @@ async fn a_move_to_won_can_cancel_open_tasks_and_undo_restores_each_status() {
         .filter(|t| t.status == TaskStatus::Cancelled)
         .count();
     assert_eq!(cancelled, 2);
-    assert!(tasks.iter().all(|t| !t.overdue), "a cancelled task is never overdue");
+    assert!(
+        tasks.iter().all(|t| !t.overdue),
+        "a cancelled task is never overdue"
+    );
 
     store.undo_close(&closed.undo).await.expect("undo");
     assert_eq!(task_status(&db, pending).await, "pending");
@@ -425,5 +432,9 @@ async fn a_cancelled_task_is_open_nowhere() {
         .snooze_tasks(&[kept], Snooze::Days(3), now)
         .await
         .expect("snooze");
-    assert_eq!(task_status(&db, kept).await, "pending", "an open one follows its date");
+    assert_eq!(
+        task_status(&db, kept).await,
+        "pending",
+        "an open one follows its date"
+    );
 }

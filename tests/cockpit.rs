@@ -379,3 +379,69 @@ async fn a_deleted_stage_keeps_every_lead_and_logs_it_on_each() {
     .expect("orders");
     assert_eq!(orders, (0..orders.len() as i32).collect::<Vec<_>>());
 }
+
+#[tokio::test]
+async fn an_archived_pipeline_leaves_the_picker_and_stage_settings_need_a_manager() {
+    let w = world().await;
+    let manager = store(&w, &w.manager).await;
+    let rep = store(&w, &w.rep).await;
+    let created = manager
+        .create_pipeline("Partners", &["Intro".into(), "Signed".into()])
+        .await
+        .expect("create");
+    let names = |pipelines: Vec<closer::data::models::Pipeline>| {
+        pipelines.into_iter().map(|p| p.name).collect::<Vec<_>>()
+    };
+    assert!(names(rep.pipelines().await.expect("picker")).contains(&"Partners".to_string()));
+    manager
+        .archive_pipeline(created, true)
+        .await
+        .expect("archive");
+    for store in [&rep, &manager] {
+        let listed = names(store.pipelines().await.expect("picker"));
+        assert!(!listed.contains(&"Partners".to_string()), "{listed:?}");
+        assert!(!listed.is_empty(), "the default pipeline stays");
+    }
+    // The editor still lists it, as archived.
+    let all = manager.editor_pipelines().await.expect("editor list");
+    assert!(all.iter().any(|p| p.id == created && p.archived));
+
+    // The editor's new keys are one call each, refused for a rep (a sentence, nothing changed).
+    let stage = manager.stage_settings(created).await.expect("stages")[0].clone();
+    for change in [
+        StageChange {
+            color: Some("#abcdef".into()),
+            ..StageChange::default()
+        },
+        StageChange {
+            default_probability: Some(Some(35)),
+            ..StageChange::default()
+        },
+        StageChange {
+            rotting_days: Some(None),
+            ..StageChange::default()
+        },
+    ] {
+        assert_eq!(
+            rep.update_stage(stage.id, &change).await,
+            Err(DataError::PermissionDenied)
+        );
+        manager
+            .update_stage(stage.id, &change)
+            .await
+            .expect("a manager changes it");
+    }
+    let after = manager.stage_settings(created).await.expect("stages")[0].clone();
+    assert_eq!(
+        (
+            after.color.as_str(),
+            after.default_probability,
+            after.rotting_days
+        ),
+        ("#abcdef", Some(35), None)
+    );
+    assert_eq!(
+        rep.create_pipeline("Rogue", &["A".into()]).await,
+        Err(DataError::PermissionDenied)
+    );
+}
