@@ -1,6 +1,7 @@
 -- Issue 10 and 13, the schema changes that build on 0016 (one file for the cockpit helper):
 --   1. "open task" = pending or overdue everywhere the database decides it (cancelled is not open);
 --      close_lead gains tasks = 'cancel' (undo_close restores status and completed_at as given).
+--   2. deals carry their lead's pipeline and owner (two new triggers) so insights read no lead.
 SET LOCAL ROLE closer_owner;
 
 -- ---------------------------------------------------------------------------
@@ -180,5 +181,76 @@ BEGIN
         'c.due_date IS DISTINCT FROM b.due_date OR c.due_time IS DISTINCT FROM b.due_time',
         org, ARRAY[task], tz, now, expected_version, due_date::text, due_time::text, NULL, NULL) w;
 END $$;
+
+-- ---------------------------------------------------------------------------
+-- 2. Insights read deals by pipeline and owner without joining their leads (issue 13). Each deal
+--    carries its lead's pipeline (through the lead's stage) and owner (`assigned_to`), kept by
+--    two new triggers (the existing ones are unchanged): a deal takes them from its lead on
+--    insert and when its lead changes; a lead passes them on when its owner or its pipeline
+--    changes (a move inside one pipeline writes no deal). The forecast, won/lost, sources and
+--    leaderboard panels are then one index range per status over the period's deals of the
+--    pipeline: the cost follows the period's deals, not the organization's leads.
+-- ---------------------------------------------------------------------------
+ALTER TABLE deals ADD COLUMN pipeline_id uuid, ADD COLUMN owner_id uuid;
+
+-- The backfill runs without the row triggers (derived columns are no edit: no version bump, no
+-- notification) and as the migrating admin: closer_owner writes only for members under RLS, so
+-- as closer_owner this UPDATE would match no row.
+ALTER TABLE deals DISABLE TRIGGER USER;
+RESET ROLE;
+UPDATE deals d SET pipeline_id = s.pipeline_id, owner_id = l.assigned_to
+FROM leads l
+JOIN pipeline_stages s ON s.organization_id = l.organization_id AND s.id = l.stage_id
+WHERE l.organization_id = d.organization_id AND l.id = d.lead_id;
+SET LOCAL ROLE closer_owner;
+ALTER TABLE deals ENABLE TRIGGER USER;
+
+-- Runs as the writer, like 0013's (members write through closer.* under RLS; the seed and an
+-- admin bypass it). Whatever the writer puts in the two columns, the lead decides.
+CREATE FUNCTION closer.deal_takes_lead_scope() RETURNS trigger
+    LANGUAGE plpgsql SECURITY INVOKER SET search_path = ''
+AS $$
+BEGIN
+    SELECT s.pipeline_id, l.assigned_to INTO NEW.pipeline_id, NEW.owner_id
+    FROM public.leads l
+    JOIN public.pipeline_stages s ON s.organization_id = l.organization_id AND s.id = l.stage_id
+    WHERE l.organization_id = NEW.organization_id AND l.id = NEW.lead_id;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER deals_take_lead_scope BEFORE INSERT OR UPDATE OF lead_id, pipeline_id, owner_id ON deals
+    FOR EACH ROW EXECUTE FUNCTION closer.deal_takes_lead_scope();
+
+CREATE FUNCTION closer.deals_follow_lead_scope() RETURNS trigger
+    LANGUAGE plpgsql SECURITY INVOKER SET search_path = ''
+AS $$
+BEGIN
+    -- A move between stages of one pipeline (the board's every move) changes no deal.
+    IF OLD.assigned_to IS NOT DISTINCT FROM NEW.assigned_to
+       AND (SELECT s.pipeline_id FROM public.pipeline_stages s
+            WHERE s.organization_id = NEW.organization_id AND s.id = NEW.stage_id)
+           IS NOT DISTINCT FROM
+           (SELECT s.pipeline_id FROM public.pipeline_stages s
+            WHERE s.organization_id = OLD.organization_id AND s.id = OLD.stage_id) THEN
+        RETURN NULL;
+    END IF;
+    -- deals_take_lead_scope fills both columns from the lead as it is now.
+    UPDATE public.deals d SET owner_id = NEW.assigned_to
+    WHERE d.organization_id = NEW.organization_id AND d.lead_id = NEW.id;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER leads_deals_follow_scope AFTER UPDATE OF stage_id, assigned_to ON leads
+    FOR EACH ROW WHEN (OLD.stage_id IS DISTINCT FROM NEW.stage_id OR OLD.assigned_to IS DISTINCT FROM NEW.assigned_to)
+    EXECUTE FUNCTION closer.deals_follow_lead_scope();
+
+REVOKE EXECUTE ON FUNCTION closer.deal_takes_lead_scope(), closer.deals_follow_lead_scope() FROM PUBLIC;
+
+-- The insights' ranges (0009's by organization and day only joined every lead of the pipeline).
+DROP INDEX deals_won_on_idx, deals_lost_on_idx, deals_open_close_idx;
+CREATE INDEX deals_won_scope_idx ON deals (organization_id, pipeline_id, closed_on)
+    INCLUDE (owner_id, amount, lead_id) WHERE status = 'won';
+CREATE INDEX deals_lost_scope_idx ON deals (organization_id, pipeline_id, closed_on)
+    INCLUDE (owner_id, amount) WHERE status = 'lost';
+CREATE INDEX deals_open_scope_idx ON deals (organization_id, pipeline_id, expected_close_date)
+    INCLUDE (owner_id, amount, probability) WHERE status = 'open';
 
 RESET ROLE;

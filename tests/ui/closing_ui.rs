@@ -127,3 +127,24 @@ fn a_move_to_won_can_cancel_the_tasks_in_the_same_write() {
         (DealChoice::Close, TaskChoice::Cancel)
     );
 }
+
+#[test]
+fn the_tasks_tab_shows_a_cancelled_task_as_cancelled() {
+    use closer::data::models::TaskStatus;
+    use closer::state::Screen;
+    let mut state = super::lead_ui::lead_open(120, 30);
+    if let Screen::Lead(screen) = &mut state.screen
+        && let Some(data) = screen.data.as_mut()
+        && let Some(task) = data.tasks.first_mut()
+    {
+        task.status = TaskStatus::Cancelled;
+        task.overdue = false;
+    }
+    update(&mut state, ch('3'));
+    let screen = render(&state, 120, 30).backend().to_string();
+    let row = screen
+        .lines()
+        .find(|l| l.contains("✗ "))
+        .expect("a cancelled row");
+    assert!(row.contains("cancelled"), "{row}");
+}
