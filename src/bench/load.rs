@@ -23,7 +23,7 @@ use super::queries::default_stages;
 use super::report::{Summary, round};
 use super::target::Target;
 use crate::data::lead::{Direction, InteractionKind, NewInteraction, NewTask};
-use crate::data::models::{BoardSort, Stage, TaskPriority, TaskStatus};
+use crate::data::models::{BoardSort, Stage, TaskPriority};
 use crate::data::{DataError, PgStore};
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
@@ -298,7 +298,7 @@ async fn task(store: &PgStore, lead: Uuid) -> (&'static str, Result<Duration, Da
         Err(err) => return ("complete_task", Err(err)),
     };
     let started = Instant::now();
-    match tasks.iter().find(|t| t.status != TaskStatus::Completed) {
+    match tasks.iter().find(|t| t.status.is_open()) {
         Some(open) => (
             "complete_task",
             store

@@ -41,6 +41,8 @@ pub enum TaskChoice {
     #[default]
     Keep,
     Complete,
+    /// Open tasks become `cancelled` (migration 0017): closed, but not done.
+    Cancel,
 }
 
 impl TaskChoice {
@@ -48,6 +50,16 @@ impl TaskChoice {
         match self {
             TaskChoice::Keep => "keep",
             TaskChoice::Complete => "complete",
+            TaskChoice::Cancel => "cancel",
+        }
+    }
+
+    /// The closing popup's space: complete → cancel → leave open → complete.
+    pub fn next(self) -> TaskChoice {
+        match self {
+            TaskChoice::Complete => TaskChoice::Cancel,
+            TaskChoice::Cancel => TaskChoice::Keep,
+            TaskChoice::Keep => TaskChoice::Complete,
         }
     }
 }

@@ -167,13 +167,13 @@ impl Builder<'_> {
                 let local = format!("({now} at time zone {zone})");
                 format!(
                     "exists (select 1 from lead_tasks t
-                         where t.organization_id = l.organization_id and t.lead_id = l.id and t.status <> 'completed'
+                         where t.organization_id = l.organization_id and t.lead_id = l.id and t.status in ('pending', 'overdue')
                            and (t.due_date < {local}::date
                                 or (t.due_date = {local}::date and t.due_time is not null and t.due_time < {local}::time)))"
                 )
             }
             Term::NoNextStep => "not exists (select 1 from lead_tasks t
-                     where t.organization_id = l.organization_id and t.lead_id = l.id and t.status <> 'completed')"
+                     where t.organization_id = l.organization_id and t.lead_id = l.id and t.status in ('pending', 'overdue'))"
                 .to_string(),
             Term::Created(range) => self.dates("l.created_at", range),
             Term::Contacted(range) => self.dates("l.last_contacted_at", range),

@@ -247,6 +247,16 @@ pub enum TaskStatus {
     Pending,
     Completed,
     Overdue,
+    /// Closed without being done (migration 0016: closing a lead can cancel its open tasks).
+    Cancelled,
+}
+
+impl TaskStatus {
+    /// Pending or overdue: what the inbox, counters and "next step" count (SQL:
+    /// `status in ('pending', 'overdue')`).
+    pub fn is_open(self) -> bool {
+        matches!(self, TaskStatus::Pending | TaskStatus::Overdue)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -104,7 +104,7 @@ const LEAD_COLUMNS: &str = "
 const TASK_COLUMNS: &str = "
     select t.id, t.lead_id, l.name as lead, t.title, t.description, t.due_date, t.due_time,
            t.priority::text as priority, t.status::text as status,
-           t.status <> 'completed' and coalesce(t.due_date < (now() at time zone $2::text)::date
+           t.status in ('pending', 'overdue') and coalesce(t.due_date < (now() at time zone $2::text)::date
                or (t.due_date = (now() at time zone $2::text)::date and t.due_time < (now() at time zone $2::text)::time),
                false) as overdue,
            o.email as assignee, t.completed_at, t.version
@@ -204,7 +204,7 @@ impl PgStore {
         let mut sql = String::from(TASK_COLUMNS);
         match lead {
             Some(_) => sql.push_str(" and t.lead_id = $4"),
-            None => sql.push_str(" and t.status <> 'completed'"),
+            None => sql.push_str(" and t.status in ('pending', 'overdue')"),
         }
         if mine {
             sql.push_str(" and t.assigned_to = $3");

@@ -119,7 +119,9 @@ impl PgStore {
 
     async fn pipelines_once(&self) -> Result<Vec<Pipeline>> {
         let rows = sqlx::query(
-            "select id, name, is_default from pipelines where organization_id = $1 order by is_default desc, name",
+            // Archived pipelines leave the picker (the editor lists them: `editor_pipelines`).
+            "select id, name, is_default from pipelines where organization_id = $1 and archived_at is null
+             order by is_default desc, name",
         )
         .bind(self.organization_id())
         .fetch_all(&self.pool)
@@ -299,7 +301,7 @@ impl PgStore {
         let sql = format!(
             "select count(*) from (
                  select 1 from lead_tasks t
-                 where t.organization_id = $1 and t.assigned_to = $2 and t.status <> 'completed' and {}{}
+                 where t.organization_id = $1 and t.assigned_to = $2 and t.status in ('pending', 'overdue') and {}{}
                  limit $5
              ) capped",
             overdue_sql(3, 4),
@@ -370,7 +372,7 @@ pub fn column_page_sql_where(sort: BoardSort, after_cursor: bool, extra: &str) -
          left join lateral (
              select count(*) filter (where {overdue}) as overdue, count(*) as open
              from lead_tasks t
-             where t.organization_id = l.organization_id and t.lead_id = l.id and t.status <> 'completed'
+             where t.organization_id = l.organization_id and t.lead_id = l.id and t.status in ('pending', 'overdue')
          ) t on true
          left join lateral (
              select max(d.closed_on) as closed_on, coalesce(sum(d.amount), 0)::float8 as closed_amount

@@ -562,7 +562,7 @@ const SECOND_HALF: &[(&str, &str)] = &[
     (
         "deals",
         "INSERT INTO deals (id, organization_id, lead_id, name, amount, stage, probability, status, expected_close_date,
-                           created_by, created_at, updated_at, closed_on)
+                           created_by, created_at, updated_at, closed_on, pipeline_id, owner_id)
          SELECT pg_temp.sid(p.prefix, 7, p.i), $1, p.id, 'Deal ' || p.i,
                 round((50000 + 1950000 * pg_temp.rnd(p.i, p.s + 91))::numeric, -2),
                 CASE p.stage_name WHEN 'Won' THEN 'closed' WHEN 'Lost' THEN 'closed' WHEN 'Proposal' THEN 'negotiation' ELSE 'qualification' END,
@@ -571,7 +571,11 @@ const SECOND_HALF: &[(&str, &str)] = &[
                 current_date + floor(90 * pg_temp.rnd(p.i, p.s + 92))::int,
                 p.owner, p.created_at, p.created_at,
                 CASE WHEN p.closed
-                     THEN (p.created_at + (p.seeded_at - p.created_at) * pg_temp.rnd(p.i, p.s + 93))::date END
+                     THEN (p.created_at + (p.seeded_at - p.created_at) * pg_temp.rnd(p.i, p.s + 93))::date END,
+                -- Triggers are off here: the lead's pipeline (the plan's stages are the default
+                -- pipeline's) and owner, which migration 0017's trigger would set.
+                (SELECT pl.id FROM pipelines pl WHERE pl.organization_id = $1 AND pl.is_default),
+                p.owner
          FROM seed_plan p
          WHERE p.stage_name IN ('Qualified', 'Proposal', 'Won', 'Lost') OR pg_temp.rnd(p.i, p.s + 90) < 0.1",
     ),

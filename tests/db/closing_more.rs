@@ -217,3 +217,135 @@ async fn recent_lost_reasons_are_the_most_used_of_90_days_top_8_and_stay_in_the_
         "{plan:?}"
     );
 }
+
+/// A task of `lead` assigned to `rep`, due `days` from today (negative: overdue), with the
+/// status the write path would give it.
+async fn rep_task(db: &TestDb, org: Uuid, lead: Uuid, rep: &TestUser, days: i32) -> Uuid {
+    sqlx::query_scalar(
+        "insert into lead_tasks (organization_id, lead_id, title, due_date, status, assigned_to)
+         values ($1, $2, 'Follow up', current_date + $3,
+                 case when $3 < 0 then 'overdue'::task_status else 'pending'::task_status end, $4)
+         returning id",
+    )
+    .bind(org)
+    .bind(lead)
+    .bind(days)
+    .bind(rep.profile_id)
+    .fetch_one(&db.admin)
+    .await
+    .expect("insert a task")
+}
+
+#[tokio::test]
+async fn a_move_to_won_can_cancel_open_tasks_and_undo_restores_each_status() {
+    use closer::data::models::TaskStatus;
+    let db = TestDb::new().await;
+    let (org, rep, store) = team(&db, "Cancel Co").await;
+    let new = db.stage(org, "New").await;
+    let won = db.stage(org, "Won").await;
+    let lead = db.lead(org, "Ada").await;
+    let deal_id = add_deal(&db, org, lead, 1000.0, 40).await;
+    let pending = rep_task(&db, org, lead, &rep, 3).await;
+    let overdue = rep_task(&db, org, lead, &rep, -2).await;
+    let done = rep_task(&db, org, lead, &rep, 1).await;
+    sqlx::query("update lead_tasks set status = 'completed', completed_at = now() where id = $1")
+        .bind(done)
+        .execute(&db.admin)
+        .await
+        .expect("one task was already done");
+
+    let mut close = deal_close(lead, new, won, None, TaskChoice::Cancel);
+    close.deals = DealChoice::Close;
+    let closed = store.close_lead(close).await.expect("close as won");
+    assert_eq!((closed.undo.deal_count(), closed.undo.task_count()), (1, 2));
+    assert_eq!(task_status(&db, pending).await, "cancelled");
+    assert_eq!(task_status(&db, overdue).await, "cancelled");
+    assert_eq!(
+        task_status(&db, done).await,
+        "completed",
+        "a done task stays done"
+    );
+    let completed_at: Option<chrono::DateTime<chrono::Utc>> =
+        sqlx::query_scalar("select completed_at from lead_tasks where id = $1")
+            .bind(pending)
+            .fetch_one(&db.admin)
+            .await
+            .expect("completed_at");
+    assert_eq!(completed_at, None, "cancelled is not completed");
+    let logged = moves(&db, lead).await;
+    assert_eq!(logged[0]["tasks"], "cancel");
+    assert_eq!(logged[0]["task_ids"].as_array().map(Vec::len), Some(2));
+    // The lead screen decodes the new status.
+    let tasks = store.lead_tasks(lead).await.expect("lead tasks");
+    let cancelled = tasks
+        .iter()
+        .filter(|t| t.status == TaskStatus::Cancelled)
+        .count();
+    assert_eq!(cancelled, 2);
+    assert!(
+        tasks.iter().all(|t| !t.overdue),
+        "a cancelled task is never overdue"
+    );
+
+    store.undo_close(&closed.undo).await.expect("undo");
+    assert_eq!(task_status(&db, pending).await, "pending");
+    assert_eq!(task_status(&db, overdue).await, "overdue");
+    assert_eq!(task_status(&db, done).await, "completed");
+    assert_eq!(deal(&db, deal_id).await, ("open".into(), 40, None));
+    assert_eq!(lead_row(&db, lead).await, (new, None));
+}
+
+#[tokio::test]
+async fn a_cancelled_task_is_open_nowhere() {
+    use closer::data::inbox::{InboxScope, Snooze, TaskGroup};
+    use closer::data::models::BoardSort;
+    let db = TestDb::new().await;
+    let (org, rep, store) = team(&db, "Cancelled Inbox Co").await;
+    let new = db.stage(org, "New").await;
+    let lead = db.lead(org, "Open lead").await;
+    let kept = rep_task(&db, org, lead, &rep, -1).await;
+    let cancelled = rep_task(&db, org, lead, &rep, -1).await;
+    sqlx::query("update lead_tasks set status = 'cancelled' where id = $1")
+        .bind(cancelled)
+        .execute(&db.admin)
+        .await
+        .expect("cancel one");
+    let now = chrono::Utc::now();
+    for include_closed in [false, true] {
+        let inbox = store
+            .inbox_filtered(now, InboxScope::Mine, None, include_closed)
+            .await
+            .expect("inbox");
+        let ids: Vec<Uuid> = inbox.tasks.iter().map(|(_, t)| t.id).collect();
+        assert_eq!(ids, vec![kept], "only the open task is listed");
+        assert_eq!(inbox.totals.get(&TaskGroup::Overdue).copied(), Some(1));
+    }
+    assert_eq!(store.overdue_task_count_at(now).await.expect("count"), 1);
+    let page = store
+        .column_page(new, BoardSort::Score, None, 10)
+        .await
+        .expect("column");
+    let card = page.cards.iter().find(|c| c.id == lead).expect("the card");
+    assert_eq!((card.open_tasks, card.overdue_tasks), (1, 1));
+
+    // Snoozing or rescheduling a cancelled task keeps it cancelled.
+    store
+        .snooze_tasks(&[cancelled], Snooze::Days(3), now)
+        .await
+        .expect("snooze");
+    assert_eq!(task_status(&db, cancelled).await, "cancelled");
+    store
+        .set_due(cancelled, NaiveDate::from_ymd_opt(2099, 1, 1), None, now)
+        .await
+        .expect("reschedule");
+    assert_eq!(task_status(&db, cancelled).await, "cancelled");
+    store
+        .snooze_tasks(&[kept], Snooze::Days(3), now)
+        .await
+        .expect("snooze");
+    assert_eq!(
+        task_status(&db, kept).await,
+        "pending",
+        "an open one follows its date"
+    );
+}

@@ -379,3 +379,144 @@ async fn a_deleted_stage_keeps_every_lead_and_logs_it_on_each() {
     .expect("orders");
     assert_eq!(orders, (0..orders.len() as i32).collect::<Vec<_>>());
 }
+
+#[tokio::test]
+async fn an_archived_pipeline_leaves_the_picker_and_stage_settings_need_a_manager() {
+    let w = world().await;
+    let manager = store(&w, &w.manager).await;
+    let rep = store(&w, &w.rep).await;
+    let created = manager
+        .create_pipeline("Partners", &["Intro".into(), "Signed".into()])
+        .await
+        .expect("create");
+    let names = |pipelines: Vec<closer::data::models::Pipeline>| {
+        pipelines.into_iter().map(|p| p.name).collect::<Vec<_>>()
+    };
+    assert!(names(rep.pipelines().await.expect("picker")).contains(&"Partners".to_string()));
+    manager
+        .archive_pipeline(created, true)
+        .await
+        .expect("archive");
+    for store in [&rep, &manager] {
+        let listed = names(store.pipelines().await.expect("picker"));
+        assert!(!listed.contains(&"Partners".to_string()), "{listed:?}");
+        assert!(!listed.is_empty(), "the default pipeline stays");
+    }
+    // The editor still lists it, as archived.
+    let all = manager.editor_pipelines().await.expect("editor list");
+    assert!(all.iter().any(|p| p.id == created && p.archived));
+
+    // The editor's new keys are one call each, refused for a rep (a sentence, nothing changed).
+    let stage = manager.stage_settings(created).await.expect("stages")[0].clone();
+    for change in [
+        StageChange {
+            color: Some("#abcdef".into()),
+            ..StageChange::default()
+        },
+        StageChange {
+            default_probability: Some(Some(35)),
+            ..StageChange::default()
+        },
+        StageChange {
+            rotting_days: Some(None),
+            ..StageChange::default()
+        },
+    ] {
+        assert_eq!(
+            rep.update_stage(stage.id, &change).await,
+            Err(DataError::PermissionDenied)
+        );
+        manager
+            .update_stage(stage.id, &change)
+            .await
+            .expect("a manager changes it");
+    }
+    let after = manager.stage_settings(created).await.expect("stages")[0].clone();
+    assert_eq!(
+        (
+            after.color.as_str(),
+            after.default_probability,
+            after.rotting_days
+        ),
+        ("#abcdef", Some(35), None)
+    );
+    assert_eq!(
+        rep.create_pipeline("Rogue", &["A".into()]).await,
+        Err(DataError::PermissionDenied)
+    );
+}
+
+/// (pipeline_id, owner_id, version) of a deal.
+async fn deal_scope(db: &TestDb, deal: Uuid) -> (Option<Uuid>, Option<Uuid>, i32) {
+    sqlx::query_as("select pipeline_id, owner_id, version from deals where id = $1")
+        .bind(deal)
+        .fetch_one(&db.admin)
+        .await
+        .expect("read the deal")
+}
+
+#[tokio::test]
+async fn a_deal_carries_its_leads_pipeline_and_owner_whoever_writes() {
+    let w = world().await;
+    let pipeline = w.db.default_pipeline(w.org).await;
+    let stages = w.db.stages(w.org).await;
+    let lead = w.db.lead(w.org, "Scoped").await;
+    sqlx::query("update leads set assigned_to = $2 where id = $1")
+        .bind(lead)
+        .bind(w.rep.profile_id)
+        .execute(&w.db.admin)
+        .await
+        .expect("assign");
+    // A writer's own values are overwritten by the lead's.
+    let deal: Uuid = sqlx::query_scalar(
+        "insert into deals (organization_id, lead_id, name, amount, pipeline_id, owner_id)
+         values ($1, $2, 'Flat', 100, gen_random_uuid(), gen_random_uuid()) returning id",
+    )
+    .bind(w.org)
+    .bind(lead)
+    .fetch_one(&w.db.admin)
+    .await
+    .expect("insert a deal");
+    let (p, o, version) = deal_scope(&w.db, deal).await;
+    assert_eq!((p, o), (Some(pipeline), Some(w.rep.profile_id)));
+
+    // A move inside the pipeline writes no deal.
+    sqlx::query("update leads set stage_id = $2 where id = $1")
+        .bind(lead)
+        .bind(stages[1].0)
+        .execute(&w.db.admin)
+        .await
+        .expect("move");
+    assert_eq!(deal_scope(&w.db, deal).await.2, version, "no deal write");
+
+    // A new owner and another pipeline follow.
+    sqlx::query("update leads set assigned_to = $2 where id = $1")
+        .bind(lead)
+        .bind(w.manager.profile_id)
+        .execute(&w.db.admin)
+        .await
+        .expect("reassign");
+    assert_eq!(deal_scope(&w.db, deal).await.1, Some(w.manager.profile_id));
+    let manager = store(&w, &w.manager).await;
+    let other = manager
+        .create_pipeline("Partners", &["Intro".into()])
+        .await
+        .expect("create");
+    let intro = manager.stage_settings(other).await.expect("stages")[0].id;
+    sqlx::query("update leads set stage_id = $2 where id = $1")
+        .bind(lead)
+        .bind(intro)
+        .execute(&w.db.admin)
+        .await
+        .expect("move to the other pipeline");
+    assert_eq!(deal_scope(&w.db, deal).await.0, Some(other));
+    // Forging the columns directly is undone at once.
+    sqlx::query("update deals set pipeline_id = $2, owner_id = null where id = $1")
+        .bind(deal)
+        .bind(pipeline)
+        .execute(&w.db.admin)
+        .await
+        .expect("forge");
+    let (p, o, _) = deal_scope(&w.db, deal).await;
+    assert_eq!((p, o), (Some(other), Some(w.manager.profile_id)));
+}

@@ -34,8 +34,14 @@ fn a_move_to_won_asks_once_and_sends_deals_and_tasks_with_the_move() {
     );
     assert!(matches!(state.popup, Some(Popup::Closing(_))));
     insta::assert_snapshot!("won_popup", render(&state, 100, 24).backend());
-    // Tasks off (tab to the row, space), deals stay on.
+    // Tasks: space cycles complete → cancel → leave open; deals stay on.
     update(&mut state, key(KeyCode::Tab));
+    update(&mut state, ch(' '));
+    insta::assert_snapshot!("won_popup_cancel_tasks", render(&state, 100, 24).backend());
+    let Some(Popup::Closing(dialog)) = &state.popup else {
+        panic!("expected the closing popup, got {:?}", state.popup);
+    };
+    assert_eq!(dialog.tasks, TaskChoice::Cancel);
     update(&mut state, ch(' '));
     let fx = update(&mut state, key(KeyCode::Enter));
     let close = close_effect(&fx).expect("one closing write");
@@ -104,4 +110,41 @@ fn reopening_a_won_lead_asks_first_and_can_reopen_its_deals() {
         (close.to_stage, close.deals, close.tasks),
         (id(0x103), DealChoice::Reopen, TaskChoice::Keep)
     );
+}
+
+#[test]
+fn a_move_to_won_can_cancel_the_tasks_in_the_same_write() {
+    let mut fake = Fake::new();
+    let mut state = loaded(&mut fake, 100, 24);
+    go_to_column(&mut state, 2);
+    update(&mut state, ch('L'));
+    update(&mut state, key(KeyCode::Tab));
+    update(&mut state, ch(' '));
+    let fx = update(&mut state, key(KeyCode::Enter));
+    let close = close_effect(&fx).expect("one closing write");
+    assert_eq!(
+        (close.deals, close.tasks),
+        (DealChoice::Close, TaskChoice::Cancel)
+    );
+}
+
+#[test]
+fn the_tasks_tab_shows_a_cancelled_task_as_cancelled() {
+    use closer::data::models::TaskStatus;
+    use closer::state::Screen;
+    let mut state = super::lead_ui::lead_open(120, 30);
+    if let Screen::Lead(screen) = &mut state.screen
+        && let Some(data) = screen.data.as_mut()
+        && let Some(task) = data.tasks.first_mut()
+    {
+        task.status = TaskStatus::Cancelled;
+        task.overdue = false;
+    }
+    update(&mut state, ch('3'));
+    let screen = render(&state, 120, 30).backend().to_string();
+    let row = screen
+        .lines()
+        .find(|l| l.contains("✗ "))
+        .expect("a cancelled row");
+    assert!(row.contains("cancelled"), "{row}");
 }

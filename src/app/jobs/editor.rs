@@ -59,6 +59,52 @@ pub async fn run(store: &PgStore, effect: EditorEffect) -> Action {
                 .map(|moved| format!("Stage deleted; {moved} leads moved and logged"))
                 .map_err(failure),
         },
+        EditorEffect::AddStage {
+            request,
+            pipeline_id,
+            name,
+        } => EditorAction::Written {
+            request,
+            result: store
+                .add_stage(pipeline_id, &name, None)
+                .await
+                .map(|_| format!("Stage “{name}” added at the end"))
+                .map_err(failure),
+        },
+        EditorEffect::RenamePipeline {
+            request,
+            pipeline_id,
+            name,
+        } => EditorAction::Written {
+            request,
+            result: store
+                .rename_pipeline(pipeline_id, &name)
+                .await
+                .map(|()| format!("Pipeline renamed “{name}”"))
+                .map_err(failure),
+        },
+        EditorEffect::CreatePipeline {
+            request,
+            name,
+            stages,
+        } => EditorAction::Created {
+            request,
+            result: store
+                .create_pipeline(&name, &stages)
+                .await
+                .map(|id| (id, name))
+                .map_err(failure),
+        },
+        EditorEffect::ArchivePipeline {
+            request,
+            pipeline_id,
+        } => EditorAction::Archived {
+            request,
+            result: store
+                .archive_pipeline(pipeline_id, true)
+                .await
+                .map_err(failure),
+        },
     };
     Action::Editor(action)
 }

@@ -18,6 +18,9 @@ pub enum Scope {
     Inbox,
     /// The insights screen (issue 13).
     Insights,
+    /// The pipeline editor popup (issue 13): its own keys, which come before
+    /// the global ones while it is open, like the popup commands.
+    Editor,
     /// An open popup (pickers, prompts, dialogs, forms). Its commands come
     /// before the global ones while a popup is open and may reuse their keys.
     Popup,
@@ -25,12 +28,13 @@ pub enum Scope {
 
 impl Scope {
     /// All scopes, in help-popup order.
-    pub const ALL: [Scope; 6] = [
+    pub const ALL: [Scope; 7] = [
         Scope::Global,
         Scope::Board,
         Scope::Lead,
         Scope::Inbox,
         Scope::Insights,
+        Scope::Editor,
         Scope::Popup,
     ];
 
@@ -42,6 +46,7 @@ impl Scope {
             Scope::Lead => "Lead",
             Scope::Inbox => "Inbox",
             Scope::Insights => "Insights",
+            Scope::Editor => "Pipeline editor",
             Scope::Popup => "Popup",
         }
     }
@@ -53,6 +58,7 @@ impl Scope {
             Scope::Lead => "on the lead screen",
             Scope::Inbox => "in the inbox",
             Scope::Insights => "on the insights screen",
+            Scope::Editor => "in the pipeline editor",
             Scope::Popup => "in a popup",
         }
     }
@@ -63,6 +69,7 @@ const BOARD: &[Scope] = &[Scope::Board];
 const LEAD: &[Scope] = &[Scope::Lead];
 const INBOX: &[Scope] = &[Scope::Inbox];
 const POPUP: &[Scope] = &[Scope::Popup];
+const EDITOR: &[Scope] = &[Scope::Editor];
 /// List navigation works on every screen (insights: scrolling).
 const LISTS: &[Scope] = &[Scope::Board, Scope::Lead, Scope::Inbox, Scope::Insights];
 const INSIGHTS: &[Scope] = &[Scope::Insights];
@@ -191,7 +198,21 @@ commands! {
     NextPeriod = "next_period", INSIGHTS, "Insights: next period";
     CyclePeriodKind = "cycle_period_kind", INSIGHTS, "Insights: quarter / month / year";
     CyclePerson = "cycle_person", INSIGHTS, "Insights: whole team / each person";
-    PipelineEditor = "pipeline_editor", BOARD, "Pipeline editor: order, names, won/lost, delete";
+    PipelineEditor = "pipeline_editor", BOARD, "Pipeline editor: pipelines and stages";
+    // Pipeline editor (issue 13), managers and admins
+    MoveStageDown = "move_stage_down", EDITOR, "Editor: move the stage down (one call)";
+    MoveStageUp = "move_stage_up", EDITOR, "Editor: move the stage up (one call)";
+    RenameStage = "rename_stage", EDITOR, "Editor: rename the stage";
+    RecolorStage = "recolor_stage", EDITOR, "Editor: the stage's colour (#rrggbb)";
+    SetStageProbability = "set_stage_probability", EDITOR, "Editor: the stage's default deal probability";
+    SetRottingDays = "set_rotting_days", EDITOR, "Editor: days without contact before a lead rots";
+    ToggleWonStage = "toggle_won_stage", EDITOR, "Editor: mark the stage won / open";
+    ToggleLostStage = "toggle_lost_stage", EDITOR, "Editor: mark the stage lost / open";
+    AddStage = "add_stage", EDITOR, "Editor: add a stage at the end";
+    DeleteStage = "delete_stage", EDITOR, "Editor: delete the stage, choosing where its leads go";
+    NewPipeline = "new_pipeline", EDITOR, "Editor: create a pipeline";
+    RenamePipeline = "rename_pipeline", EDITOR, "Editor: rename the pipeline";
+    ArchivePipeline = "archive_pipeline", EDITOR, "Editor: archive the pipeline (asks first)";
     // Inbox: closing (issue 10)
     ToggleClosedLeads = "toggle_closed_leads", INBOX, "Show / hide tasks of won and lost leads";
     // Popup
@@ -243,9 +264,19 @@ impl fmt::Display for Command {
 /// Popup commands only meet other popup commands: while a popup is open they
 /// win over the global ones, and screens never see them.
 pub(crate) fn overlap(a: Command, b: Command) -> Option<Scope> {
-    let popup = |c: Command| c.scopes().contains(&Scope::Popup);
+    // The editor's keys are read while its popup is open, so they meet the popup commands
+    // (confirm/cancel) and each other, never a screen's or the global ones.
+    let popup = |c: Command| {
+        c.scopes()
+            .iter()
+            .any(|s| matches!(s, Scope::Popup | Scope::Editor))
+    };
     if popup(a) != popup(b) {
         return None;
+    }
+    if popup(a) {
+        let (sa, sb) = (a.scope(), b.scope());
+        return (sa == sb || sa == Scope::Popup || sb == Scope::Popup).then_some(sa);
     }
     for &sa in a.scopes() {
         for &sb in b.scopes() {

@@ -64,6 +64,13 @@ impl Keymap {
         self.lookup.get(&(Scope::Popup, spec)).copied()
     }
 
+    /// The pipeline editor's command for `key` (`Scope::Editor` only, read while its popup
+    /// is open, after the popup commands).
+    pub fn editor_command(&self, key: &KeyEvent) -> Option<Command> {
+        let spec = KeySpec::from_event(key)?;
+        self.lookup.get(&(Scope::Editor, spec)).copied()
+    }
+
     /// The commands active in `scope` (for `Scope::Global`: the global
     /// ones; screen scopes do not repeat the global commands) with the keys
     /// in effect, in help order. A command the user unbound has an empty

@@ -121,7 +121,7 @@ impl TaskGroup {
 /// local wall-clock values). The rule of the inbox query, for a screen that changed a task
 /// locally. A completed task is `Completed` however long ago it was completed.
 pub fn group_of(task: &TaskRow, now: DateTime<Utc>, utc_offset: FixedOffset) -> TaskGroup {
-    if task.status == TaskStatus::Completed || task.completed_at.is_some() {
+    if !task.status.is_open() || task.completed_at.is_some() {
         return TaskGroup::Completed;
     }
     let local = now.with_timezone(&utc_offset).naive_local();

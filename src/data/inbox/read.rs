@@ -42,7 +42,7 @@ pub fn inbox_sql_with(scope: InboxScope, include_closed: bool) -> String {
                    t.status, t.assigned_to, t.completed_at, t.version";
     // One branch per priority (a literal, so an index condition), high first.
     let open_group = |code: i32, when: String| {
-        let open = format!("{whose} and t.status <> 'completed' and {when}{closed}");
+        let open = format!("{whose} and t.status in ('pending', 'overdue') and {when}{closed}");
         let shown = PRIORITIES
             .iter()
             .enumerate()

@@ -1,6 +1,7 @@
 //! The insights queries: one per panel, run at once on the pool. Each reads only what the period
-//! holds through an index range (stage_history by stage and day, closed deals by day, open deals
-//! by expected close, calls by day, completed tasks by day), never the whole organization.
+//! holds through an index range (stage_history by stage and day; deals by pipeline and day, or
+//! expected close, on the pipeline and owner columns migration 0017 keeps on each deal, so no
+//! lead is read for them; calls by day; completed tasks by day), never the whole organization.
 //! Binds: $1 organization, $2 pipeline, $3 first day, $4 day after the period, $5 person or NULL.
 
 use chrono::NaiveDate;
@@ -15,10 +16,10 @@ use crate::data::store::PgStore;
 
 type Result<T> = std::result::Result<T, DataError>;
 
-/// Leads of the pipeline (by current stage) and of the person, joined to deals `d`.
-const DEAL_SCOPE: &str = "JOIN leads l ON l.organization_id = d.organization_id AND l.id = d.lead_id
-     JOIN pipeline_stages s ON s.organization_id = l.organization_id AND s.id = l.stage_id
-     WHERE d.organization_id = $1 AND s.pipeline_id = $2 AND ($5::uuid IS NULL OR l.assigned_to = $5)";
+/// Deals of the pipeline (their lead's current stage) and of the person (their lead's owner):
+/// the columns migration 0017 keeps on each deal, so no lead is read.
+const DEAL_SCOPE: &str =
+    "WHERE d.organization_id = $1 AND d.pipeline_id = $2 AND ($5::uuid IS NULL OR d.owner_id = $5)";
 
 pub const FORECAST_SQL: &str = "SELECT date_trunc('month', d.expected_close_date)::date AS month, count(*) AS n,
             sum(d.amount)::float8 AS amount, sum(d.amount * d.probability / 100.0)::float8 AS weighted
@@ -66,7 +67,8 @@ pub const SOURCES_SQL: &str =
     "SELECT coalesce(nullif(btrim(l.source), ''), '(none)') AS label, count(*) AS n,
             sum(d.amount)::float8 AS amount,
             sum(d.closed_on - (l.created_at AT TIME ZONE 'UTC')::date)::float8 AS days
-     FROM deals d {scope} AND d.status = 'won' AND d.closed_on >= $3 AND d.closed_on < $4
+     FROM deals d JOIN leads l ON l.organization_id = d.organization_id AND l.id = d.lead_id
+     {scope} AND d.status = 'won' AND d.closed_on >= $3 AND d.closed_on < $4
      GROUP BY 1 ORDER BY 3 DESC, 1";
 
 pub const LOST_REASONS_SQL: &str =
@@ -84,10 +86,10 @@ pub const LEADERBOARD_SQL: &str = "WITH members AS (
          SELECT m.profile_id, p.full_name FROM organization_members m JOIN profiles p ON p.id = m.profile_id
          WHERE m.organization_id = $1 AND ($5::uuid IS NULL OR m.profile_id = $5)
      ), won AS (
-         SELECT l.assigned_to AS who, sum(d.amount) AS amount, count(*) AS n
+         SELECT d.owner_id AS who, sum(d.amount) AS amount, count(*) AS n
          FROM deals d {scope} AND d.status = 'won' AND d.closed_on >= $3 AND d.closed_on < $4 GROUP BY 1
      ), open AS (
-         SELECT l.assigned_to AS who, sum(d.amount) AS amount
+         SELECT d.owner_id AS who, sum(d.amount) AS amount
          FROM deals d {scope} AND d.status = 'open' AND d.expected_close_date >= $3 AND d.expected_close_date < $4
          GROUP BY 1
      ), calls AS (

@@ -66,11 +66,11 @@ const TIMELINE_SQL: &str = "
 const LEAD_TASKS_SQL: &str = "
     select t.id, t.lead_id, t.title, t.description, t.due_date, t.due_time, t.priority, t.status,
            t.assigned_to, who.full_name as assignee_name, t.completed_at, t.created_at, t.version,
-           coalesce(t.status <> 'completed' and {overdue}, false) as overdue
+           coalesce(t.status in ('pending', 'overdue') and {overdue}, false) as overdue
     from lead_tasks t
     left join profiles who on who.id = t.assigned_to
     where t.organization_id = $1 and t.lead_id = $2
-    order by overdue desc, t.status = 'completed', t.due_date nulls last, t.due_time nulls last,
+    order by overdue desc, t.status not in ('pending', 'overdue'), t.due_date nulls last, t.due_time nulls last,
              t.completed_at desc nulls first, t.created_at, t.id";
 
 const DEALS_SQL: &str = "

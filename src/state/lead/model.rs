@@ -242,8 +242,9 @@ impl TaskPriority {
 }
 
 impl LeadTask {
+    /// Completed or cancelled: no longer open.
     pub fn is_done(&self) -> bool {
-        self.status == TaskStatus::Completed
+        !self.status.is_open()
     }
 }
 

@@ -1,6 +1,6 @@
 //! The closing popup: a move into a won or lost stage, or out of one, is one decision. It asks
-//! the lost reason, whether to close (or reopen) the lead's deals and whether to complete its
-//! open tasks, and confirms surprising moves (between closed stages, closed → open) by its title.
+//! the lost reason, whether to close (or reopen) the lead's deals and whether to complete, cancel
+//! or leave its open tasks, and confirms surprising moves (between closed stages, closed → open) by its title.
 //! Tab / arrows move between the rows, space toggles a choice, the keymap's confirm sends it all
 //! as one write (`closer.close_lead`).
 
@@ -44,7 +44,8 @@ pub struct ClosingDialog {
     pub warning: Option<String>,
     pub reason: String,
     pub close_deals: bool,
-    pub complete_tasks: bool,
+    /// Complete, cancel or leave (keep) the lead's open tasks; space cycles.
+    pub tasks: TaskChoice,
     /// The lead's open tasks (0 hides the row).
     pub open_tasks: i64,
     pub focus: CloseRow,
@@ -89,7 +90,12 @@ impl ClosingDialog {
 
     pub fn tasks_label(&self) -> String {
         let n = self.open_tasks;
-        format!("Complete {n} open task{}", if n == 1 { "" } else { "s" })
+        let s = if n == 1 { "" } else { "s" };
+        match self.tasks {
+            TaskChoice::Complete => format!("Complete {n} open task{s}"),
+            TaskChoice::Cancel => format!("Cancel {n} open task{s}"),
+            TaskChoice::Keep => format!("Leave {n} task{s} open"),
+        }
     }
 }
 
@@ -143,7 +149,11 @@ pub(crate) fn open(
         warning,
         reason: String::new(),
         close_deals: true,
-        complete_tasks: kind != CloseKind::Reopen,
+        tasks: if kind == CloseKind::Reopen {
+            TaskChoice::Keep
+        } else {
+            TaskChoice::Complete
+        },
         open_tasks,
         focus: if kind == CloseKind::Lost {
             CloseRow::Reason
@@ -188,7 +198,7 @@ pub(super) fn key(state: &mut State, mut dialog: ClosingDialog, key: KeyEvent) -
             dialog.close_deals = !dialog.close_deals;
         }
         KeyCode::Char(' ') if dialog.focus == CloseRow::Tasks => {
-            dialog.complete_tasks = !dialog.complete_tasks;
+            dialog.tasks = dialog.tasks.next();
         }
         KeyCode::Char(' ') if dialog.focus == CloseRow::Move => {
             if let Some(origin) = dialog.deal.as_mut() {
@@ -235,8 +245,8 @@ fn confirm(state: &mut State, mut dialog: ClosingDialog) -> Vec<Effect> {
         (true, CloseKind::Reopen) => DealChoice::Reopen,
         (true, _) => DealChoice::Close,
     };
-    let tasks = if dialog.complete_tasks && dialog.rows().contains(&CloseRow::Tasks) {
-        TaskChoice::Complete
+    let tasks = if dialog.rows().contains(&CloseRow::Tasks) {
+        dialog.tasks
     } else {
         TaskChoice::Keep
     };

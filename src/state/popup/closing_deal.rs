@@ -105,7 +105,7 @@ pub(crate) fn offer(
         warning: None,
         reason: String::new(),
         close_deals: true,
-        complete_tasks: true,
+        tasks: crate::data::closing::TaskChoice::Complete,
         open_tasks: i64::try_from(open_tasks).unwrap_or(0),
         focus: CloseRow::Move,
         hint: None,

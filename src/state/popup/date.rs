@@ -32,7 +32,7 @@ pub fn open_reschedule(state: &mut State) -> Vec<Effect> {
         state.info("No task selected");
         return Vec::new();
     };
-    if task.status == crate::data::models::TaskStatus::Completed {
+    if !task.status.is_open() {
         state.info("The task is done");
         return Vec::new();
     }

@@ -14,6 +14,7 @@ pub mod date;
 pub mod delete;
 pub mod edit_task;
 pub mod editor;
+mod editor_text;
 pub mod filter;
 pub mod filter_bar;
 pub mod form;

@@ -62,7 +62,9 @@ pub(super) fn tasks(
         let overdue = t.overdue;
         // One absolute format with the time (issue 11: relative and absolute dates were mixed
         // and times hidden); overdue shows in the marker and the colour.
+        let cancelled = t.status == crate::data::models::TaskStatus::Cancelled;
         let due = match (t.is_done(), t.due_date) {
+            (true, _) if cancelled => "cancelled".to_string(),
             (true, _) => "done".to_string(),
             (false, None) => "no date".to_string(),
             (false, Some(date)) => {
@@ -82,7 +84,9 @@ pub(super) fn tasks(
         } else {
             base.patch(theme.muted_style())
         };
-        let check = if t.is_done() {
+        let check = if cancelled {
+            "✗ "
+        } else if t.is_done() {
             "✓ "
         } else if overdue {
             "! "

@@ -7,6 +7,7 @@ use ratatui::text::Span;
 
 use crate::config::keymap::Command;
 use crate::config::theme::Theme;
+use crate::data::closing::TaskChoice;
 use crate::state::popup::closing_deal::move_label;
 use crate::state::popup::closing_reasons::narrowed;
 use crate::state::popup::{CloseRow, ClosingDialog};
@@ -171,7 +172,7 @@ pub(super) fn closing_box(
                     inner.width,
                     &[
                         marker,
-                        Span::styled(check(dialog.complete_tasks), style),
+                        Span::styled(check(dialog.tasks != TaskChoice::Keep), style),
                         Span::styled(dialog.tasks_label(), style),
                     ],
                 );

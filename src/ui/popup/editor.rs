@@ -1,35 +1,84 @@
 //! The pipeline editor popup: one row per stage (order, name, won/lost, default probability,
-//! rotting days), the mode's prompt, and the keys (read-only for reps).
+//! rotting days), the mode's prompt, and the keys from the keymap's editor scope (read-only for
+//! reps).
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::Span;
 
+use crate::config::keymap::Command;
 use crate::config::theme::Theme;
-use crate::state::popup::editor::{EditorMode, PipelineEditor};
+use crate::state::popup::editor::{EditorField, EditorMode, PipelineEditor};
 use crate::state::{State, layout};
 use crate::ui::widgets::paint::{fill, put, put_split, stage_style};
-use crate::ui::widgets::popup_frame;
+use crate::ui::widgets::{popup_frame, popup_hint};
+
+/// The keys of browse mode, two lines: the stage's, then the pipeline's.
+fn browse_hints(state: &State) -> [String; 2] {
+    [
+        popup_hint(
+            state,
+            &[
+                (Command::MoveStageDown, ""),
+                (Command::MoveStageUp, "move"),
+                (Command::RenameStage, "name"),
+                (Command::RecolorStage, "colour"),
+                (Command::SetStageProbability, "prob"),
+                (Command::SetRottingDays, "rot"),
+                (Command::ToggleWonStage, "won"),
+                (Command::ToggleLostStage, "lost"),
+                (Command::DeleteStage, "delete"),
+            ],
+        )
+        .replacen(" · ", "/", 1),
+        popup_hint(
+            state,
+            &[
+                (Command::AddStage, "add stage"),
+                (Command::NewPipeline, "new pipeline"),
+                (Command::RenamePipeline, "rename it"),
+                (Command::ArchivePipeline, "archive it"),
+            ],
+        ),
+    ]
+}
 
 pub(super) fn editor_box(
     buf: &mut Buffer,
     area: Rect,
     e: &PipelineEditor,
-    _state: &State,
+    state: &State,
     theme: &Theme,
 ) {
+    let esc = popup_hint(state, &[(Command::Cancel, "")]);
     let footer = match (&e.mode, e.can_edit) {
-        (_, false) => "read-only: managers change pipelines · Esc".to_owned(),
-        (EditorMode::Browse, true) => {
-            "J/K move · r rename · w won · x lost · d delete · Esc".to_owned()
+        (_, false) => format!("read-only: managers change pipelines · {esc}"),
+        (EditorMode::Browse, true) => format!("{esc} close"),
+        (EditorMode::Text(..), true) => {
+            popup_hint(state, &[(Command::Confirm, "save"), (Command::Cancel, "")])
         }
-        (EditorMode::Rename(_), true) => "Enter save · Esc".to_owned(),
-        (EditorMode::DeleteTo(_), true) => "j/k where its leads go · Enter delete · Esc".to_owned(),
+        (EditorMode::DeleteTo(_), true) => format!(
+            "j/k where its leads go · {}",
+            popup_hint(
+                state,
+                &[(Command::Confirm, "delete"), (Command::Cancel, "")]
+            )
+        ),
+        (EditorMode::ConfirmArchive, true) => popup_hint(
+            state,
+            &[(Command::Confirm, "archive"), (Command::Cancel, "")],
+        ),
     };
+    // Below the stages: a blank line, then two lines of keys or the mode's prompt.
     let rows = u16::try_from(e.stages.len()).unwrap_or(u16::MAX);
-    let rect = layout::centered(area, 64, rows.saturating_add(4));
-    let inner = popup_frame(buf, rect, "Pipeline editor", &footer, theme);
+    let rect = layout::centered(area, 78, rows.saturating_add(5));
+    let title = if e.pipeline_name.is_empty() {
+        "Pipeline editor".to_owned()
+    } else {
+        format!("Pipeline editor · {}", crate::ui::clean(&e.pipeline_name))
+    };
+    let inner = popup_frame(buf, rect, &title, &footer, theme);
     if !e.loaded {
         put(
             buf,
@@ -44,7 +93,7 @@ pub(super) fn editor_box(
         .stages
         .iter()
         .enumerate()
-        .take(usize::from(inner.height.saturating_sub(2)))
+        .take(usize::from(inner.height.saturating_sub(3)))
     {
         let y = inner.y + u16::try_from(i).unwrap_or(0);
         let row = Rect::new(inner.x, y, inner.width, 1);
@@ -63,7 +112,7 @@ pub(super) fn editor_box(
             ""
         };
         let name = match (&e.mode, selected) {
-            (EditorMode::Rename(text), true) => format!("{text}▏"),
+            (EditorMode::Text(EditorField::StageName, text), true) => format!("{text}▏"),
             _ => s.name.clone(),
         };
         let target = matches!(e.mode, EditorMode::DeleteTo(t) if t == i);
@@ -90,19 +139,39 @@ pub(super) fn editor_box(
         )];
         put_split(buf, row, &left, &right);
     }
-    if let EditorMode::DeleteTo(_) = e.mode
-        && let Some(s) = e.stages.get(e.selected)
-    {
-        let y = inner.bottom().saturating_sub(1);
-        put(
-            buf,
-            inner.x + 1,
-            y,
-            inner.width.saturating_sub(1),
-            &[Span::styled(
-                format!("Delete {}: its leads move to the marked stage", s.name),
-                theme.error_style(),
-            )],
-        );
+    let bottom = inner.bottom();
+    let line = |buf: &mut Buffer, y: u16, span: Span<'_>| {
+        put(buf, inner.x + 1, y, inner.width.saturating_sub(1), &[span]);
+    };
+    let (first, second) = (bottom.saturating_sub(2), bottom.saturating_sub(1));
+    match &e.mode {
+        EditorMode::DeleteTo(_) => {
+            if let Some(s) = e.stages.get(e.selected) {
+                let text = format!("Delete {}: its leads move to the marked stage", s.name);
+                line(buf, second, Span::styled(text, theme.error_style()));
+            }
+        }
+        EditorMode::ConfirmArchive => {
+            let text = if e.pipeline_name.is_empty() {
+                "Archive this pipeline? It leaves the pipeline picker; its leads stay.".to_owned()
+            } else {
+                format!(
+                    "Archive “{}”? It leaves the pipeline picker; its leads stay.",
+                    crate::ui::clean(&e.pipeline_name)
+                )
+            };
+            line(buf, second, Span::styled(text, theme.error_style()));
+        }
+        EditorMode::Text(EditorField::StageName, _) => {}
+        EditorMode::Text(field, text) => {
+            let text = format!("{}: {}▏", field.prompt(), crate::ui::clean(text));
+            line(buf, second, Span::styled(text, theme.accent_style()));
+        }
+        EditorMode::Browse if e.can_edit => {
+            let [stage, pipeline] = browse_hints(state);
+            line(buf, first, Span::styled(stage, theme.muted_style()));
+            line(buf, second, Span::styled(pipeline, theme.muted_style()));
+        }
+        EditorMode::Browse => {}
     }
 }
