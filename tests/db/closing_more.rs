@@ -6,8 +6,9 @@
 use crate::common;
 
 use crate::closing::{add_deal, add_task_due, deal, lead_row, moves, org_today, task_status, team};
+use chrono::NaiveDate;
 use closer::data::closing::{CloseMove, DealChoice, TaskChoice};
-use common::TestDb;
+use common::{TestDb, TestUser};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -258,10 +259,10 @@ async fn a_move_to_won_can_cancel_open_tasks_and_undo_restores_each_status() {
     close.deals = DealChoice::Close;
     let closed = store.close_lead(close).await.expect("close as won");
     assert_eq!((closed.undo.deal_count(), closed.undo.task_count()), (1, 2));
-    assert_eq!(task_status(&db, pending).await, "cancelled");
-    assert_eq!(task_status(&db, overdue).await, "cancelled");
+    assert_eq!(task_status(&db, pending).await.0, "cancelled");
+    assert_eq!(task_status(&db, overdue).await.0, "cancelled");
     assert_eq!(
-        task_status(&db, done).await,
+        task_status(&db, done).await.0,
         "completed",
         "a done task stays done"
     );
@@ -288,9 +289,9 @@ async fn a_move_to_won_can_cancel_open_tasks_and_undo_restores_each_status() {
     );
 
     store.undo_close(&closed.undo).await.expect("undo");
-    assert_eq!(task_status(&db, pending).await, "pending");
-    assert_eq!(task_status(&db, overdue).await, "overdue");
-    assert_eq!(task_status(&db, done).await, "completed");
+    assert_eq!(task_status(&db, pending).await.0, "pending");
+    assert_eq!(task_status(&db, overdue).await.0, "overdue");
+    assert_eq!(task_status(&db, done).await.0, "completed");
     assert_eq!(deal(&db, deal_id).await, ("open".into(), 40, None));
     assert_eq!(lead_row(&db, lead).await, (new, None));
 }
@@ -333,18 +334,18 @@ async fn a_cancelled_task_is_open_nowhere() {
         .snooze_tasks(&[cancelled], Snooze::Days(3), now)
         .await
         .expect("snooze");
-    assert_eq!(task_status(&db, cancelled).await, "cancelled");
+    assert_eq!(task_status(&db, cancelled).await.0, "cancelled");
     store
         .set_due(cancelled, NaiveDate::from_ymd_opt(2099, 1, 1), None, now)
         .await
         .expect("reschedule");
-    assert_eq!(task_status(&db, cancelled).await, "cancelled");
+    assert_eq!(task_status(&db, cancelled).await.0, "cancelled");
     store
         .snooze_tasks(&[kept], Snooze::Days(3), now)
         .await
         .expect("snooze");
     assert_eq!(
-        task_status(&db, kept).await,
+        task_status(&db, kept).await.0,
         "pending",
         "an open one follows its date"
     );
