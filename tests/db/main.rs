@@ -30,3 +30,4 @@ mod seed_story;
 mod shell;
 mod tenancy;
 mod undo_data;
+mod upgrade;
