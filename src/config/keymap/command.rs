@@ -275,8 +275,24 @@ pub(crate) fn overlap(a: Command, b: Command) -> Option<Scope> {
         return None;
     }
     if popup(a) {
+        // The editor reads the popup commands every popup shares (confirm, cancel, moves), not
+        // another popup's own (the conflict's take_*, the view picker's).
+        let shared = |c: Command| {
+            matches!(
+                c,
+                Command::Confirm
+                    | Command::Cancel
+                    | Command::PopupUp
+                    | Command::PopupDown
+                    | Command::NextField
+                    | Command::PrevField
+            )
+        };
         let (sa, sb) = (a.scope(), b.scope());
-        return (sa == sb || sa == Scope::Popup || sb == Scope::Popup).then_some(sa);
+        let meet = sa == sb
+            || (sa == Scope::Popup && shared(a))
+            || (sb == Scope::Popup && shared(b));
+        return meet.then_some(sa);
     }
     for &sa in a.scopes() {
         for &sb in b.scopes() {
