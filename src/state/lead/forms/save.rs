@@ -1,6 +1,7 @@
 //! Saving the lead's forms: building the write from the fields, and what follows a save.
 
 use super::*;
+use crate::state::history::{self, Answer};
 
 /// Checks the form; sends the save, or shows what to fix.
 pub(crate) fn submit(state: &mut State, mut form: Form<FormKind>) -> Vec<Effect> {
@@ -294,6 +295,13 @@ pub fn on_saved(
     request: RequestId,
     result: Result<Saved, Failure>,
 ) -> Vec<Effect> {
+    if let Some(awaited) = state.history.answers(request) {
+        let answer = match result {
+            Ok(_) => Answer::Done(None),
+            Err(f) => Answer::Failed(f),
+        };
+        return history::on_answer(state, awaited, answer);
+    }
     let form_is_waiting = matches!(
         &state.popup,
         Some(Popup::Form(f)) if f.saving == Some(request)
