@@ -249,7 +249,7 @@ fn task(
     }
 }
 
-fn data(lead: Uuid, name: &str) -> LeadData {
+pub(crate) fn data(lead: Uuid, name: &str) -> LeadData {
     LeadData {
         detail: detail(lead, name),
         timeline: timeline(),
