@@ -218,6 +218,9 @@ pub struct State {
     pub quit_armed: bool,
     /// The undo history of every screen (`u`).
     pub history: history::History,
+    /// The rep's IANA time zone (`profiles.time_zone`): date fields check DST days in it
+    /// (`dates::dst`); `None` when unknown (no check).
+    pub zone: Option<chrono_tz::Tz>,
     next_request: RequestId,
 }
 
@@ -245,6 +248,7 @@ impl State {
             quit: false,
             quit_armed: false,
             history: history::History::default(),
+            zone: None,
             next_request: 1,
         }
     }

@@ -14,6 +14,7 @@ pub(crate) fn submit(state: &mut State, mut form: Form<FormKind>) -> Vec<Effect>
     form.error = None;
     let request = state.next_id();
     let effect = build(&mut form, request);
+    skipped_times(state, &mut form);
     let unchanged = match &effect {
         Some(LeadEffect::UpdateLead { fields, base, .. }) => fields == base,
         Some(LeadEffect::UpdateDeal { changes, .. }) => *changes == DealChanges::default(),
@@ -38,6 +39,23 @@ pub(crate) fn submit(state: &mut State, mut form: Form<FormKind>) -> Vec<Effect>
         _ => {
             form.focus_first_error();
             show(state, form)
+        }
+    }
+}
+
+/// Date fields whose time the clocks skip in the rep's zone (a spring-forward gap): the
+/// field says so and the first time that exists.
+fn skipped_times(state: &State, form: &mut Form<FormKind>) {
+    let today = form.today;
+    for field in &mut form.fields {
+        if let crate::state::popup::form::FieldValue::Date {
+            input,
+            picked: None,
+        } = &field.value
+            && field.error.is_none()
+            && let Err(e) = crate::dates::parse_optional_in(input.value(), today, state.zone)
+        {
+            field.error = Some(format!("Date: {e}"));
         }
     }
 }
