@@ -1,8 +1,9 @@
 //! Wall-clock times on DST days, in the rep's IANA time zone (`profiles.time_zone`): a time in
 //! the spring-forward gap does not exist and is refused with the first time that does; a time in
-//! the fall-back hour happens twice and the preview says which one is meant (the first, as
-//! PostgreSQL's `timestamp AT TIME ZONE` reads it, so what the rep is told is what the overdue
-//! check does).
+//! the fall-back hour happens twice and the preview says which one is meant: the first. Due
+//! times are stored as wall-clock values and "overdue" (`closer.task_overdue`, 0006) compares
+//! them with the wall clock at `now` in the rep's zone, so the task falls due the first time the
+//! clock shows it (not the standard-time reading PostgreSQL gives a `timestamptz` cast).
 
 use chrono::{Duration, LocalResult, NaiveDateTime, Offset, TimeZone};
 use chrono_tz::Tz;
@@ -14,7 +15,7 @@ use super::{DateError, Due};
 pub enum WallClock {
     /// No time, or a time that happens once.
     Plain,
-    /// Happens twice (clocks go back): the earlier one is meant, at this UTC offset (`+02:00`).
+    /// Happens twice (clocks go back): the first is meant, at this UTC offset (`+02:00`).
     Twice(String),
 }
 
@@ -102,7 +103,7 @@ mod tests {
         let e = check(&due(2026, 3, 8, 2, 15), zone).expect_err("02:15 does not exist");
         assert!(e.0.contains("America/New_York"), "{e}");
         assert!(e.0.ends_with("try 03:00"), "{e}");
-        // 2026-11-01: 02:00 EDT → 01:00 EST: 01:30 twice, the first at -04:00.
+        // 2026-11-01: 02:00 EDT → 01:00 EST: 01:30 twice, the first (EDT, -04:00) is meant.
         match check(&due(2026, 11, 1, 1, 30), zone) {
             Ok(WallClock::Twice(offset)) => assert_eq!(offset, "-04:00"),
             other => panic!("expected twice, got {other:?}"),

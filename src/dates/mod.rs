@@ -346,7 +346,8 @@ pub fn parse_optional_in(
 }
 
 /// [`preview`] in the rep's `zone`: a skipped time is `✕ why`; a repeated one shows which is
-/// meant (`→ Sun Oct 25 02:30 UTC+02:00 · happens twice`, the first, short enough for a form).
+/// meant (`→ Sun Oct 25 02:30 UTC+02:00 · happens twice`, the first: the wall clock shows it
+/// first, and "overdue" compares wall-clock times).
 pub fn preview_in(
     text: &str,
     today: NaiveDate,
