@@ -170,3 +170,47 @@ fn due_times_on_dst_days_are_checked_in_the_reps_zone() {
         other => panic!("the form stays open, got {other:?}"),
     }
 }
+
+/// Issue 11: `€1,250,000` was stored and shown as `$1,250,000`. Deals carry no currency yet, so
+/// another currency is refused with the reason instead of being stored as dollars.
+#[test]
+fn a_deal_in_another_currency_is_refused_not_stored_as_dollars() {
+    let mut state = lead_open(100, 30);
+    update(&mut state, ch('d'));
+    for c in "Harbour flat".chars() {
+        update(&mut state, ch(c));
+    }
+    update(&mut state, key(KeyCode::Tab));
+    for c in "€1,250,000".chars() {
+        update(&mut state, ch(c));
+    }
+    let fx = update(&mut state, ctrl('s'));
+    assert!(fx.is_empty(), "nothing is saved: {fx:?}");
+    match &state.popup {
+        Some(Popup::Form(form)) => {
+            let error = form
+                .fields
+                .iter()
+                .find(|f| f.id == FieldId::Amount)
+                .and_then(|f| f.error.clone());
+            assert_eq!(
+                error.as_deref(),
+                Some("Amount: only US dollars can be stored yet; type the amount in USD")
+            );
+        }
+        other => panic!("the form stays open, got {other:?}"),
+    }
+    // In dollars it is saved.
+    update(&mut state, ctrl('u'));
+    for c in "$1,250,000".chars() {
+        update(&mut state, ch(c));
+    }
+    let fx = update(&mut state, ctrl('s'));
+    assert!(
+        fx.iter().any(|e| matches!(
+            e,
+            Effect::Lead(closer::state::lead::LeadEffect::AddDeal { deal, .. }) if deal.amount == 1_250_000.0
+        )),
+        "{fx:?}"
+    );
+}
