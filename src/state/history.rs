@@ -1,6 +1,6 @@
 //! The undo history (issue 11): one list for every screen, the last [`DEPTH`] undoable actions —
 //! stage moves and closes (board), completions, snoozes, reschedules, priority changes and
-//! reassigns (inbox), field edits, owner and tag changes (lead screen and card).
+//! reassigns (inbox), field edits, reschedules, owner and tag changes (lead screen and card).
 //!
 //! `u` undoes the newest entry that belongs to the screen in front ([`Place`]): an entry is
 //! undone where the rep can see what comes back. Entries of other screens stay for later. The
@@ -73,6 +73,14 @@ pub enum Undo {
         from: i32,
         version: i32,
         to: Uuid,
+    },
+    /// A task rescheduled on the lead screen: the old due date and time go back if the task is
+    /// still at `version` (the one the reschedule left).
+    Reschedule {
+        task_id: Uuid,
+        version: i32,
+        due_date: Option<chrono::NaiveDate>,
+        due_time: Option<chrono::NaiveTime>,
     },
     /// A tag added (undone by removing it) or removed (undone by adding it again).
     Tag {
@@ -231,6 +239,21 @@ pub fn undo(state: &mut State) -> Vec<Effect> {
         } => {
             let request = send(state, label, Some((lead_id, from)));
             super::lifecycle::undo_owner(state, request, lead_id, name, version, to)
+        }
+        Undo::Reschedule {
+            task_id,
+            version,
+            due_date,
+            due_time,
+        } => {
+            let request = send(state, label, None);
+            vec![Effect::Lead(LeadEffect::RescheduleTask {
+                request,
+                task_id,
+                version,
+                due_date,
+                due_time,
+            })]
         }
         Undo::Tag {
             lead_id,

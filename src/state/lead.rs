@@ -220,7 +220,10 @@ pub enum Saved {
     },
     Task,
     TaskCompleted,
-    Rescheduled,
+    /// The task's new version.
+    Rescheduled {
+        version: i32,
+    },
     Deal,
     Document,
     Tag(LeadTag),

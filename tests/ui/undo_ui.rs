@@ -291,3 +291,72 @@ fn a_chain_of_undos_on_one_lead_is_not_a_conflict_with_itself() {
         "{fx:?}"
     );
 }
+
+#[test]
+fn a_reschedule_on_the_lead_screen_is_undone_at_the_version_it_left() {
+    let mut state = lead_open(100, 24);
+    update(&mut state, ch('3'));
+    let (task_id, old_date, old_time) = match &state.screen {
+        Screen::Lead(s) => s
+            .selected_task()
+            .map(|t| (t.id, t.due_date, t.due_time))
+            .expect("a task is selected"),
+        _ => panic!("on the lead screen"),
+    };
+    update(&mut state, ch('R'));
+    update(&mut state, ch('w'));
+    let fx = update(&mut state, key(KeyCode::Enter));
+    let request = match lead_effects(&fx).as_slice() {
+        [LeadEffect::RescheduleTask { request, .. }] => *request,
+        other => panic!("expected a reschedule, got {other:?}"),
+    };
+    update(
+        &mut state,
+        Action::Lead(LeadAction::Saved {
+            request,
+            result: Ok(closer::state::lead::Saved::Rescheduled { version: 9 }),
+        }),
+    );
+    assert_eq!(
+        state.history.newest().map(|e| e.place),
+        Some(Place::Lead(id(0x1001)))
+    );
+    let fx = update(&mut state, ch('u'));
+    let request = match lead_effects(&fx).as_slice() {
+        [
+            LeadEffect::RescheduleTask {
+                request,
+                task_id: t,
+                version,
+                due_date,
+                due_time,
+            },
+        ] => {
+            assert_eq!((*t, *version), (task_id, 9));
+            assert_eq!((*due_date, *due_time), (old_date, old_time));
+            *request
+        }
+        other => panic!("expected the undo's reschedule, got {other:?}"),
+    };
+    // A teammate changed the task since: reported, nothing else is sent.
+    let fx = update(
+        &mut state,
+        Action::Lead(LeadAction::Saved {
+            request,
+            result: Err(closer::state::Failure {
+                message: "Someone else changed this record first; reload to see their change"
+                    .to_string(),
+                connection: false,
+            }),
+        }),
+    );
+    assert!(
+        !lead_effects(&fx)
+            .iter()
+            .any(|e| matches!(e, LeadEffect::RescheduleTask { .. }))
+    );
+    assert!(matches!(
+        message(&state),
+        Some((MessageKind::Error, text)) if text.starts_with("Not undone (rescheduled")
+    ));
+}

@@ -67,7 +67,7 @@ pub async fn run(store: &PgStore, effect: LeadEffect) -> Option<Action> {
                 store
                     .reschedule_task(task_id, version, due_date, due_time)
                     .await,
-                |_| Saved::Rescheduled,
+                |version| Saved::Rescheduled { version },
             ),
             LeadEffect::AddDeal {
                 request,

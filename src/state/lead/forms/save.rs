@@ -329,7 +329,10 @@ pub fn on_saved(
             return Vec::new();
         };
         return match result {
-            Ok(saved) => after_save(state, Some(&form.kind), saved),
+            Ok(saved) => {
+                record_reschedule(state, &form.kind, &saved);
+                after_save(state, Some(&form.kind), saved)
+            }
             Err(f) => {
                 form.saving = None;
                 form.error = Some(f.message.clone());
@@ -350,6 +353,34 @@ pub fn on_saved(
             fx
         }
     }
+}
+
+/// A reschedule from the lead's Tasks tab joins the undo history with the due date it replaced
+/// (the screen still shows it: the re-read comes after).
+fn record_reschedule(state: &mut State, kind: &FormKind, saved: &Saved) {
+    let (FormKind::Reschedule { task_id, .. }, Saved::Rescheduled { version }) = (kind, saved)
+    else {
+        return;
+    };
+    let Screen::Lead(screen) = &state.screen else {
+        return;
+    };
+    let Some(task) = screen
+        .data
+        .as_ref()
+        .and_then(|d| d.tasks.iter().find(|t| t.id == *task_id))
+    else {
+        return;
+    };
+    let label = format!("rescheduled “{}”", task.title);
+    let undo = history::Undo::Reschedule {
+        task_id: *task_id,
+        version: *version,
+        due_date: task.due_date,
+        due_time: task.due_time,
+    };
+    let place = history::Place::Lead(screen.lead_id);
+    state.history.push(label, place, undo);
 }
 
 /// What follows a successful save: a message, fresh data, and for a call the follow-up offer.
@@ -388,7 +419,7 @@ pub(crate) fn after_save(state: &mut State, kind: Option<&FormKind>, saved: Save
             _ => "Task added",
         }),
         Saved::TaskCompleted => state.info("Task done"),
-        Saved::Rescheduled => state.info("Task rescheduled"),
+        Saved::Rescheduled { .. } => state.info("Task rescheduled"),
         Saved::Deal => state.info(match kind {
             Some(FormKind::Deal {
                 existing: Some(_), ..
