@@ -9,7 +9,7 @@ mod common;
 use chrono::{NaiveDate, Utc};
 use closer::data::inbox::{TaskBefore, TaskChange, TaskUndo};
 use closer::data::lead::UpdateOutcome;
-use closer::data::models::TaskPriority;
+use closer::data::models::{TaskPriority, TaskStatus};
 use closer::data::{DataError, PgStore};
 use closer::state::lead::LeadFields;
 use common::{TestDb, TestUser};
@@ -314,4 +314,56 @@ async fn undo_of_an_owner_change_and_a_move_refuses_after_a_teammates_change() {
         .await
         .expect("read the stage");
     assert_eq!(stage, third, "the teammate's move is kept");
+}
+
+#[tokio::test]
+async fn undo_of_a_completion_on_the_lead_screen_reopens_unless_reopened_since() {
+    let db = TestDb::new().await;
+    let org = db.org("Acme").await;
+    let lead = db.lead(org, "Dana Buyer").await;
+    let rep = db.user("Acme", "rep").await;
+    let mate = db.user("Acme", "rep").await;
+    let store = store_of(&db, &rep, org).await;
+    let teammate = store_of(&db, &mate, org).await;
+    let a = task(&db, org, lead, "a", rep.profile_id).await;
+    let status = |db: &TestDb| {
+        let admin = db.admin.clone();
+        async move {
+            sqlx::query_scalar::<_, String>("select status::text from lead_tasks where id = $1")
+                .bind(a)
+                .fetch_one(&admin)
+                .await
+                .expect("read the status")
+        }
+    };
+    let before = status(&db).await;
+    assert_ne!(before, "completed");
+    // What the lead screen's `x` and `u` send: complete at its version, reopen with the status
+    // it had.
+    store.complete_task(a, 1).await.expect("complete");
+    store
+        .undo_complete(&[(a, TaskStatus::Pending)], Utc::now())
+        .await
+        .expect("the undo");
+    assert_ne!(status(&db).await, "completed");
+    // Completed again; a teammate reopens it since: the undo is refused.
+    let version: i32 = sqlx::query_scalar("select version from lead_tasks where id = $1")
+        .bind(a)
+        .fetch_one(&db.admin)
+        .await
+        .expect("read the version");
+    store.complete_task(a, version).await.expect("complete");
+    teammate
+        .undo_complete(&[(a, TaskStatus::Pending)], Utc::now())
+        .await
+        .expect("the teammate reopens it");
+    assert!(
+        matches!(
+            store
+                .undo_complete(&[(a, TaskStatus::Pending)], Utc::now())
+                .await,
+            Err(DataError::Conflict)
+        ),
+        "refused: someone reopened it since"
+    );
 }

@@ -74,6 +74,12 @@ pub enum Undo {
         version: i32,
         to: Uuid,
     },
+    /// A task completed on the lead screen: reopened (with the status it had) unless someone
+    /// reopened it since.
+    Reopen {
+        task_id: Uuid,
+        previous: crate::data::models::TaskStatus,
+    },
     /// A task rescheduled on the lead screen: the old due date and time go back if the task is
     /// still at `version` (the one the reschedule left).
     Reschedule {
@@ -239,6 +245,14 @@ pub fn undo(state: &mut State) -> Vec<Effect> {
         } => {
             let request = send(state, label, Some((lead_id, from)));
             super::lifecycle::undo_owner(state, request, lead_id, name, version, to)
+        }
+        Undo::Reopen { task_id, previous } => {
+            let request = send(state, label, None);
+            vec![Effect::Lead(LeadEffect::ReopenTask {
+                request,
+                task_id,
+                previous,
+            })]
         }
         Undo::Reschedule {
             task_id,

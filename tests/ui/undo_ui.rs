@@ -360,3 +360,53 @@ fn a_reschedule_on_the_lead_screen_is_undone_at_the_version_it_left() {
         Some((MessageKind::Error, text)) if text.starts_with("Not undone (rescheduled")
     ));
 }
+
+#[test]
+fn a_completion_on_the_lead_screen_is_undone_by_reopening_the_task() {
+    let mut state = lead_open(100, 24);
+    update(&mut state, ch('3'));
+    let (task_id, status) = match &state.screen {
+        Screen::Lead(s) => s
+            .selected_task()
+            .map(|t| (t.id, t.status))
+            .expect("a task is selected"),
+        _ => panic!("on the lead screen"),
+    };
+    let fx = update(&mut state, ch('x'));
+    let request = match lead_effects(&fx).as_slice() {
+        [LeadEffect::CompleteTask { request, .. }] => *request,
+        other => panic!("expected a completion, got {other:?}"),
+    };
+    update(
+        &mut state,
+        Action::Lead(LeadAction::Saved {
+            request,
+            result: Ok(closer::state::lead::Saved::TaskCompleted { task_id }),
+        }),
+    );
+    let fx = update(&mut state, ch('u'));
+    let request = match lead_effects(&fx).as_slice() {
+        [
+            LeadEffect::ReopenTask {
+                request,
+                task_id: t,
+                previous,
+            },
+        ] => {
+            assert_eq!((*t, *previous), (task_id, status));
+            *request
+        }
+        other => panic!("expected the reopen, got {other:?}"),
+    };
+    update(
+        &mut state,
+        Action::Lead(LeadAction::Saved {
+            request,
+            result: Ok(closer::state::lead::Saved::TaskReopened),
+        }),
+    );
+    assert!(matches!(
+        message(&state),
+        Some((MessageKind::Info, text)) if text.starts_with("Undid: completed “")
+    ));
+}

@@ -345,7 +345,10 @@ pub fn on_saved(
         return crate::state::popup::tags::on_saved(state, request, result);
     }
     match result {
-        Ok(saved) => after_save(state, None, saved),
+        Ok(saved) => {
+            record_completion(state, &saved);
+            after_save(state, None, saved)
+        }
         Err(f) => {
             state.error(f.message.clone());
             let mut fx = reload(state);
@@ -378,6 +381,30 @@ fn record_reschedule(state: &mut State, kind: &FormKind, saved: &Saved) {
         version: *version,
         due_date: task.due_date,
         due_time: task.due_time,
+    };
+    let place = history::Place::Lead(screen.lead_id);
+    state.history.push(label, place, undo);
+}
+
+/// A completion from the lead's Tasks tab joins the undo history with the status it replaced.
+fn record_completion(state: &mut State, saved: &Saved) {
+    let Saved::TaskCompleted { task_id } = saved else {
+        return;
+    };
+    let Screen::Lead(screen) = &state.screen else {
+        return;
+    };
+    let Some(task) = screen
+        .data
+        .as_ref()
+        .and_then(|d| d.tasks.iter().find(|t| t.id == *task_id))
+    else {
+        return;
+    };
+    let label = format!("completed “{}”", task.title);
+    let undo = history::Undo::Reopen {
+        task_id: *task_id,
+        previous: task.status,
     };
     let place = history::Place::Lead(screen.lead_id);
     state.history.push(label, place, undo);
@@ -418,7 +445,8 @@ pub(crate) fn after_save(state: &mut State, kind: Option<&FormKind>, saved: Save
             Some(FormKind::FollowUp { .. }) => "Follow-up scheduled",
             _ => "Task added",
         }),
-        Saved::TaskCompleted => state.info("Task done"),
+        Saved::TaskCompleted { .. } => state.info("Task done"),
+        Saved::TaskReopened => state.info("Task reopened"),
         Saved::Rescheduled { .. } => state.info("Task rescheduled"),
         Saved::Deal => state.info(match kind {
             Some(FormKind::Deal {
