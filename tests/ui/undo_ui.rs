@@ -410,3 +410,42 @@ fn a_completion_on_the_lead_screen_is_undone_by_reopening_the_task() {
         Some((MessageKind::Info, text)) if text.starts_with("Undid: completed “")
     ));
 }
+
+#[test]
+fn the_reps_own_move_does_not_make_an_earlier_edit_a_conflict() {
+    let mut fake = Fake::new();
+    let mut state = loaded(&mut fake, 120, 24);
+    let version = state
+        .board
+        .selected_card()
+        .map(|c| c.version)
+        .expect("Grace");
+    state.history.push(
+        "edited Grace Hopper",
+        Place::Lead(id(0x1001)),
+        Undo::LeadEdit {
+            lead_id: id(0x1001),
+            from: version - 1,
+            version,
+            before: Box::default(),
+            after: Box::default(),
+        },
+    );
+    let fx = update(&mut state, ch('L'));
+    fake.drive(&mut state, fx, false);
+    let moved = state
+        .board
+        .selected_card()
+        .map(|c| c.version)
+        .expect("Grace");
+    assert_ne!(moved, version, "the move left a new version");
+    let edit = state.history.entries.iter().find_map(|e| match &e.undo {
+        Undo::LeadEdit { version, .. } => Some(*version),
+        _ => None,
+    });
+    assert_eq!(
+        edit,
+        Some(moved),
+        "the edit is undone at the version the move left"
+    );
+}

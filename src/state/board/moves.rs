@@ -313,7 +313,10 @@ pub(super) fn on_lead_moved(
             if let Some((c, i)) = board.find_card(moved.lead_id)
                 && let Some(card) = board.columns.get_mut(c).and_then(|c| c.cards.get_mut(i))
             {
-                card.version = moved.version;
+                // A move changes the stage only: the rep's edits and owner changes left at the
+                // version it found stay undoable at the one it left.
+                let before = std::mem::replace(&mut card.version, moved.version);
+                state.history.rebase(moved.lead_id, before, moved.version);
             }
             let mut fx = crate::state::popup::closing_deal::refresh_lead(state, moved.lead_id);
             let board = &mut state.board;
