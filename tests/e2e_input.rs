@@ -1,6 +1,7 @@
 //! End to end (issue 11): the real `closer` in tmux. A typed `thu 10:00` in Due is stored as
 //! next Thursday 10:00; a pasted multi-line block in Name creates nothing; ctrl-c on a dirty form
-//! asks instead of quitting.
+//! asks instead of quitting. The command palette finds and runs "switch pipeline" and a lead by
+//! name.
 
 mod common;
 #[path = "support/launch.rs"]
@@ -108,4 +109,89 @@ async fn a_pasted_block_creates_nothing_and_ctrl_c_asks() {
     s.tui.keys(&["C-c"]);
     s.tui.keys(&["q"]);
     s.tui.wait_for("CLOSER-EXITED-0", Duration::from_secs(10));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_palette_finds_and_runs_switch_pipeline_and_a_lead_by_name() {
+    let s = open_board("E2E Input Palette").await;
+    // A second pipeline with one lead, added before the palette's pipeline list is read (the
+    // board reads it at start: refresh once).
+    let org: Uuid = sqlx::query_scalar("select organization_id from leads where id = $1")
+        .bind(s.lead)
+        .fetch_one(&s.db.admin)
+        .await
+        .expect("the org");
+    let pipeline: Uuid = sqlx::query_scalar(
+        "insert into pipelines (organization_id, name) values ($1, 'Rentals') returning id",
+    )
+    .bind(org)
+    .fetch_one(&s.db.admin)
+    .await
+    .expect("a second pipeline");
+    let stage: Uuid = sqlx::query_scalar(
+        "insert into pipeline_stages (organization_id, pipeline_id, name, order_index)
+         values ($1, $2, 'Viewing', 1) returning id",
+    )
+    .bind(org)
+    .bind(pipeline)
+    .fetch_one(&s.db.admin)
+    .await
+    .expect("its stage");
+    sqlx::query(
+        "insert into leads (organization_id, stage_id, name, score)
+         values ($1, $2, 'Rita Rental', 50)",
+    )
+    .bind(org)
+    .bind(stage)
+    .execute(&s.db.admin)
+    .await
+    .expect("its lead");
+    s.tui.keys(&["r"]);
+    s.tui.wait_for("● connected", Duration::from_secs(10));
+
+    // ":" then "switch pipeline": the command with its key; Enter runs it (the picker).
+    s.tui.keys(&[":"]);
+    s.tui.wait_for("Command palette", Duration::from_secs(5));
+    s.tui.keys(&["switch pipeline"]);
+    s.tui.wait_for("Switch pipeline", Duration::from_secs(5));
+    s.tui.keys(&["Enter"]);
+    let screen = s.tui.wait_for("Rentals", Duration::from_secs(10));
+    let number = screen
+        .lines()
+        .find_map(|l| {
+            let at = l.find("Rentals")?;
+            l[..at]
+                .trim_end()
+                .chars()
+                .last()
+                .filter(char::is_ascii_digit)
+        })
+        .unwrap_or_else(|| panic!("Rentals is numbered in the picker:\n{screen}"));
+    s.tui.keys(&[&number.to_string()]);
+    s.tui.wait_for("Rita Rental", Duration::from_secs(10));
+    s.tui.wait_for("Viewing", Duration::from_secs(5));
+
+    // A lead by name (the data layer's search): Quinn, in the other pipeline.
+    s.tui.keys(&["C-p"]);
+    s.tui.wait_for("Command palette", Duration::from_secs(5));
+    s.tui.keys(&["quinn"]);
+    s.tui.wait_for("lead", Duration::from_secs(10));
+    s.tui.wait_for("Quinn Input", Duration::from_secs(10));
+    let started = Instant::now();
+    loop {
+        let screen = s.tui.screen();
+        if screen.contains("Quinn Input") && screen.contains("lead") && !screen.contains("leads…")
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the lead search never answered:\n{screen}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    s.tui.keys(&["Enter"]);
+    let screen = s.tui.wait_for("1 Overview", Duration::from_secs(10));
+    assert!(screen.contains("Quinn Input"), "{screen}");
+    s.tui.keys(&["q"]);
 }

@@ -52,6 +52,7 @@ pub async fn run_tui(
     let mut state = State::new(session, keymap, options(config), Utc::now());
     state.board.me = Some(store.me().profile_id);
     state.board.lifecycle.role = Some(store.role());
+    state.zone = store.me().time_zone.parse().ok();
     if start == config::StartScreen::Inbox {
         state.screen = crate::state::Screen::Inbox(crate::state::inbox::InboxScreen::default());
     }

@@ -6,8 +6,10 @@
 //! (`next tue` = the one after the coming one), `in 3 days`, `in 2w`, `+3`, `3d`, `2w`,
 //! `next week`/`w`, `eom` (end of month), `YYYY-MM-DD`, `MM-DD`, `DD.MM.`; a bare time is today.
 //! Due dates are stored as local wall-clock values, so a day is a calendar day (never 24 h):
-//! `tomorrow 9am` is 9:00 on the next date even across a DST change.
+//! `tomorrow 9am` is 9:00 on the next date even across a DST change. In the rep's zone (`_in`
+//! variants, `dst.rs`), a time the clocks skip is refused and one they pass twice is explained.
 
+pub mod dst;
 #[cfg(test)]
 mod tests;
 
@@ -316,6 +318,65 @@ pub fn describe(due: &Due, today: NaiveDate) -> String {
         d => format!("in {d} days"),
     };
     format!("{text} · {rel}")
+}
+
+/// [`parse`], then the DST check in the rep's `zone` (when known): a skipped time is an error.
+pub fn parse_in(
+    text: &str,
+    today: NaiveDate,
+    zone: Option<chrono_tz::Tz>,
+) -> Result<Due, DateError> {
+    let due = parse(text, today)?;
+    if let Some(zone) = zone {
+        dst::check(&due, zone)?;
+    }
+    Ok(due)
+}
+
+/// [`parse_optional`] with the DST check of [`parse_in`].
+pub fn parse_optional_in(
+    text: &str,
+    today: NaiveDate,
+    zone: Option<chrono_tz::Tz>,
+) -> Result<Option<Due>, DateError> {
+    if clears(text) {
+        return Ok(None);
+    }
+    parse_in(text, today, zone).map(Some)
+}
+
+/// [`preview`] in the rep's `zone`: a skipped time is `✕ why`; a repeated one shows which is
+/// meant (`→ Sun Oct 25 02:30 UTC+02:00 · happens twice`, the first: the wall clock shows it
+/// first, and "overdue" compares wall-clock times).
+pub fn preview_in(
+    text: &str,
+    today: NaiveDate,
+    zone: Option<chrono_tz::Tz>,
+) -> Option<Result<String, String>> {
+    let shown = preview(text, today)?;
+    let (Some(zone), Ok(line), Ok(due)) = (zone, &shown, parse(text, today)) else {
+        return Some(shown);
+    };
+    Some(match dst::check(&due, zone) {
+        Ok(dst::WallClock::Plain) => Ok(line.clone()),
+        Ok(dst::WallClock::Twice(offset)) => Ok(format!(
+            "→ {} UTC{offset} · happens twice (clocks go back), the first",
+            due.date
+                .and_time(due.time.unwrap_or_default())
+                .format("%a %b %-d %H:%M"),
+        )),
+        // Short enough for a form's preview; saving shows the whole sentence on the field.
+        Err(_) => Err(match due.time {
+            Some(time) => {
+                let at = due.date.and_time(time);
+                let next = dst::first_existing(zone, at)
+                    .map(|n| format!("; try {}", n.format("%H:%M")))
+                    .unwrap_or_default();
+                format!("✕ {} is skipped by DST{next}", time.format("%H:%M"))
+            }
+            None => "✕ That time does not exist that day".to_string(),
+        }),
+    })
 }
 
 /// The live preview of a date field: `→ …` or `✕ why`; `None` for a blank field.

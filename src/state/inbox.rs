@@ -339,7 +339,7 @@ fn on_command(state: &mut State, cmd: Command) -> Vec<Effect> {
         Command::OpenLead => open_lead(state, false),
         Command::LogCall => open_lead(state, true),
         Command::CompleteTask => writes::complete(state),
-        Command::UndoComplete => history::undo(state),
+        Command::UndoComplete => crate::state::history::undo(state),
         Command::Snooze => crate::state::popup::snooze::open_snooze(state),
         Command::Reschedule => crate::state::popup::date::open_reschedule(state),
         Command::ChangePriority => crate::state::popup::priority::open_priority(state),

@@ -219,8 +219,15 @@ pub enum Saved {
         kind: InteractionKind,
     },
     Task,
-    TaskCompleted,
-    Rescheduled,
+    TaskCompleted {
+        task_id: Uuid,
+    },
+    /// A completion undone (the undo history).
+    TaskReopened,
+    /// The task's new version.
+    Rescheduled {
+        version: i32,
+    },
     Deal,
     Document,
     Tag(LeadTag),
@@ -300,6 +307,13 @@ pub enum LeadEffect {
         request: RequestId,
         task_id: Uuid,
         version: i32,
+    },
+    /// Reopens a task completed from this screen (the undo history; refused if someone
+    /// reopened it since) → [`LeadAction::Saved`].
+    ReopenTask {
+        request: RequestId,
+        task_id: Uuid,
+        previous: TaskStatus,
     },
     RescheduleTask {
         request: RequestId,

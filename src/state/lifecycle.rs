@@ -4,6 +4,7 @@
 
 use uuid::Uuid;
 
+use super::history::{Answer, Place, Undo};
 use super::inbox::{Teammate, Teammates};
 use super::popup::delete::DeleteConfirm;
 use super::popup::owner::OwnerPicker;
@@ -34,6 +35,10 @@ pub struct PendingOwner {
     pub lead_id: Uuid,
     pub name: String,
     pub before: (Option<Uuid>, Option<String>),
+    /// The version the change was sent against.
+    pub from: i32,
+    /// An undo of the history (answered there, not recorded again).
+    pub undo: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -271,19 +276,10 @@ pub fn change_owner(state: &mut State, picker: &OwnerPicker, to: &Teammate) -> V
         state.info(format!("{} already owns {}", to.name, picker.name));
         return Vec::new();
     }
-    let before = match &state.screen {
-        Screen::Lead(s) => s
-            .detail()
-            .filter(|d| d.id == picker.lead_id)
-            .map(|d| (d.owner_id, d.owner_name.clone())),
-        _ => None,
+    let mut before = current_owner(state, picker.lead_id);
+    if before.0.is_none() {
+        before.0 = picker.current;
     }
-    .or_else(|| {
-        let (ci, i) = state.board.find_card(picker.lead_id)?;
-        let card = state.board.columns.get(ci)?.cards.get(i)?;
-        Some((card.assigned_to, card.owner_name.clone()))
-    })
-    .unwrap_or((picker.current, None));
     let request = state.next_id();
     show_owner(
         state,
@@ -296,6 +292,8 @@ pub fn change_owner(state: &mut State, picker: &OwnerPicker, to: &Teammate) -> V
         lead_id: picker.lead_id,
         name: picker.name.clone(),
         before,
+        from: picker.version,
+        undo: false,
     });
     state.info(format!("Giving {} to {}…", picker.name, to.name));
     vec![Effect::Lifecycle(LifecycleEffect::ChangeOwner {
@@ -304,6 +302,64 @@ pub fn change_owner(state: &mut State, picker: &OwnerPicker, to: &Teammate) -> V
         version: picker.version,
         to: to.id,
     })]
+}
+
+/// Undoes an owner change of the history: back to `to` if the lead is still at `version` (the
+/// database refuses, and nothing is written, if a teammate changed it since).
+pub(crate) fn undo_owner(
+    state: &mut State,
+    request: RequestId,
+    lead_id: Uuid,
+    name: String,
+    version: i32,
+    to: Uuid,
+) -> Vec<Effect> {
+    let member = match &state.board.lifecycle.members {
+        Teammates::Loaded(list) => list.iter().find(|m| m.id == to).map(|m| m.name.clone()),
+        _ => None,
+    };
+    let owner = (Some(to), member);
+    let before = current_owner(state, lead_id);
+    show_owner(state, lead_id, owner, None);
+    state.board.lifecycle.pending.push(PendingOwner {
+        request,
+        lead_id,
+        name,
+        before,
+        from: version,
+        undo: true,
+    });
+    vec![Effect::Lifecycle(LifecycleEffect::ChangeOwner {
+        request,
+        lead_id,
+        version,
+        to,
+    })]
+}
+
+/// The answer to an owner change the history sent as an undo.
+fn answered(state: &mut State, request: RequestId, answer: Answer) -> Vec<Effect> {
+    match state.history.answers(request) {
+        Some(awaited) => super::history::on_answer(state, awaited, answer),
+        None => Vec::new(),
+    }
+}
+
+/// The owner shown now: on the lead screen, else on the card.
+fn current_owner(state: &State, lead_id: Uuid) -> (Option<Uuid>, Option<String>) {
+    match &state.screen {
+        Screen::Lead(s) => s
+            .detail()
+            .filter(|d| d.id == lead_id)
+            .map(|d| (d.owner_id, d.owner_name.clone())),
+        _ => None,
+    }
+    .or_else(|| {
+        let (ci, i) = state.board.find_card(lead_id)?;
+        let card = state.board.columns.get(ci)?.cards.get(i)?;
+        Some((card.assigned_to, card.owner_name.clone()))
+    })
+    .unwrap_or((None, None))
 }
 
 /// The confirmed delete.
@@ -343,6 +399,27 @@ pub fn update(state: &mut State, action: LifecycleAction) -> Vec<Effect> {
                     {
                         data.detail.version = version;
                     }
+                    if p.undo {
+                        return answered(state, request, Answer::Done(Some(version)));
+                    }
+                    if let Some(to) = p.before.0 {
+                        let label = match &name {
+                            Some(n) => format!("gave {} to {n}", p.name),
+                            None => format!("changed the owner of {}", p.name),
+                        };
+                        let place = match &state.screen {
+                            Screen::Lead(s) if s.lead_id == p.lead_id => Place::Lead(p.lead_id),
+                            _ => Place::Board,
+                        };
+                        let undo = Undo::Owner {
+                            lead_id: p.lead_id,
+                            name: p.name.clone(),
+                            from: p.from,
+                            version,
+                            to,
+                        };
+                        state.history.push(label, place, undo);
+                    }
                     match name {
                         Some(n) => state.info(format!("{} now belongs to {n}", p.name)),
                         None => state.info(format!("Owner of {} changed", p.name)),
@@ -351,6 +428,9 @@ pub fn update(state: &mut State, action: LifecycleAction) -> Vec<Effect> {
                 }
                 Err(f) => {
                     show_owner(state, p.lead_id, p.before, None);
+                    if p.undo {
+                        return answered(state, request, Answer::Failed(f));
+                    }
                     state.error(format!(
                         "The owner of {} was not changed: {}",
                         p.name, f.message

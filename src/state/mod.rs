@@ -11,6 +11,7 @@
 
 pub mod board;
 mod connection;
+pub mod history;
 pub mod inbox;
 pub mod insights;
 mod interrupt;
@@ -34,8 +35,8 @@ use crate::data::models::BoardSort;
 use screen::Contract;
 
 pub use board::{
-    Board, BoardAction, BoardData, BoardEffect, BoardStatus, Column, ColumnStatus, MoveRecord,
-    PendingMove, SEARCH_DEBOUNCE, SEARCH_LIMIT, SEEK_PAGE, SEEK_PAGES, Seek,
+    Board, BoardAction, BoardData, BoardEffect, BoardStatus, Column, ColumnStatus, PendingMove,
+    SEARCH_DEBOUNCE, SEARCH_LIMIT, SEEK_PAGE, SEEK_PAGES, Seek,
 };
 pub(crate) use connection::note_failure;
 pub use popup::{Popup, PromptPurpose};
@@ -215,6 +216,11 @@ pub struct State {
     pub quit: bool,
     /// ctrl-c was pressed once over typed text: a second one quits.
     pub quit_armed: bool,
+    /// The undo history of every screen (`u`).
+    pub history: history::History,
+    /// The rep's IANA time zone (`profiles.time_zone`): date fields check DST days in it
+    /// (`dates::dst`); `None` when unknown (no check).
+    pub zone: Option<chrono_tz::Tz>,
     next_request: RequestId,
 }
 
@@ -241,6 +247,8 @@ impl State {
             spinner: 0,
             quit: false,
             quit_armed: false,
+            history: history::History::default(),
+            zone: None,
             next_request: 1,
         }
     }

@@ -96,7 +96,12 @@ fn marking_a_deal_won_offers_the_move_and_accepting_sends_one_closing_write() {
             }),
         }),
     );
-    assert_eq!(state.board.last_close, Some(undo));
+    match state.history.newest().map(|e| &e.undo) {
+        Some(closer::state::history::Undo::Move { close, .. }) => {
+            assert_eq!(close.as_ref(), Some(&undo))
+        }
+        other => panic!("expected the move in the undo history, got {other:?}"),
+    }
     assert!(
         fx.iter().any(
             |e| matches!(e, Effect::Lead(LeadEffect::Load { lead_id, .. }) if *lead_id == lead)

@@ -882,7 +882,7 @@ fn bulk_marks_complete_snooze_and_reassign_together() {
     let message = state.message.as_ref().map(|m| m.text.clone());
     assert_eq!(
         message.as_deref(),
-        Some("Undone: reassigned 3 tasks to Tony Hoare")
+        Some("Undid: reassigned 3 tasks to Tony Hoare")
     );
 }
 

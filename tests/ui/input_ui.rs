@@ -129,3 +129,88 @@ fn numbered_pickers_say_press_a_number() {
     assert!(screen.contains("press a number to pick"), "{screen}");
     assert!(!screen.contains("press a letter"), "{screen}");
 }
+
+/// Issue 11: a due time the clocks skip in the rep's zone is refused with the time that exists;
+/// one they pass twice is explained in the preview.
+#[test]
+fn due_times_on_dst_days_are_checked_in_the_reps_zone() {
+    let mut state = lead_open(120, 30);
+    state.zone = Some(chrono_tz::Europe::Berlin);
+    update(&mut state, ch('t'));
+    for c in "Call back".chars() {
+        update(&mut state, ch(c));
+    }
+    update(&mut state, key(KeyCode::Tab));
+    for c in "2026-10-25 02:30".chars() {
+        update(&mut state, ch(c));
+    }
+    let screen = screen_text(&render(&state, 120, 30));
+    assert!(screen.contains("UTC+02:00 · happens twice"), "{screen}");
+    update(&mut state, ctrl('u'));
+    for c in "2026-03-29 02:30".chars() {
+        update(&mut state, ch(c));
+    }
+    insta::assert_snapshot!("dst_gap_preview", render(&state, 120, 30).backend());
+    let fx = update(&mut state, ctrl('s'));
+    assert!(fx.is_empty(), "nothing is saved: {fx:?}");
+    match &state.popup {
+        Some(Popup::Form(form)) => {
+            let due = form
+                .fields
+                .iter()
+                .find(|f| f.id == FieldId::Due)
+                .and_then(|f| f.error.clone());
+            assert_eq!(
+                due.as_deref(),
+                Some(
+                    "Date: 02:30 does not exist on Mar 29 in Europe/Berlin: the clocks jump forward; try 03:00"
+                )
+            );
+        }
+        other => panic!("the form stays open, got {other:?}"),
+    }
+}
+
+/// Issue 11: `€1,250,000` was stored and shown as `$1,250,000`. Deals carry no currency yet, so
+/// another currency is refused with the reason instead of being stored as dollars.
+#[test]
+fn a_deal_in_another_currency_is_refused_not_stored_as_dollars() {
+    let mut state = lead_open(100, 30);
+    update(&mut state, ch('d'));
+    for c in "Harbour flat".chars() {
+        update(&mut state, ch(c));
+    }
+    update(&mut state, key(KeyCode::Tab));
+    for c in "€1,250,000".chars() {
+        update(&mut state, ch(c));
+    }
+    let fx = update(&mut state, ctrl('s'));
+    assert!(fx.is_empty(), "nothing is saved: {fx:?}");
+    match &state.popup {
+        Some(Popup::Form(form)) => {
+            let error = form
+                .fields
+                .iter()
+                .find(|f| f.id == FieldId::Amount)
+                .and_then(|f| f.error.clone());
+            assert_eq!(
+                error.as_deref(),
+                Some("Amount: only US dollars can be stored yet; type the amount in USD")
+            );
+        }
+        other => panic!("the form stays open, got {other:?}"),
+    }
+    // In dollars it is saved.
+    update(&mut state, ctrl('u'));
+    for c in "$1,250,000".chars() {
+        update(&mut state, ch(c));
+    }
+    let fx = update(&mut state, ctrl('s'));
+    assert!(
+        fx.iter().any(|e| matches!(
+            e,
+            Effect::Lead(closer::state::lead::LeadEffect::AddDeal { deal, .. }) if deal.amount == 1_250_000.0
+        )),
+        "{fx:?}"
+    );
+}

@@ -249,7 +249,7 @@ fn task(
     }
 }
 
-fn data(lead: Uuid, name: &str) -> LeadData {
+pub(crate) fn data(lead: Uuid, name: &str) -> LeadData {
     LeadData {
         detail: detail(lead, name),
         timeline: timeline(),
@@ -1287,7 +1287,7 @@ fn editor_round_trip_and_task_keys() {
         &mut state,
         Action::Lead(LeadAction::Saved {
             request,
-            result: Ok(Saved::Rescheduled),
+            result: Ok(Saved::Rescheduled { version: 2 }),
         }),
     );
     assert!(lead_popup(&state).is_none());

@@ -16,3 +16,4 @@ mod lead_ui;
 mod lifecycle_ui;
 mod palette_ui;
 mod pictures;
+mod undo_ui;

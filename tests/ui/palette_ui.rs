@@ -3,14 +3,14 @@
 use closer::config::keymap::Command;
 use closer::data::models::LeadHit;
 use closer::state::board::BoardEffect;
-use closer::state::lead::LeadEffect;
+use closer::state::lead::{LeadAction, LeadEffect};
 use closer::state::popup::palette::{Target, entries};
-use closer::state::{Action, BoardAction, Effect, Popup, update};
+use closer::state::{Action, BoardAction, Effect, Popup, Screen, update};
 use crossterm::event::KeyCode;
 use uuid::Uuid;
 
 use super::harness::{ch, ctrl, key, render, screen_text};
-use super::lead_ui::board;
+use super::lead_ui::{board, data};
 
 fn typed(state: &mut closer::state::State, text: &str) -> Vec<Effect> {
     let mut fx = Vec::new();
@@ -121,5 +121,88 @@ fn finds_and_opens_a_lead_by_name() {
             |e| matches!(e, Effect::Lead(LeadEffect::Load { lead_id, .. }) if *lead_id == lead)
         ),
         "{fx:?}"
+    );
+}
+
+#[test]
+fn every_screens_commands_are_listed_with_their_key_and_screen() {
+    let mut state = board(100, 30);
+    update(&mut state, ch(':'));
+    let Some(Popup::Palette(p)) = &state.popup else {
+        panic!("the palette is open");
+    };
+    let all = entries(&state, p);
+    for cmd in [
+        Command::CompleteTask,
+        Command::AddTask,
+        Command::CyclePerson,
+        Command::MoveNextStage,
+        Command::Undo,
+    ] {
+        assert!(
+            all.iter().any(|e| e.target == Target::Command(cmd)),
+            "{cmd:?} is listed"
+        );
+    }
+    let detail = |cmd| {
+        all.iter()
+            .find(|e| e.target == Target::Command(cmd))
+            .map(|e| e.detail.clone())
+    };
+    assert_eq!(
+        detail(Command::MoveNextStage).as_deref(),
+        Some("L/shift-right")
+    );
+    assert_eq!(detail(Command::CompleteTask).as_deref(), Some("x · inbox"));
+    assert_eq!(detail(Command::AddTask).as_deref(), Some("t · lead"));
+    typed(&mut state, "task");
+    insta::assert_snapshot!("palette_every_screen", render(&state, 100, 30).backend());
+}
+
+#[test]
+fn a_lead_command_from_the_board_opens_the_selected_lead_and_runs_there() {
+    let mut state = board(100, 30);
+    update(&mut state, ch(':'));
+    typed(&mut state, "add a task");
+    assert_eq!(first_entry(&state), Some(Target::Command(Command::AddTask)));
+    let fx = update(&mut state, key(KeyCode::Enter));
+    let (request, lead_id) = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::Lead(LeadEffect::Load { request, lead_id }) => Some((*request, *lead_id)),
+            _ => None,
+        })
+        .expect("the selected lead opens");
+    assert!(
+        state.popup.is_none(),
+        "nothing runs before the lead is there"
+    );
+    update(
+        &mut state,
+        Action::Lead(LeadAction::Loaded {
+            request,
+            result: Ok(Some(Box::new(data(lead_id, "Grace Hopper")))),
+        }),
+    );
+    match &state.popup {
+        Some(Popup::Form(form)) => assert!(form.title.contains("task"), "{}", form.title),
+        other => panic!("expected the task form, got {other:?}"),
+    }
+}
+
+#[test]
+fn an_inbox_command_from_the_board_switches_there_and_teaches_the_key() {
+    let mut state = board(100, 30);
+    update(&mut state, ch(':'));
+    typed(&mut state, "complete the task");
+    assert_eq!(
+        first_entry(&state),
+        Some(Target::Command(Command::CompleteTask))
+    );
+    update(&mut state, key(KeyCode::Enter));
+    assert!(matches!(state.screen, Screen::Inbox(_)));
+    assert_eq!(
+        state.message.as_ref().map(|m| m.text.as_str()),
+        Some("Inbox: “Complete the task” is x here")
     );
 }

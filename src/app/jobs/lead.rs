@@ -54,8 +54,19 @@ pub async fn run(store: &PgStore, effect: LeadEffect) -> Option<Action> {
                 task_id,
                 version,
             } => saved(request, store.complete_task(task_id, version).await, |_| {
-                Saved::TaskCompleted
+                Saved::TaskCompleted { task_id }
             }),
+            LeadEffect::ReopenTask {
+                request,
+                task_id,
+                previous,
+            } => saved(
+                request,
+                store
+                    .undo_complete(&[(task_id, previous)], chrono::Utc::now())
+                    .await,
+                |_| Saved::TaskReopened,
+            ),
             LeadEffect::RescheduleTask {
                 request,
                 task_id,
@@ -67,7 +78,7 @@ pub async fn run(store: &PgStore, effect: LeadEffect) -> Option<Action> {
                 store
                     .reschedule_task(task_id, version, due_date, due_time)
                     .await,
-                |_| Saved::Rescheduled,
+                |version| Saved::Rescheduled { version },
             ),
             LeadEffect::AddDeal {
                 request,

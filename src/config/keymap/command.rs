@@ -139,7 +139,7 @@ commands! {
     MovePrevStage = "move_prev_stage", BOARD, "Move the lead to the previous stage";
     MoveNextStage = "move_next_stage", BOARD, "Move the lead to the next stage";
     MoveToStage = "move_to_stage", BOARD, "Move the lead to a stage…";
-    UndoMove = "undo_move", BOARD, "Undo the last stage move";
+    UndoMove = "undo_move", BOARD, "Undo the last move, close or owner change";
     OpenLead = "open_lead", BOARD_INBOX, "Open the lead";
     SwitchPipeline = "switch_pipeline", BOARD, "Switch pipeline";
     CycleSort = "cycle_sort", BOARD, "Cycle the card sort order";
@@ -176,9 +176,11 @@ commands! {
     AddDocument = "add_document", LEAD, "Attach a document";
     // Lead: owner (issue 12; `o` opens documents here)
     ChangeLeadOwner = "change_lead_owner", LEAD, "Change the lead's owner…";
+    // Lead: the undo history (issue 11)
+    Undo = "undo", LEAD, "Undo this lead's last edit, tag or owner";
     // Inbox
     CompleteTask = "complete_task", INBOX_LEAD, "Complete the task";
-    UndoComplete = "undo_complete", INBOX, "Undo the last completion";
+    UndoComplete = "undo_complete", INBOX, "Undo the last completion, snooze or edit";
     Snooze = "snooze", INBOX, "Snooze the task";
     Reschedule = "reschedule", INBOX_LEAD, "Reschedule the task";
     ChangePriority = "change_priority", INBOX, "Change the priority";

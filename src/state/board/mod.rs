@@ -35,7 +35,7 @@ use crate::data::models::{
 pub use model::*;
 
 pub(crate) use load::settle;
-pub(crate) use moves::{begin_move, perform_close, perform_move};
+pub(crate) use moves::{begin_move, perform_close, perform_move, undo_move};
 pub(crate) use nav::switch_pipeline;
 pub(crate) use seek::jump_to;
 

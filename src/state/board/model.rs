@@ -164,14 +164,6 @@ pub enum PendingClose {
     Undo(crate::data::closing::CloseUndo),
 }
 
-/// The last move the user made, for undo.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MoveRecord {
-    pub lead_id: Uuid,
-    pub from_stage: Uuid,
-    pub to_stage: Uuid,
-}
-
 /// A jump-to-lead target being paged in.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Seek {
@@ -203,9 +195,6 @@ pub struct Board {
     pub load_request: Option<RequestId>,
     pub summaries_request: Option<RequestId>,
     pub pending: Vec<PendingMove>,
-    pub last_move: Option<MoveRecord>,
-    /// What the database returned to undo `last_move` exactly, when it was a closing move.
-    pub last_close: Option<crate::data::closing::CloseUndo>,
     /// The period the won/lost headers count (`P`).
     pub period: crate::data::closing::Period,
     /// Won/lost totals of the closed stages in `period`.

@@ -3,9 +3,10 @@
 
 use uuid::Uuid;
 
-use super::{BoardEffect, MoveRecord, PendingClose, PendingMove};
-use crate::data::closing::{CloseMove, ClosedLead, DealChoice, TaskChoice};
+use super::{BoardEffect, PendingClose, PendingMove};
+use crate::data::closing::{CloseMove, CloseUndo, ClosedLead, DealChoice, TaskChoice};
 use crate::data::models::MovedLead;
+use crate::state::history::{Place, Undo};
 use crate::state::popup::{self, Popup, Prompt, PromptPurpose};
 use crate::state::{Connection, Effect, Failure, RequestId, State, note_failure};
 
@@ -23,22 +24,50 @@ pub(super) fn move_selected_by(state: &mut State, delta: isize) -> Vec<Effect> {
     begin_move(state, lead_id, from_stage, to_stage, false)
 }
 
-pub(super) fn undo(state: &mut State) -> Vec<Effect> {
-    let Some(last) = state.board.last_move else {
-        state.info("Nothing to undo");
-        return Vec::new();
-    };
+/// Undoes a stage move of the history (`state/history.rs`): the card goes back if it is still
+/// where the move left it; a closing move is undone exactly with the database's `close` record.
+/// The database refuses (nothing written) if a teammate moved the lead since.
+pub(crate) fn undo_move(
+    state: &mut State,
+    lead_id: Uuid,
+    from_stage: Uuid,
+    to_stage: Uuid,
+    close: Option<CloseUndo>,
+    label: &str,
+) -> Vec<Effect> {
     let in_place = state
         .board
-        .find_card(last.lead_id)
+        .find_card(lead_id)
         .and_then(|(ci, _)| state.board.columns.get(ci))
-        .is_some_and(|c| c.stage.id == last.to_stage);
-    if !in_place || state.board.column_index(last.from_stage).is_none() {
-        state.board.last_move = None;
-        state.info("Nothing to undo");
+        .is_some_and(|c| c.stage.id == to_stage);
+    if !in_place || state.board.column_index(from_stage).is_none() {
+        let board = &state.board;
+        let name = board
+            .find_card(lead_id)
+            .and_then(|(ci, i)| board.columns.get(ci)?.cards.get(i))
+            .map_or_else(|| "the lead".to_string(), |c| c.name.clone());
+        let stage = board
+            .column_index(to_stage)
+            .and_then(|ci| board.columns.get(ci))
+            .map_or_else(|| "that stage".to_string(), |c| c.stage.name.clone());
+        state.error(format!(
+            "Not undone: {name} is no longer in {stage} on this board (moved since)"
+        ));
         return Vec::new();
     }
-    begin_move(state, last.lead_id, last.to_stage, last.from_stage, true)
+    state.info(format!("Undid: {label}"));
+    match close {
+        Some(record) => perform(
+            state,
+            lead_id,
+            to_stage,
+            from_stage,
+            None,
+            true,
+            Some(PendingClose::Undo(record)),
+        ),
+        None => begin_move(state, lead_id, to_stage, from_stage, true),
+    }
 }
 
 /// Starts a move. A move into or out of a closed stage is one decision (the closing popup asks
@@ -69,19 +98,7 @@ pub(crate) fn begin_move(
     else {
         return Vec::new();
     };
-    if undo {
-        if let Some(record) = state.board.last_close.clone() {
-            return perform(
-                state,
-                lead_id,
-                from_stage,
-                to_stage,
-                None,
-                true,
-                Some(PendingClose::Undo(record)),
-            );
-        }
-    } else if to_closed || from_closed {
+    if !undo && (to_closed || from_closed) {
         return popup::closing::open(state, lead_id, from_stage, to_stage);
     }
     if to_lost {
@@ -193,14 +210,22 @@ fn perform(
         restore_index: index,
     };
     let effect = send(&pending);
-    board.pending.push(pending);
-    board.last_move = (!undo).then_some(MoveRecord {
-        lead_id,
-        from_stage,
-        to_stage,
+    let name = board.columns.get(to_col).and_then(|c| {
+        let card = c.cards.get(new_index)?;
+        Some(format!("moved {} to {}", card.name, c.stage.name))
     });
-    // The exact undo arrives with the result of a closing move.
-    board.last_close = None;
+    board.pending.push(pending);
+    if !undo && let Some(label) = name {
+        // The exact undo of a closing move arrives with its result (`on_lead_closed`).
+        let undo = Undo::Move {
+            request,
+            lead_id,
+            from_stage,
+            to_stage,
+            close: None,
+        };
+        state.history.push(label, Place::Board, undo);
+    }
     if queued { Vec::new() } else { vec![effect] }
 }
 
@@ -247,11 +272,10 @@ pub(super) fn on_lead_closed(
     let result = match result {
         Ok(closed) => {
             if awaited
-                && state
-                    .board
-                    .last_move
-                    .is_some_and(|m| m.lead_id == closed.moved.lead_id)
+                && let Some(entry) = state.history.move_mut(request)
+                && let Undo::Move { close, .. } = &mut entry.undo
             {
+                *close = Some(closed.undo.clone());
                 let (deals, tasks) = (closed.undo.deal_count(), closed.undo.task_count());
                 if deals + tasks > 0 {
                     state.info(format!(
@@ -260,7 +284,6 @@ pub(super) fn on_lead_closed(
                         if tasks == 1 { "" } else { "s" }
                     ));
                 }
-                state.board.last_close = Some(closed.undo);
             }
             Ok(closed.moved)
         }
@@ -290,7 +313,10 @@ pub(super) fn on_lead_moved(
             if let Some((c, i)) = board.find_card(moved.lead_id)
                 && let Some(card) = board.columns.get_mut(c).and_then(|c| c.cards.get_mut(i))
             {
-                card.version = moved.version;
+                // A move changes the stage only: the rep's edits and owner changes left at the
+                // version it found stay undoable at the one it left.
+                let before = std::mem::replace(&mut card.version, moved.version);
+                state.history.rebase(moved.lead_id, before, moved.version);
             }
             let mut fx = crate::state::popup::closing_deal::refresh_lead(state, moved.lead_id);
             let board = &mut state.board;
@@ -333,10 +359,7 @@ pub(super) fn on_lead_moved(
                     }
                 }
             }
-            if board.last_move.is_some_and(|m| m.lead_id == done.lead_id) {
-                board.last_move = None;
-                board.last_close = None;
-            }
+            state.history.forget_move(done.request);
             state.error(f.message.clone());
             note_failure(state, &f)
         }

@@ -23,7 +23,7 @@ pub(super) fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
         Command::MovePrevStage => moves::move_selected_by(state, -1),
         Command::MoveNextStage => moves::move_selected_by(state, 1),
         Command::MoveToStage => open_stage_picker(state),
-        Command::UndoMove => moves::undo(state),
+        Command::UndoMove => crate::state::history::undo(state),
         Command::OpenLead => match state.board.selected_card() {
             Some(card) => {
                 let (id, name) = (card.id, card.name.clone());
@@ -143,7 +143,6 @@ pub(crate) fn switch_pipeline(state: &mut State, pipeline_id: Uuid) -> Vec<Effec
     board.selected = 0;
     board.col_offset = 0;
     board.seek = None;
-    board.last_move = None;
     board.status = BoardStatus::Loading;
     board.load_request = Some(request);
     board.summaries_request = None;

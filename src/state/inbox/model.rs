@@ -324,8 +324,6 @@ pub struct InboxScreen {
     pub marked: BTreeSet<Uuid>,
     pub pending: Vec<Pending>,
     pub last_completion: Option<LastCompletion>,
-    /// Undoable writes, newest last (`history`).
-    pub history: Vec<super::history::UndoEntry>,
     pub triage: Option<Box<Triage>>,
     pub teammates: Teammates,
     /// Key facts per lead (triage).

@@ -333,16 +333,20 @@ pub(super) fn complete(state: &mut State) -> Vec<Effect> {
         t.handled.extend(targets.iter().copied());
         t.done += targets.len();
     }
+    let label = match before.as_slice() {
+        [(_, t)] => format!("completed “{}”", t.title),
+        many => format!("completed {} tasks", many.len()),
+    };
     s.last_completion = Some(LastCompletion {
         request,
         before,
         undo: None,
         undo_requested: false,
     });
-    s.history.push(history::UndoEntry::Completion);
     // The cursor stays where it was: on the next task.
     s.selected_id = None;
     s.restore_cursor();
+    crate::state::history::record(state, label, crate::state::history::Undo::Completion);
     if in_mine && let Some(n) = state.overdue.as_mut() {
         *n = (*n - overdue_done).max(0);
     }

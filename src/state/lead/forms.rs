@@ -259,7 +259,8 @@ pub fn open_deal(state: &mut State, edit: bool) -> Vec<Effect> {
     };
     let fields = vec![
         Field::text(FieldId::Name, "Name", name, 200).required(),
-        Field::text(FieldId::Amount, "Amount", amount, 30).hint("e.g. 250000, 250k or 1.2m"),
+        Field::text(FieldId::Amount, "Amount", amount, 30)
+            .hint("US dollars, e.g. 250000, 250k or 1.2m"),
         Field::choice(FieldId::Stage, "Stage", stages, stage),
         Field::text(FieldId::Probability, "Probability %", probability, 5),
         Field::choice(FieldId::Status, "Status", statuses, status),

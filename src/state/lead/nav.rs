@@ -48,6 +48,7 @@ pub(crate) fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
             _ => Vec::new(),
         },
         Command::OpenDocument => open_document(state),
+        Command::Undo => crate::state::history::undo(state),
         Command::ChangeLeadOwner
         | Command::DeleteLead
         | Command::CopyEmail

@@ -10,6 +10,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use super::form::{FieldId, Form};
 use super::{Popup, menu_delta, show, step};
 use crate::config::keymap::Command;
+use crate::state::history::{self, Answer, Place, Undo};
 use crate::state::lead::forms::{FormKind, after_save, bound, check_lead_fields, edited_fields};
 use crate::state::lead::{LeadEffect, LeadFields, LeadStatus, Saved, UpdateOutcome};
 use crate::state::{Effect, Failure, RequestId, Screen, State};
@@ -185,6 +186,18 @@ pub fn on_updated(
     request: RequestId,
     result: Result<UpdateOutcome, Failure>,
 ) -> Vec<Effect> {
+    if let Some(awaited) = state.history.answers(request) {
+        let answer = match result {
+            Ok(UpdateOutcome::Saved { version }) => Answer::Done(Some(version)),
+            Ok(UpdateOutcome::Conflict { .. }) => Answer::Conflict,
+            Ok(UpdateOutcome::Gone) => Answer::Failed(Failure {
+                message: "the lead was deleted or is no longer visible to you".to_string(),
+                connection: false,
+            }),
+            Err(f) => Answer::Failed(f),
+        };
+        return history::on_answer(state, awaited, answer);
+    }
     let waiting = match &state.popup {
         Some(Popup::Form(f)) => f.saving == Some(request),
         Some(Popup::Conflict(p)) => p.saving == Some(request),
@@ -204,7 +217,27 @@ pub fn on_updated(
     };
     form.saving = None;
     match result {
-        Ok(UpdateOutcome::Saved { .. }) => after_save(state, Some(&form.kind), Saved::LeadUpdated),
+        Ok(UpdateOutcome::Saved { version }) => {
+            if prompt.is_none()
+                && let FormKind::EditLead {
+                    lead_id,
+                    base,
+                    version: from,
+                } = &form.kind
+            {
+                let after = edited_fields(&form);
+                let undo = Undo::LeadEdit {
+                    lead_id: *lead_id,
+                    from: *from,
+                    version,
+                    before: base.clone(),
+                    after: Box::new(after.clone()),
+                };
+                let label = format!("edited {}", after.name);
+                state.history.push(label, Place::Lead(*lead_id), undo);
+            }
+            after_save(state, Some(&form.kind), Saved::LeadUpdated)
+        }
         Ok(UpdateOutcome::Conflict { theirs, version }) => {
             let lead_id = match &form.kind {
                 FormKind::EditLead { lead_id, .. } => *lead_id,

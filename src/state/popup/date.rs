@@ -70,7 +70,7 @@ pub(super) fn key(
         let clear = crate::dates::clears(&text);
         match (&purpose, clear) {
             (DatePurpose::Reschedule(id), true) => return writes::reschedule(state, *id, None),
-            (_, _) => match today.map(|today| crate::dates::parse(&input, today)) {
+            (_, _) => match today.map(|today| crate::dates::parse_in(&input, today, state.zone)) {
                 Some(Ok(due)) => {
                     return match purpose {
                         DatePurpose::Reschedule(id) => writes::reschedule(state, id, Some(due)),

@@ -181,7 +181,7 @@ fn validate_new_task(
         let Some(today) = today else {
             return Err((NewTaskField::Due, "The inbox is still loading".to_string()));
         };
-        match crate::dates::parse_optional(&form.due, today) {
+        match crate::dates::parse_optional_in(&form.due, today, state.zone) {
             Ok(due) => due,
             Err(why) => return Err((NewTaskField::Due, why.to_string())),
         }

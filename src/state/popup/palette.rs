@@ -1,8 +1,11 @@
-//! The command palette (`:` / ctrl-p): fuzzy search over the commands of the screen in front
-//! (each shown with its key from the keymap in effect, so it teaches the keys), the screens,
-//! the pipelines, and leads by name (a bounded data-layer search, debounced); Enter runs it.
+//! The command palette (`:` / ctrl-p): fuzzy search over every command of every screen (each
+//! shown with its key from the keymap in effect, so it teaches the keys, and with the screen it
+//! belongs to when that is not the one in front), the screens, the pipelines, and leads by name
+//! (a bounded data-layer search, debounced); Enter runs it. A command of another screen switches
+//! there first (`run_elsewhere`) or says where it applies.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::cmp::Reverse;
 use uuid::Uuid;
 
 use super::{Popup, input};
@@ -59,21 +62,31 @@ pub fn open(state: &mut State) -> Vec<Effect> {
 /// The entries matching the query, best first (everything, in help order, for an empty query).
 pub fn entries(state: &State, palette: &Palette) -> Vec<Entry> {
     let scope = state.scope();
+    // This screen's commands first (help order), then those of the other screens.
+    let mut commands: Vec<Command> = Command::ALL
+        .iter()
+        .copied()
+        .filter(|c| !HIDDEN.contains(c) && *c.scopes() != [Scope::Popup])
+        .collect();
+    commands.sort_by_key(|c| Reverse(applies_here(*c, scope)));
     let mut all = Vec::new();
-    for cmd in Command::ALL.iter().copied() {
-        let scopes = cmd.scopes();
-        if HIDDEN.contains(&cmd) || !(scopes.contains(&Scope::Global) || scopes.contains(&scope)) {
-            continue;
-        }
+    for cmd in commands {
+        let keys = state.keymap.keys_label(cmd);
+        let detail = match home(cmd, scope) {
+            None => keys,
+            Some(other) if keys.is_empty() => other.title().to_lowercase(),
+            Some(other) => format!("{keys} · {}", other.title().to_lowercase()),
+        };
         all.push(Entry {
             label: cmd.description().to_string(),
-            detail: state.keymap.keys_label(cmd),
+            detail,
             target: Target::Command(cmd),
         });
     }
     for (label, cmd) in [
         ("Board", Command::OpenBoard),
         ("Task inbox", Command::OpenInbox),
+        ("Insights", Command::OpenInsights),
     ] {
         all.push(Entry {
             label: label.to_string(),
@@ -117,6 +130,20 @@ pub fn entries(state: &State, palette: &Palette) -> Vec<Entry> {
         .collect();
     scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     scored.into_iter().map(|(_, _, e)| e).collect()
+}
+
+/// Whether `cmd` acts on the screen whose scope is `scope` (or everywhere).
+fn applies_here(cmd: Command, scope: Scope) -> bool {
+    let scopes = cmd.scopes();
+    scopes.contains(&Scope::Global) || scopes.contains(&scope)
+}
+
+/// The screen `cmd` belongs to when it does not act on the one in front.
+fn home(cmd: Command, scope: Scope) -> Option<Scope> {
+    if applies_here(cmd, scope) {
+        return None;
+    }
+    cmd.scopes().first().copied()
 }
 
 /// A fuzzy match of `query` in `text`: every query character in order (case-insensitive,
@@ -195,7 +222,10 @@ pub(super) fn key(state: &mut State, mut palette: Palette, key: KeyEvent) -> Vec
 /// Runs the chosen entry (the palette is already closed).
 pub fn run(state: &mut State, target: Target) -> Vec<Effect> {
     match target {
-        Target::Command(cmd) => crate::state::router::on_command(state, cmd),
+        Target::Command(cmd) => match home(cmd, state.scope()) {
+            None => crate::state::router::on_command(state, cmd),
+            Some(other) => run_elsewhere(state, cmd, other),
+        },
         Target::Pipeline(id) => {
             state.screen = Screen::Board;
             let name = state
@@ -211,6 +241,54 @@ pub fn run(state: &mut State, target: Target) -> Vec<Effect> {
             fx
         }
         Target::Lead { id, name } => crate::state::lead::open(state, id, name),
+    }
+}
+
+/// A command of another screen: the board's run there at once (its data stays loaded); a
+/// lead's command opens the selected lead and runs once it has loaded (as typeahead); the
+/// inbox and insights open, and the status line teaches the key to press there.
+fn run_elsewhere(state: &mut State, cmd: Command, other: Scope) -> Vec<Effect> {
+    use crate::state::router::on_command;
+    let keys = state.keymap.keys_label(cmd);
+    let what = cmd.description();
+    match other {
+        Scope::Board => {
+            state.screen = Screen::Board;
+            on_command(state, cmd)
+        }
+        Scope::Lead => {
+            let key = state.keymap.keys(cmd).first().copied();
+            let can_open = Command::OpenLead.scopes().contains(&state.scope());
+            if let (Some(key), true) = (key, can_open) {
+                let mut fx = on_command(state, Command::OpenLead);
+                if let Screen::Lead(lead) = &mut state.screen {
+                    if lead.data.is_none() {
+                        lead.typeahead
+                            .push(KeyEvent::new(key.code(), key.modifiers()));
+                    } else {
+                        fx.extend(on_command(state, cmd));
+                    }
+                    return fx;
+                }
+            }
+            state.info(format!(
+                "“{what}” works on a lead's screen ({keys}): open a lead first"
+            ));
+            Vec::new()
+        }
+        Scope::Inbox | Scope::Insights => {
+            let fx = on_command(
+                state,
+                if other == Scope::Inbox {
+                    Command::OpenInbox
+                } else {
+                    Command::OpenInsights
+                },
+            );
+            state.info(format!("{}: “{what}” is {keys} here", other.title()));
+            fx
+        }
+        Scope::Global | Scope::Popup => on_command(state, cmd),
     }
 }
 

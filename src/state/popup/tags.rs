@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::{Popup, show};
 use crate::config::keymap::Command;
+use crate::state::history::{Place, Undo};
 use crate::state::lead::input::TextInput;
 use crate::state::lead::{LeadEffect, LeadScreen, LeadTag, Saved};
 use crate::state::{Effect, Failure, RequestId, Screen, State};
@@ -33,6 +34,8 @@ pub struct TagEditor {
     pub color: usize,
     /// Saves in flight.
     pub pending: Vec<RequestId>,
+    /// Removals in flight with the tag they remove (its undo adds it back).
+    pub removing: Vec<(RequestId, LeadTag)>,
     pub error: Option<String>,
     /// The organization's tags (completion), and the read that brings them.
     pub known: Vec<String>,
@@ -88,6 +91,7 @@ pub fn open(state: &mut State) -> Vec<Effect> {
             input: TextInput::new("", 60),
             color: 0,
             pending: Vec::new(),
+            removing: Vec::new(),
             error: None,
             known: Vec::new(),
             known_request: Some(request),
@@ -155,6 +159,7 @@ pub fn key(state: &mut State, mut editor: TagEditor, key: &KeyEvent) -> Vec<Effe
             if let Some(tag) = editor.tags.get(editor.selected).cloned() {
                 let request = state.next_id();
                 editor.pending.push(request);
+                editor.removing.push((request, tag.clone()));
                 // Shown gone at once; a failure puts it back with the reason.
                 editor.tags.retain(|t| t.id != tag.id);
                 editor.selected = editor.selected.min(editor.tags.len().saturating_sub(1));
@@ -195,16 +200,36 @@ pub fn on_saved(
     result: Result<Saved, Failure>,
 ) -> Vec<Effect> {
     let mut fx = Vec::new();
+    let mut done = None;
     if let Some(Popup::Tags(editor)) = &mut state.popup {
         editor.pending.retain(|r| *r != request);
+        let removed = editor
+            .removing
+            .iter()
+            .position(|(r, _)| *r == request)
+            .map(|at| editor.removing.remove(at).1);
         match &result {
             Ok(Saved::Tag(tag)) => {
                 editor.tags.push(tag.clone());
                 editor.selected = editor.tags.len().saturating_sub(1);
+                done = Some((editor.lead_id, tag.clone(), true));
             }
-            Ok(_) => {}
+            Ok(_) => done = removed.map(|tag| (editor.lead_id, tag, false)),
             Err(f) => editor.error = Some(f.message.clone()),
         }
+    }
+    if let Some((lead_id, tag, added)) = done {
+        let label = if added {
+            format!("added the tag {}", tag.tag)
+        } else {
+            format!("removed the tag {}", tag.tag)
+        };
+        let undo = Undo::Tag {
+            lead_id,
+            tag,
+            added,
+        };
+        state.history.push(label, Place::Lead(lead_id), undo);
     }
     if let Err(f) = &result {
         fx.extend(crate::state::note_failure(state, f));

@@ -23,7 +23,7 @@ pub(super) fn date_preview(
         return ("✕ Type the date to snooze to".to_string(), false);
     }
     let (today, _) = s.data.local(state.now);
-    match crate::dates::preview(input, today) {
+    match crate::dates::preview_in(input, today, state.zone) {
         None if clears => ("→ no due date".to_string(), true),
         None => (String::new(), true),
         Some(Ok(text)) => (text, true),

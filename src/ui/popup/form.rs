@@ -117,7 +117,7 @@ pub(super) fn form_box(
             buf,
             Rect::new(inner.x, y, inner.width, fh.min(room)),
             field,
-            (focused, form.today),
+            (focused, form.today, state.zone),
             area_rows,
             theme,
         );
@@ -217,7 +217,7 @@ pub(super) fn field_row(
     buf: &mut Buffer,
     rect: Rect,
     field: &Field,
-    (focused, today): (bool, NaiveDate),
+    (focused, today, zone): (bool, NaiveDate, Option<chrono_tz::Tz>),
     area_rows: u16,
     theme: &Theme,
 ) -> Option<Position> {
@@ -273,7 +273,7 @@ pub(super) fn field_row(
             );
             let preview = match picked {
                 Some(_) if !focused => None,
-                _ => crate::dates::preview(&input.text, today),
+                _ => crate::dates::preview_in(&input.text, today, zone),
             };
             let span = match preview {
                 Some(Ok(text)) => Span::styled(text, theme.accent_style()),

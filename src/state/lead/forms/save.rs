@@ -1,6 +1,7 @@
 //! Saving the lead's forms: building the write from the fields, and what follows a save.
 
 use super::*;
+use crate::state::history::{self, Answer};
 
 /// Checks the form; sends the save, or shows what to fix.
 pub(crate) fn submit(state: &mut State, mut form: Form<FormKind>) -> Vec<Effect> {
@@ -13,6 +14,7 @@ pub(crate) fn submit(state: &mut State, mut form: Form<FormKind>) -> Vec<Effect>
     form.error = None;
     let request = state.next_id();
     let effect = build(&mut form, request);
+    skipped_times(state, &mut form);
     let unchanged = match &effect {
         Some(LeadEffect::UpdateLead { fields, base, .. }) => fields == base,
         Some(LeadEffect::UpdateDeal { changes, .. }) => *changes == DealChanges::default(),
@@ -37,6 +39,23 @@ pub(crate) fn submit(state: &mut State, mut form: Form<FormKind>) -> Vec<Effect>
         _ => {
             form.focus_first_error();
             show(state, form)
+        }
+    }
+}
+
+/// Date fields whose time the clocks skip in the rep's zone (a spring-forward gap): the
+/// field says so and the first time that exists.
+fn skipped_times(state: &State, form: &mut Form<FormKind>) {
+    let today = form.today;
+    for field in &mut form.fields {
+        if let crate::state::popup::form::FieldValue::Date {
+            input,
+            picked: None,
+        } = &field.value
+            && field.error.is_none()
+            && let Err(e) = crate::dates::parse_optional_in(input.value(), today, state.zone)
+        {
+            field.error = Some(format!("Date: {e}"));
         }
     }
 }
@@ -294,6 +313,13 @@ pub fn on_saved(
     request: RequestId,
     result: Result<Saved, Failure>,
 ) -> Vec<Effect> {
+    if let Some(awaited) = state.history.answers(request) {
+        let answer = match result {
+            Ok(_) => Answer::Done(None),
+            Err(f) => Answer::Failed(f),
+        };
+        return history::on_answer(state, awaited, answer);
+    }
     let form_is_waiting = matches!(
         &state.popup,
         Some(Popup::Form(f)) if f.saving == Some(request)
@@ -303,7 +329,10 @@ pub fn on_saved(
             return Vec::new();
         };
         return match result {
-            Ok(saved) => after_save(state, Some(&form.kind), saved),
+            Ok(saved) => {
+                record_reschedule(state, &form.kind, &saved);
+                after_save(state, Some(&form.kind), saved)
+            }
             Err(f) => {
                 form.saving = None;
                 form.error = Some(f.message.clone());
@@ -316,7 +345,10 @@ pub fn on_saved(
         return crate::state::popup::tags::on_saved(state, request, result);
     }
     match result {
-        Ok(saved) => after_save(state, None, saved),
+        Ok(saved) => {
+            record_completion(state, &saved);
+            after_save(state, None, saved)
+        }
         Err(f) => {
             state.error(f.message.clone());
             let mut fx = reload(state);
@@ -324,6 +356,58 @@ pub fn on_saved(
             fx
         }
     }
+}
+
+/// A reschedule from the lead's Tasks tab joins the undo history with the due date it replaced
+/// (the screen still shows it: the re-read comes after).
+fn record_reschedule(state: &mut State, kind: &FormKind, saved: &Saved) {
+    let (FormKind::Reschedule { task_id, .. }, Saved::Rescheduled { version }) = (kind, saved)
+    else {
+        return;
+    };
+    let Screen::Lead(screen) = &state.screen else {
+        return;
+    };
+    let Some(task) = screen
+        .data
+        .as_ref()
+        .and_then(|d| d.tasks.iter().find(|t| t.id == *task_id))
+    else {
+        return;
+    };
+    let label = format!("rescheduled “{}”", task.title);
+    let undo = history::Undo::Reschedule {
+        task_id: *task_id,
+        version: *version,
+        due_date: task.due_date,
+        due_time: task.due_time,
+    };
+    let place = history::Place::Lead(screen.lead_id);
+    state.history.push(label, place, undo);
+}
+
+/// A completion from the lead's Tasks tab joins the undo history with the status it replaced.
+fn record_completion(state: &mut State, saved: &Saved) {
+    let Saved::TaskCompleted { task_id } = saved else {
+        return;
+    };
+    let Screen::Lead(screen) = &state.screen else {
+        return;
+    };
+    let Some(task) = screen
+        .data
+        .as_ref()
+        .and_then(|d| d.tasks.iter().find(|t| t.id == *task_id))
+    else {
+        return;
+    };
+    let label = format!("completed “{}”", task.title);
+    let undo = history::Undo::Reopen {
+        task_id: *task_id,
+        previous: task.status,
+    };
+    let place = history::Place::Lead(screen.lead_id);
+    state.history.push(label, place, undo);
 }
 
 /// What follows a successful save: a message, fresh data, and for a call the follow-up offer.
@@ -361,8 +445,9 @@ pub(crate) fn after_save(state: &mut State, kind: Option<&FormKind>, saved: Save
             Some(FormKind::FollowUp { .. }) => "Follow-up scheduled",
             _ => "Task added",
         }),
-        Saved::TaskCompleted => state.info("Task done"),
-        Saved::Rescheduled => state.info("Task rescheduled"),
+        Saved::TaskCompleted { .. } => state.info("Task done"),
+        Saved::TaskReopened => state.info("Task reopened"),
+        Saved::Rescheduled { .. } => state.info("Task rescheduled"),
         Saved::Deal => state.info(match kind {
             Some(FormKind::Deal {
                 existing: Some(_), ..

@@ -22,6 +22,22 @@ fn validates_like_the_database() {
     assert_eq!(parse_amount("250k"), Ok(Some(250_000.0)));
     assert_eq!(parse_amount("1,250.50"), Ok(Some(1250.5)));
     assert!(parse_amount("-3").is_err());
+    // Issue 11: `€1,250,000` was stored and shown as $1,250,000.
+    assert_eq!(parse_amount("$1,250,000"), Ok(Some(1_250_000.0)));
+    assert_eq!(parse_amount("USD 1250000"), Ok(Some(1_250_000.0)));
+    assert_eq!(parse_amount("1.2m usd"), Ok(Some(1_200_000.0)));
+    for other in ["€1,250,000", "EUR 1250000", "£300k", "1250000 gbp", "250k€"] {
+        assert_eq!(
+            parse_amount(other),
+            Err("Amount: only US dollars can be stored yet; type the amount in USD"),
+            "{other}"
+        );
+    }
+    assert_eq!(
+        split_currency("EUR 1,250,000"),
+        (Some("EUR".to_string()), "1,250,000".to_string())
+    );
+    assert_eq!(split_currency("250k"), (None, "250k".to_string()));
     assert_eq!(parse_duration("15"), Ok(Some(900)));
     assert_eq!(parse_duration("1:30"), Ok(Some(90)));
     assert_eq!(parse_duration("1h30"), Ok(Some(5400)));
