@@ -9,7 +9,7 @@ mod launch;
 #[path = "support/tmux.rs"]
 mod tmux;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{Datelike, NaiveDate, NaiveTime, Utc, Weekday};
 use common::TestDb;

@@ -1499,5 +1499,8 @@ fn popup_moves_and_conflict_choices_follow_the_keys_in_effect() {
     update(&mut state, ch('t'));
     assert!(email_is_mine(&state), "t is unbound now");
     update(&mut state, ch('x'));
-    assert!(!email_is_mine(&state), "x keeps theirs (the editor's x is another popup's)");
+    assert!(
+        !email_is_mine(&state),
+        "x keeps theirs (the editor's x is another popup's)"
+    );
 }

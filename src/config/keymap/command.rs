@@ -291,9 +291,8 @@ pub(crate) fn overlap(a: Command, b: Command) -> Option<Scope> {
             )
         };
         let (sa, sb) = (a.scope(), b.scope());
-        let meet = sa == sb
-            || (sa == Scope::Popup && shared(a))
-            || (sb == Scope::Popup && shared(b));
+        let meet =
+            sa == sb || (sa == Scope::Popup && shared(a)) || (sb == Scope::Popup && shared(b));
         return meet.then_some(sa);
     }
     for &sa in a.scopes() {

@@ -66,7 +66,7 @@ pub fn entries(state: &State, palette: &Palette) -> Vec<Entry> {
     let mut commands: Vec<Command> = Command::ALL
         .iter()
         .copied()
-        .filter(|c| !HIDDEN.contains(c) && *c.scopes() != [Scope::Popup])
+        .filter(|c| !HIDDEN.contains(c) && !matches!(c.scopes(), [Scope::Popup] | [Scope::Editor]))
         .collect();
     commands.sort_by_key(|c| Reverse(applies_here(*c, scope)));
     let mut all = Vec::new();
@@ -288,7 +288,7 @@ fn run_elsewhere(state: &mut State, cmd: Command, other: Scope) -> Vec<Effect> {
             state.info(format!("{}: “{what}” is {keys} here", other.title()));
             fx
         }
-        Scope::Global | Scope::Popup => on_command(state, cmd),
+        Scope::Global | Scope::Popup | Scope::Editor => on_command(state, cmd),
     }
 }
 
