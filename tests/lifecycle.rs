@@ -318,3 +318,6 @@ async fn ascending_pages_scan_the_board_indexes_backward() {
         );
     }
 }
+
+#[path = "lifecycle/bulk.rs"]
+mod bulk;
