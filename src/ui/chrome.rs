@@ -135,6 +135,14 @@ pub(super) fn status_bar(buf: &mut Buffer, area: Rect, state: &State, theme: &Th
             theme.muted_style(),
         ));
     }
+    // Issue 12: the board's marked cards (m / o / T / D act on them).
+    let marked = state.board.marks.len();
+    if marked > 0 && matches!(state.screen, crate::state::Screen::Board) {
+        right.push(Span::styled(
+            format!("{marked} marked  "),
+            theme.accent_style(),
+        ));
+    }
     if let Some(n) = overdue {
         right.push(Span::styled(
             if n >= crate::data::store::OVERDUE_COUNT_CAP {

@@ -148,6 +148,8 @@ commands! {
     CopyEmail = "copy_email", BOARD_LEAD, "Copy the lead's e-mail to the clipboard";
     CopyPhone = "copy_phone", BOARD_LEAD, "Copy the lead's phone to the clipboard";
     FlipSort = "flip_sort", BOARD, "Sort ascending / descending";
+    // Board: many cards at once (issue 12); m, o, T, D and u act on the marked cards
+    MarkRange = "mark_range", BOARD, "Mark a range of cards in the column";
     // Lead
     NextTab = "next_tab", LEAD, "Next tab";
     PrevTab = "prev_tab", LEAD, "Previous tab";
@@ -161,7 +163,7 @@ commands! {
     LogInteraction = "log_interaction", LEAD, "Log a call, email or meeting";
     AddTask = "add_task", LEAD, "Add a task";
     EditLead = "edit_lead", LEAD, "Edit the lead";
-    AddTag = "add_tag", LEAD, "Tags: add or remove";
+    AddTag = "add_tag", BOARD_LEAD, "Tags (board: tag the marked cards)";
     ExpandEntry = "expand_entry", LEAD, "Expand the timeline entry / edit the deal";
     FilterTimeline = "filter_timeline", LEAD, "Filter the timeline";
     OpenDocument = "open_document", LEAD, "Open the document";
@@ -177,7 +179,7 @@ commands! {
     ChangePriority = "change_priority", INBOX, "Change the priority";
     Reassign = "reassign", INBOX, "Reassign the task";
     EditTask = "edit_task", INBOX, "Edit the task";
-    ToggleMark = "toggle_mark", INBOX, "Mark / unmark the task";
+    ToggleMark = "toggle_mark", BOARD_INBOX, "Mark / unmark the card or task";
     MarkGroup = "mark_group", INBOX, "Mark the whole group";
     TriageMode = "triage_mode", INBOX, "Triage mode: one task at a time";
     ToggleTeam = "toggle_team", INBOX, "Show my tasks / the team's";

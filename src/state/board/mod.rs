@@ -9,6 +9,7 @@ mod bottom;
 pub mod filter;
 mod live;
 mod load;
+pub(crate) mod marks;
 pub mod model;
 mod moves;
 mod nav;

@@ -201,6 +201,9 @@ fn perform(
     });
     // The exact undo arrives with the result of a closing move.
     board.last_close = None;
+    if !undo {
+        board.last_bulk = None;
+    }
     if queued { Vec::new() } else { vec![effect] }
 }
 

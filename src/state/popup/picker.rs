@@ -15,6 +15,8 @@ pub enum PickerKind {
         from_stage: Uuid,
     },
     Pipeline,
+    /// Move the marked cards (issue 12).
+    BulkStage,
     /// A saved view (issue 12).
     View,
 }
@@ -86,6 +88,7 @@ fn confirm(state: &mut State, picker: &Picker) -> Vec<Effect> {
             from_stage,
         } => board::begin_move(state, lead_id, from_stage, item.id, false),
         PickerKind::Pipeline => board::switch_pipeline(state, item.id),
+        PickerKind::BulkStage => board::marks::move_to(state, item.id),
         PickerKind::View => board::views::apply_view(state, item.id),
     }
 }

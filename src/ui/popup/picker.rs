@@ -50,7 +50,7 @@ pub(super) fn picker_box(
         left.push(Span::styled(item.label.clone(), base));
         let right = if item.current {
             let what = match picker.kind {
-                PickerKind::Stage { .. } => "here",
+                PickerKind::Stage { .. } | PickerKind::BulkStage => "here",
                 PickerKind::Pipeline => "shown",
                 PickerKind::View => "default",
             };
