@@ -199,6 +199,11 @@ commands! {
     // Popup
     Confirm = "confirm", POPUP, "Pick / submit in a popup";
     Cancel = "cancel", POPUP, "Close the popup without acting";
+    // The saved views picker (issue 12); only that popup acts on them
+    RenameView = "rename_view", POPUP, "Views: rename your view";
+    DeleteView = "delete_view", POPUP, "Views: delete your view";
+    ShareView = "share_view", POPUP, "Views: share with the organization / take back (managers)";
+    DefaultView = "default_view", POPUP, "Views: make it your start view (again: none)";
 }
 
 impl Command {

@@ -48,6 +48,12 @@ impl Picker {
 
 pub(super) fn key(state: &mut State, mut picker: Picker, key: KeyEvent) -> Vec<Effect> {
     let popup = state.keymap.popup_command(&key);
+    if picker.kind == PickerKind::View
+        && let Some(cmd) = popup
+        && let Some(fx) = board::views::manage(state, &picker, cmd)
+    {
+        return fx;
+    }
     match key.code {
         _ if popup == Some(Command::Cancel) => return Vec::new(),
         _ if popup == Some(Command::Confirm) => return confirm(state, &picker),

@@ -28,6 +28,8 @@ pub enum PromptPurpose {
     },
     /// A tag for the board's marked cards (or the selected card).
     BulkTag,
+    /// A new name for one of the person's saved views.
+    RenameView { view: Uuid },
 }
 
 pub(super) fn key(state: &mut State, mut prompt: Prompt, key: KeyEvent) -> Vec<Effect> {
@@ -37,6 +39,7 @@ pub(super) fn key(state: &mut State, mut prompt: Prompt, key: KeyEvent) -> Vec<E
             state.info(match prompt.purpose {
                 PromptPurpose::LostReason { .. } => "Move cancelled",
                 PromptPurpose::BulkTag => "No tag added",
+                PromptPurpose::RenameView { .. } => "The view keeps its name",
             });
             Vec::new()
         }
@@ -52,6 +55,7 @@ pub(super) fn key(state: &mut State, mut prompt: Prompt, key: KeyEvent) -> Vec<E
                 let what = match prompt.purpose {
                     PromptPurpose::LostReason { .. } => "a reason",
                     PromptPurpose::BulkTag => "a tag",
+                    PromptPurpose::RenameView { .. } => "a name",
                 };
                 prompt.hint = Some(format!("Type {what}{cancel}"));
                 state.popup = Some(Popup::Prompt(prompt));
@@ -65,6 +69,7 @@ pub(super) fn key(state: &mut State, mut prompt: Prompt, key: KeyEvent) -> Vec<E
                     undo,
                 } => board::perform_move(state, lead_id, from_stage, to_stage, Some(reason), undo),
                 PromptPurpose::BulkTag => board::marks::tag(state, reason),
+                PromptPurpose::RenameView { view } => board::views::rename(state, view, reason),
             }
         }
         _ => {
