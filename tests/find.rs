@@ -305,6 +305,8 @@ async fn filtered_column_totals_equal_a_recount() {
     }
 }
 
+#[path = "find/inbox.rs"]
+mod inbox;
 #[path = "find/search.rs"]
 mod search;
 #[path = "find/views.rs"]
