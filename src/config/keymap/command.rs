@@ -196,6 +196,8 @@ commands! {
     PipelineEditor = "pipeline_editor", BOARD, "Pipeline editor: order, names, won/lost, delete";
     // Inbox: closing (issue 10)
     ToggleClosedLeads = "toggle_closed_leads", INBOX, "Show / hide tasks of won and lost leads";
+    // Inbox: find and focus (issue 12)
+    FilterTasks = "filter_tasks", INBOX, "Filter the tasks (owner:me tag:vip overdue text…)";
     // Popup
     Confirm = "confirm", POPUP, "Pick / submit in a popup";
     Cancel = "cancel", POPUP, "Close the popup without acting";
