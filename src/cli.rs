@@ -56,6 +56,8 @@ pub enum Command {
     Log(crate::script::args::LogArgs),
     /// The organization's pipelines and their stages.
     Pipelines(crate::script::args::OutputArgs),
+    /// The person's saved views and the organization's shared ones.
+    Views(crate::script::args::OutputArgs),
     /// Import leads from a CSV or TSV file (Pipedrive, HubSpot, Salesforce, Twenty or plain).
     Import(crate::script::args::ImportArgs),
     /// Export leads, tasks or interactions as CSV or JSON Lines.

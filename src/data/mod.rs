@@ -1,6 +1,7 @@
 //! The data layer: models, the PostgreSQL store (the only place the TUI's SQL lives), and errors.
 
 mod board_filter;
+pub mod bulk;
 pub mod closing;
 pub mod closing_reasons;
 pub mod connect;

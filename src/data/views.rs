@@ -27,6 +27,27 @@ pub struct SavedView {
     pub mine: bool,
 }
 
+/// One change to a saved view from the view picker (issue 12).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ViewOp {
+    Rename {
+        view: Uuid,
+        name: String,
+    },
+    Delete {
+        view: Uuid,
+    },
+    /// Managers and admins: share with the organization (`true`) or take back.
+    Share {
+        view: Uuid,
+        share: bool,
+    },
+    /// The caller's start view (`None`: none).
+    Default {
+        view: Option<Uuid>,
+    },
+}
+
 fn sort_name(sort: BoardSort) -> &'static str {
     sort.key_name()
 }
@@ -125,6 +146,16 @@ impl PgStore {
             .bind(view)
             .fetch_one(&self.pool)
             .await?)
+    }
+
+    /// Runs one picker change; `false` when it touched none of the caller's own views.
+    pub async fn write_view(&self, op: &ViewOp) -> Result<bool> {
+        match op {
+            ViewOp::Rename { view, name } => self.rename_view(*view, name).await,
+            ViewOp::Delete { view } => self.delete_view(*view).await,
+            ViewOp::Share { view, share } => self.share_view(*view, *share).await,
+            ViewOp::Default { view } => self.set_default_view(*view).await,
+        }
     }
 
     async fn view_call(&self, sql: &'static str, view: Uuid, name: Option<&str>) -> Result<bool> {

@@ -39,8 +39,11 @@ pub struct FilterArgs {
     #[arg(long, value_name = "N")]
     pub limit: Option<u64>,
     /// The board's filter language, e.g. `owner:me tag:vip score:>70 rotting`.
-    #[arg(long, value_name = "EXPR")]
+    #[arg(long, value_name = "EXPR", conflicts_with = "view")]
     pub filter: Option<String>,
+    /// A saved view's filter, by name (`closer views` lists them).
+    #[arg(long, value_name = "NAME")]
+    pub view: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -22,6 +22,7 @@ mod leads;
 pub mod output;
 mod select;
 mod tasks;
+mod views;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -88,6 +89,7 @@ pub fn handles(command: &Option<Command>) -> bool {
                 | Command::Tasks(_)
                 | Command::Log(_)
                 | Command::Pipelines(_)
+                | Command::Views(_)
                 | Command::Import(_)
                 | Command::Export(_)
                 | Command::Completions { .. }
@@ -135,6 +137,7 @@ async fn run(cli: Cli) -> Result<()> {
                 Command::Tasks(args) => tasks::run(&store, args).await,
                 Command::Log(args) => tasks::log(&store, args).await,
                 Command::Pipelines(args) => leads::pipelines(&store, args).await,
+                Command::Views(args) => views::list(&store, args).await,
                 Command::Import(args) => import::run(&store, args).await,
                 Command::Export(args) => export::run(&store, args).await,
                 _ => Ok(()),

@@ -21,7 +21,11 @@ pub async fn resolve(
         limit: filter.limit.unwrap_or(default_limit),
         ..LeadSelection::default()
     };
-    if let Some(text) = &filter.filter {
+    let view_filter = match &filter.view {
+        Some(name) => Some(super::views::named(store, name).await?.filter),
+        None => None,
+    };
+    if let Some(text) = filter.filter.as_ref().or(view_filter.as_ref()) {
         let parsed = crate::filter::parse(text).map_err(|e| {
             Fail::bad_input(format!(
                 "--filter: {} (at \"{}\")",

@@ -88,6 +88,8 @@ pub enum Undo {
         due_date: Option<chrono::NaiveDate>,
         due_time: Option<chrono::NaiveTime>,
     },
+    /// A write of marked cards (board), undone by the database's exact undo of it.
+    Bulk(crate::data::bulk::BulkUndo),
     /// A tag added (undone by removing it) or removed (undone by adding it again).
     Tag {
         lead_id: Uuid,
@@ -212,6 +214,7 @@ pub fn undo(state: &mut State) -> Vec<Effect> {
     let label = entry.label;
     match entry.undo {
         Undo::Completion => super::inbox::history::undo_completion(state),
+        Undo::Bulk(undo) => super::board::marks::undo(state, label, undo),
         Undo::Tasks(undo) => super::inbox::history::undo_tasks(state, undo, &label),
         Undo::Move {
             lead_id,

@@ -75,6 +75,8 @@ pub enum InboxEffect {
         now: DateTime<Utc>,
         /// Tasks of won/lost leads too (`O`, issue 10).
         include_closed: bool,
+        /// Only the tasks this keeps (issue 12).
+        filter: crate::filter::Filter,
     },
     /// Completes the tasks in one transaction → [`InboxAction::Written`] with the undo token.
     Complete {
@@ -251,7 +253,30 @@ pub(crate) fn reload(state: &mut State) -> Vec<Effect> {
         view: s.view,
         now,
         include_closed: s.show_closed_leads,
+        filter: s.filter.clone(),
     })]
+}
+
+/// The inbox filter bar's filter (issue 12): the list and its exact counts are read again.
+pub fn apply_filter(state: &mut State, filter: crate::filter::Filter) -> Vec<Effect> {
+    let text = filter.to_string();
+    let Some(s) = any_mut(state) else {
+        return Vec::new();
+    };
+    s.filter = filter;
+    s.marked.clear();
+    s.triage = None;
+    s.status = Status::Loading;
+    s.data = InboxData::default();
+    s.cursor = 0;
+    s.offset = 0;
+    s.selected_id = None;
+    if text.is_empty() {
+        state.info("Filter cleared: every task");
+    } else {
+        state.info(format!("Filter: {text}"));
+    }
+    reload(state)
 }
 
 /// Teammates changed tasks (live updates) or the rep pressed refresh.
@@ -382,6 +407,7 @@ fn on_command(state: &mut State, cmd: Command) -> Vec<Effect> {
             reload(state)
         }
         Command::Refresh => refresh(state),
+        Command::FilterTasks => crate::state::popup::filter_bar::open_inbox(state),
         _ => Vec::new(),
     }
 }

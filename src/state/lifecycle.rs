@@ -76,6 +76,18 @@ pub enum LifecycleEffect {
     },
     /// The lead's e-mail and phone → [`LifecycleAction::ContactLoaded`].
     LoadContact { request: RequestId, lead_id: Uuid },
+    /// One `closer.bulk_*` write of the board's marked cards → [`LifecycleAction::BulkDone`].
+    Bulk {
+        request: RequestId,
+        leads: Vec<crate::data::bulk::Marked>,
+        write: crate::data::bulk::BulkWrite,
+        label: String,
+    },
+    /// `closer.bulk_undo` → [`LifecycleAction::BulkUndone`].
+    BulkUndo {
+        request: RequestId,
+        undo: crate::data::bulk::BulkUndo,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -96,6 +108,18 @@ pub enum LifecycleAction {
     ContactLoaded {
         request: RequestId,
         result: Result<Contact, Failure>,
+    },
+    /// A bulk write of the marked cards landed (`label` says what it did).
+    BulkDone {
+        request: RequestId,
+        label: String,
+        result: Result<crate::data::bulk::BulkDone, Failure>,
+    },
+    /// The undo of a bulk write landed.
+    BulkUndone {
+        request: RequestId,
+        undo: crate::data::bulk::BulkUndo,
+        result: Result<usize, Failure>,
     },
 }
 
@@ -203,6 +227,7 @@ fn open_delete(state: &mut State, t: Target) -> Vec<Effect> {
     state.popup = Some(Popup::DeleteLead(DeleteConfirm {
         lead_id: t.lead_id,
         name: t.name,
+        bulk: false,
     }));
     Vec::new()
 }
@@ -440,6 +465,16 @@ pub fn update(state: &mut State, action: LifecycleAction) -> Vec<Effect> {
             }
         }
         LifecycleAction::LeadDeleted { request, result } => on_deleted(state, request, result),
+        LifecycleAction::BulkDone {
+            request,
+            label,
+            result,
+        } => super::board::marks::on_done(state, request, label, result),
+        LifecycleAction::BulkUndone {
+            request,
+            undo,
+            result,
+        } => super::board::marks::on_undone(state, request, undo, result),
         LifecycleAction::ContactLoaded { request, result } => {
             let Some((awaited, kind, name)) = state.board.lifecycle.copy.take() else {
                 return Vec::new();

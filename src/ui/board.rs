@@ -251,10 +251,16 @@ fn card(
         top_right.push(Span::styled("⋯ ", muted));
     }
     top_right.push(Span::styled(card.score.to_string(), muted));
+    // A marked card (issue 12) says so before its name, in colour and without.
+    let mut name = Vec::new();
+    if state.board.marks.contains(&card.id) {
+        name.push(Span::styled("✓ ", name_style.patch(theme.accent_style())));
+    }
+    name.push(Span::styled(card.name.clone(), name_style));
     put_split(
         buf,
         Rect::new(rect.x, rect.y, rect.width, 1),
-        &[Span::styled(card.name.clone(), name_style)],
+        &name,
         &top_right,
     );
     if rect.height < 2 {
@@ -370,7 +376,17 @@ fn card_markers<'a>(
 /// The board's one-line key hint, from the bindings in effect (never a key written by hand).
 pub(super) fn hints(buf: &mut Buffer, row: Rect, state: &State, theme: &Theme) {
     use crate::config::keymap::Command;
-    let cmds: &[(Command, &str)] = &[
+    // With marks, the keys that act on every marked card.
+    let marked: &[(Command, &str)] = &[
+        (Command::MoveToStage, "move marked"),
+        (Command::ChangeOwner, "owner"),
+        (Command::AddTag, "tag"),
+        (Command::DeleteLead, "delete"),
+        (Command::ToggleMark, "mark"),
+        (Command::MarkRange, "range"),
+        (Command::Back, "clear marks"),
+    ];
+    let unmarked: &[(Command, &str)] = &[
         (Command::MoveNextStage, "move"),
         (Command::MoveToStage, "move to"),
         (Command::UndoMove, "undo"),
@@ -381,6 +397,11 @@ pub(super) fn hints(buf: &mut Buffer, row: Rect, state: &State, theme: &Theme) {
         (Command::OpenInbox, "inbox"),
         (Command::Help, "keys & marks"),
     ];
+    let cmds = if state.board.marks.is_empty() {
+        unmarked
+    } else {
+        marked
+    };
     let mut spans: Vec<Span<'static>> = vec![Span::raw(" ")];
     let mut used = 1usize;
     let max = usize::from(row.width);

@@ -87,16 +87,16 @@ pub(super) fn status_bar(buf: &mut Buffer, area: Rect, state: &State, theme: &Th
         left.push(Span::styled(" · ", theme.muted_style()));
         left.push(Span::raw(pipeline));
     }
-    // The active board filter is always shown (in place of the person's name).
-    let filtered =
-        !state.board.filter.is_empty() && !matches!(state.screen, crate::state::Screen::Inbox(_));
+    // The active filter (the inbox's in the inbox, else the board's) is always shown, in place
+    // of the person's name.
+    let active = match &state.screen {
+        crate::state::Screen::Inbox(s) => &s.filter,
+        _ => &state.board.filter,
+    };
     left.push(Span::styled(" · ", theme.muted_style()));
-    if filtered {
+    if !active.is_empty() {
         left.push(Span::styled(
-            format!(
-                "filter: {}",
-                crate::ui::clean(&state.board.filter.to_string())
-            ),
+            format!("filter: {}", crate::ui::clean(&active.to_string())),
             theme.accent_style(),
         ));
     } else {
@@ -133,6 +133,14 @@ pub(super) fn status_bar(buf: &mut Buffer, area: Rect, state: &State, theme: &Th
         right.push(Span::styled(
             format!("{help_key} help  "),
             theme.muted_style(),
+        ));
+    }
+    // Issue 12: the board's marked cards (m / o / T / D act on them).
+    let marked = state.board.marks.len();
+    if marked > 0 && matches!(state.screen, crate::state::Screen::Board) {
+        right.push(Span::styled(
+            format!("{marked} marked  "),
+            theme.accent_style(),
         ));
     }
     if let Some(n) = overdue {

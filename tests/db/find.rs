@@ -305,5 +305,6 @@ async fn filtered_column_totals_equal_a_recount() {
     }
 }
 
+mod inbox;
 mod search;
 mod views;

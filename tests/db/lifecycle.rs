@@ -318,3 +318,5 @@ async fn ascending_pages_scan_the_board_indexes_backward() {
         );
     }
 }
+
+mod bulk;

@@ -1896,6 +1896,13 @@ mod helpers {
         "closer.undo_close(uuid,jsonb)",
         // Issue 14 (migration 0010), attacked in tests/db/tenancy.rs and tests/db/import.rs.
         "closer.import_leads(uuid,jsonb,uuid,text)",
+        // Bulk writes of marked cards (0015), attacked in tests/lifecycle.rs (bulk::*: another
+        // organization's lead id, a rep's delete, a forged or stale undo).
+        "closer.bulk_move(uuid,jsonb,uuid)",
+        "closer.bulk_assign(uuid,jsonb,uuid)",
+        "closer.bulk_tag(uuid,jsonb,text,text)",
+        "closer.bulk_delete(uuid,jsonb)",
+        "closer.bulk_undo(uuid,jsonb)",
     ];
 
     #[tokio::test]

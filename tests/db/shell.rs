@@ -256,3 +256,75 @@ async fn a_rep_cannot_reach_another_organization() {
     assert_eq!(shell.json(&["leads", "list"]), serde_json::json!([]));
     assert_eq!(db.admin_count("leads", "name = 'Their Lead'").await, 1);
 }
+
+/// `closer views` (issue 14): the rep's views and the organization's shared ones, in table, JSON
+/// and CSV; `--view NAME` lists the leads a view keeps; an unknown view is "not found" (3).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn views_list_and_leads_through_a_view() {
+    let db = TestDb::new().await;
+    let org = db.org("Views Org").await;
+    let rep = db.user_with_prefix("viewrep", "Views Org", "rep").await;
+    let manager = db
+        .user_with_prefix("viewboss", "Views Org", "manager")
+        .await;
+    let (ada, _evil) = fixed_leads(&db, org, rep.profile_id).await;
+    for (id, owner, name, filter, shared, default) in [
+        (0xa1_u128, rep.profile_id, "My VIPs", "tag:vip", false, true),
+        (0xa2, rep.profile_id, "Cold", "score:<50", false, false),
+        (0xa3, manager.profile_id, "Team mine", "mine", true, false),
+        (
+            0xa4,
+            manager.profile_id,
+            "Boss private",
+            "rotting",
+            false,
+            false,
+        ),
+    ] {
+        sqlx::query(
+            "insert into saved_views (id, organization_id, owner_id, name, filter, sort, descending, shared, is_default)
+             values ($1, $2, $3, $4, $5, 'score', true, $6, $7)",
+        )
+        .bind(Uuid::from_u128(id))
+        .bind(org)
+        .bind(owner)
+        .bind(name)
+        .bind(filter)
+        .bind(shared)
+        .bind(default)
+        .execute(&db.admin)
+        .await
+        .expect("insert a view");
+    }
+    let shell = Shell::new(&db, rep.clone());
+
+    let table = shell.ok(&["views", "--format", "table"]);
+    insta::assert_snapshot!("views_table", table);
+    let csv = shell.ok(&["views", "--format", "csv"]);
+    insta::assert_snapshot!("views_csv", csv);
+    let json = shell.json(&["views", "--format", "json"]);
+    let names: Vec<&str> = json
+        .as_array()
+        .expect("an array")
+        .iter()
+        .filter_map(|v| v["name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        vec!["Cold", "My VIPs", "Team mine"],
+        "never the boss's private view"
+    );
+    assert_eq!(json[2]["owner"], "team");
+
+    let through = shell.json(&["leads", "list", "--view", "my vips"]);
+    let ids: Vec<&str> = through
+        .as_array()
+        .expect("an array")
+        .iter()
+        .filter_map(|l| l["id"].as_str())
+        .collect();
+    assert_eq!(ids, vec![ada.to_string().as_str()]);
+    let (code, err) = shell.fails(&["leads", "list", "--view", "Boss private"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("closer views"), "{err}");
+}

@@ -321,6 +321,13 @@ impl Fake {
                 open_picker: *open_picker,
                 result: Ok(self.views.clone()),
             }),
+            Effect::Board(BoardEffect::WriteView { request, done, .. }) => {
+                Action::Board(BoardAction::ViewWritten {
+                    request: *request,
+                    done: done.clone(),
+                    result: Ok(true),
+                })
+            }
             Effect::Board(BoardEffect::SaveView { request, .. }) => {
                 Action::Board(BoardAction::ViewSaved {
                     request: *request,

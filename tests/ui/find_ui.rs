@@ -259,3 +259,121 @@ fn ctrl_s_in_the_filter_bar_saves_the_view() {
     assert_eq!(state.board.filter.to_string(), "mine rotting");
     fake.drive(&mut state, fx, false);
 }
+
+fn view_write(fx: &[Effect]) -> Option<closer::data::views::ViewOp> {
+    fx.iter().find_map(|e| match e {
+        Effect::Board(closer::state::BoardEffect::WriteView { op, .. }) => Some(op.clone()),
+        _ => None,
+    })
+}
+
+/// Issue 12: in the picker the person renames, deletes, shares (managers) and picks the start
+/// view of their own views; a teammate's shared view is read-only; the footer hints come from
+/// the bindings.
+#[test]
+fn the_views_picker_manages_own_views_and_leaves_team_views_alone() {
+    use closer::data::views::ViewOp;
+    let mut fake = Fake::new();
+    let own = view("Graces", "grace", false, true, false);
+    let team = view("Team: Alan", "alan", false, false, true);
+    let (own_id, team_id) = (own.id, team.id);
+    fake.views = vec![own, team];
+    let mut state = loaded(&mut fake, 100, 24);
+    state.board.lifecycle.role = Some(closer::data::models::MemberRole::Rep);
+    let fx = update(&mut state, ch('F'));
+    fake.drive(&mut state, fx, false);
+    insta::assert_snapshot!("views_picker_manage", render(&state, 100, 24).backend());
+
+    // Rename: a prompt holding the name; Enter sends the new one.
+    update(&mut state, ch('r'));
+    let Some(Popup::Prompt(p)) = &state.popup else {
+        panic!("r opens the rename prompt");
+    };
+    assert_eq!(p.input, "Graces");
+    update(&mut state, key(KeyCode::Backspace));
+    let fx = update(&mut state, key(KeyCode::Enter));
+    assert_eq!(
+        view_write(&fx),
+        Some(ViewOp::Rename {
+            view: own_id,
+            name: "Grace".into()
+        })
+    );
+    fake.drive(&mut state, fx, false);
+    assert!(
+        matches!(state.popup, Some(Popup::Picker(_))),
+        "the picker opens again on the views read again"
+    );
+
+    // Start view, then a rep's share is refused with a sentence (nothing sent).
+    let fx = update(&mut state, ch('*'));
+    assert_eq!(
+        view_write(&fx),
+        Some(ViewOp::Default { view: Some(own_id) })
+    );
+    fake.drive(&mut state, fx, false);
+    let fx = update(&mut state, ch('s'));
+    assert_eq!(view_write(&fx), None);
+    let said = state
+        .message
+        .as_ref()
+        .map(|m| m.text.clone())
+        .unwrap_or_default();
+    assert!(said.contains("Only managers and admins"), "{said}");
+
+    // A teammate's shared view: read-only.
+    update(&mut state, key(KeyCode::Down));
+    for c in ['r', 'd', 's', '*'] {
+        let fx = update(&mut state, ch(c));
+        assert_eq!(view_write(&fx), None, "{c} on a team view");
+        let said = state
+            .message
+            .as_ref()
+            .map(|m| m.text.clone())
+            .unwrap_or_default();
+        assert!(said.contains("read-only"), "{said}");
+    }
+    let Some(Popup::Picker(p)) = &state.popup else {
+        panic!("the picker stays open");
+    };
+    assert_eq!(p.items.get(p.selected).map(|i| i.id), Some(team_id));
+
+    // Delete one's own view.
+    update(&mut state, key(KeyCode::Up));
+    let fx = update(&mut state, ch('d'));
+    assert_eq!(view_write(&fx), Some(ViewOp::Delete { view: own_id }));
+}
+
+/// The palette lists "Saved views…" and each view by name; running one shows it on the board.
+#[test]
+fn the_palette_lists_saved_views() {
+    let mut fake = Fake::new();
+    fake.views = vec![view("Team: Alan", "alan", false, false, true)];
+    let mut state = loaded(&mut fake, 100, 24);
+    update(&mut state, ch('i'));
+    update(&mut state, ch(':'));
+    for c in "alan".chars() {
+        let fx = update(&mut state, ch(c));
+        fake.drive(&mut state, fx, false);
+    }
+    let Some(Popup::Palette(p)) = &state.popup else {
+        panic!("the palette is open");
+    };
+    let entries = closer::state::popup::palette::entries(&state, p);
+    assert_eq!(
+        entries.first().map(|e| e.label.as_str()),
+        Some("View Team: Alan")
+    );
+    let labels: Vec<String> = closer::state::popup::palette::entries(
+        &state,
+        &closer::state::popup::palette::Palette::default(),
+    )
+    .into_iter()
+    .map(|e| e.label)
+    .collect();
+    assert!(labels.iter().any(|l| l == "Saved views…"), "{labels:?}");
+    let fx = update(&mut state, key(KeyCode::Enter));
+    fake.drive(&mut state, fx, false);
+    assert_eq!(state.screen, closer::state::Screen::Board);
+    assert_eq!(state.board.filter.to_string(), "alan");
+}

@@ -1279,3 +1279,51 @@ fn o_toggles_the_tasks_of_closed_leads() {
     let fx = update(&mut state, ch('O'));
     assert_eq!(include(&fx), Some(false), "{fx:?}");
 }
+
+/// Issue 12: `f` in the inbox opens the filter bar on tasks; Enter re-reads the inbox with the
+/// filter (the exact totals come with it) and the status bar shows the active filter.
+#[test]
+fn the_inbox_filter_is_applied_and_always_visible() {
+    let mut state = inbox(mixed(), 100, 16);
+    update(&mut state, ch('f'));
+    typed(&mut state, "overdue");
+    insta::assert_snapshot!("inbox_filter_bar", render(&state, 100, 16).backend());
+    let fx = update(&mut state, key(KeyCode::Enter));
+    let load = fx.iter().find_map(|e| match e {
+        Effect::Inbox(InboxEffect::Load {
+            request, filter, ..
+        }) => Some((*request, filter.to_string())),
+        _ => None,
+    });
+    let Some((request, filter)) = load else {
+        panic!("Enter reads the inbox again: {fx:?}");
+    };
+    assert_eq!(filter, "overdue");
+    update(
+        &mut state,
+        Action::Inbox(InboxAction::Loaded {
+            request,
+            result: Ok(InboxData::new(
+                vec![(GroupKind::Overdue, overdue_tasks())],
+                utc(),
+            )),
+        }),
+    );
+    let frame = render(&state, 100, 16);
+    assert!(screen_text(&frame).contains("filter: overdue"));
+    insta::assert_snapshot!("inbox_filtered", frame.backend());
+
+    // The next read keeps it; an empty filter clears it.
+    assert_eq!(screen(&state).filter.to_string(), "overdue");
+    update(&mut state, ch('f'));
+    for _ in 0..10 {
+        update(&mut state, key(KeyCode::Backspace));
+    }
+    let fx = update(&mut state, key(KeyCode::Enter));
+    assert!(
+        fx.iter().any(
+            |e| matches!(e, Effect::Inbox(InboxEffect::Load { filter, .. }) if filter.is_empty())
+        ),
+        "{fx:?}"
+    );
+}

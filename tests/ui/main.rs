@@ -3,6 +3,7 @@
 //! the module (`ui__board_ui__…`).
 
 mod board_ui;
+mod bulk_ui;
 mod closing_more_ui;
 mod closing_ui;
 mod editor_ui;

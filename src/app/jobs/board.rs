@@ -2,8 +2,30 @@
 
 use uuid::Uuid;
 
+use tokio::sync::mpsc::UnboundedSender;
+
 use super::BoardBackend;
-use crate::state::{BoardData, Failure};
+use crate::data::views::ViewOp;
+use crate::state::{Action, BoardAction, BoardData, Failure, RequestId};
+
+/// A change from the view picker (issue 12) → [`BoardAction::ViewWritten`].
+pub fn write_view<S: BoardBackend>(
+    store: S,
+    tx: UnboundedSender<Action>,
+    request: RequestId,
+    op: ViewOp,
+    done: String,
+) {
+    tokio::spawn(async move {
+        let result = store.change_view(op).await;
+        let action = BoardAction::ViewWritten {
+            request,
+            done,
+            result,
+        };
+        let _ = tx.send(Action::Board(action));
+    });
+}
 
 /// Pipelines, then stages and summaries of the chosen pipeline (concurrently).
 pub async fn load_board<S: BoardBackend>(

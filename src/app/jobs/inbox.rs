@@ -21,12 +21,13 @@ pub async fn run(store: &PgStore, effect: InboxEffect) -> Option<Action> {
             view,
             now,
             include_closed,
+            filter,
         } => {
             let team = view == crate::state::inbox::View::Team;
             InboxAction::Loaded {
                 request,
                 result: store
-                    .inbox_filtered(now, team, None, include_closed)
+                    .inbox_where(now, team, None, include_closed, &filter)
                     .await
                     .map(inbox_data)
                     .map_err(failure),

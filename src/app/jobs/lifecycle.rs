@@ -67,6 +67,36 @@ pub async fn run(store: &PgStore, effect: LifecycleEffect) -> Action {
             request,
             result: store.lead_contact(lead_id).await.map_err(failure),
         },
+        LifecycleEffect::Bulk {
+            request,
+            leads,
+            write,
+            label,
+        } => {
+            let result = store.bulk_write(&leads, &write, label.clone()).await;
+            // A bulk delete leaves nothing behind in the database: this log line is the audit.
+            if write == crate::data::bulk::BulkWrite::Delete
+                && let Ok(done) = &result
+            {
+                tracing::info!(
+                    leads = ?leads.iter().map(|m| m.id).collect::<Vec<_>>(),
+                    deleted = done.changed,
+                    by = %store.me().profile_id,
+                    organization = %store.organization_id(),
+                    "marked leads deleted"
+                );
+            }
+            LifecycleAction::BulkDone {
+                request,
+                label,
+                result: result.map_err(failure),
+            }
+        }
+        LifecycleEffect::BulkUndo { request, undo } => LifecycleAction::BulkUndone {
+            request,
+            result: store.bulk_undo(&undo).await.map_err(failure),
+            undo,
+        },
     };
     Action::Lifecycle(action)
 }

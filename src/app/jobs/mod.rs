@@ -22,7 +22,7 @@ use crate::data::closing::{CloseMove, CloseUndo, ClosedLead, ClosedTotals, Perio
 use crate::data::models::{
     BoardSort, ColumnCursor, ColumnPage, LeadHit, MovedLead, Pipeline, Stage, StageSummary,
 };
-use crate::data::views::SavedView;
+use crate::data::views::{SavedView, ViewOp};
 use crate::filter::{Filter, FilterChoices};
 use crate::state::inbox::InboxEffect;
 use crate::state::insights::{InsightsAction, InsightsEffect};
@@ -93,6 +93,10 @@ pub trait BoardBackend: Clone + Send + Sync + 'static {
         _filter: Filter,
         _sort: BoardSort,
     ) -> impl Future<Output = Result<Uuid, Failure>> + Send {
+        async { Err(unsupported("filter leads")) }
+    }
+    /// Renames, deletes, shares or makes default one of the person's views (issue 12).
+    fn change_view(&self, _op: ViewOp) -> impl Future<Output = Result<bool, Failure>> + Send {
         async { Err(unsupported("filter leads")) }
     }
     /// Won/lost totals per closed stage (issue 10); backends without them show none.
@@ -196,6 +200,11 @@ impl BoardBackend for PgStore {
     fn saved_views(&self) -> impl Future<Output = Result<Vec<SavedView>, Failure>> + Send {
         let store = self.clone();
         async move { store.saved_views().await.map_err(failure) }
+    }
+
+    fn change_view(&self, op: ViewOp) -> impl Future<Output = Result<bool, Failure>> + Send {
+        let store = self.clone();
+        async move { store.write_view(&op).await.map_err(failure) }
     }
 
     fn save_view(
@@ -461,6 +470,9 @@ impl<S: BoardBackend> Worker<S> {
                     let result = store.save_view(name, filter, sort).await;
                     let _ = tx.send(Action::Board(BoardAction::ViewSaved { request, result }));
                 });
+            }
+            Effect::Board(BoardEffect::WriteView { request, op, done }) => {
+                board::write_view(store, tx, request, op, done)
             }
             Effect::Board(BoardEffect::LoadLostReasons { request }) => {
                 tokio::spawn(async move {

@@ -155,6 +155,8 @@ commands! {
     CopyEmail = "copy_email", BOARD_LEAD, "Copy the lead's e-mail to the clipboard";
     CopyPhone = "copy_phone", BOARD_LEAD, "Copy the lead's phone to the clipboard";
     FlipSort = "flip_sort", BOARD, "Sort ascending / descending";
+    // Board: many cards at once (issue 12); m, o, T, D and u act on the marked cards
+    MarkRange = "mark_range", BOARD, "Mark a range of cards in the column";
     // Lead
     NextTab = "next_tab", LEAD, "Next tab";
     PrevTab = "prev_tab", LEAD, "Previous tab";
@@ -168,7 +170,7 @@ commands! {
     LogInteraction = "log_interaction", LEAD, "Log a call, email or meeting";
     AddTask = "add_task", LEAD, "Add a task";
     EditLead = "edit_lead", LEAD, "Edit the lead";
-    AddTag = "add_tag", LEAD, "Tags: add or remove";
+    AddTag = "add_tag", BOARD_LEAD, "Tags (board: tag the marked cards)";
     ExpandEntry = "expand_entry", LEAD, "Expand the timeline entry / edit the deal";
     FilterTimeline = "filter_timeline", LEAD, "Filter the timeline";
     OpenDocument = "open_document", LEAD, "Open the document";
@@ -186,7 +188,7 @@ commands! {
     ChangePriority = "change_priority", INBOX, "Change the priority";
     Reassign = "reassign", INBOX, "Reassign the task";
     EditTask = "edit_task", INBOX, "Edit the task";
-    ToggleMark = "toggle_mark", INBOX, "Mark / unmark the task";
+    ToggleMark = "toggle_mark", BOARD_INBOX, "Mark / unmark the card or task";
     MarkGroup = "mark_group", INBOX, "Mark the whole group";
     TriageMode = "triage_mode", INBOX, "Triage mode: one task at a time";
     ToggleTeam = "toggle_team", INBOX, "Show my tasks / the team's";
@@ -217,6 +219,8 @@ commands! {
     ArchivePipeline = "archive_pipeline", EDITOR, "Editor: archive the pipeline (asks first)";
     // Inbox: closing (issue 10)
     ToggleClosedLeads = "toggle_closed_leads", INBOX, "Show / hide tasks of won and lost leads";
+    // Inbox: find and focus (issue 12)
+    FilterTasks = "filter_tasks", INBOX, "Filter the tasks (owner:me tag:vip overdue text…)";
     // Popup
     Confirm = "confirm", POPUP, "Pick / submit in a popup";
     Cancel = "cancel", POPUP, "Close the popup without acting";
@@ -228,6 +232,11 @@ commands! {
     TakeTheirs = "take_theirs", POPUP, "Edit conflict: keep their value for this field";
     TakeAllMine = "take_all_mine", POPUP, "Edit conflict: keep all my values";
     TakeAllTheirs = "take_all_theirs", POPUP, "Edit conflict: keep all their values";
+    // The saved views picker (issue 12); only that popup acts on them
+    RenameView = "rename_view", POPUP, "Views: rename your view";
+    DeleteView = "delete_view", POPUP, "Views: delete your view";
+    ShareView = "share_view", POPUP, "Views: share with the organization / take back (managers)";
+    DefaultView = "default_view", POPUP, "Views: make it your start view (again: none)";
 }
 
 impl Command {

@@ -301,6 +301,7 @@ fn interaction_line(
     line
 }
 
+mod filter;
 mod read;
 mod restore;
 mod write;

@@ -9,6 +9,7 @@ mod bottom;
 pub mod filter;
 mod live;
 mod load;
+pub(crate) mod marks;
 pub mod model;
 mod moves;
 mod nav;
@@ -111,6 +112,12 @@ pub enum BoardAction {
         request: RequestId,
         result: Result<Uuid, Failure>,
     },
+    /// A change from the view picker landed (`done` says what it did).
+    ViewWritten {
+        request: RequestId,
+        done: String,
+        result: Result<bool, Failure>,
+    },
 }
 
 /// Data work the board asks for; run by the app's board jobs.
@@ -184,6 +191,13 @@ pub enum BoardEffect {
         filter: crate::filter::Filter,
         sort: BoardSort,
     },
+    /// Renames, deletes, shares or makes default one of the person's views →
+    /// [`BoardAction::ViewWritten`].
+    WriteView {
+        request: RequestId,
+        op: crate::data::views::ViewOp,
+        done: String,
+    },
 }
 
 impl From<BoardEffect> for Effect {
@@ -242,6 +256,11 @@ impl Contract for Reducer {
                 result,
             } => views::on_views(state, request, open_picker, result),
             BoardAction::ViewSaved { request, result } => views::on_saved(state, request, result),
+            BoardAction::ViewWritten {
+                request,
+                done,
+                result,
+            } => views::on_written(state, request, done, result),
             BoardAction::SearchResults { request, result } => match state.popup {
                 Some(Popup::Palette(_)) => {
                     crate::state::popup::palette::on_search_results(state, request, result)

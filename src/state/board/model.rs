@@ -215,6 +215,20 @@ pub struct Board {
     pub to_bottom: Option<Uuid>,
     /// Owner changes, deletes and copies in flight, the team and the login's role (issue 12).
     pub lifecycle: crate::state::lifecycle::Lifecycle,
+    /// Marked cards (`space`, `V`): m / o / T / D act on all of them (`marks.rs`).
+    pub marks: std::collections::BTreeSet<Uuid>,
+    /// The range `V` is marking, while it follows the selection.
+    pub range: Option<MarkRange>,
+    /// The bulk write or undo awaited (one at a time).
+    pub bulk_request: Option<RequestId>,
+}
+
+/// `V`: from the anchor card to the selected one in one column, added to the marks there were.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MarkRange {
+    pub stage_id: Uuid,
+    pub anchor: Uuid,
+    pub base: std::collections::BTreeSet<Uuid>,
 }
 
 impl Board {

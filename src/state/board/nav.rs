@@ -10,6 +10,15 @@ use crate::state::popup::{Jump, Picker, PickerItem, PickerKind, Popup};
 use crate::state::{Effect, Screen, State, layout};
 
 pub(super) fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
+    let fx = match super::marks::command(state, cmd) {
+        Some(fx) => fx,
+        None => unmarked(state, cmd),
+    };
+    super::marks::follow_range(state);
+    fx
+}
+
+fn unmarked(state: &mut State, cmd: Command) -> Vec<Effect> {
     let page = state.visible_cards().max(1);
     match cmd {
         Command::Left => select_column(state, -1),
@@ -143,6 +152,8 @@ pub(crate) fn switch_pipeline(state: &mut State, pipeline_id: Uuid) -> Vec<Effec
     board.selected = 0;
     board.col_offset = 0;
     board.seek = None;
+    board.marks.clear();
+    board.range = None;
     board.status = BoardStatus::Loading;
     board.load_request = Some(request);
     board.summaries_request = None;

@@ -1,13 +1,17 @@
 //! Saved views on the board: `F` lists them (own, then the organization's shared ones) and
 //! applies the one picked (its filter and sort); Ctrl-S in the filter bar saves the filter as a
-//! view named after it; at start the person's default view is applied.
+//! view named after it; at start the person's default view is applied. In the picker the
+//! person renames, deletes, shares (managers) and picks the start view of their own views;
+//! teammates' shared views are read-only.
 
 use uuid::Uuid;
 
 use super::BoardEffect;
-use crate::data::views::SavedView;
+use crate::config::keymap::Command;
+use crate::data::models::MemberRole;
+use crate::data::views::{SavedView, ViewOp};
 use crate::filter::{self, Filter};
-use crate::state::popup::{Picker, PickerItem, PickerKind, Popup};
+use crate::state::popup::{Picker, PickerItem, PickerKind, Popup, Prompt, PromptPurpose};
 use crate::state::request::InFlight;
 use crate::state::{Connection, Effect, Failure, RequestId, State, note_failure};
 
@@ -59,7 +63,13 @@ pub(super) fn on_views(
         state.info("No saved views yet: Ctrl-S in the filter bar (f) saves one");
         return Vec::new();
     }
-    let items = state
+    show_picker(state, 0);
+    Vec::new()
+}
+
+/// The picker over `state.board.views`, on the `selected`th.
+fn show_picker(state: &mut State, selected: usize) {
+    let items: Vec<PickerItem> = state
         .board
         .views
         .iter()
@@ -70,13 +80,113 @@ pub(super) fn on_views(
             current: false,
         })
         .collect();
+    let selected = selected.min(items.len().saturating_sub(1));
     state.popup = Some(Popup::Picker(Picker {
         kind: PickerKind::View,
         title: "Saved views".to_string(),
         items,
-        selected: 0,
+        selected,
     }));
-    Vec::new()
+}
+
+/// A picker key that changes the highlighted view; `None`: not one of them.
+pub fn manage(state: &mut State, picker: &Picker, cmd: Command) -> Option<Vec<Effect>> {
+    if !matches!(
+        cmd,
+        Command::RenameView | Command::DeleteView | Command::ShareView | Command::DefaultView
+    ) {
+        return None;
+    }
+    let item = picker.items.get(picker.selected)?;
+    let view = state.board.views.iter().find(|v| v.id == item.id)?.clone();
+    // The picker stays open for a sentence; a write reopens it when the views are read again.
+    state.popup = Some(Popup::Picker(picker.clone()));
+    if !view.mine {
+        state.info(format!(
+            "“{}” is a teammate's shared view: read-only (pick it, then ctrl-s in the filter bar saves your own copy)",
+            view.name
+        ));
+        return Some(Vec::new());
+    }
+    let op = match cmd {
+        Command::RenameView => {
+            state.popup = Some(Popup::Prompt(Prompt {
+                purpose: PromptPurpose::RenameView { view: view.id },
+                title: format!("Rename the view “{}”", view.name),
+                input: view.name.clone(),
+                hint: None,
+            }));
+            return Some(Vec::new());
+        }
+        Command::DeleteView => ViewOp::Delete { view: view.id },
+        Command::ShareView => {
+            if state.board.lifecycle.role == Some(MemberRole::Rep) {
+                state.info("Only managers and admins share views with the organization");
+                return Some(Vec::new());
+            }
+            ViewOp::Share {
+                view: view.id,
+                share: !view.shared,
+            }
+        }
+        _ => ViewOp::Default {
+            view: (!view.is_default).then_some(view.id),
+        },
+    };
+    Some(write(state, op, &view.name))
+}
+
+/// The rename prompt's text.
+pub fn rename(state: &mut State, view: Uuid, name: String) -> Vec<Effect> {
+    let old = state
+        .board
+        .views
+        .iter()
+        .find(|v| v.id == view)
+        .map(|v| v.name.clone())
+        .unwrap_or_default();
+    let name: String = name.chars().take(MAX_NAME).collect();
+    write(state, ViewOp::Rename { view, name }, &old)
+}
+
+fn write(state: &mut State, op: ViewOp, name: &str) -> Vec<Effect> {
+    let done = match &op {
+        ViewOp::Rename { name: new, .. } => format!("Renamed “{name}” to “{new}”"),
+        ViewOp::Delete { .. } => {
+            format!("Deleted the view “{name}” (ctrl-s in the filter bar saves it again)")
+        }
+        ViewOp::Share { share: true, .. } => format!("“{name}” is shared with the organization"),
+        ViewOp::Share { share: false, .. } => format!("“{name}” is yours alone again"),
+        ViewOp::Default { view: Some(_) } => format!("“{name}” is your start view"),
+        ViewOp::Default { view: None } => "No start view: the board starts unfiltered".to_string(),
+    };
+    let request = state.next_id();
+    state.board.views_request = Some(request);
+    vec![BoardEffect::WriteView { request, op, done }.into()]
+}
+
+/// A picker change landed: say so, then read the views again and reopen the picker.
+pub(super) fn on_written(
+    state: &mut State,
+    request: RequestId,
+    done: String,
+    result: Result<bool, Failure>,
+) -> Vec<Effect> {
+    if state.board.views_request != Some(request) {
+        return Vec::new();
+    }
+    state.board.views_request = None;
+    match result {
+        Ok(true) => state.info(done),
+        Ok(false) => state.error("That view was deleted or is not yours; nothing changed"),
+        Err(f) => {
+            state.error(format!("The view was not changed: {}", f.message));
+            let mut fx = note_failure(state, &f);
+            fx.extend(self::request(state, true));
+            return fx;
+        }
+    }
+    self::request(state, true)
 }
 
 fn label(v: &SavedView) -> String {
@@ -89,7 +199,11 @@ fn label(v: &SavedView) -> String {
         label.push_str(&format!(" — {}", v.filter));
     }
     if v.shared {
-        label.push_str(if v.mine { " (shared)" } else { " (team)" });
+        label.push_str(if v.mine {
+            " (shared)"
+        } else {
+            " (team, read-only)"
+        });
     }
     label
 }

@@ -309,6 +309,8 @@ pub struct InboxScreen {
     pub show_completed: bool,
     /// Tasks of won/lost leads are left out unless this is on (`O`, issue 10).
     pub show_closed_leads: bool,
+    /// Only the tasks this keeps (`f`, issue 12; empty: all).
+    pub filter: crate::filter::Filter,
     pub status: Status,
     pub data: InboxData,
     /// The read whose result is awaited; older results are dropped.

@@ -20,6 +20,8 @@ pub struct FilterBar {
     /// Completions of the last word.
     pub suggestions: Vec<String>,
     pub selected: usize,
+    /// The inbox's filter (issue 12) rather than the board's.
+    pub inbox: bool,
 }
 
 impl FilterBar {
@@ -43,6 +45,21 @@ pub fn open(state: &mut State) -> Vec<Effect> {
     board::filter::request_choices(state)
 }
 
+/// The inbox's bar (`f` in the inbox): the same language, applied to tasks.
+pub fn open_inbox(state: &mut State) -> Vec<Effect> {
+    let text = crate::state::inbox::screen(state)
+        .map(|s| s.filter.to_string())
+        .unwrap_or_default();
+    let mut bar = FilterBar {
+        input: if text.is_empty() { text } else { text + " " },
+        inbox: true,
+        ..FilterBar::default()
+    };
+    bar.update(state.board.filter_choices.as_ref());
+    state.popup = Some(Popup::FilterBar(bar));
+    board::filter::request_choices(state)
+}
+
 /// Recomputes suggestions when the completion lists arrive while the bar is open.
 pub fn refresh(state: &mut State) {
     let choices = state.board.filter_choices.clone();
@@ -55,8 +72,9 @@ pub(super) fn key(state: &mut State, mut bar: FilterBar, key: &KeyEvent) -> Vec<
     let popup = state.keymap.popup_command(key);
     match key.code {
         _ if popup == Some(Command::Cancel) => return Vec::new(),
-        _ if popup == Some(Command::Confirm) => {
+        _ if popup == Some(Command::Confirm) || (bar.inbox && super::is_save(state, key)) => {
             return match filter::parse(&bar.input) {
+                Ok(f) if bar.inbox => crate::state::inbox::apply_filter(state, f),
                 Ok(f) => board::filter::apply(state, f),
                 Err(e) => {
                     bar.error = Some(e);

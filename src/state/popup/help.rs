@@ -90,6 +90,7 @@ fn board_legend() -> HelpSection {
             "closed lead: the day it closed and its won/lost amount",
         ),
         ("⋯", "a move is being saved"),
+        ("✓", "a marked card: m / o / T / D act on every marked card"),
     ];
     HelpSection {
         title: "Card and header marks".to_string(),

@@ -20,6 +20,8 @@ pub struct OwnerPicker {
     pub current: Option<Uuid>,
     pub filter: String,
     pub selected: usize,
+    /// For the board's marked cards (issue 12): `name` counts them, the lead fields are unused.
+    pub bulk: bool,
 }
 
 impl OwnerPicker {
@@ -31,6 +33,7 @@ impl OwnerPicker {
             current: t.owner,
             filter: String::new(),
             selected: 0,
+            bulk: false,
         }
     }
 }
@@ -47,6 +50,7 @@ pub(super) fn key(state: &mut State, mut p: OwnerPicker, key: &KeyEvent) -> Vec<
         Some(Command::Cancel) => return Vec::new(),
         Some(Command::Confirm) => {
             return match matches.get(p.selected) {
+                Some(to) if p.bulk => crate::state::board::marks::assign(state, to),
                 Some(to) => lifecycle::change_owner(state, &p, to),
                 None => super::show(state, Popup::Owner(p)),
             };

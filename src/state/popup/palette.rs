@@ -34,7 +34,12 @@ pub struct Palette {
 pub enum Target {
     Command(Command),
     Pipeline(Uuid),
-    Lead { id: Uuid, name: String },
+    /// A saved view (issue 12): shown on the board.
+    View(Uuid),
+    Lead {
+        id: Uuid,
+        name: String,
+    },
 }
 
 /// One line of the palette.
@@ -99,6 +104,19 @@ pub fn entries(state: &State, palette: &Palette) -> Vec<Entry> {
             label: format!("Pipeline {}", p.name),
             detail: "pipeline".to_string(),
             target: Target::Pipeline(p.id),
+        });
+    }
+    // Saved views (issue 12): the picker, and each view by name.
+    all.push(Entry {
+        label: "Saved views…".to_string(),
+        detail: state.keymap.keys_label(Command::OpenViews),
+        target: Target::Command(Command::OpenViews),
+    });
+    for v in &state.board.views {
+        all.push(Entry {
+            label: format!("View {}", v.name),
+            detail: if v.mine { "view" } else { "team view" }.to_string(),
+            target: Target::View(v.id),
         });
     }
     for hit in &palette.leads {
@@ -226,6 +244,10 @@ pub fn run(state: &mut State, target: Target) -> Vec<Effect> {
             None => crate::state::router::on_command(state, cmd),
             Some(other) => run_elsewhere(state, cmd, other),
         },
+        Target::View(id) => {
+            state.screen = Screen::Board;
+            board::views::apply_view(state, id)
+        }
         Target::Pipeline(id) => {
             state.screen = Screen::Board;
             let name = state

@@ -15,6 +15,8 @@ pub enum PickerKind {
         from_stage: Uuid,
     },
     Pipeline,
+    /// Move the marked cards (issue 12).
+    BulkStage,
     /// A saved view (issue 12).
     View,
 }
@@ -46,6 +48,12 @@ impl Picker {
 
 pub(super) fn key(state: &mut State, mut picker: Picker, key: KeyEvent) -> Vec<Effect> {
     let popup = state.keymap.popup_command(&key);
+    if picker.kind == PickerKind::View
+        && let Some(cmd) = popup
+        && let Some(fx) = board::views::manage(state, &picker, cmd)
+    {
+        return fx;
+    }
     match key.code {
         _ if popup == Some(Command::Cancel) => return Vec::new(),
         _ if popup == Some(Command::Confirm) => return confirm(state, &picker),
@@ -86,6 +94,7 @@ fn confirm(state: &mut State, picker: &Picker) -> Vec<Effect> {
             from_stage,
         } => board::begin_move(state, lead_id, from_stage, item.id, false),
         PickerKind::Pipeline => board::switch_pipeline(state, item.id),
+        PickerKind::BulkStage => board::marks::move_to(state, item.id),
         PickerKind::View => board::views::apply_view(state, item.id),
     }
 }

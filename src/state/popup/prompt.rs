@@ -26,13 +26,21 @@ pub enum PromptPurpose {
         to_stage: Uuid,
         undo: bool,
     },
+    /// A tag for the board's marked cards (or the selected card).
+    BulkTag,
+    /// A new name for one of the person's saved views.
+    RenameView { view: Uuid },
 }
 
 pub(super) fn key(state: &mut State, mut prompt: Prompt, key: KeyEvent) -> Vec<Effect> {
     let popup = state.keymap.popup_command(&key);
     match key.code {
         _ if popup == Some(Command::Cancel) => {
-            state.info("Move cancelled");
+            state.info(match prompt.purpose {
+                PromptPurpose::LostReason { .. } => "Move cancelled",
+                PromptPurpose::BulkTag => "No tag added",
+                PromptPurpose::RenameView { .. } => "The view keeps its name",
+            });
             Vec::new()
         }
         _ if popup == Some(Command::Confirm) => {
@@ -44,7 +52,12 @@ pub(super) fn key(state: &mut State, mut prompt: Prompt, key: KeyEvent) -> Vec<E
                     .first()
                     .map(|k| format!(", or {} to cancel", k.title_text()))
                     .unwrap_or_default();
-                prompt.hint = Some(format!("Type a reason{cancel}"));
+                let what = match prompt.purpose {
+                    PromptPurpose::LostReason { .. } => "a reason",
+                    PromptPurpose::BulkTag => "a tag",
+                    PromptPurpose::RenameView { .. } => "a name",
+                };
+                prompt.hint = Some(format!("Type {what}{cancel}"));
                 state.popup = Some(Popup::Prompt(prompt));
                 return Vec::new();
             }
@@ -55,6 +68,8 @@ pub(super) fn key(state: &mut State, mut prompt: Prompt, key: KeyEvent) -> Vec<E
                     to_stage,
                     undo,
                 } => board::perform_move(state, lead_id, from_stage, to_stage, Some(reason), undo),
+                PromptPurpose::BulkTag => board::marks::tag(state, reason),
+                PromptPurpose::RenameView { view } => board::views::rename(state, view, reason),
             }
         }
         _ => {

@@ -14,6 +14,8 @@ use crate::ui::text::width;
 use crate::ui::widgets::paint::{fill, put, put_split};
 use crate::ui::widgets::{popup_frame, popup_hint};
 
+/// On tasks: owner = assignee, overdue = the task, text = title or lead.
+const INBOX_EXAMPLE: &str = "owner:me tag:vip overdue call";
 const EXAMPLE: &str = "owner:me tag:vip score:>70 rotting overdue no-next-step created:<7d";
 
 pub(super) fn filter_bar_box(
@@ -32,7 +34,12 @@ pub(super) fn filter_bar_box(
         state,
         &[(Command::Confirm, "apply"), (Command::Cancel, "cancel")],
     );
-    let inner = popup_frame(buf, rect, "Filter leads  (tab completes)", &hint, theme);
+    let title = if bar.inbox {
+        "Filter tasks  (tab completes)"
+    } else {
+        "Filter leads  (tab completes)"
+    };
+    let inner = popup_frame(buf, rect, title, &hint, theme);
     if inner.height == 0 || inner.width == 0 {
         return None;
     }
@@ -67,6 +74,10 @@ pub(super) fn filter_bar_box(
     let line = Rect::new(inner.x, inner.y + 1, inner.width, 1);
     let second = match &bar.error {
         Some(e) => Span::styled(e.message.clone(), theme.error_style()),
+        None if bar.input.trim().is_empty() && bar.inbox => Span::styled(
+            format!("e.g. {INBOX_EXAMPLE} · empty shows every task"),
+            theme.muted_style(),
+        ),
         None if bar.input.trim().is_empty() => Span::styled(
             format!("e.g. {EXAMPLE} · empty shows every lead"),
             theme.muted_style(),

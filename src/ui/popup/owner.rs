@@ -111,7 +111,12 @@ pub(super) fn delete_box(
         popup_key(state, Command::Confirm),
         popup_key(state, Command::Cancel)
     );
-    let inner = popup_frame(buf, rect, "Delete lead", &footer, theme);
+    let title = if c.bulk {
+        "Delete leads"
+    } else {
+        "Delete lead"
+    };
+    let inner = popup_frame(buf, rect, title, &footer, theme);
     if inner.height == 0 || inner.width < 3 {
         return;
     }

@@ -19,9 +19,25 @@ pub(super) fn picker_box(
     state: &State,
     theme: &Theme,
 ) {
-    let hint = popup_hint(state, &[(Command::Confirm, "pick"), (Command::Cancel, "")]);
+    let (hint, width) = if picker.kind == PickerKind::View {
+        let hint = popup_hint(
+            state,
+            &[
+                (Command::Confirm, "show"),
+                (Command::RenameView, "rename"),
+                (Command::DeleteView, "delete"),
+                (Command::ShareView, "share"),
+                (Command::DefaultView, "start view"),
+                (Command::Cancel, ""),
+            ],
+        );
+        (hint, 72)
+    } else {
+        let hint = popup_hint(state, &[(Command::Confirm, "pick"), (Command::Cancel, "")]);
+        (hint, 44)
+    };
     let items = u16::try_from(picker.items.len()).unwrap_or(u16::MAX);
-    let rect = layout::centered(area, 44, items.saturating_add(2));
+    let rect = layout::centered(area, width, items.saturating_add(2));
     let inner = popup_frame(buf, rect, &picker.title, &hint, theme);
     let visible = usize::from(inner.height);
     let offset = layout::card_offset(0, picker.selected, picker.items.len(), visible);
@@ -50,7 +66,7 @@ pub(super) fn picker_box(
         left.push(Span::styled(item.label.clone(), base));
         let right = if item.current {
             let what = match picker.kind {
-                PickerKind::Stage { .. } => "here",
+                PickerKind::Stage { .. } | PickerKind::BulkStage => "here",
                 PickerKind::Pipeline => "shown",
                 PickerKind::View => "default",
             };

@@ -168,3 +168,82 @@ async fn private_views_are_private_and_shared_ones_read_only() {
         .expect_err("not a member of Acme");
     assert_eq!(sqlstate(&err).as_deref(), Some("42501"));
 }
+
+/// The view picker's changes (`PgStore::write_view`) under RLS: a person renames, defaults and
+/// deletes their own view; a teammate's shared view is untouched (`false`); a rep's share is
+/// refused by the database.
+#[tokio::test]
+async fn the_pickers_changes_touch_only_ones_own_views() {
+    use closer::data::views::ViewOp;
+    let db = TestDb::new().await;
+    let org = db.org("Picker Co").await;
+    let rep = db.user("Picker Co", "rep").await;
+    let manager = db.user("Picker Co", "manager").await;
+    let (rep_s, mgr_s) = (
+        store_of(&db, &rep, org).await,
+        store_of(&db, &manager, org).await,
+    );
+    let f = filter::parse("rotting").expect("parses");
+    let mine = rep_s
+        .save_view("Rotting", &f, BoardSort::Score, true, None)
+        .await
+        .expect("saved");
+    let team = mgr_s
+        .save_view("Team rotting", &f, BoardSort::Score, true, None)
+        .await
+        .expect("saved");
+    assert!(
+        mgr_s
+            .write_view(&ViewOp::Share {
+                view: team,
+                share: true
+            })
+            .await
+            .expect("a manager shares")
+    );
+
+    let rename = ViewOp::Rename {
+        view: mine,
+        name: "Mine rotting".into(),
+    };
+    assert!(rep_s.write_view(&rename).await.expect("renamed"));
+    let default = ViewOp::Default { view: Some(mine) };
+    assert!(rep_s.write_view(&default).await.expect("default"));
+    let views = rep_s.saved_views().await.expect("read");
+    let own = views.iter().find(|v| v.id == mine).expect("own view");
+    assert_eq!((own.name.as_str(), own.is_default), ("Mine rotting", true));
+
+    // The team view: read-only for the rep, whatever the change.
+    for op in [
+        ViewOp::Rename {
+            view: team,
+            name: "Hijacked".into(),
+        },
+        ViewOp::Delete { view: team },
+        ViewOp::Default { view: Some(team) },
+    ] {
+        assert!(!rep_s.write_view(&op).await.expect("no error, no change"));
+    }
+    let refused = rep_s
+        .write_view(&ViewOp::Share {
+            view: mine,
+            share: true,
+        })
+        .await;
+    assert!(refused.is_err(), "a rep does not share: {refused:?}");
+    let seen = rep_s.saved_views().await.expect("read");
+    let shared = seen.iter().find(|v| v.id == team).expect("team view");
+    assert_eq!((shared.name.as_str(), shared.mine), ("Team rotting", false));
+    assert!(
+        !seen.iter().find(|v| v.id == mine).expect("own").shared,
+        "the rep's view stays private"
+    );
+
+    assert!(
+        rep_s
+            .write_view(&ViewOp::Delete { view: mine })
+            .await
+            .expect("deleted")
+    );
+    assert_eq!(rep_s.saved_views().await.expect("read").len(), 1);
+}
