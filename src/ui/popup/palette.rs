@@ -11,9 +11,8 @@ use crate::config::theme::Theme;
 use crate::state::popup::Palette;
 use crate::state::popup::palette::entries;
 use crate::state::{State, layout};
-use crate::ui::text::width;
 use crate::ui::widgets::paint::{fill, put, put_split, spinner};
-use crate::ui::widgets::{popup_frame, popup_hint};
+use crate::ui::widgets::{QueryPopup, popup_hint, query_popup};
 
 pub(super) fn palette_box(
     buf: &mut Buffer,
@@ -23,59 +22,26 @@ pub(super) fn palette_box(
     theme: &Theme,
 ) -> Option<Position> {
     let items = entries(state, palette);
-    let w = area.width.saturating_sub(4).min(72);
-    let wanted = u16::try_from(items.len().clamp(1, 14)).unwrap_or(14);
-    let h = wanted
-        .saturating_add(4)
-        .min(area.height.saturating_sub(2).max(4));
-    let mut rect = layout::centered(area, w, h);
-    // The upper third, where the eye already is.
-    rect.y = area.y + (area.height.saturating_sub(h)) / 4;
-    let hint = popup_hint(state, &[(Command::Confirm, "run"), (Command::Cancel, "")]);
-    let inner = popup_frame(buf, rect, "Command palette", &hint, theme);
-    if inner.height == 0 || inner.width == 0 {
-        return None;
-    }
     let searching = palette.request.is_some() || palette.debounce.is_some();
-    let status = if searching {
-        format!("{} leads…", spinner(state))
-    } else {
-        String::new()
+    let hint = popup_hint(state, &[(Command::Confirm, "run"), (Command::Cancel, "")]);
+    let popup = QueryPopup {
+        title: "Command palette",
+        hint: &hint,
+        prompt: ": ",
+        query: &palette.query,
+        status: if searching {
+            format!("{} leads…", spinner(state))
+        } else {
+            String::new()
+        },
+        max_width: 72,
+        rows: u16::try_from(items.len().clamp(1, 14)).unwrap_or(14),
     };
-    let status_w = width(&status);
-    let room = usize::from(inner.width).saturating_sub(3 + status_w + usize::from(status_w > 0));
-    let text = crate::ui::clean(&palette.query).into_owned();
-    let mut shown = text.as_str();
-    while width(shown) > room {
-        let mut chars = shown.chars();
-        chars.next();
-        shown = chars.as_str();
-    }
-    let end = put(
-        buf,
-        inner.x,
-        inner.y,
-        inner.width,
-        &[
-            Span::styled(": ", theme.accent_style()),
-            Span::raw(shown.to_string()),
-        ],
-    );
-    if status_w > 0 && usize::from(inner.width) > status_w + 3 {
-        let sw = u16::try_from(status_w).unwrap_or(0);
-        put(
-            buf,
-            inner.right().saturating_sub(sw),
-            inner.y,
-            sw,
-            &[Span::styled(status, theme.muted_style())],
-        );
-    }
-    let cursor = Some(Position::new(end, inner.y));
-    if inner.height < 2 {
+    let (cursor, list) = query_popup(buf, area, &popup, theme)?;
+    let cursor = Some(cursor);
+    let Some(list) = list else {
         return cursor;
-    }
-    let list = Rect::new(inner.x, inner.y + 1, inner.width, inner.height - 1);
+    };
     if items.is_empty() {
         let text = if searching { "" } else { "Nothing matches" };
         put_split(

@@ -3,8 +3,10 @@
 mod frame;
 mod hint;
 pub mod paint;
+mod query;
 
 pub use frame::{card_frame, popup_frame};
+pub use query::{QueryPopup, query_popup};
 
 use crate::config::theme::Theme;
 use crate::state::State;
