@@ -293,7 +293,7 @@ fn call() -> NewInteraction {
 /// Completes the lead's first open task as the tasks tab would (its list read is not timed);
 /// a lead without one gets a follow-up task instead.
 async fn task(store: &PgStore, lead: Uuid) -> (&'static str, Result<Duration, DataError>) {
-    let tasks = match store.lead_tasks(lead).await {
+    let tasks = match store.lead_tasks(lead, chrono::Utc::now()).await {
         Ok(tasks) => tasks,
         Err(err) => return ("complete_task", Err(err)),
     };
@@ -318,7 +318,7 @@ async fn task(store: &PgStore, lead: Uuid) -> (&'static str, Result<Duration, Da
             (
                 "add_task",
                 store
-                    .add_task(lead, follow_up)
+                    .add_task(lead, follow_up, chrono::Utc::now())
                     .await
                     .map(|_| started.elapsed()),
             )

@@ -36,7 +36,8 @@ pub async fn run(store: &PgStore, args: TasksArgs) -> Result<()> {
             description,
         } => {
             let lead = parse_id("lead", &lead)?;
-            let today = store.local_today(Utc::now()).await?;
+            let now = Utc::now();
+            let today = store.local_today(now).await?;
             let due_date = due.map(|d| parse_day(&d, today)).transpose()?;
             let id = store
                 .add_task(
@@ -49,6 +50,7 @@ pub async fn run(store: &PgStore, args: TasksArgs) -> Result<()> {
                         priority: parse_priority(&priority)?,
                         assigned_to: None,
                     },
+                    now,
                 )
                 .await?;
             output::write_one(

@@ -255,6 +255,7 @@ pub fn undo(state: &mut State) -> Vec<Effect> {
                 request,
                 task_id,
                 previous,
+                now: state.now,
             })]
         }
         Undo::Reschedule {
@@ -270,6 +271,7 @@ pub fn undo(state: &mut State) -> Vec<Effect> {
                 version,
                 due_date,
                 due_time,
+                now: state.now,
             })]
         }
         Undo::Tag {

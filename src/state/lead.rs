@@ -292,6 +292,8 @@ pub enum LeadEffect {
     Load {
         request: RequestId,
         lead_id: Uuid,
+        /// Decides which open tasks show as overdue.
+        now: DateTime<Utc>,
     },
     LogInteraction {
         request: RequestId,
@@ -302,6 +304,7 @@ pub enum LeadEffect {
         request: RequestId,
         lead_id: Uuid,
         task: NewTask,
+        now: DateTime<Utc>,
     },
     CompleteTask {
         request: RequestId,
@@ -314,6 +317,7 @@ pub enum LeadEffect {
         request: RequestId,
         task_id: Uuid,
         previous: TaskStatus,
+        now: DateTime<Utc>,
     },
     RescheduleTask {
         request: RequestId,
@@ -321,6 +325,7 @@ pub enum LeadEffect {
         version: i32,
         due_date: Option<NaiveDate>,
         due_time: Option<NaiveTime>,
+        now: DateTime<Utc>,
     },
     AddDeal {
         request: RequestId,
@@ -458,9 +463,11 @@ fn reload(state: &mut State) -> Vec<Effect> {
     if screen.data.is_none() {
         screen.status = LeadStatus::Loading;
     }
+    let lead_id = screen.lead_id;
     vec![Effect::Lead(LeadEffect::Load {
         request,
-        lead_id: screen.lead_id,
+        lead_id,
+        now: state.now,
     })]
 }
 

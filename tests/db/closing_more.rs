@@ -277,7 +277,10 @@ async fn a_move_to_won_can_cancel_open_tasks_and_undo_restores_each_status() {
     assert_eq!(logged[0]["tasks"], "cancel");
     assert_eq!(logged[0]["task_ids"].as_array().map(Vec::len), Some(2));
     // The lead screen decodes the new status.
-    let tasks = store.lead_tasks(lead).await.expect("lead tasks");
+    let tasks = store
+        .lead_tasks(lead, chrono::Utc::now())
+        .await
+        .expect("lead tasks");
     let cancelled = tasks
         .iter()
         .filter(|t| t.status == TaskStatus::Cancelled)

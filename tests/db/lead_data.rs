@@ -590,7 +590,9 @@ async fn a_rep_of_another_org_cannot_log_on_or_change_this_lead() {
     );
     assert_eq!(store_b.lead_detail(lead).await, Err(DataError::NotFound));
     assert_eq!(
-        store_b.add_task(lead, task("sneaky", None)).await,
+        store_b
+            .add_task(lead, task("sneaky", None), chrono::Utc::now())
+            .await,
         Err(DataError::NotFound)
     );
     assert_eq!(
@@ -640,7 +642,13 @@ async fn a_rep_of_another_org_cannot_log_on_or_change_this_lead() {
             .expect("empty")
             .is_empty()
     );
-    assert!(store_b.lead_tasks(lead).await.expect("empty").is_empty());
+    assert!(
+        store_b
+            .lead_tasks(lead, chrono::Utc::now())
+            .await
+            .expect("empty")
+            .is_empty()
+    );
     assert!(store_b.deals(lead).await.expect("empty").is_empty());
     assert!(store_b.documents(lead).await.expect("empty").is_empty());
 
@@ -1120,7 +1128,7 @@ async fn the_timeline_merges_interactions_and_activities_newest_first_and_filter
         .await
         .expect("note");
     store
-        .add_task(lead, task("Send floor plans", None))
+        .add_task(lead, task("Send floor plans", None), chrono::Utc::now())
         .await
         .expect("task");
     store
@@ -1228,11 +1236,11 @@ async fn tasks_are_added_completed_and_rescheduled_with_consistent_status() {
     let later = today + Duration::days(5);
 
     let undated = store
-        .add_task(lead, task("Whenever", None))
+        .add_task(lead, task("Whenever", None), chrono::Utc::now())
         .await
         .expect("undated");
     let late = store
-        .add_task(lead, task("Was due", Some(past)))
+        .add_task(lead, task("Was due", Some(past)), chrono::Utc::now())
         .await
         .expect("past due");
     let far = store
@@ -1244,6 +1252,7 @@ async fn tasks_are_added_completed_and_rescheduled_with_consistent_status() {
                 description: Some("bring the keys".into()),
                 ..task("Viewing", Some(later))
             },
+            chrono::Utc::now(),
         )
         .await
         .expect("later");
@@ -1254,11 +1263,15 @@ async fn tasks_are_added_completed_and_rescheduled_with_consistent_status() {
                 due_time: NaiveTime::from_hms_opt(9, 30, 0),
                 ..task("Call back", Some(soon))
             },
+            chrono::Utc::now(),
         )
         .await
         .expect("soon");
 
-    let tasks = store.lead_tasks(lead).await.expect("tasks");
+    let tasks = store
+        .lead_tasks(lead, chrono::Utc::now())
+        .await
+        .expect("tasks");
     let order: Vec<Uuid> = tasks.iter().map(|t| t.id).collect();
     assert_eq!(
         order,
@@ -1277,6 +1290,13 @@ async fn tasks_are_added_completed_and_rescheduled_with_consistent_status() {
             .all(|t| t.status == TaskStatus::Pending && !t.overdue)
     );
     assert_eq!(tasks[1].due_time, NaiveTime::from_hms_opt(9, 30, 0));
+    // Overdue is derived at the `now` the caller passes: three days on, the call back is late.
+    let ahead = store
+        .lead_tasks(lead, chrono::Utc::now() + Duration::days(3))
+        .await
+        .expect("tasks three days on");
+    let late_then: Vec<Uuid> = ahead.iter().filter(|t| t.overdue).map(|t| t.id).collect();
+    assert_eq!(late_then, [late, near], "overdue at the given now");
     assert_eq!(
         tasks[0].assigned_to,
         Some(rep.profile_id),
@@ -1304,16 +1324,19 @@ async fn tasks_are_added_completed_and_rescheduled_with_consistent_status() {
     // Rescheduling the overdue task into the future makes it pending; into the past, overdue.
     let late_version = tasks[0].version;
     let v_late = store
-        .reschedule_task(late, late_version, Some(later), None)
+        .reschedule_task(late, late_version, Some(later), None, chrono::Utc::now())
         .await
         .expect("reschedule");
     assert_eq!(
         store
-            .reschedule_task(late, late_version, Some(soon), None)
+            .reschedule_task(late, late_version, Some(soon), None, chrono::Utc::now())
             .await,
         Err(DataError::Conflict)
     );
-    let tasks = store.lead_tasks(lead).await.expect("tasks");
+    let tasks = store
+        .lead_tasks(lead, chrono::Utc::now())
+        .await
+        .expect("tasks");
     let by_id = |id: Uuid| tasks.iter().find(|t| t.id == id).expect("task listed");
     let done = by_id(far);
     assert_eq!(done.status, TaskStatus::Completed);
@@ -1329,17 +1352,26 @@ async fn tasks_are_added_completed_and_rescheduled_with_consistent_status() {
         "completed tasks come last"
     );
     let v_late = store
-        .reschedule_task(late, v_late, Some(past), NaiveTime::from_hms_opt(8, 0, 0))
+        .reschedule_task(
+            late,
+            v_late,
+            Some(past),
+            NaiveTime::from_hms_opt(8, 0, 0),
+            chrono::Utc::now(),
+        )
         .await
         .expect("back into the past");
-    let tasks = store.lead_tasks(lead).await.expect("tasks");
+    let tasks = store
+        .lead_tasks(lead, chrono::Utc::now())
+        .await
+        .expect("tasks");
     assert_eq!(tasks[0].id, late);
     assert_eq!(tasks[0].status, TaskStatus::Overdue);
     assert_eq!(tasks[0].version, v_late);
 
     // A completed task keeps its status when rescheduled.
     let done_version = store
-        .lead_tasks(lead)
+        .lead_tasks(lead, chrono::Utc::now())
         .await
         .expect("tasks")
         .iter()
@@ -1347,7 +1379,7 @@ async fn tasks_are_added_completed_and_rescheduled_with_consistent_status() {
         .map(|t| t.version)
         .expect("far");
     store
-        .reschedule_task(far, done_version, Some(past), None)
+        .reschedule_task(far, done_version, Some(past), None, chrono::Utc::now())
         .await
         .expect("reschedule a completed task");
     let status: String = sqlx::query_scalar("select status::text from lead_tasks where id = $1")
@@ -1358,7 +1390,11 @@ async fn tasks_are_added_completed_and_rescheduled_with_consistent_status() {
     assert_eq!(status, "completed");
 
     // Sentences, and gone tasks.
-    let why = invalid(store.add_task(lead, task("  ", None)).await);
+    let why = invalid(
+        store
+            .add_task(lead, task("  ", None), chrono::Utc::now())
+            .await,
+    );
     assert_eq!(why, "A task needs a title");
     let why = invalid(
         store
@@ -1368,12 +1404,15 @@ async fn tasks_are_added_completed_and_rescheduled_with_consistent_status() {
                     due_time: NaiveTime::from_hms_opt(10, 0, 0),
                     ..task("No date", None)
                 },
+                chrono::Utc::now(),
             )
             .await,
     );
     assert!(why.contains("due date"), "{why}");
     assert_eq!(
-        store.add_task(Uuid::new_v4(), task("Nowhere", None)).await,
+        store
+            .add_task(Uuid::new_v4(), task("Nowhere", None), chrono::Utc::now())
+            .await,
         Err(DataError::NotFound)
     );
     sqlx::query("delete from lead_tasks where id = $1")
@@ -1883,10 +1922,14 @@ async fn hostile_text_round_trips_byte_exact() {
                 description: Some(text.clone()),
                 ..task(&text, None)
             },
+            chrono::Utc::now(),
         )
         .await
         .expect("task with hostile text");
-    let t = &store.lead_tasks(lead).await.expect("tasks")[0];
+    let t = &store
+        .lead_tasks(lead, chrono::Utc::now())
+        .await
+        .expect("tasks")[0];
     assert_eq!(t.title, text);
     assert_eq!(t.description.as_deref(), Some(text.as_str()));
 

@@ -405,7 +405,9 @@ pub(crate) fn board(width: u16, height: u16) -> State {
 
 fn load_request(fx: &[Effect]) -> Option<(u64, Uuid)> {
     fx.iter().find_map(|e| match e {
-        Effect::Lead(LeadEffect::Load { request, lead_id }) => Some((*request, *lead_id)),
+        Effect::Lead(LeadEffect::Load {
+            request, lead_id, ..
+        }) => Some((*request, *lead_id)),
         _ => None,
     })
 }

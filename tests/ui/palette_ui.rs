@@ -169,7 +169,9 @@ fn a_lead_command_from_the_board_opens_the_selected_lead_and_runs_there() {
     let (request, lead_id) = fx
         .iter()
         .find_map(|e| match e {
-            Effect::Lead(LeadEffect::Load { request, lead_id }) => Some((*request, *lead_id)),
+            Effect::Lead(LeadEffect::Load {
+                request, lead_id, ..
+            }) => Some((*request, *lead_id)),
             _ => None,
         })
         .expect("the selected lead opens");

@@ -330,6 +330,7 @@ fn a_reschedule_on_the_lead_screen_is_undone_at_the_version_it_left() {
                 version,
                 due_date,
                 due_time,
+                ..
             },
         ] => {
             assert_eq!((*t, *version), (task_id, 9));
@@ -391,6 +392,7 @@ fn a_completion_on_the_lead_screen_is_undone_by_reopening_the_task() {
                 request,
                 task_id: t,
                 previous,
+                ..
             },
         ] => {
             assert_eq!((*t, *previous), (task_id, status));

@@ -2,6 +2,7 @@
 //! action), the system opener for documents (detached), and `$EDITOR` for long notes (run by
 //! the loop, which owns the terminal).
 
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::failure::failure;
@@ -16,9 +17,13 @@ pub const TIMELINE_LIMIT: i64 = 500;
 pub async fn run(store: &PgStore, effect: LeadEffect) -> Option<Action> {
     let action =
         match effect {
-            LeadEffect::Load { request, lead_id } => LeadAction::Loaded {
+            LeadEffect::Load {
                 request,
-                result: load(store, lead_id).await,
+                lead_id,
+                now,
+            } => LeadAction::Loaded {
+                request,
+                result: load(store, lead_id, now).await,
             },
             LeadEffect::UpdateLead {
                 request,
@@ -46,7 +51,8 @@ pub async fn run(store: &PgStore, effect: LeadEffect) -> Option<Action> {
                 request,
                 lead_id,
                 task,
-            } => saved(request, store.add_task(lead_id, task).await, |_| {
+                now,
+            } => saved(request, store.add_task(lead_id, task, now).await, |_| {
                 Saved::Task
             }),
             LeadEffect::CompleteTask {
@@ -60,11 +66,10 @@ pub async fn run(store: &PgStore, effect: LeadEffect) -> Option<Action> {
                 request,
                 task_id,
                 previous,
+                now,
             } => saved(
                 request,
-                store
-                    .undo_complete(&[(task_id, previous)], chrono::Utc::now())
-                    .await,
+                store.undo_complete(&[(task_id, previous)], now).await,
                 |_| Saved::TaskReopened,
             ),
             LeadEffect::RescheduleTask {
@@ -73,10 +78,11 @@ pub async fn run(store: &PgStore, effect: LeadEffect) -> Option<Action> {
                 version,
                 due_date,
                 due_time,
+                now,
             } => saved(
                 request,
                 store
-                    .reschedule_task(task_id, version, due_date, due_time)
+                    .reschedule_task(task_id, version, due_date, due_time, now)
                     .await,
                 |version| Saved::Rescheduled { version },
             ),
@@ -164,11 +170,15 @@ fn saved<T>(
 }
 
 /// Everything the screen shows, read concurrently. `Ok(None)`: the lead is gone or invisible.
-async fn load(store: &PgStore, lead_id: Uuid) -> Result<Option<Box<LeadData>>, Failure> {
+async fn load(
+    store: &PgStore,
+    lead_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Option<Box<LeadData>>, Failure> {
     let (detail, timeline, tasks, deals, documents) = tokio::join!(
         store.lead_detail(lead_id),
         store.timeline(lead_id, None, TIMELINE_LIMIT),
-        store.lead_tasks(lead_id),
+        store.lead_tasks(lead_id, now),
         store.deals(lead_id),
         store.documents(lead_id),
     );

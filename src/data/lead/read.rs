@@ -134,7 +134,7 @@ impl PgStore {
 
     /// The lead's tasks: overdue first (derived now, in my time zone), then open ones by due
     /// date and time (undated last), then completed ones.
-    pub async fn lead_tasks(&self, lead_id: Uuid) -> Result<Vec<LeadTask>> {
+    pub async fn lead_tasks(&self, lead_id: Uuid, now: DateTime<Utc>) -> Result<Vec<LeadTask>> {
         let sql = LEAD_TASKS_SQL.replace("{overdue}", &overdue_sql(3, 4));
         retrying(|| {
             let sql = sql.clone();
@@ -143,7 +143,7 @@ impl PgStore {
                     .bind(self.organization_id())
                     .bind(lead_id)
                     .bind(&self.me().time_zone)
-                    .bind(Utc::now())
+                    .bind(now)
                     .fetch_all(self.pool())
                     .await?;
                 Ok(rows)

@@ -174,7 +174,7 @@ impl PgStore {
 
     /// Adds a task (assigned to me unless said otherwise; `overdue` if already past due in my
     /// time zone) with a `task_added` activity. Returns the task's id.
-    pub async fn add_task(&self, lead_id: Uuid, task: NewTask) -> Result<Uuid> {
+    pub async fn add_task(&self, lead_id: Uuid, task: NewTask, now: DateTime<Utc>) -> Result<Uuid> {
         let draft = TaskDraft {
             lead_id,
             title: &task.title,
@@ -185,7 +185,7 @@ impl PgStore {
             priority: task.priority,
             assigned_to: task.assigned_to,
         };
-        self.insert_task(draft, Utc::now()).await
+        self.insert_task(draft, now).await
     }
 
     /// Marks a task completed (keeps the first `completed_at`) with a `task_completed` activity.
@@ -211,6 +211,7 @@ impl PgStore {
         version: i32,
         due_date: Option<NaiveDate>,
         due_time: Option<NaiveTime>,
+        now: DateTime<Utc>,
     ) -> Result<i32> {
         if due_time.is_some() && due_date.is_none() {
             return Err(invalid("A due time needs a due date"));
@@ -222,7 +223,7 @@ impl PgStore {
             .bind(due_date)
             .bind(due_time)
             .bind(&self.me().time_zone)
-            .bind(Utc::now())
+            .bind(now)
             .fetch_optional(self.pool())
             .await?;
         match new_version {

@@ -13,7 +13,7 @@ pub(crate) fn submit(state: &mut State, mut form: Form<FormKind>) -> Vec<Effect>
     }
     form.error = None;
     let request = state.next_id();
-    let effect = build(&mut form, request);
+    let effect = build(&mut form, request, state.now);
     skipped_times(state, &mut form);
     let unchanged = match &effect {
         Some(LeadEffect::UpdateLead { fields, base, .. }) => fields == base,
@@ -61,7 +61,11 @@ fn skipped_times(state: &State, form: &mut Form<FormKind>) {
 }
 
 /// The save a valid form sends; field errors are set where it is not valid (then `None`).
-pub(crate) fn build(form: &mut Form<FormKind>, request: RequestId) -> Option<LeadEffect> {
+pub(crate) fn build(
+    form: &mut Form<FormKind>,
+    request: RequestId,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<LeadEffect> {
     let today = form.today;
     match form.kind.clone() {
         FormKind::Capture { lead_id, .. } => {
@@ -117,6 +121,7 @@ pub(crate) fn build(form: &mut Form<FormKind>, request: RequestId) -> Option<Lea
                         .unwrap_or(TaskPriority::Medium),
                     assigned_to: None,
                 },
+                now,
             })
         }
         FormKind::Reschedule { task_id, version } => {
@@ -133,6 +138,7 @@ pub(crate) fn build(form: &mut Form<FormKind>, request: RequestId) -> Option<Lea
                 version,
                 due_date: due.map(|d| d.date),
                 due_time: due.and_then(|d| d.time),
+                now,
             })
         }
         FormKind::Deal { lead_id, existing } => {
