@@ -100,19 +100,24 @@ impl PgStore {
         pipeline_id: Uuid,
         predicate: &Predicate,
     ) -> Result<HashMap<Uuid, StageSummary>> {
+        // The kept leads are read once; counts and deal sums are set-based aggregates over them.
+        // A lateral sum of deals per kept lead probed the deals index once per lead (a third of
+        // a second per 100k leads); the open deals are read once and joined by hash.
         let sql = format!(
-            "select l.stage_id, count(*) as n,
-                    coalesce(sum(d.amount), 0)::float8 as amount, coalesce(sum(d.weighted), 0)::float8 as weighted
-             from leads l
-             left join lateral (
-                 select sum(d.amount) as amount, sum(d.amount * d.probability / 100.0) as weighted
-                 from deals d
-                 where d.organization_id = l.organization_id and d.lead_id = l.id and d.status = 'open'
-             ) d on true
-             where l.organization_id = $1
-               and l.stage_id in (select s.id from pipeline_stages s where s.organization_id = $1 and s.pipeline_id = $2)
-               and ({})
-             group by l.stage_id",
+            "with kept as materialized (
+                 select l.id, l.stage_id from leads l
+                 where l.organization_id = $1
+                   and l.stage_id in (select s.id from pipeline_stages s where s.organization_id = $1 and s.pipeline_id = $2)
+                   and ({})
+             )
+             select c.stage_id, c.n, coalesce(a.amount, 0)::float8 as amount, coalesce(a.weighted, 0)::float8 as weighted
+             from (select k.stage_id, count(*) as n from kept k group by k.stage_id) c
+             left join (
+                 select k.stage_id, sum(d.amount) as amount, sum(d.amount * d.probability / 100.0) as weighted
+                 from deals d join kept k on k.id = d.lead_id
+                 where d.organization_id = $1 and d.status = 'open'
+                 group by k.stage_id
+             ) a on a.stage_id = c.stage_id",
             predicate.sql
         );
         let query = sqlx::query(AssertSqlSafe(sql))

@@ -165,9 +165,11 @@ impl Builder<'_> {
             Term::Overdue => {
                 let (now, zone) = (self.now(), self.zone());
                 let local = format!("({now} at time zone {zone})");
+                // Uncorrelated (see the top): the overdue tasks are read once and joined by
+                // hash for the exact totals, not probed once per lead.
                 format!(
-                    "exists (select 1 from lead_tasks t
-                         where t.organization_id = l.organization_id and t.lead_id = l.id and t.status in ('pending', 'overdue')
+                    "l.id in (select t.lead_id from lead_tasks t
+                         where t.status in ('pending', 'overdue')
                            and (t.due_date < {local}::date
                                 or (t.due_date = {local}::date and t.due_time is not null and t.due_time < {local}::time)))"
                 )

@@ -28,7 +28,7 @@ pub fn task_predicate(filter: &Filter, ctx: &FilterContext, first: usize) -> Pre
                 params.push(Param::Text(ctx.time_zone.clone()));
                 let local = format!("(${now}::timestamptz at time zone ${zone}::text)");
                 parts.push(format!(
-                    "t.status <> 'completed' and (t.due_date < {local}::date
+                    "t.status in ('pending', 'overdue') and (t.due_date < {local}::date
                        or (t.due_date = {local}::date and t.due_time is not null and t.due_time < {local}::time))"
                 ));
             }
