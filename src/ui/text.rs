@@ -70,6 +70,19 @@ pub fn truncate(text: &str, max: usize) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// The end of cleaned `text` that fits in `max` cells: a field being typed into shows where the
+/// cursor is.
+pub fn tail(text: &str, max: usize) -> String {
+    let text = clean(text);
+    let mut shown = text.as_ref();
+    while width(shown) > max {
+        let mut chars = shown.chars();
+        chars.next();
+        shown = chars.as_str();
+    }
+    shown.to_string()
+}
+
 /// `clean` then `truncate`.
 pub fn fit(text: &str, max: usize) -> String {
     truncate(&clean(text), max).into_owned()

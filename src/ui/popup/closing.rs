@@ -12,7 +12,6 @@ use crate::state::popup::closing_deal::move_label;
 use crate::state::popup::closing_reasons::narrowed;
 use crate::state::popup::{CloseRow, ClosingDialog};
 use crate::state::{State, layout};
-use crate::ui::text::width;
 use crate::ui::widgets::paint::put;
 use crate::ui::widgets::{popup_frame, popup_hint};
 
@@ -90,23 +89,13 @@ pub(super) fn closing_box(
             CloseRow::Reason => {
                 // Show the end of a long reason.
                 let room = usize::from(inner.width.saturating_sub(10));
-                let text = crate::ui::clean(&dialog.reason).into_owned();
-                let mut shown = text.as_str();
-                while width(shown) > room {
-                    let mut chars = shown.chars();
-                    chars.next();
-                    shown = chars.as_str();
-                }
+                let shown = crate::ui::text::tail(&dialog.reason, room);
                 let end = put(
                     buf,
                     inner.x,
                     y,
                     inner.width,
-                    &[
-                        marker,
-                        Span::styled("Reason: ", style),
-                        Span::raw(shown.to_string()),
-                    ],
+                    &[marker, Span::styled("Reason: ", style), Span::raw(shown)],
                 );
                 if focused {
                     cursor = Some(Position::new(end, y));

@@ -8,7 +8,6 @@ use crate::config::keymap::Command;
 use crate::config::theme::Theme;
 use crate::state::popup::Prompt;
 use crate::state::{State, layout};
-use crate::ui::text::width;
 use crate::ui::widgets::paint::{put, put_split};
 use crate::ui::widgets::{popup_frame, popup_hint};
 
@@ -31,22 +30,13 @@ pub(super) fn prompt_box(
     }
     // Show the end of long input.
     let room = usize::from(inner.width.saturating_sub(3));
-    let text = crate::ui::clean(&prompt.input).into_owned();
-    let mut shown = text.as_str();
-    while width(shown) > room {
-        let mut chars = shown.chars();
-        chars.next();
-        shown = chars.as_str();
-    }
+    let shown = crate::ui::text::tail(&prompt.input, room);
     let end = put(
         buf,
         inner.x,
         inner.y,
         inner.width,
-        &[
-            Span::styled("› ", theme.accent_style()),
-            Span::raw(shown.to_string()),
-        ],
+        &[Span::styled("› ", theme.accent_style()), Span::raw(shown)],
     );
     if inner.height > 1
         && let Some(hint) = &prompt.hint

@@ -50,13 +50,7 @@ pub fn query_popup(
     }
     let status_w = width(&popup.status);
     let room = usize::from(inner.width).saturating_sub(3 + status_w + usize::from(status_w > 0));
-    let text = crate::ui::clean(popup.query).into_owned();
-    let mut shown = text.as_str();
-    while width(shown) > room {
-        let mut chars = shown.chars();
-        chars.next();
-        shown = chars.as_str();
-    }
+    let shown = crate::ui::text::tail(popup.query, room);
     let end = put(
         buf,
         inner.x,
@@ -64,7 +58,7 @@ pub fn query_popup(
         inner.width,
         &[
             Span::styled(popup.prompt, theme.accent_style()),
-            Span::raw(shown.to_string()),
+            Span::raw(shown),
         ],
     );
     if status_w > 0 && usize::from(inner.width) > status_w + 3 {
