@@ -188,10 +188,10 @@ pub(super) fn key(state: &mut State, mut dialog: ClosingDialog, key: KeyEvent) -
             .copied()
     };
     match key.code {
-        KeyCode::Tab | KeyCode::Down => {
+        _ if matches!(popup, Some(Command::NextField | Command::PopupDown)) => {
             dialog.focus = step(1).unwrap_or(dialog.focus);
         }
-        KeyCode::BackTab | KeyCode::Up => {
+        _ if matches!(popup, Some(Command::PrevField | Command::PopupUp)) => {
             dialog.focus = step(-1).unwrap_or(dialog.focus);
         }
         KeyCode::Char(' ') if dialog.focus == CloseRow::Deals => {

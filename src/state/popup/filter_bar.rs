@@ -2,7 +2,7 @@
 //! which word is wrong, Tab completes keys, owners, tags and sources, Enter applies. Parsing is
 //! local and instant; the database is read once, on Enter.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::{Popup, input};
 use crate::config::keymap::Command;
@@ -93,16 +93,16 @@ pub(super) fn key(state: &mut State, mut bar: FilterBar, key: &KeyEvent) -> Vec<
                 }
             };
         }
-        KeyCode::Tab => {
+        _ if popup == Some(Command::NextField) => {
             if let Some(word) = bar.suggestions.get(bar.selected) {
                 bar.input = filter::apply_completion(&bar.input, word);
                 bar.selected = 0;
             }
         }
-        KeyCode::Down => {
+        _ if popup == Some(Command::PopupDown) => {
             bar.selected = (bar.selected + 1).min(bar.suggestions.len().saturating_sub(1));
         }
-        KeyCode::Up => bar.selected = bar.selected.saturating_sub(1),
+        _ if popup == Some(Command::PopupUp) => bar.selected = bar.selected.saturating_sub(1),
         _ => {
             if input::edit(&mut bar.input, key, filter::MAX_LEN) {
                 bar.selected = 0;

@@ -4,7 +4,7 @@
 //! (a bounded data-layer search, debounced); Enter runs it. A command of another screen switches
 //! there first (`run_elsewhere`) or says where it applies.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 use std::cmp::Reverse;
 use uuid::Uuid;
 
@@ -199,7 +199,6 @@ pub fn fuzzy_score(query: &str, text: &str) -> Option<i64> {
 }
 
 pub(super) fn key(state: &mut State, mut palette: Palette, key: KeyEvent) -> Vec<Effect> {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     let popup = state.keymap.popup_command(&key);
     let count = entries(state, &palette).len();
     let last = count.saturating_sub(1);
@@ -212,10 +211,10 @@ pub(super) fn key(state: &mut State, mut palette: Palette, key: KeyEvent) -> Vec
                 None => super::show(state, Popup::Palette(palette)),
             };
         }
-        KeyCode::Up | KeyCode::BackTab => palette.selected = palette.selected.saturating_sub(1),
-        KeyCode::Char('p') if ctrl => palette.selected = palette.selected.saturating_sub(1),
-        KeyCode::Down | KeyCode::Tab => palette.selected = (palette.selected + 1).min(last),
-        KeyCode::Char('n') if ctrl => palette.selected = (palette.selected + 1).min(last),
+        _ if super::list_step(state, &key).is_some() => {
+            let delta = super::list_step(state, &key).unwrap_or_default();
+            palette.selected = super::step(palette.selected, delta, last);
+        }
         _ => {
             if input::edit(&mut palette.query, &key, input::MAX_LINE) {
                 palette.selected = 0;
