@@ -5,3 +5,4 @@ pub mod cluster;
 pub mod scram;
 pub mod seed;
 pub mod seed_history;
+mod upgrade;

@@ -228,6 +228,7 @@ commands! {
     PopupDown = "popup_down", POPUP, "Next item or field in a popup";
     NextField = "next_field", POPUP, "Next field (in a list: next item)";
     PrevField = "prev_field", POPUP, "Previous field (in a list: previous item)";
+    Toggle = "toggle", POPUP, "Flip the focused choice (closing, edit conflict)";
     TakeMine = "take_mine", POPUP, "Edit conflict: keep my value for this field";
     TakeTheirs = "take_theirs", POPUP, "Edit conflict: keep their value for this field";
     TakeAllMine = "take_all_mine", POPUP, "Edit conflict: keep all my values";

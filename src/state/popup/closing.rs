@@ -194,13 +194,14 @@ pub(super) fn key(state: &mut State, mut dialog: ClosingDialog, key: KeyEvent) -
         _ if matches!(popup, Some(Command::PrevField | Command::PopupUp)) => {
             dialog.focus = step(-1).unwrap_or(dialog.focus);
         }
-        KeyCode::Char(' ') if dialog.focus == CloseRow::Deals => {
+        // The reason is text: a space typed there is a space.
+        _ if popup == Some(Command::Toggle) && dialog.focus == CloseRow::Deals => {
             dialog.close_deals = !dialog.close_deals;
         }
-        KeyCode::Char(' ') if dialog.focus == CloseRow::Tasks => {
+        _ if popup == Some(Command::Toggle) && dialog.focus == CloseRow::Tasks => {
             dialog.tasks = dialog.tasks.next();
         }
-        KeyCode::Char(' ') if dialog.focus == CloseRow::Move => {
+        _ if popup == Some(Command::Toggle) && dialog.focus == CloseRow::Move => {
             if let Some(origin) = dialog.deal.as_mut() {
                 origin.move_lead = !origin.move_lead;
             }

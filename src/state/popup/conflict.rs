@@ -123,8 +123,10 @@ pub fn key(state: &mut State, mut prompt: ConflictPrompt, key: &KeyEvent) -> Vec
         _ if popup == Some(Command::TakeAllTheirs) => {
             prompt.rows.iter_mut().for_each(|r| r.take_mine = false)
         }
-        // Space and the arrows across flip the row: the two values sit side by side.
-        KeyCode::Char(' ') | KeyCode::Left | KeyCode::Right => {
+        // The arrows across flip the row too: the two values sit side by side.
+        _ if popup == Some(Command::Toggle)
+            || matches!(key.code, KeyCode::Left | KeyCode::Right) =>
+        {
             if let Some(row) = prompt.rows.get_mut(prompt.selected) {
                 row.take_mine = !row.take_mine;
             }
