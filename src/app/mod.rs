@@ -19,7 +19,7 @@ use crate::config::theme::Theme;
 use crate::config::{self, Config};
 use crate::data::PgStore;
 use crate::state::lead::{FieldId, LeadAction, LeadEffect};
-use crate::state::{Action, Effect, Options, RequestId, Session, State, update};
+use crate::state::{Action, Effect, Options, RequestId, State, Viewer, update};
 use crate::tui::TerminalGuard;
 
 pub use jobs::{BoardBackend, Worker, failure, load_board};
@@ -45,7 +45,7 @@ pub async fn run_tui(
     theme: Theme,
     start: config::StartScreen,
 ) -> color_eyre::Result<()> {
-    let session = Session {
+    let session = Viewer {
         organization: store.organization_name().to_string(),
         person: store.me().full_name.clone(),
     };

@@ -62,7 +62,7 @@ pub struct KeyFigures {
 
 /// The state the TUI starts with, with default keys and options so every run types the same.
 fn new_state(store: &PgStore) -> State {
-    let session = state::Session {
+    let session = state::Viewer {
         organization: store.organization_name().to_string(),
         person: store.me().full_name.clone(),
     };

@@ -301,10 +301,10 @@ impl PgStore {
         let sql = format!(
             "select count(*) from (
                  select 1 from lead_tasks t
-                 where t.organization_id = $1 and t.assigned_to = $2 and t.status in ('pending', 'overdue') and {}{}
+                 where t.organization_id = $1 and t.assigned_to = $2 and t.status in ('pending', 'overdue')
+                   and closer.task_overdue(t.status, t.due_date, t.due_time, $3::text, $4::timestamptz){}
                  limit $5
              ) capped",
-            overdue_sql(3, 4),
             super::closing::OPEN_LEAD_SQL
         );
         Ok(sqlx::query_scalar(AssertSqlSafe(sql))
@@ -370,7 +370,8 @@ pub fn column_page_sql_where(sort: BoardSort, after_cursor: bool, extra: &str) -
          left join lead_profiles p on p.organization_id = l.organization_id and p.lead_id = l.id
          left join profiles owner on owner.id = l.assigned_to
          left join lateral (
-             select count(*) filter (where {overdue}) as overdue, count(*) as open
+             select count(*) filter (where closer.task_overdue(t.status, t.due_date, t.due_time, $4::text, $5::timestamptz)) as overdue,
+                    count(*) as open
              from lead_tasks t
              where t.organization_id = l.organization_id and t.lead_id = l.id and t.status in ('pending', 'overdue')
          ) t on true
@@ -381,17 +382,6 @@ pub fn column_page_sql_where(sort: BoardSort, after_cursor: bool, extra: &str) -
          ) d on true
          where l.organization_id = $1 and l.stage_id = $2{keyset} and ({extra})
          order by {order}
-         limit $3",
-        overdue = overdue_sql(4, 5),
-    )
-}
-
-/// A task (alias `t`) is overdue when it is open and its due date (and time, if any) has passed
-/// in the viewer's time zone (parameter `tz`) at instant `now` — derived, so it is right even if
-/// `status` was never updated. One rule in the database: `closer.task_overdue` (migration 0006,
-/// plain SQL, so the planner inlines it).
-pub(crate) fn overdue_sql(tz: u8, now: u8) -> String {
-    format!(
-        "closer.task_overdue(t.status, t.due_date, t.due_time, ${tz}::text, ${now}::timestamptz)"
+         limit $3"
     )
 }

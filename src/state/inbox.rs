@@ -52,7 +52,7 @@ pub enum InboxAction {
     },
     TeammatesLoaded {
         request: RequestId,
-        result: Result<Vec<Teammate>, Failure>,
+        result: Result<Vec<Assignee>, Failure>,
     },
     FactsLoaded {
         request: RequestId,

@@ -244,7 +244,7 @@ pub enum Saved {
 
 /// The answer to a version-checked lead update.
 #[derive(Debug, Clone, PartialEq)]
-pub enum UpdateOutcome {
+pub enum UpdateReply {
     Saved {
         version: i32,
     },
@@ -270,7 +270,7 @@ pub enum LeadAction {
     },
     Updated {
         request: RequestId,
-        result: Result<UpdateOutcome, Failure>,
+        result: Result<UpdateReply, Failure>,
     },
     /// `$EDITOR` finished: the new text (or why not) and the terminal size after it.
     Edited {

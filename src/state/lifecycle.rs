@@ -5,7 +5,7 @@
 use uuid::Uuid;
 
 use super::history::{Answer, Place, Undo};
-use super::inbox::{Teammate, Teammates};
+use super::inbox::{Assignee, Assignees};
 use super::popup::delete::DeleteConfirm;
 use super::popup::owner::OwnerPicker;
 use super::{BoardEffect, Effect, Failure, Popup, RequestId, Screen, State, note_failure};
@@ -19,7 +19,7 @@ pub struct Lifecycle {
     /// The login's role in the organization (`None`: unknown; the database decides).
     pub role: Option<MemberRole>,
     /// The organization's members for the owner picker, read once.
-    pub members: Teammates,
+    pub members: Assignees,
     /// Owner changes in flight, with what to put back.
     pub pending: Vec<PendingOwner>,
     /// The delete awaited.
@@ -94,7 +94,7 @@ pub enum LifecycleEffect {
 pub enum LifecycleAction {
     MembersLoaded {
         request: RequestId,
-        result: Result<Vec<Teammate>, Failure>,
+        result: Result<Vec<Assignee>, Failure>,
     },
     /// The new version.
     OwnerChanged {
@@ -208,9 +208,9 @@ fn open_owner(state: &mut State, t: Target) -> Vec<Effect> {
         return Vec::new();
     }
     state.popup = Some(Popup::Owner(OwnerPicker::new(&t)));
-    if matches!(state.board.lifecycle.members, Teammates::NotLoaded) {
+    if matches!(state.board.lifecycle.members, Assignees::NotLoaded) {
         let request = state.next_id();
-        state.board.lifecycle.members = Teammates::Loading(request);
+        state.board.lifecycle.members = Assignees::Loading(request);
         return vec![Effect::Lifecycle(LifecycleEffect::LoadMembers { request })];
     }
     Vec::new()
@@ -296,7 +296,7 @@ fn show_owner(
 }
 
 /// The picker's choice: shown at once, written in one round trip.
-pub fn change_owner(state: &mut State, picker: &OwnerPicker, to: &Teammate) -> Vec<Effect> {
+pub fn change_owner(state: &mut State, picker: &OwnerPicker, to: &Assignee) -> Vec<Effect> {
     if picker.current == Some(to.id) {
         state.info(format!("{} already owns {}", to.name, picker.name));
         return Vec::new();
@@ -340,7 +340,7 @@ pub(crate) fn undo_owner(
     to: Uuid,
 ) -> Vec<Effect> {
     let member = match &state.board.lifecycle.members {
-        Teammates::Loaded(list) => list.iter().find(|m| m.id == to).map(|m| m.name.clone()),
+        Assignees::Loaded(list) => list.iter().find(|m| m.id == to).map(|m| m.name.clone()),
         _ => None,
     };
     let owner = (Some(to), member);
@@ -497,9 +497,9 @@ pub fn update(state: &mut State, action: LifecycleAction) -> Vec<Effect> {
 fn on_members(
     state: &mut State,
     request: RequestId,
-    result: Result<Vec<Teammate>, Failure>,
+    result: Result<Vec<Assignee>, Failure>,
 ) -> Vec<Effect> {
-    if state.board.lifecycle.members != Teammates::Loading(request) {
+    if state.board.lifecycle.members != Assignees::Loading(request) {
         return Vec::new();
     }
     match result {
@@ -508,11 +508,11 @@ fn on_members(
                 b.me.cmp(&a.me)
                     .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
             });
-            state.board.lifecycle.members = Teammates::Loaded(list);
+            state.board.lifecycle.members = Assignees::Loaded(list);
             Vec::new()
         }
         Err(f) => {
-            state.board.lifecycle.members = Teammates::NotLoaded;
+            state.board.lifecycle.members = Assignees::NotLoaded;
             if matches!(state.popup, Some(Popup::Owner(_))) {
                 state.popup = None;
             }

@@ -64,7 +64,7 @@ pub enum Connection {
 
 /// Who is looking at what.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Session {
+pub struct Viewer {
     pub organization: String,
     pub person: String,
 }
@@ -190,7 +190,7 @@ impl Default for Options {
 /// The whole application state.
 #[derive(Debug, Clone, PartialEq)]
 pub struct State {
-    pub session: Session,
+    pub session: Viewer,
     pub keymap: Keymap,
     pub screen: Screen,
     /// Screens left to open the one in front, newest last; Back returns to the newest when the
@@ -225,7 +225,7 @@ pub struct State {
 }
 
 impl State {
-    pub fn new(session: Session, keymap: Keymap, options: Options, now: DateTime<Utc>) -> State {
+    pub fn new(session: Viewer, keymap: Keymap, options: Options, now: DateTime<Utc>) -> State {
         State {
             session,
             keymap,

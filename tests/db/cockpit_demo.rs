@@ -9,7 +9,7 @@ use closer::config::keymap::Keymap;
 use closer::config::theme::Theme;
 use closer::data::insights::{InsightsQuery, Period};
 use closer::state::insights::InsightsScreen;
-use closer::state::{Action, Options, Screen, Session, State, update};
+use closer::state::{Action, Options, Screen, State, Viewer, update};
 use common::{TestDb, TestUser};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -99,7 +99,7 @@ async fn the_demo_organizations_insights_match_plain_sql() {
     // The screen as the manager sees it.
     let (width, height) = (110, 62);
     let mut state = State::new(
-        Session {
+        Viewer {
             organization: "Demo Realty".into(),
             person: "Morgan Manager".into(),
         },

@@ -1241,12 +1241,7 @@ async fn adding_a_task_records_it_with_the_status_it_has_now() {
         .store
         .create_task(
             lead,
-            "Early call",
-            note,
-            day,
-            Some(time(4, 30)),
-            high,
-            None,
+            &draft("Early call", note, day, Some(time(4, 30)), high, None),
             now,
         )
         .await
@@ -1255,12 +1250,7 @@ async fn adding_a_task_records_it_with_the_status_it_has_now() {
         .store
         .create_task(
             lead,
-            "Later call",
-            None,
-            day,
-            Some(time(6, 0)),
-            high,
-            None,
+            &draft("Later call", None, day, Some(time(6, 0)), high, None),
             now,
         )
         .await
@@ -1269,12 +1259,7 @@ async fn adding_a_task_records_it_with_the_status_it_has_now() {
         .store
         .create_task(
             lead,
-            "Their call",
-            None,
-            None,
-            None,
-            high,
-            Some(mate.profile_id),
+            &draft("Their call", None, None, None, high, Some(mate.profile_id)),
             now,
         )
         .await
@@ -1318,19 +1303,14 @@ async fn adding_a_task_records_it_with_the_status_it_has_now() {
     };
     invalid(
         w.store
-            .create_task(lead, "  ", None, None, None, high, None, now)
+            .create_task(lead, &draft("  ", None, None, None, high, None), now)
             .await,
     );
     invalid(
         w.store
             .create_task(
                 lead,
-                "No date",
-                None,
-                None,
-                Some(time(9, 0)),
-                high,
-                None,
+                &draft("No date", None, None, Some(time(9, 0)), high, None),
                 now,
             )
             .await,
@@ -1341,12 +1321,14 @@ async fn adding_a_task_records_it_with_the_status_it_has_now() {
         w.store
             .create_task(
                 lead,
-                "Outsider",
-                None,
-                None,
-                None,
-                high,
-                Some(stranger.profile_id),
+                &draft(
+                    "Outsider",
+                    None,
+                    None,
+                    None,
+                    high,
+                    Some(stranger.profile_id),
+                ),
                 now,
             )
             .await,
@@ -1355,7 +1337,11 @@ async fn adding_a_task_records_it_with_the_status_it_has_now() {
     let foreign_lead = db.lead(globex, "Globex lead").await;
     assert_eq!(
         w.store
-            .create_task(foreign_lead, "Sneaky", None, None, None, high, None, now)
+            .create_task(
+                foreign_lead,
+                &draft("Sneaky", None, None, None, high, None),
+                now
+            )
             .await,
         Err(DataError::NotFound)
     );
@@ -1555,4 +1541,23 @@ async fn a_rep_of_another_organization_cannot_touch_a_task() {
         Err(DataError::NotFound)
     );
     assert_eq!((stored(db, id).await, activity_count(db).await), before);
+}
+
+/// The task `create_task` is given, from the inbox form's values.
+fn draft(
+    title: &str,
+    description: Option<&str>,
+    due_date: Option<NaiveDate>,
+    due_time: Option<NaiveTime>,
+    priority: TaskPriority,
+    assigned_to: Option<Uuid>,
+) -> closer::data::lead::NewTask {
+    closer::data::lead::NewTask {
+        title: title.to_string(),
+        description: description.map(str::to_string),
+        due_date,
+        due_time,
+        priority,
+        assigned_to,
+    }
 }

@@ -10,7 +10,7 @@ use closer::config::keymap::Keymap;
 use closer::data::PgStore;
 use closer::data::live::{self, Change, LiveEvent, OwnBackends};
 use closer::state::board::BoardEffect;
-use closer::state::{Action, Effect, Options, Session, State, update};
+use closer::state::{Action, Effect, Options, State, Viewer, update};
 use common::TestDb;
 use tokio::sync::mpsc;
 
@@ -425,7 +425,7 @@ impl Headless {
     async fn start(store: PgStore) -> Headless {
         let (tx, rx) = mpsc::unbounded_channel();
         let mut state = State::new(
-            Session {
+            Viewer {
                 organization: store.organization_name().to_string(),
                 person: store.me().full_name.clone(),
             },

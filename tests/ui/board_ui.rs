@@ -15,7 +15,7 @@ use closer::data::models::{
 use closer::state::board::sort_cmp;
 use closer::state::{
     Action, BoardAction, BoardData, BoardEffect, Connection, Effect, Failure, MessageKind, Popup,
-    Session, State, update,
+    State, Viewer, update,
 };
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::Terminal;
@@ -509,7 +509,7 @@ impl Fake {
 
 fn new_state(width: u16, height: u16) -> State {
     state(
-        Session {
+        Viewer {
             organization: "Acme Inc".to_string(),
             person: "Ada Lovelace".to_string(),
         },
@@ -1576,7 +1576,7 @@ mod headless {
 #[test]
 fn esc_while_the_board_loads_cancels_the_query_on_the_server() {
     let mut state = closer::state::State::new(
-        closer::state::Session::default(),
+        closer::state::Viewer::default(),
         closer::config::Keymap::default(),
         closer::state::Options::default(),
         chrono::Utc::now(),

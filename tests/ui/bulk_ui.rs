@@ -199,7 +199,7 @@ fn owner_tag_and_delete_act_on_the_marked_cards() {
         &mut state,
         Action::Lifecycle(LifecycleAction::MembersLoaded {
             request,
-            result: Ok(vec![closer::state::inbox::Teammate {
+            result: Ok(vec![closer::state::inbox::Assignee {
                 id: id(0xB0),
                 name: "Tony Hoare".into(),
                 me: false,

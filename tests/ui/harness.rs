@@ -8,7 +8,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use closer::config::keymap::{KeySpec, Keymap};
 use closer::config::theme::Theme;
 use closer::data::models::BoardSort;
-use closer::state::{Action, Effect, Options, Session, State, update};
+use closer::state::{Action, Effect, Options, State, Viewer, update};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -27,7 +27,7 @@ impl Ui {
             .with_ymd_and_hms(2025, 3, 14, 12, 0, 0)
             .single()
             .expect("valid date");
-        let session = Session {
+        let session = Viewer {
             organization: "Acme Inc".to_string(),
             person: "Ada Lovelace".to_string(),
         };
@@ -58,7 +58,7 @@ impl Ui {
 }
 
 /// A state for `session` at `now`, with the default keymap and options, resized.
-pub fn state(session: Session, now: DateTime<Utc>, width: u16, height: u16) -> State {
+pub fn state(session: Viewer, now: DateTime<Utc>, width: u16, height: u16) -> State {
     let mut state = State::new(
         session,
         Keymap::default(),

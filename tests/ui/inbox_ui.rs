@@ -8,11 +8,11 @@ use closer::config::keymap::Command;
 use closer::config::theme::Theme;
 use closer::data::models::{LeadHit, TaskPriority, TaskRow, TaskStatus};
 use closer::state::inbox::{
-    Facts, GroupKind, InboxAction, InboxData, InboxEffect, InboxScreen, Popup, SnoozeChoice,
-    Teammate, TriageStep, UndoToken, View,
+    Assignee, Facts, GroupKind, InboxAction, InboxData, InboxEffect, InboxScreen, Popup,
+    SnoozeChoice, TriageStep, UndoToken, View,
 };
 use closer::state::{
-    Action, BoardEffect, Effect, Failure, MessageKind, Screen, Session, State, update,
+    Action, BoardEffect, Effect, Failure, MessageKind, Screen, State, Viewer, update,
 };
 use crossterm::event::KeyCode;
 use ratatui::Terminal;
@@ -212,7 +212,7 @@ fn mixed() -> InboxData {
 
 fn new_state(width: u16, height: u16) -> State {
     state(
-        Session {
+        Viewer {
             organization: "Acme Realty".to_string(),
             person: "Ada Lovelace".to_string(),
         },
@@ -499,7 +499,7 @@ fn snapshot_popups() {
 
     update(&mut state, ch('A'));
     let request = match &screen(&state).teammates {
-        closer::state::inbox::Teammates::Loading(r) => *r,
+        closer::state::inbox::Assignees::Loading(r) => *r,
         other => panic!("teammates are read: {other:?}"),
     };
     update(
@@ -507,12 +507,12 @@ fn snapshot_popups() {
         Action::Inbox(InboxAction::TeammatesLoaded {
             request,
             result: Ok(vec![
-                Teammate {
+                Assignee {
                     id: id(TONY),
                     name: "Tony Hoare".to_string(),
                     me: false,
                 },
-                Teammate {
+                Assignee {
                     id: id(ME),
                     name: "Ada Lovelace".to_string(),
                     me: true,
@@ -833,12 +833,12 @@ fn bulk_marks_complete_snooze_and_reassign_together() {
         Action::Inbox(InboxAction::TeammatesLoaded {
             request,
             result: Ok(vec![
-                Teammate {
+                Assignee {
                     id: id(ME),
                     name: "Ada Lovelace".to_string(),
                     me: true,
                 },
-                Teammate {
+                Assignee {
                     id: id(TONY),
                     name: "Tony Hoare".to_string(),
                     me: false,

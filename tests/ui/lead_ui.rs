@@ -11,12 +11,12 @@ use closer::data::models::{BoardSort, ColumnPage, LeadCard, Pipeline, Stage, Sta
 use closer::state::lead::{
     Deal, DealChanges, DealStatus, Direction, DocumentType, FieldId, InteractionKind, LeadAction,
     LeadData, LeadDetail, LeadDocument, LeadEffect, LeadFields, LeadScreen, LeadStatus, LeadTag,
-    LeadTask, Saved, Tab, TaskPriority, TaskStatus, TimelineEntry, TimelineSource, UpdateOutcome,
+    LeadTask, Saved, Tab, TaskPriority, TaskStatus, TimelineEntry, TimelineSource, UpdateReply,
 };
 use closer::state::popup::form::FieldValue;
 use closer::state::{
-    Action, BoardAction, BoardData, BoardEffect, Effect, Failure, Options, Popup, Screen, Session,
-    State, update,
+    Action, BoardAction, BoardData, BoardEffect, Effect, Failure, Options, Popup, Screen, State,
+    Viewer, update,
 };
 use crossterm::event::KeyCode;
 use uuid::Uuid;
@@ -386,7 +386,7 @@ fn drive(state: &mut State, effects: Vec<Effect>) -> Vec<Effect> {
 
 pub(crate) fn board(width: u16, height: u16) -> State {
     let mut state = State::new(
-        Session {
+        Viewer {
             organization: "Acme Realty".to_string(),
             person: "Ada Lovelace".to_string(),
         },
@@ -671,7 +671,7 @@ fn conflict_state() -> (State, u64) {
         &mut state,
         Action::Lead(LeadAction::Updated {
             request,
-            result: Ok(UpdateOutcome::Conflict {
+            result: Ok(UpdateReply::Conflict {
                 theirs: Box::new(theirs),
                 version: 4,
             }),
@@ -1160,7 +1160,7 @@ fn conflict_resolution_saves_the_chosen_values_with_the_new_version() {
         &mut state,
         Action::Lead(LeadAction::Updated {
             request,
-            result: Ok(UpdateOutcome::Saved { version: 5 }),
+            result: Ok(UpdateReply::Saved { version: 5 }),
         }),
     );
     assert!(lead_popup(&state).is_none());
@@ -1196,7 +1196,7 @@ fn conflict_resolution_saves_the_chosen_values_with_the_new_version() {
         &mut state,
         Action::Lead(LeadAction::Updated {
             request,
-            result: Ok(UpdateOutcome::Gone),
+            result: Ok(UpdateReply::Gone),
         }),
     );
     match lead_popup(&state) {

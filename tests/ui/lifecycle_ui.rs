@@ -6,7 +6,7 @@ use super::board_ui::{Fake, column_names, id, loaded, selected_name};
 use super::harness::{ch, key, render};
 use closer::data::lifecycle::Contact;
 use closer::data::models::MemberRole;
-use closer::state::inbox::Teammate;
+use closer::state::inbox::Assignee;
 use closer::state::lifecycle::{LifecycleAction, LifecycleEffect};
 use closer::state::popup::Popup;
 use closer::state::{Action, Effect, Failure, State, update};
@@ -16,19 +16,19 @@ fn press(state: &mut State, action: Action) -> Vec<Effect> {
     update(state, action)
 }
 
-fn team() -> Vec<Teammate> {
+fn team() -> Vec<Assignee> {
     vec![
-        Teammate {
+        Assignee {
             id: id(0xAD),
             name: "Ada Lovelace".into(),
             me: true,
         },
-        Teammate {
+        Assignee {
             id: id(0xB0),
             name: "Tony Hoare".into(),
             me: false,
         },
-        Teammate {
+        Assignee {
             id: id(0xB1),
             name: "Barbara Liskov".into(),
             me: false,

@@ -5,7 +5,7 @@ use super::board_ui::{Fake, column_names, id, loaded, selected_name};
 use super::harness::{ch, ctrl, key, render, screen_text};
 use super::lead_ui::{lead_effects, lead_open};
 use closer::state::history::{DEPTH, Place, Undo};
-use closer::state::lead::{LeadAction, LeadEffect, UpdateOutcome};
+use closer::state::lead::{LeadAction, LeadEffect, UpdateReply};
 use closer::state::{Action, BoardEffect, Effect, MessageKind, Screen, State, update};
 use crossterm::event::KeyCode;
 
@@ -140,7 +140,7 @@ fn edit_email(state: &mut State, email: &str) {
         state,
         Action::Lead(LeadAction::Updated {
             request,
-            result: Ok(UpdateOutcome::Saved { version: 4 }),
+            result: Ok(UpdateReply::Saved { version: 4 }),
         }),
     );
 }
@@ -174,7 +174,7 @@ fn u_on_the_lead_screen_saves_the_fields_back_at_the_version_the_edit_left() {
         &mut state,
         Action::Lead(LeadAction::Updated {
             request,
-            result: Ok(UpdateOutcome::Saved { version: 5 }),
+            result: Ok(UpdateReply::Saved { version: 5 }),
         }),
     );
     assert!(
@@ -201,7 +201,7 @@ fn a_teammates_change_since_the_edit_is_reported_and_kept() {
         &mut state,
         Action::Lead(LeadAction::Updated {
             request,
-            result: Ok(UpdateOutcome::Conflict {
+            result: Ok(UpdateReply::Conflict {
                 theirs: Box::new(theirs),
                 version: 6,
             }),
@@ -250,7 +250,7 @@ fn saved(state: &mut State, fx: &[Effect], version: i32) {
         state,
         Action::Lead(LeadAction::Updated {
             request,
-            result: Ok(UpdateOutcome::Saved { version }),
+            result: Ok(UpdateReply::Saved { version }),
         }),
     );
 }

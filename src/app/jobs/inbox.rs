@@ -5,7 +5,7 @@ use chrono::{DateTime, FixedOffset, Offset, Utc};
 use crate::data::PgStore;
 use crate::data::inbox::{InboxRows, Snooze, TaskGroup, TriageFacts};
 use crate::state::inbox::{
-    Facts, GroupKind, InboxAction, InboxData, InboxEffect, SnoozeChoice, Teammate, UndoToken,
+    Assignee, Facts, GroupKind, InboxAction, InboxData, InboxEffect, SnoozeChoice, UndoToken,
 };
 use crate::state::{Action, Failure};
 
@@ -116,12 +116,14 @@ pub async fn run(store: &PgStore, effect: InboxEffect) -> Option<Action> {
             store
                 .create_task(
                     lead_id,
-                    &title,
-                    None,
-                    due.map(|d| d.date),
-                    due.and_then(|d| d.time),
-                    priority,
-                    None,
+                    &crate::data::lead::NewTask {
+                        title,
+                        description: None,
+                        due_date: due.map(|d| d.date),
+                        due_time: due.and_then(|d| d.time),
+                        priority,
+                        assigned_to: None,
+                    },
                     now,
                 )
                 .await
@@ -137,7 +139,7 @@ pub async fn run(store: &PgStore, effect: InboxEffect) -> Option<Action> {
                     .await
                     .map(|list| {
                         list.into_iter()
-                            .map(|t| Teammate {
+                            .map(|t| Assignee {
                                 me: t.profile_id == me,
                                 id: t.profile_id,
                                 name: t.full_name,

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::failure::failure;
 use crate::data::lead::NewDocument;
 use crate::data::{self, DataError, PgStore};
-use crate::state::lead::{LeadAction, LeadData, LeadEffect, LeadFields, Saved, UpdateOutcome};
+use crate::state::lead::{LeadAction, LeadData, LeadEffect, LeadFields, Saved, UpdateReply};
 use crate::state::{Action, Failure, RequestId};
 
 /// Entries the timeline loads (newest first); older ones are rarely looked at from here.
@@ -203,17 +203,17 @@ async fn update_lead(
     version: i32,
     fields: &LeadFields,
     base: &LeadFields,
-) -> Result<UpdateOutcome, Failure> {
+) -> Result<UpdateReply, Failure> {
     match store
         .update_lead(lead_id, version, fields.edit_from(base))
         .await
     {
-        Ok(data::lead::UpdateOutcome::Saved { version }) => Ok(UpdateOutcome::Saved { version }),
-        Ok(data::lead::UpdateOutcome::Conflict { theirs, .. }) => Ok(UpdateOutcome::Conflict {
+        Ok(data::lead::UpdateOutcome::Saved { version }) => Ok(UpdateReply::Saved { version }),
+        Ok(data::lead::UpdateOutcome::Conflict { theirs, .. }) => Ok(UpdateReply::Conflict {
             version: theirs.version,
             theirs: Box::new(LeadFields::of(&theirs)),
         }),
-        Err(DataError::NotFound) => Ok(UpdateOutcome::Gone),
+        Err(DataError::NotFound) => Ok(UpdateReply::Gone),
         Err(e) => Err(failure(e)),
     }
 }

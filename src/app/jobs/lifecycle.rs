@@ -2,7 +2,7 @@
 
 use crate::data::PgStore;
 use crate::state::Action;
-use crate::state::inbox::Teammate;
+use crate::state::inbox::Assignee;
 use crate::state::lifecycle::{LifecycleAction, LifecycleEffect};
 
 use super::failure::failure;
@@ -18,7 +18,7 @@ pub async fn run(store: &PgStore, effect: LifecycleEffect) -> Action {
                     .await
                     .map(|list| {
                         list.into_iter()
-                            .map(|t| Teammate {
+                            .map(|t| Assignee {
                                 me: t.profile_id == me,
                                 id: t.profile_id,
                                 name: t.full_name,

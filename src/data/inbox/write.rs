@@ -266,27 +266,21 @@ impl PgStore {
     /// `task_added` activity; `overdue` at once if already past due at `now` in the rep's zone.
     /// `NotFound` if the lead is gone or invisible; `Invalid` for a bad title, a time without a
     /// date, or an assignee outside the organization. Returns the task's id.
-    #[allow(clippy::too_many_arguments)]
     pub async fn create_task(
         &self,
         lead_id: Uuid,
-        title: &str,
-        description: Option<&str>,
-        due_date: Option<NaiveDate>,
-        due_time: Option<NaiveTime>,
-        priority: TaskPriority,
-        assigned_to: Option<Uuid>,
+        task: &crate::data::lead::NewTask,
         now: DateTime<Utc>,
     ) -> Result<Uuid> {
         let task = TaskDraft {
             lead_id,
-            title,
+            title: &task.title,
             title_stored: Stored::Trimmed,
-            description,
-            due_date,
-            due_time,
-            priority,
-            assigned_to,
+            description: task.description.as_deref(),
+            due_date: task.due_date,
+            due_time: task.due_time,
+            priority: task.priority,
+            assigned_to: task.assigned_to,
         };
         self.insert_task(task, now).await
     }

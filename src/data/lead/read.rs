@@ -2,15 +2,15 @@
 
 use chrono::Utc;
 use serde_json::Value;
+use sqlx::Row;
 use sqlx::postgres::PgRow;
-use sqlx::{AssertSqlSafe, Row};
 use uuid::Uuid;
 
 use super::summary::activity_summary;
 use super::*;
 use crate::data::DataError;
 use crate::data::outcome::retrying;
-use crate::data::store::{PgStore, overdue_sql};
+use crate::data::store::PgStore;
 
 type Result<T> = std::result::Result<T, DataError>;
 
@@ -66,7 +66,8 @@ const TIMELINE_SQL: &str = "
 const LEAD_TASKS_SQL: &str = "
     select t.id, t.lead_id, t.title, t.description, t.due_date, t.due_time, t.priority, t.status,
            t.assigned_to, who.full_name as assignee_name, t.completed_at, t.created_at, t.version,
-           coalesce(t.status in ('pending', 'overdue') and {overdue}, false) as overdue
+           coalesce(t.status in ('pending', 'overdue')
+                    and closer.task_overdue(t.status, t.due_date, t.due_time, $3::text, $4::timestamptz), false) as overdue
     from lead_tasks t
     left join profiles who on who.id = t.assigned_to
     where t.organization_id = $1 and t.lead_id = $2
@@ -135,19 +136,15 @@ impl PgStore {
     /// The lead's tasks: overdue first (derived now, in my time zone), then open ones by due
     /// date and time (undated last), then completed ones.
     pub async fn lead_tasks(&self, lead_id: Uuid, now: DateTime<Utc>) -> Result<Vec<LeadTask>> {
-        let sql = LEAD_TASKS_SQL.replace("{overdue}", &overdue_sql(3, 4));
-        retrying(|| {
-            let sql = sql.clone();
-            async move {
-                let rows = sqlx::query_as::<_, LeadTask>(AssertSqlSafe(sql))
-                    .bind(self.organization_id())
-                    .bind(lead_id)
-                    .bind(&self.me().time_zone)
-                    .bind(now)
-                    .fetch_all(self.pool())
-                    .await?;
-                Ok(rows)
-            }
+        retrying(|| async move {
+            let rows = sqlx::query_as::<_, LeadTask>(LEAD_TASKS_SQL)
+                .bind(self.organization_id())
+                .bind(lead_id)
+                .bind(&self.me().time_zone)
+                .bind(now)
+                .fetch_all(self.pool())
+                .await?;
+            Ok(rows)
         })
         .await
     }

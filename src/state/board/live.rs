@@ -68,13 +68,13 @@ mod tests {
     use crate::data::live::{Change, LiveEvent, Scope};
     use crate::data::models::Stage;
     use crate::state::{
-        Action, BoardAction, BoardData, BoardEffect, Effect, Options, Session, State, update,
+        Action, BoardAction, BoardData, BoardEffect, Effect, Options, State, Viewer, update,
     };
 
     /// A board of three columns, loaded, every first page answered (nothing in flight).
     fn board() -> (State, Uuid, Vec<Uuid>) {
         let mut state = State::new(
-            Session {
+            Viewer {
                 organization: "Org".into(),
                 person: "Rep".into(),
             },

@@ -16,7 +16,7 @@ use crate::config::keymap::Command;
 use crate::data::bulk::{BulkDone, BulkUndo, BulkWrite, Marked};
 use crate::data::models::MemberRole;
 use crate::state::history::{Place, Undo};
-use crate::state::inbox::{Teammate, Teammates};
+use crate::state::inbox::{Assignee, Assignees};
 use crate::state::lifecycle::LifecycleEffect;
 use crate::state::popup::delete::DeleteConfirm;
 use crate::state::popup::owner::OwnerPicker;
@@ -217,16 +217,16 @@ fn open_owner(state: &mut State) -> Vec<Effect> {
     });
     picker.bulk = true;
     state.popup = Some(Popup::Owner(picker));
-    if matches!(state.board.lifecycle.members, Teammates::NotLoaded) {
+    if matches!(state.board.lifecycle.members, Assignees::NotLoaded) {
         let request = state.next_id();
-        state.board.lifecycle.members = Teammates::Loading(request);
+        state.board.lifecycle.members = Assignees::Loading(request);
         return vec![Effect::Lifecycle(LifecycleEffect::LoadMembers { request })];
     }
     Vec::new()
 }
 
 /// The owner picker's choice for the marked cards.
-pub(crate) fn assign(state: &mut State, to: &Teammate) -> Vec<Effect> {
+pub(crate) fn assign(state: &mut State, to: &Assignee) -> Vec<Effect> {
     match marked(state) {
         Ok(leads) => {
             let label = format!("Gave {} to {}", leads_word(leads.len()), to.name);

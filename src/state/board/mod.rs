@@ -300,7 +300,7 @@ impl Contract for Reducer {
             // The owner picker's spinner (issue 12).
             || matches!(
                 state.board.lifecycle.members,
-                crate::state::inbox::Teammates::Loading(_)
+                crate::state::inbox::Assignees::Loading(_)
             )
     }
 }

@@ -202,7 +202,7 @@ pub fn sort_group(kind: GroupKind, tasks: &mut [TaskRow]) {
 
 /// A person tasks can be assigned to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Teammate {
+pub struct Assignee {
     pub id: Uuid,
     pub name: String,
     /// The rep themself.
@@ -293,13 +293,13 @@ pub enum Status {
     Failed(String),
 }
 
-/// Teammates for the reassign picker, read once per inbox.
+/// The people for the reassign picker, read once per inbox.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Teammates {
+pub enum Assignees {
     #[default]
     NotLoaded,
     Loading(RequestId),
-    Loaded(Vec<Teammate>),
+    Loaded(Vec<Assignee>),
 }
 
 /// What the inbox shows.
@@ -327,7 +327,7 @@ pub struct InboxScreen {
     pub pending: Vec<Pending>,
     pub last_completion: Option<LastCompletion>,
     pub triage: Option<Box<Triage>>,
-    pub teammates: Teammates,
+    pub teammates: Assignees,
     /// Key facts per lead (triage).
     pub facts: HashMap<Uuid, Facts>,
     /// The facts read in flight: (request, lead).

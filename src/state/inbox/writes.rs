@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::history;
 use super::{
-    Due, GroupKind, InboxEffect, LastCompletion, Pending, SnoozeChoice, Teammate, UndoToken, View,
+    Assignee, Due, GroupKind, InboxEffect, LastCompletion, Pending, SnoozeChoice, UndoToken, View,
     WriteKind, any_mut, reload, screen, screen_mut, sort_group,
 };
 use crate::config::keymap::Command;
@@ -172,7 +172,7 @@ pub(crate) fn set_priority(
     })]
 }
 
-pub(crate) fn reassign(state: &mut State, ids: Vec<Uuid>, to: Teammate) -> Vec<Effect> {
+pub(crate) fn reassign(state: &mut State, ids: Vec<Uuid>, to: Assignee) -> Vec<Effect> {
     let before = history::before(state, &ids);
     let Some(request) = state.inbox_write(WriteKind::Reassign, &ids) else {
         return Vec::new();

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::{Popup, input, list_step, step};
 use crate::config::keymap::Command;
-use crate::state::inbox::{InboxEffect, Teammate, Teammates, screen, screen_mut, writes};
+use crate::state::inbox::{Assignee, Assignees, InboxEffect, screen, screen_mut, writes};
 use crate::state::{Effect, Failure, RequestId, State};
 
 pub fn open_reassign(state: &mut State) -> Vec<Effect> {
@@ -24,16 +24,16 @@ pub fn open_reassign(state: &mut State) -> Vec<Effect> {
     let Some(s) = screen_mut(state) else {
         return Vec::new();
     };
-    if s.teammates == Teammates::NotLoaded {
-        s.teammates = Teammates::Loading(request);
+    if s.teammates == Assignees::NotLoaded {
+        s.teammates = Assignees::Loading(request);
         return vec![Effect::Inbox(InboxEffect::LoadTeammates { request })];
     }
     Vec::new()
 }
 
-/// Teammates matching the filter (case-insensitive, anywhere in the name).
-pub fn filtered<'a>(teammates: &'a Teammates, filter: &str) -> Vec<&'a Teammate> {
-    let Teammates::Loaded(list) = teammates else {
+/// The people matching the filter (case-insensitive, anywhere in the name).
+pub fn filtered<'a>(teammates: &'a Assignees, filter: &str) -> Vec<&'a Assignee> {
+    let Assignees::Loaded(list) = teammates else {
         return Vec::new();
     };
     let needle = filter.trim().to_lowercase();
@@ -49,7 +49,7 @@ pub(super) fn key(
     mut selected: usize,
     key: &KeyEvent,
 ) -> Vec<Effect> {
-    let matches: Vec<Teammate> = screen(state)
+    let matches: Vec<Assignee> = screen(state)
         .map(|s| {
             filtered(&s.teammates, &filter)
                 .into_iter()
@@ -81,12 +81,12 @@ pub(super) fn key(
 pub fn on_teammates(
     state: &mut State,
     request: RequestId,
-    result: Result<Vec<Teammate>, Failure>,
+    result: Result<Vec<Assignee>, Failure>,
 ) -> Vec<Effect> {
     let Some(s) = screen_mut(state) else {
         return Vec::new();
     };
-    if s.teammates != Teammates::Loading(request) {
+    if s.teammates != Assignees::Loading(request) {
         return Vec::new();
     }
     match result {
@@ -95,11 +95,11 @@ pub fn on_teammates(
                 b.me.cmp(&a.me)
                     .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
             });
-            s.teammates = Teammates::Loaded(list);
+            s.teammates = Assignees::Loaded(list);
             Vec::new()
         }
         Err(f) => {
-            s.teammates = Teammates::NotLoaded;
+            s.teammates = Assignees::NotLoaded;
             if matches!(state.popup, Some(Popup::Assign { .. })) {
                 state.popup = None;
             }

@@ -12,7 +12,7 @@ use super::{Popup, menu_delta, show, step};
 use crate::config::keymap::Command;
 use crate::state::history::{self, Answer, Place, Undo};
 use crate::state::lead::forms::{FormKind, after_save, bound, check_lead_fields, edited_fields};
-use crate::state::lead::{LeadEffect, LeadFields, LeadStatus, Saved, UpdateOutcome};
+use crate::state::lead::{LeadEffect, LeadFields, LeadStatus, Saved, UpdateReply};
 use crate::state::{Effect, Failure, RequestId, Screen, State};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,13 +186,13 @@ fn send(state: &mut State, mut prompt: ConflictPrompt) -> Vec<Effect> {
 pub fn on_updated(
     state: &mut State,
     request: RequestId,
-    result: Result<UpdateOutcome, Failure>,
+    result: Result<UpdateReply, Failure>,
 ) -> Vec<Effect> {
     if let Some(awaited) = state.history.answers(request) {
         let answer = match result {
-            Ok(UpdateOutcome::Saved { version }) => Answer::Done(Some(version)),
-            Ok(UpdateOutcome::Conflict { .. }) => Answer::Conflict,
-            Ok(UpdateOutcome::Gone) => Answer::Failed(Failure {
+            Ok(UpdateReply::Saved { version }) => Answer::Done(Some(version)),
+            Ok(UpdateReply::Conflict { .. }) => Answer::Conflict,
+            Ok(UpdateReply::Gone) => Answer::Failed(Failure {
                 message: "the lead was deleted or is no longer visible to you".to_string(),
                 connection: false,
             }),
@@ -219,7 +219,7 @@ pub fn on_updated(
     };
     form.saving = None;
     match result {
-        Ok(UpdateOutcome::Saved { version }) => {
+        Ok(UpdateReply::Saved { version }) => {
             if prompt.is_none()
                 && let FormKind::EditLead {
                     lead_id,
@@ -240,7 +240,7 @@ pub fn on_updated(
             }
             after_save(state, Some(&form.kind), Saved::LeadUpdated)
         }
-        Ok(UpdateOutcome::Conflict { theirs, version }) => {
+        Ok(UpdateReply::Conflict { theirs, version }) => {
             let lead_id = match &form.kind {
                 FormKind::EditLead { lead_id, .. } => *lead_id,
                 _ => return Vec::new(),
@@ -262,7 +262,7 @@ pub fn on_updated(
             show(state, Popup::Conflict(next));
             Vec::new()
         }
-        Ok(UpdateOutcome::Gone) => {
+        Ok(UpdateReply::Gone) => {
             form.error = Some(
                 "This lead was deleted or is no longer visible to you: it cannot be saved"
                     .to_string(),

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::{Popup, input, list_step, step};
 use crate::config::keymap::Command;
-use crate::state::inbox::Teammate;
+use crate::state::inbox::Assignee;
 use crate::state::lifecycle::{self, Target};
 use crate::state::{Effect, State};
 
@@ -39,7 +39,7 @@ impl OwnerPicker {
 }
 
 pub(super) fn key(state: &mut State, mut p: OwnerPicker, key: &KeyEvent) -> Vec<Effect> {
-    let matches: Vec<Teammate> =
+    let matches: Vec<Assignee> =
         super::filtered_teammates(&state.board.lifecycle.members, &p.filter)
             .into_iter()
             .cloned()

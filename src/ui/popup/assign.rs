@@ -7,7 +7,7 @@ use ratatui::text::Span;
 
 use super::{footer, input_line};
 use crate::config::keymap::Command;
-use crate::state::inbox::{InboxScreen, Teammates, filtered_teammates};
+use crate::state::inbox::{Assignees, InboxScreen, filtered_teammates};
 use crate::state::layout;
 use crate::ui::widgets::paint::{put, spinner};
 use crate::ui::widgets::{Ctx, Spelling, card_frame, hint};
@@ -47,7 +47,7 @@ pub(super) fn assign(
     let list_top = inner.y + 1;
     let list_h = inner.height.saturating_sub(2);
     match &s.teammates {
-        Teammates::Loaded(_) => {
+        Assignees::Loaded(_) => {
             let people = filtered_teammates(&s.teammates, filter);
             if people.is_empty() && list_h > 0 {
                 put(

@@ -9,7 +9,7 @@ use super::input_line;
 use crate::config::keymap::Command;
 use crate::config::theme::Theme;
 use crate::state::State;
-use crate::state::inbox::Teammates;
+use crate::state::inbox::Assignees;
 use crate::state::layout;
 use crate::state::popup::delete::DeleteConfirm;
 use crate::state::popup::filtered_teammates;
@@ -50,7 +50,7 @@ pub(super) fn owner_box(
     let list_top = inner.y + 1;
     let list_h = inner.height.saturating_sub(1);
     let members = &state.board.lifecycle.members;
-    if !matches!(members, Teammates::Loaded(_)) {
+    if !matches!(members, Assignees::Loaded(_)) {
         if list_h > 0 {
             let text = format!("{} loading the team…", spinner(state));
             put(
