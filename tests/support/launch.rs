@@ -35,7 +35,6 @@ pub fn closer_command(
 
 /// Starts `closer {args}` as `user` in a `cols`×`rows` tmux window and waits until `first`
 /// shows and the status bar says connected (the board's data and the live listener are up).
-#[allow(clippy::too_many_arguments)]
 pub fn launch_as(
     db: &TestDb,
     user: &crate::common::TestUser,
