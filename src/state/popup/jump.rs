@@ -7,8 +7,7 @@ use super::{Popup, input, list_step, step};
 use crate::config::keymap::Command;
 use crate::data::models::LeadHit;
 use crate::state::{
-    Connection, Effect, Failure, RequestId, SEARCH_DEBOUNCE, SEARCH_LIMIT, State, board,
-    note_failure,
+    Connection, Effect, Failure, RequestId, SEARCH_DEBOUNCE, State, board, note_failure,
 };
 
 /// Type-to-filter lead search.
@@ -73,23 +72,13 @@ pub(crate) fn on_debounce(state: &mut State, token: RequestId) -> Vec<Effect> {
     let Some(Popup::Jump(jump)) = &mut state.popup else {
         return Vec::new();
     };
-    if jump.debounce != Some(token) {
-        return Vec::new();
-    }
-    jump.debounce = None;
-    let query = jump.input.trim().to_string();
-    if query.is_empty() {
-        return Vec::new();
-    }
-    jump.request = Some(request);
-    vec![
-        board::BoardEffect::SearchLeads {
-            request,
-            query,
-            limit: SEARCH_LIMIT,
-        }
-        .into(),
-    ]
+    super::search_typed(
+        &mut jump.debounce,
+        &mut jump.request,
+        &jump.input,
+        token,
+        request,
+    )
 }
 
 pub(crate) fn on_search_results(

@@ -207,6 +207,34 @@ pub(super) fn list_step(state: &State, key: &KeyEvent) -> Option<isize> {
     }
 }
 
+/// A search-as-you-type popup's debounce fired (palette, jump to lead): when `token` is still
+/// the latest, the lead search of what is typed becomes the awaited `request`.
+pub(super) fn search_typed(
+    debounce: &mut Option<crate::state::RequestId>,
+    awaited: &mut Option<crate::state::RequestId>,
+    typed: &str,
+    token: crate::state::RequestId,
+    request: crate::state::RequestId,
+) -> Vec<Effect> {
+    if *debounce != Some(token) {
+        return Vec::new();
+    }
+    *debounce = None;
+    let query = typed.trim().to_string();
+    if query.is_empty() {
+        return Vec::new();
+    }
+    *awaited = Some(request);
+    vec![
+        crate::state::board::BoardEffect::SearchLeads {
+            request,
+            query,
+            limit: crate::state::SEARCH_LIMIT,
+        }
+        .into(),
+    ]
+}
+
 /// `selected` moved by `delta`, within `0..=last`.
 pub(super) fn step(selected: usize, delta: isize, last: usize) -> usize {
     selected.saturating_add_signed(delta).min(last)

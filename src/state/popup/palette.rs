@@ -13,7 +13,7 @@ use crate::config::keymap::{Command, Scope};
 use crate::data::models::LeadHit;
 use crate::state::request::InFlight;
 use crate::state::{
-    Effect, Failure, RequestId, SEARCH_DEBOUNCE, SEARCH_LIMIT, Screen, State, board, note_failure,
+    Effect, Failure, RequestId, SEARCH_DEBOUNCE, Screen, State, board, note_failure,
 };
 
 /// The open palette. Its entries are derived from the state on every key and frame
@@ -319,23 +319,13 @@ pub(crate) fn on_debounce(state: &mut State, token: RequestId) -> Vec<Effect> {
     let Some(Popup::Palette(palette)) = &mut state.popup else {
         return Vec::new();
     };
-    if palette.debounce != Some(token) {
-        return Vec::new();
-    }
-    palette.debounce = None;
-    let query = palette.query.trim().to_string();
-    if query.is_empty() {
-        return Vec::new();
-    }
-    palette.request = Some(request);
-    vec![
-        board::BoardEffect::SearchLeads {
-            request,
-            query,
-            limit: SEARCH_LIMIT,
-        }
-        .into(),
-    ]
+    super::search_typed(
+        &mut palette.debounce,
+        &mut palette.request,
+        &palette.query,
+        token,
+        request,
+    )
 }
 
 /// The lead search answered.
