@@ -360,7 +360,9 @@ pub async fn check_headers(store: &PgStore, pool: &PgPool) -> Result<HeaderCheck
                 on l.stage_id = s.id
          left join (select l.stage_id, sum(d.amount) amount, sum(d.amount * d.probability / 100.0) weighted
                     from deals d join leads l on l.organization_id = d.organization_id and l.id = d.lead_id
-                    where d.organization_id = $1 and d.status = 'open' group by l.stage_id) d
+                    where d.organization_id = $1 and d.status = 'open'
+                      and d.currency = (select o.currency from organizations o where o.id = $1)
+                    group by l.stage_id) d
                 on d.stage_id = s.id
          where s.organization_id = $1",
     )

@@ -110,14 +110,23 @@ impl PgStore {
                    and l.stage_id in (select s.id from pipeline_stages s where s.organization_id = $1 and s.pipeline_id = $2)
                    and ({})
              )
-             select c.stage_id, c.n, coalesce(a.amount, 0)::float8 as amount, coalesce(a.weighted, 0)::float8 as weighted
+             select c.stage_id, c.n, coalesce(a.amount, 0)::float8 as amount, coalesce(a.weighted, 0)::float8 as weighted,
+                    o.currency, null::text as other
              from (select k.stage_id, count(*) as n from kept k group by k.stage_id) c
+             join organizations o on o.id = $1
              left join (
                  select k.stage_id, sum(d.amount) as amount, sum(d.amount * d.probability / 100.0) as weighted
                  from deals d join kept k on k.id = d.lead_id
                  where d.organization_id = $1 and d.status = 'open'
+                   and d.currency = (select currency from organizations where id = $1)
                  group by k.stage_id
-             ) a on a.stage_id = c.stage_id",
+             ) a on a.stage_id = c.stage_id
+             union all
+             select k.stage_id, 0, sum(d.amount)::float8, sum(d.amount * d.probability / 100.0)::float8, o.currency, d.currency
+             from deals d join kept k on k.id = d.lead_id
+             join organizations o on o.id = $1
+             where d.organization_id = $1 and d.status = 'open' and d.currency <> o.currency
+             group by k.stage_id, o.currency, d.currency",
             predicate.sql
         );
         let query = sqlx::query(AssertSqlSafe(sql))
@@ -126,18 +135,11 @@ impl PgStore {
         let rows = bind_params(query, &predicate.params)
             .fetch_all(&self.pool)
             .await?;
-        rows.into_iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("stage_id")?,
-                    StageSummary {
-                        lead_count: r.try_get("n")?,
-                        open_deal_amount: r.try_get("amount")?,
-                        weighted_deal_amount: r.try_get("weighted")?,
-                    },
-                ))
-            })
-            .collect()
+        let mut out = HashMap::new();
+        for r in rows {
+            super::store::fold_summary(&mut out, &r, "n")?;
+        }
+        Ok(out)
     }
 
     /// One page of a board column, keyset-paged on (sort key, id) so page 500 costs what page 1
@@ -191,6 +193,9 @@ impl PgStore {
                     assigned_to: r.try_get("assigned_to")?,
                     closed_on: r.try_get("closed_on")?,
                     closed_amount: r.try_get("closed_amount")?,
+                    closed_currency: r
+                        .try_get::<Option<&str>, _>("closed_currency")?
+                        .map(crate::currency::Code::from_db),
                 })
             })
             .collect::<Result<Vec<_>>>()?;

@@ -144,13 +144,18 @@ impl Period {
 /// Won (or lost) deals of the leads in one closed stage, closed in the period.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct ClosedTotals {
+    /// Deals in every currency.
     pub deal_count: i64,
+    /// In the organization's `currency` only; the others beside it (issue 11).
     pub amount: f64,
+    pub currency: crate::currency::Code,
+    pub others: crate::currency::Others,
 }
 
 /// Closed-stage headers: deals of leads in a won stage with status `won` (lost: `lost`) whose
 /// `closed_on` falls in the period, which starts in the organization's time zone. One range of
-/// `deals_closed_idx` per status; a lead's stage decides the column.
+/// `deals_closed_idx` per status; a lead's stage decides the column. One row per stage and
+/// currency (`other` null: the organization's), never EUR summed into USD.
 pub const CLOSED_TOTALS_SQL: &str = "
     with today as (
         select (now() at time zone o.time_zone)::date as day from organizations o where o.id = $1
@@ -162,15 +167,17 @@ pub const CLOSED_TOTALS_SQL: &str = "
                    else '-infinity'::date end as since
         from today
     )
-    select s.id as stage_id, count(d.id) as deals, coalesce(sum(d.amount), 0)::float8 as amount
+    select s.id as stage_id, count(d.id) as deals, coalesce(sum(d.amount), 0)::float8 as amount,
+           o.currency, nullif(d.currency, o.currency) as other
     from pipeline_stages s
     cross join bounds
+    join organizations o on o.id = s.organization_id
     join leads l on l.organization_id = s.organization_id and l.stage_id = s.id
     join deals d on d.organization_id = l.organization_id and d.lead_id = l.id
                 and d.status = case when s.is_won then 'won'::deal_status else 'lost'::deal_status end
                 and d.closed_on >= bounds.since
     where s.organization_id = $1 and s.pipeline_id = $2 and (s.is_won or s.is_lost)
-    group by s.id";
+    group by s.id, o.currency, nullif(d.currency, o.currency)";
 
 /// Keeps a task (alias `t`) only while its lead is open: the inbox and the overdue counts leave
 /// out tasks of won/lost leads by default (issue 10). `lead_closed` is kept by the database
@@ -251,17 +258,18 @@ impl PgStore {
                 None => query,
             };
             let rows = query.fetch_all(&self.pool).await?;
-            rows.into_iter()
-                .map(|r| {
-                    Ok((
-                        r.try_get("stage_id")?,
-                        ClosedTotals {
-                            deal_count: r.try_get("deals")?,
-                            amount: r.try_get("amount")?,
-                        },
-                    ))
-                })
-                .collect()
+            let mut out: HashMap<Uuid, ClosedTotals> = HashMap::new();
+            for r in rows {
+                use crate::currency::Code;
+                let entry = out.entry(r.try_get("stage_id")?).or_default();
+                entry.currency = Code::from_db(r.try_get::<&str, _>("currency")?);
+                entry.deal_count += r.try_get::<i64, _>("deals")?;
+                match r.try_get::<Option<&str>, _>("other")? {
+                    Some(other) => entry.others.add(Code::from_db(other), r.try_get("amount")?),
+                    None => entry.amount += r.try_get::<f64, _>("amount")?,
+                }
+            }
+            Ok(out)
         })
         .await
     }

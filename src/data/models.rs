@@ -63,8 +63,12 @@ pub struct Stage {
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct StageSummary {
     pub lead_count: i64,
+    /// Open and weighted amounts in the organization's `currency` only (issue 11).
     pub open_deal_amount: f64,
     pub weighted_deal_amount: f64,
+    pub currency: crate::currency::Code,
+    /// Open deals in other currencies, not in the amounts above.
+    pub others: crate::currency::Others,
 }
 
 /// How a board column is ordered; each has a keyset cursor.
@@ -159,6 +163,8 @@ pub struct LeadCard {
     /// Won/lost deals of the lead: the latest close day and their amount (closed cards show them).
     pub closed_on: Option<NaiveDate>,
     pub closed_amount: f64,
+    /// The closed deals' currency; `None` when they are in several (no sum is shown then).
+    pub closed_currency: Option<crate::currency::Code>,
 }
 
 /// A page of one column, fetched with a keyset cursor.

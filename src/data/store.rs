@@ -149,29 +149,32 @@ impl PgStore {
     }
 
     /// Column totals from `stage_summaries`: a view summing the few delta rows the triggers
-    /// append per stage (0003), so no row counting and no row every writer waits on.
+    /// append per stage (0003), so no row counting and no row every writer waits on. Amounts in
+    /// other currencies than the organization's come from `stage_currency_summaries` (0022).
     async fn stage_summaries_once(&self, pipeline_id: Uuid) -> Result<HashMap<Uuid, StageSummary>> {
         let rows = sqlx::query(
-            "select s.stage_id, s.lead_count, s.open_deal_amount::float8 as amount, s.weighted_deal_amount::float8 as weighted
-             from stage_summaries s join pipeline_stages st on st.organization_id = s.organization_id and st.id = s.stage_id
-             where s.organization_id = $1 and st.pipeline_id = $2",
+            "select s.stage_id, s.lead_count, s.open_deal_amount::float8 as amount,
+                    s.weighted_deal_amount::float8 as weighted, o.currency, null::text as other
+             from stage_summaries s
+             join pipeline_stages st on st.organization_id = s.organization_id and st.id = s.stage_id
+             join organizations o on o.id = s.organization_id
+             where s.organization_id = $1 and st.pipeline_id = $2
+             union all
+             select c.stage_id, 0, c.open_deal_amount::float8, c.weighted_deal_amount::float8, o.currency, c.currency
+             from stage_currency_summaries c
+             join pipeline_stages st on st.organization_id = c.organization_id and st.id = c.stage_id
+             join organizations o on o.id = c.organization_id
+             where c.organization_id = $1 and st.pipeline_id = $2 and c.currency <> o.currency",
         )
         .bind(self.organization_id())
         .bind(pipeline_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.into_iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("stage_id")?,
-                    StageSummary {
-                        lead_count: r.try_get("lead_count")?,
-                        open_deal_amount: r.try_get("amount")?,
-                        weighted_deal_amount: r.try_get("weighted")?,
-                    },
-                ))
-            })
-            .collect()
+        let mut out = HashMap::new();
+        for r in rows {
+            fold_summary(&mut out, &r, "lead_count")?;
+        }
+        Ok(out)
     }
 
     async fn column_page_once(
@@ -365,7 +368,7 @@ pub fn column_page_sql_where(sort: BoardSort, after_cursor: bool, extra: &str) -
     format!(
         "select l.id, l.stage_id, l.name, p.company, owner.full_name as owner_name, l.score, l.last_contacted_at,
                 l.created_at, l.version, coalesce(t.overdue, 0) as overdue, coalesce(t.open, 0) as open,
-                l.assigned_to, d.closed_on, d.closed_amount
+                l.assigned_to, d.closed_on, d.closed_amount, d.closed_currency
          from leads l
          left join lead_profiles p on p.organization_id = l.organization_id and p.lead_id = l.id
          left join profiles owner on owner.id = l.assigned_to
@@ -376,7 +379,8 @@ pub fn column_page_sql_where(sort: BoardSort, after_cursor: bool, extra: &str) -
              where t.organization_id = l.organization_id and t.lead_id = l.id and t.status in ('pending', 'overdue')
          ) t on true
          left join lateral (
-             select max(d.closed_on) as closed_on, coalesce(sum(d.amount), 0)::float8 as closed_amount
+             select max(d.closed_on) as closed_on, coalesce(sum(d.amount), 0)::float8 as closed_amount,
+                    case when count(distinct d.currency) = 1 then min(d.currency) end as closed_currency
              from deals d
              where d.organization_id = l.organization_id and d.lead_id = l.id and d.status <> 'open'
          ) d on true
@@ -384,4 +388,30 @@ pub fn column_page_sql_where(sort: BoardSort, after_cursor: bool, extra: &str) -
          order by {order}
          limit $3"
     )
+}
+
+/// Adds one row of totals to its stage: the organization's currency (`other` null) sets the
+/// count and sums, another currency joins the stage's others (never the sums).
+pub(super) fn fold_summary(
+    out: &mut HashMap<Uuid, StageSummary>,
+    r: &sqlx::postgres::PgRow,
+    count: &str,
+) -> Result<()> {
+    use crate::currency::Code;
+    let stage: Uuid = r.try_get("stage_id")?;
+    let currency = Code::from_db(r.try_get::<&str, _>("currency")?);
+    let entry = out.entry(stage).or_default();
+    entry.currency = currency;
+    match r.try_get::<Option<&str>, _>("other")? {
+        Some(other) if Code::from_db(other) != currency => {
+            entry.lead_count += r.try_get::<i64, _>(count)?;
+            entry.others.add(Code::from_db(other), r.try_get("amount")?);
+        }
+        _ => {
+            entry.lead_count += r.try_get::<i64, _>(count)?;
+            entry.open_deal_amount += r.try_get::<f64, _>("amount")?;
+            entry.weighted_deal_amount += r.try_get::<f64, _>("weighted")?;
+        }
+    }
+    Ok(())
 }

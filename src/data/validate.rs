@@ -236,6 +236,15 @@ pub(crate) fn valid_amount(value: f64) -> Result<f64> {
     Ok(value)
 }
 
+/// An ISO 4217 code Closer knows (the database checks only the form: three capitals).
+pub(crate) fn valid_currency(code: &str) -> Result<String> {
+    let code = code.trim().to_ascii_uppercase();
+    if !crate::currency::is_known(&code) {
+        return Err(invalid(crate::currency::accepted()));
+    }
+    Ok(code)
+}
+
 /// A task's title. The lead screen stores it as typed, the inbox trims it (each is pinned by
 /// its tests).
 pub(crate) fn valid_title(title: &str, stored: Stored) -> Result<String> {

@@ -361,14 +361,15 @@ pub async fn recompute_stage_summaries(
         .execute(&mut *conn)
         .await?;
     sqlx::query(
-        "insert into stage_summary_deltas (organization_id, stage_id, lead_count, open_deal_amount, weighted_deal_amount)
-         select s.organization_id, s.id, coalesce(l.n, 0), coalesce(d.amount, 0), coalesce(d.weighted, 0)
+        "insert into stage_summary_deltas (organization_id, stage_id, lead_count, open_deal_amount, weighted_deal_amount, currency)
+         select s.organization_id, s.id, coalesce(l.n, 0), 0, 0, null
          from pipeline_stages s
          left join (select stage_id, count(*) n from leads where organization_id = $1 group by stage_id) l on l.stage_id = s.id
-         left join (select l.stage_id, sum(d.amount) amount, sum(d.amount * d.probability / 100.0) weighted
-                    from deals d join leads l on l.organization_id = d.organization_id and l.id = d.lead_id
-                    where d.organization_id = $1 and d.status = 'open' group by l.stage_id) d on d.stage_id = s.id
-         where s.organization_id = $1",
+         where s.organization_id = $1
+         union all
+         select l.organization_id, l.stage_id, 0, sum(d.amount), sum(d.amount * d.probability / 100.0), d.currency
+         from deals d join leads l on l.organization_id = d.organization_id and l.id = d.lead_id
+         where d.organization_id = $1 and d.status = 'open' group by l.organization_id, l.stage_id, d.currency",
     )
     .bind(organization_id)
     .execute(&mut *conn)
@@ -562,7 +563,7 @@ const SECOND_HALF: &[(&str, &str)] = &[
     (
         "deals",
         "INSERT INTO deals (id, organization_id, lead_id, name, amount, stage, probability, status, expected_close_date,
-                           created_by, created_at, updated_at, closed_on, pipeline_id, owner_id)
+                           created_by, created_at, updated_at, closed_on, pipeline_id, owner_id, currency)
          SELECT pg_temp.sid(p.prefix, 7, p.i), $1, p.id, 'Deal ' || p.i,
                 round((50000 + 1950000 * pg_temp.rnd(p.i, p.s + 91))::numeric, -2),
                 CASE p.stage_name WHEN 'Won' THEN 'closed' WHEN 'Lost' THEN 'closed' WHEN 'Proposal' THEN 'negotiation' ELSE 'qualification' END,
@@ -575,7 +576,10 @@ const SECOND_HALF: &[(&str, &str)] = &[
                 -- Triggers are off here: the lead's pipeline (the plan's stages are the default
                 -- pipeline's) and owner, which migration 0017's trigger would set.
                 (SELECT pl.id FROM pipelines pl WHERE pl.organization_id = $1 AND pl.is_default),
-                p.owner
+                p.owner,
+                -- A few deals in euros, so the board shows the mixed case (issue 11).
+                CASE WHEN pg_temp.rnd(p.i, p.s + 94) < 0.04 THEN 'EUR'
+                     ELSE (SELECT o.currency FROM organizations o WHERE o.id = $1) END
          FROM seed_plan p
          WHERE p.stage_name IN ('Qualified', 'Proposal', 'Won', 'Lost') OR pg_temp.rnd(p.i, p.s + 90) < 0.1",
     ),

@@ -296,26 +296,39 @@ fn header_figures(
     board: &crate::state::board::Board,
     stage: &crate::data::models::Stage,
 ) -> String {
+    use crate::currency::compact;
     if stage.is_won || stage.is_lost {
         let closed = board.closed.get(&stage.id).copied().unwrap_or_default();
         let word = if stage.is_won { "won" } else { "lost" };
         return format!(
-            "{} · {} {word}",
-            compact_amount(closed.amount),
+            "{}{} · {} {word}",
+            compact(closed.amount, board.currency().as_str()),
+            closed.others.suffix(),
             compact_count(closed.deal_count)
         );
     }
     let summary = board.summary(stage.id);
+    let currency = board.currency();
     format!(
-        "{} · w {}",
-        compact_amount(summary.open_deal_amount),
-        compact_amount(summary.weighted_deal_amount)
+        "{}{} · w {}",
+        compact(summary.open_deal_amount, currency.as_str()),
+        summary.others.suffix(),
+        compact(summary.weighted_deal_amount, currency.as_str())
     )
 }
 
-/// The pipeline's open forecast (weighted open amounts) for the status bar.
+/// The pipeline's open forecast (weighted open amounts in the organization's currency) for the
+/// status bar; `+` when open deals in other currencies are left out of it.
 pub(super) fn forecast_text(board: &crate::state::board::Board) -> String {
-    compact_amount(board.forecast())
+    let others = if board.has_other_currencies() {
+        " +"
+    } else {
+        ""
+    };
+    format!(
+        "{}{others}",
+        crate::currency::compact(board.forecast(), board.currency().as_str())
+    )
 }
 
 /// The right side of a card's second line (issue 10; every marker is in the `?` legend):
@@ -350,10 +363,13 @@ fn card_markers<'a>(
         if let Some(day) = card.closed_on {
             right.push(Span::styled(format!(" {}", day.format("%b %-d")), muted));
         }
-        right.push(Span::styled(
-            format!(" {}", compact_amount(card.closed_amount)),
-            muted,
-        ));
+        // Deals closed in several currencies have no one sum to show.
+        let amount = match card.closed_currency {
+            Some(code) => crate::currency::compact(card.closed_amount, code.as_str()),
+            None if card.closed_amount > 0.0 => "mixed ¤".to_string(),
+            None => crate::currency::compact(0.0, state.board.currency().as_str()),
+        };
+        right.push(Span::styled(format!(" {amount}"), muted));
         return right;
     }
     if let Some(days) = rotting_age(state.now, card, stage.and_then(|s| s.rotting_days)) {

@@ -13,7 +13,7 @@ use ratatui::text::Span;
 use crate::config::keymap::Command;
 use crate::config::theme::Theme;
 use crate::state::lead::geometry::{self, item_rows};
-use crate::state::lead::overview::{self, absolute, money, relative};
+use crate::state::lead::overview::{self, absolute, relative};
 use crate::state::lead::wrap;
 use crate::state::lead::{
     DealStatus, Direction, InteractionKind, LeadData, LeadDetail, LeadDocument, LeadScreen,

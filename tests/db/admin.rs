@@ -675,7 +675,8 @@ async fn summary_mismatches(db: &TestDb, org: Uuid) -> Vec<String> {
              select s.id, s.name,
                     (select count(*) from leads l where l.organization_id = s.organization_id and l.stage_id = s.id) as leads,
                     coalesce((select sum(d.amount) from deals d join leads l on l.organization_id = d.organization_id and l.id = d.lead_id
-                              where l.organization_id = s.organization_id and l.stage_id = s.id and d.status = 'open'), 0)::numeric(18, 2) as amount
+                              where l.organization_id = s.organization_id and l.stage_id = s.id and d.status = 'open'
+                                and d.currency = (select o.currency from organizations o where o.id = s.organization_id)), 0)::numeric(18, 2) as amount
              from pipeline_stages s where s.organization_id = $1
          )
          select format('%s: %s leads (summary %s), %s open (summary %s)', e.name, e.leads, coalesce(ss.lead_count, 0),

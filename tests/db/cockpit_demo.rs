@@ -21,7 +21,7 @@ join leads l on l.organization_id = d.organization_id and l.id = d.lead_id
 join pipeline_stages s on s.organization_id = l.organization_id and s.id = l.stage_id
 join pipelines p on p.organization_id = s.organization_id and p.id = s.pipeline_id
 join organizations o on o.id = p.organization_id
-where o.name = 'Demo Realty' and p.is_default and d.status = 'won'
+where o.name = 'Demo Realty' and p.is_default and d.status = 'won' and d.currency = o.currency
   and d.closed_on >= $1 and d.closed_on < $2";
 
 const ENTERED_NEW_SQL: &str = "select count(distinct h.lead_id)

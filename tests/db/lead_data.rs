@@ -93,6 +93,7 @@ fn deal(name: &str, amount: f64) -> NewDeal {
     NewDeal {
         name: name.to_owned(),
         amount,
+        currency: None,
         stage: "proposal".to_owned(),
         probability: 40,
         status: DealStatus::Open,

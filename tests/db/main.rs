@@ -17,6 +17,7 @@ mod closing_more;
 mod cockpit;
 mod cockpit_demo;
 mod cockpit_insights;
+mod currency;
 mod find;
 mod import;
 mod inbox_data;

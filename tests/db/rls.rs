@@ -1903,6 +1903,11 @@ mod helpers {
         "closer.bulk_tag(uuid,jsonb,text,text)",
         "closer.bulk_delete(uuid,jsonb)",
         "closer.bulk_undo(uuid,jsonb)",
+        // Currencies (0022), attacked in tests/db/currency.rs (another organization's deal and
+        // currency, a rep setting their own organization's, a malformed code).
+        "closer.add_deal(uuid,uuid,text,double precision,text,integer,deal_status,date,text)",
+        "closer.update_deal(uuid,uuid,integer,text,double precision,text,integer,deal_status,boolean,date,jsonb,text)",
+        "closer.set_org_currency(uuid,text)",
     ];
 
     #[tokio::test]

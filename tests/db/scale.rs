@@ -37,9 +37,11 @@ async fn headers_and_recount(db: &TestDb, org: Uuid) -> (Vec<String>, Vec<String
         "select format('%s %s %s %s', s.id,
                        (select count(*) from leads l where l.organization_id = s.organization_id and l.stage_id = s.id),
                        coalesce((select sum(d.amount) from deals d join leads l on l.organization_id = d.organization_id and l.id = d.lead_id
-                                 where l.organization_id = s.organization_id and l.stage_id = s.id and d.status = 'open'), 0)::numeric(18, 2),
+                                 where l.organization_id = s.organization_id and l.stage_id = s.id and d.status = 'open'
+                                   and d.currency = (select o.currency from organizations o where o.id = s.organization_id)), 0)::numeric(18, 2),
                        coalesce((select sum(d.amount * d.probability / 100.0) from deals d join leads l on l.organization_id = d.organization_id and l.id = d.lead_id
-                                 where l.organization_id = s.organization_id and l.stage_id = s.id and d.status = 'open'), 0)::numeric(18, 2))
+                                 where l.organization_id = s.organization_id and l.stage_id = s.id and d.status = 'open'
+                                   and d.currency = (select o.currency from organizations o where o.id = s.organization_id)), 0)::numeric(18, 2))
          from pipeline_stages s where s.organization_id = $1 order by s.id",
     )
     .bind(org)
@@ -60,6 +62,7 @@ fn deal(amount: f64) -> NewDeal {
     NewDeal {
         name: "Floor deal".to_owned(),
         amount,
+        currency: None,
         stage: "proposal".to_owned(),
         probability: 40,
         status: DealStatus::Open,

@@ -91,6 +91,7 @@ fn card(s: CardSpec<'_>) -> LeadCard {
         assigned_to: (s.owner == Some("Ada Lovelace")).then_some(id(0xAD)),
         closed_on: (s.stage >= 4).then(|| now().date_naive() - Duration::days(9)),
         closed_amount: if s.stage >= 4 { 875_000.0 } else { 0.0 },
+        closed_currency: (s.stage >= 4).then_some(closer::currency::Code::USD),
     }
 }
 
@@ -394,6 +395,7 @@ impl Fake {
                             ClosedTotals {
                                 deal_count: 3,
                                 amount: 1_250_000.0,
+                                ..ClosedTotals::default()
                             },
                         ),
                         (
@@ -401,6 +403,7 @@ impl Fake {
                             ClosedTotals {
                                 deal_count: 1,
                                 amount: 40_000.0,
+                                ..ClosedTotals::default()
                             },
                         ),
                     ])

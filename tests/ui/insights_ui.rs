@@ -66,6 +66,8 @@ fn rep(n: u128, name: &str, won: f64, open: f64, calls: i64, on_time: i64, done:
 fn sample() -> Insights {
     Insights {
         pipeline: "Sales Pipeline".into(),
+        currency: "USD".into(),
+        other_currencies: Vec::new(),
         period: "2025-Q1".into(),
         from: month(1),
         to_exclusive: month(4),

@@ -78,6 +78,7 @@ fn card(n: u128, stage: u128, name: &str, score: i32) -> LeadCard {
         assigned_to: None,
         closed_on: None,
         closed_amount: 0.0,
+        closed_currency: None,
     }
 }
 
@@ -284,6 +285,7 @@ pub(crate) fn data(lead: Uuid, name: &str) -> LeadData {
             property_id: None,
             name: "Unit 12B purchase".to_string(),
             amount: 640_000.0,
+            currency: "USD".to_string(),
             stage: "negotiation".to_string(),
             probability: 60,
             status: DealStatus::Open,

@@ -225,7 +225,10 @@ fn facts(f: TriageFacts, now: DateTime<Utc>) -> Facts {
     if f.open_deal_amount > 0.0 {
         rows.push((
             "Open deals".to_string(),
-            crate::state::board::compact_amount(f.open_deal_amount),
+            match &f.open_deal_currency {
+                Some(code) => crate::currency::compact(f.open_deal_amount, code),
+                None => format!("{} in several currencies", f.open_deals),
+            },
         ));
     }
     Facts {

@@ -268,6 +268,8 @@ pub struct TriageFacts {
     /// Sum of the lead's open deals (0 when none).
     pub open_deal_amount: f64,
     pub open_deals: i64,
+    /// The open deals' currency; `None` when they are in several (the amount is no sum then).
+    pub open_deal_currency: Option<String>,
 }
 
 /// One line for an interaction: kind (direction): subject or first line — outcome.

@@ -139,7 +139,8 @@ const TRIAGE_FACTS_SQL: &str = "
            l.email, l.score, owner.full_name as owner_name, l.last_contacted_at,
            i.type::text as last_kind, i.direction::text as last_direction, i.subject as last_subject,
            i.outcome as last_outcome, left(i.content, 300) as last_excerpt, i.occurred_at as last_at,
-           coalesce(d.amount, 0)::float8 as open_deal_amount, coalesce(d.deals, 0) as open_deals
+           coalesce(d.amount, 0)::float8 as open_deal_amount, coalesce(d.deals, 0) as open_deals,
+           d.currency as open_deal_currency
     from leads l
     join pipeline_stages s on s.organization_id = l.organization_id and s.id = l.stage_id
     left join lead_profiles lp on lp.organization_id = l.organization_id and lp.lead_id = l.id
@@ -152,7 +153,8 @@ const TRIAGE_FACTS_SQL: &str = "
         limit 1
     ) i on true
     left join lateral (
-        select sum(amount) as amount, count(*) as deals
+        select sum(amount) as amount, count(*) as deals,
+               case when count(distinct currency) = 1 then min(currency) end as currency
         from deals
         where organization_id = l.organization_id and lead_id = l.id and status = 'open'
     ) d on true
@@ -365,6 +367,7 @@ impl PgStore {
             last_interaction_at: row.try_get("last_at")?,
             open_deal_amount: row.try_get("open_deal_amount")?,
             open_deals: row.try_get("open_deals")?,
+            open_deal_currency: row.try_get("open_deal_currency")?,
         })
     }
 }

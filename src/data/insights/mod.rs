@@ -82,10 +82,24 @@ pub struct RepRow {
     pub tasks_completed: i64,
 }
 
+/// Deals of the period in a currency other than the organization's: left out of every sum.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OtherDeals {
+    pub currency: String,
+    /// `open` (by expected close), `won` or `lost` (by close day).
+    pub status: String,
+    pub count: i64,
+    pub amount: f64,
+}
+
 /// Everything the screen and `closer report` show.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Insights {
     pub pipeline: String,
+    /// The organization's currency: every amount below is in it (issue 11).
+    pub currency: String,
+    /// The period's deals in other currencies, in no sum and no count below.
+    pub other_currencies: Vec<OtherDeals>,
     pub period: String,
     pub from: chrono::NaiveDate,
     pub to_exclusive: chrono::NaiveDate,

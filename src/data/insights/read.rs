@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 
-use super::{FunnelStage, Insights, InsightsQuery, MonthAmount, Ranked, RepRow};
+use super::{FunnelStage, Insights, InsightsQuery, MonthAmount, OtherDeals, Ranked, RepRow};
 use crate::data::DataError;
 use crate::data::models::MemberRole;
 use crate::data::outcome::retrying;
@@ -18,8 +18,22 @@ type Result<T> = std::result::Result<T, DataError>;
 
 /// Deals of the pipeline (their lead's current stage) and of the person (their lead's owner):
 /// the columns migration 0017 keeps on each deal, so no lead is read.
+/// Sums are in the organization's currency only (issue 11): deals in others are counted apart
+/// (`OTHER_CURRENCIES_SQL`), never added to them.
 const DEAL_SCOPE: &str =
-    "WHERE d.organization_id = $1 AND d.pipeline_id = $2 AND ($5::uuid IS NULL OR d.owner_id = $5)";
+    "WHERE d.organization_id = $1 AND d.pipeline_id = $2 AND ($5::uuid IS NULL OR d.owner_id = $5)
+       AND d.currency = (SELECT o.currency FROM organizations o WHERE o.id = $1)";
+
+/// The period's deals in other currencies than the organization's: open ones by expected close,
+/// won and lost ones by close day (the same periods as the panels).
+pub const OTHER_CURRENCIES_SQL: &str = "SELECT d.currency, d.status::text AS status, count(*) AS n,
+            sum(d.amount)::float8 AS amount
+     FROM deals d
+     WHERE d.organization_id = $1 AND d.pipeline_id = $2 AND ($5::uuid IS NULL OR d.owner_id = $5)
+       AND d.currency <> (SELECT o.currency FROM organizations o WHERE o.id = $1)
+       AND CASE WHEN d.status = 'open' THEN d.expected_close_date >= $3 AND d.expected_close_date < $4
+                ELSE d.closed_on >= $3 AND d.closed_on < $4 END
+     GROUP BY 1, 2 ORDER BY 1, 2";
 
 pub const FORECAST_SQL: &str = "SELECT date_trunc('month', d.expected_close_date)::date AS month, count(*) AS n,
             sum(d.amount)::float8 AS amount, sum(d.amount * d.probability / 100.0)::float8 AS weighted
@@ -137,7 +151,7 @@ impl PgStore {
     }
 
     async fn insights_once(&self, q: &InsightsQuery) -> Result<Insights> {
-        let (forecast, closed, funnel, sources, lost, board, names) = tokio::try_join!(
+        let (forecast, closed, funnel, sources, lost, board, names, others) = tokio::try_join!(
             self.panel(FORECAST_SQL, q),
             self.panel(CLOSED_SQL, q),
             self.panel(FUNNEL_SQL, q),
@@ -145,7 +159,19 @@ impl PgStore {
             self.panel(LOST_REASONS_SQL, q),
             self.panel(LEADERBOARD_SQL, q),
             self.names(q),
+            self.panel(OTHER_CURRENCIES_SQL, q),
         )?;
+        let other_currencies = others
+            .iter()
+            .map(|r| {
+                Ok(OtherDeals {
+                    currency: r.try_get("currency")?,
+                    status: r.try_get("status")?,
+                    count: r.try_get("n")?,
+                    amount: r.try_get::<Option<f64>, _>("amount")?.unwrap_or(0.0),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
         let forecast = forecast
             .iter()
             .map(|r| month_row(r, "weighted"))
@@ -229,6 +255,8 @@ impl PgStore {
             .collect::<Result<Vec<_>>>()?;
         Ok(Insights {
             pipeline: names.0,
+            currency: names.2,
+            other_currencies,
             period: q.period.to_string(),
             from: q.period.from(),
             to_exclusive: q.period.to_exclusive(),
@@ -274,9 +302,10 @@ impl PgStore {
     }
 
     /// The pipeline's and the person's names (a gone pipeline is NotFound).
-    async fn names(&self, q: &InsightsQuery) -> Result<(String, Option<String>)> {
+    async fn names(&self, q: &InsightsQuery) -> Result<(String, Option<String>, String)> {
         let row = sqlx::query(
-            "select p.name, (select f.full_name from profiles f where f.id = $3) as person
+            "select p.name, (select f.full_name from profiles f where f.id = $3) as person,
+                    (select o.currency from organizations o where o.id = $1) as currency
              from pipelines p where p.organization_id = $1 and p.id = $2",
         )
         .bind(self.organization_id())
@@ -285,7 +314,12 @@ impl PgStore {
         .fetch_optional(&self.pool)
         .await?
         .ok_or(DataError::NotFound)?;
-        Ok((row.try_get("name")?, row.try_get("person")?))
+        Ok((
+            row.try_get("name")?,
+            row.try_get("person")?,
+            row.try_get::<Option<String>, _>("currency")?
+                .unwrap_or_else(|| "USD".into()),
+        ))
     }
 }
 

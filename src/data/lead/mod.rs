@@ -307,6 +307,8 @@ pub struct Deal {
     pub property_id: Option<Uuid>,
     pub name: String,
     pub amount: f64,
+    /// ISO 4217 code (migration 0022).
+    pub currency: String,
     pub stage: String,
     pub probability: i32,
     pub status: DealStatus,
@@ -319,6 +321,8 @@ pub struct Deal {
 pub struct NewDeal {
     pub name: String,
     pub amount: f64,
+    /// ISO 4217 code; `None`: the organization's.
+    pub currency: Option<String>,
     /// One of [`DEAL_STAGES`].
     pub stage: String,
     pub probability: i32,
@@ -331,6 +335,7 @@ pub struct NewDeal {
 pub struct DealChanges {
     pub name: Option<String>,
     pub amount: Option<f64>,
+    pub currency: Option<String>,
     pub stage: Option<String>,
     pub probability: Option<i32>,
     pub status: Option<DealStatus>,

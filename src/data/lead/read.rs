@@ -75,7 +75,7 @@ const LEAD_TASKS_SQL: &str = "
              t.completed_at desc nulls first, t.created_at, t.id";
 
 const DEALS_SQL: &str = "
-    select id, lead_id, property_id, name, amount::float8 as amount, stage, probability, status,
+    select id, lead_id, property_id, name, amount::float8 as amount, currency, stage, probability, status,
            expected_close_date, created_at, version
     from deals
     where organization_id = $1 and lead_id = $2

@@ -15,8 +15,8 @@ use crate::data::store::PgStore;
 use crate::data::task::TaskDraft;
 use crate::data::validate::Stored;
 use crate::data::validate::{
-    invalid, optional_text, valid_amount, valid_color, valid_deal_name, valid_deal_stage,
-    valid_email, valid_name, valid_percent, valid_phone, valid_tag,
+    invalid, optional_text, valid_amount, valid_color, valid_currency, valid_deal_name,
+    valid_deal_stage, valid_email, valid_name, valid_percent, valid_phone, valid_tag,
 };
 
 type Result<T> = std::result::Result<T, DataError>;
@@ -38,10 +38,10 @@ const COMPLETE_TASK_SQL: &str = "select version from closer.complete_task($1, $2
 const RESCHEDULE_TASK_SQL: &str =
     "select version from closer.reschedule_task($1, $2, $3, $4, $5, $6, $7)";
 
-const ADD_DEAL_SQL: &str = "select id from closer.add_deal($1, $2, $3, $4, $5, $6, $7, $8)";
+const ADD_DEAL_SQL: &str = "select id from closer.add_deal($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 
 const UPDATE_DEAL_SQL: &str =
-    "select version from closer.update_deal($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+    "select version from closer.update_deal($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 
 /// Adding a tag the lead has already recolours it (`tag_updated`); the same colour records nothing.
 const ADD_TAG_SQL: &str = "select id, tag, color from closer.add_tag($1, $2, $3, $4)";
@@ -238,6 +238,7 @@ impl PgStore {
         let amount = valid_amount(deal.amount)?;
         let stage = valid_deal_stage(&deal.stage)?;
         let probability = valid_percent("The probability", deal.probability)?;
+        let currency = deal.currency.as_deref().map(valid_currency).transpose()?;
         let id: Option<Uuid> = sqlx::query_scalar(ADD_DEAL_SQL)
             .bind(self.organization_id())
             .bind(lead_id)
@@ -247,6 +248,7 @@ impl PgStore {
             .bind(probability)
             .bind(deal.status)
             .bind(deal.expected_close_date)
+            .bind(currency)
             .fetch_optional(self.pool())
             .await?;
         id.ok_or(DataError::NotFound)
@@ -272,6 +274,13 @@ impl PgStore {
             Some(amount) => {
                 fields.push("amount");
                 Some(valid_amount(amount)?)
+            }
+            None => None,
+        };
+        let currency = match &changes.currency {
+            Some(code) => {
+                fields.push("currency");
+                Some(valid_currency(code)?)
             }
             None => None,
         };
@@ -310,6 +319,7 @@ impl PgStore {
             .bind(changes.expected_close_date.is_some())
             .bind(changes.expected_close_date.flatten())
             .bind(json!(fields))
+            .bind(currency)
             .fetch_optional(self.pool())
             .await?;
         match new_version {

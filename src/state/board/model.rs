@@ -257,6 +257,24 @@ impl Board {
         self.summaries.get(&stage_id).copied().unwrap_or_default()
     }
 
+    /// The organization's currency, as the totals read it (USD before they arrive).
+    pub fn currency(&self) -> crate::currency::Code {
+        self.summaries
+            .values()
+            .map(|s| s.currency)
+            .chain(self.closed.values().map(|c| c.currency))
+            .next()
+            .unwrap_or_default()
+    }
+
+    /// Whether an open stage has deals in another currency (left out of the forecast).
+    pub fn has_other_currencies(&self) -> bool {
+        self.columns
+            .iter()
+            .filter(|c| !(c.stage.is_won || c.stage.is_lost))
+            .any(|c| self.summary(c.stage.id).others.currencies > 0)
+    }
+
     /// The pipeline's open forecast: weighted open amounts of its open stages.
     pub fn forecast(&self) -> f64 {
         self.columns

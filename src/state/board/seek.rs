@@ -67,6 +67,7 @@ pub(super) fn continue_seek(state: &mut State) -> Vec<Effect> {
         assigned_to: None,
         closed_on: None,
         closed_amount: 0.0,
+        closed_currency: None,
     };
     col.insert_card(0, card);
     col.selected = 0;

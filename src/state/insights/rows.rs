@@ -99,6 +99,33 @@ fn days(value: Option<f64>) -> String {
     value.map_or("–".to_owned(), |d| format!("{d:.1} d"))
 }
 
+/// A whole amount in the organization's currency, with its symbol: `$1,234,568`.
+fn cash(d: &Insights, value: f64) -> String {
+    format!("{}{}", crate::currency::symbol(&d.currency), amount(value))
+}
+
+/// Deals in other currencies are in no sum: one note says what was left out.
+fn other_currencies(out: &mut Vec<Row>, d: &Insights) {
+    if d.other_currencies.is_empty() {
+        return;
+    }
+    let parts: Vec<String> = d
+        .other_currencies
+        .iter()
+        .map(|o| {
+            format!(
+                "{} {} {}",
+                o.count,
+                o.status,
+                crate::currency::symbol(&o.currency) + &amount(o.amount)
+            )
+        })
+        .collect();
+    out.push(title("Other currencies (in no sum above)"));
+    out.push(note(parts.join(" · ")));
+    out.push(blank());
+}
+
 /// All panels, top to bottom.
 pub fn rows(d: &Insights) -> Vec<Row> {
     let mut out = Vec::new();
@@ -108,6 +135,7 @@ pub fn rows(d: &Insights) -> Vec<Row> {
     velocity(&mut out, d);
     ranked(&mut out, d);
     leaderboard(&mut out, d);
+    other_currencies(&mut out, d);
     out
 }
 
@@ -126,8 +154,8 @@ fn forecast(out: &mut Vec<Row>, d: &Insights) {
             max,
             format!(
                 "{} · weighted {} · {} deals",
-                amount(m.amount),
-                amount(m.weighted),
+                cash(d, m.amount),
+                cash(d, m.weighted),
                 m.count
             ),
         ));
@@ -135,8 +163,8 @@ fn forecast(out: &mut Vec<Row>, d: &Insights) {
     let (total, weighted) = d.forecast_total();
     out.push(note(format!(
         "Total {} · weighted {}",
-        amount(total),
-        amount(weighted)
+        cash(d, total),
+        cash(d, weighted)
     )));
     out.push(blank());
 }
@@ -159,7 +187,7 @@ fn closed(out: &mut Vec<Row>, d: &Insights) {
             month(m),
             wa,
             max,
-            format!("won {wn} · {} | lost {ln} · {}", amount(wa), amount(la)),
+            format!("won {wn} · {} | lost {ln} · {}", cash(d, wa), cash(d, la)),
         ));
     }
     let rate = d
@@ -168,9 +196,9 @@ fn closed(out: &mut Vec<Row>, d: &Insights) {
     out.push(note(format!(
         "Win rate {rate} ({} won · {}, {} lost · {})",
         d.won_count,
-        amount(d.won_amount),
+        cash(d, d.won_amount),
         d.lost_count,
-        amount(d.lost_amount)
+        cash(d, d.lost_amount)
     )));
     out.push(blank());
 }
@@ -244,7 +272,7 @@ fn ranked(out: &mut Vec<Row>, d: &Insights) {
             r.label.clone(),
             r.amount,
             max,
-            format!("{} · {} won", amount(r.amount), r.count),
+            format!("{} · {} won", cash(d, r.amount), r.count),
         ));
     }
     out.push(blank());
@@ -262,8 +290,8 @@ fn leaderboard(out: &mut Vec<Row>, d: &Insights) {
             max,
             format!(
                 "won {} · open {} · {} calls · {}/{} on time",
-                amount(r.won_amount),
-                amount(r.open_pipeline),
+                cash(d, r.won_amount),
+                cash(d, r.open_pipeline),
                 r.calls,
                 r.tasks_on_time,
                 r.tasks_completed

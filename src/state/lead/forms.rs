@@ -236,7 +236,7 @@ pub fn open_deal(state: &mut State, edit: bool) -> Vec<Effect> {
     let (name, amount, stage, probability, status, close, title) = match &existing {
         Some(d) => (
             d.name.clone(),
-            amount_text(d.amount),
+            format!("{} {}", amount_text(d.amount), d.currency),
             DEAL_STAGES.iter().position(|s| *s == d.stage).unwrap_or(0),
             d.probability.to_string(),
             match d.status {
@@ -260,7 +260,7 @@ pub fn open_deal(state: &mut State, edit: bool) -> Vec<Effect> {
     let fields = vec![
         Field::text(FieldId::Name, "Name", name, 200).required(),
         Field::text(FieldId::Amount, "Amount", amount, 30)
-            .hint("US dollars, e.g. 250000, 250k or 1.2m"),
+            .hint("250k, €1,250,000, GBP 20k; a plain number: your organization's currency"),
         Field::choice(FieldId::Stage, "Stage", stages, stage),
         Field::text(FieldId::Probability, "Probability %", probability, 5),
         Field::choice(FieldId::Status, "Status", statuses, status),

@@ -77,7 +77,14 @@ fn board_legend() -> HelpSection {
             "$1.2M · 3 won",
             "won (lost) deals closed in the status bar's period (P switches)",
         ),
-        ("forecast", "weighted amount of the pipeline's open stages"),
+        (
+            "+€300k",
+            "deals in another currency, never added to the sum (… more than one)",
+        ),
+        (
+            "forecast",
+            "weighted amount in your organization's currency (+: others left out)",
+        ),
         ("me", "your own lead (others: the owner's initials)"),
         (
             "87d",

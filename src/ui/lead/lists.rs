@@ -145,7 +145,10 @@ pub(super) fn deals(
             base.add_modifier(Modifier::BOLD),
         )];
         let mut right = vec![
-            Span::styled(format!("{:>14} ", money(d.amount)), base),
+            Span::styled(
+                format!("{:>14} ", crate::currency::money(d.amount, &d.currency)),
+                base,
+            ),
             Span::styled(format!("{:<13} ", d.stage), base.patch(theme.muted_style())),
             Span::styled(format!("{:>3}% ", d.probability), base),
             Span::styled(format!("{:<5}", d.status.as_str()), status_style),

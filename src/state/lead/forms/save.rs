@@ -142,11 +142,13 @@ pub(crate) fn build(
             })
         }
         FormKind::Deal { lead_id, existing } => {
-            let amount = match parse_amount(form.raw(FieldId::Amount)) {
-                Ok(a) => a.unwrap_or(0.0),
+            // A plain number is in the organization's currency (a new deal) or the deal's own.
+            let (amount, currency) = match crate::currency::parse(form.raw(FieldId::Amount)) {
+                Ok(Some(t)) => (t.amount, t.currency),
+                Ok(None) => (0.0, None),
                 Err(e) => {
                     form.set_error(FieldId::Amount, e);
-                    0.0
+                    (0.0, None)
                 }
             };
             let probability = match parse_int(form.raw(FieldId::Probability), 0, 100) {
@@ -166,6 +168,7 @@ pub(crate) fn build(
             let deal = NewDeal {
                 name: form.opt(FieldId::Name).unwrap_or_default(),
                 amount,
+                currency,
                 stage: form.raw(FieldId::Stage).to_string(),
                 probability: i32::try_from(probability).unwrap_or(0),
                 status: DealStatus::parse(form.raw(FieldId::Status)).unwrap_or(DealStatus::Open),
@@ -282,6 +285,7 @@ pub(crate) fn deal_changes(old: &Deal, new: NewDeal) -> DealChanges {
     DealChanges {
         name: (new.name != old.name).then_some(new.name),
         amount: (new.amount != old.amount).then_some(new.amount),
+        currency: new.currency.filter(|c| *c != old.currency),
         stage: (new.stage != old.stage).then_some(new.stage),
         probability: (new.probability != old.probability).then_some(new.probability),
         status: (new.status != old.status).then_some(new.status),

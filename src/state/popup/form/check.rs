@@ -43,52 +43,16 @@ pub fn mobile_problem(mobile: &str) -> Option<String> {
     })?
 }
 
-/// The currency typed with an amount, if any: a symbol or an ISO code before or after the
-/// number (`€1,250,000`, `EUR 1250000`, `1.2m gbp`), and the amount without it.
-pub fn split_currency(text: &str) -> (Option<String>, String) {
-    let t = text.trim();
-    for (symbol, code) in [("$", "USD"), ("€", "EUR"), ("£", "GBP"), ("¥", "JPY")] {
-        if let Some(rest) = t.strip_prefix(symbol).or_else(|| t.strip_suffix(symbol)) {
-            return (Some(code.to_string()), rest.trim().to_string());
-        }
-    }
-    let code = |w: &str| w.len() == 3 && w.chars().all(|c| c.is_ascii_alphabetic());
-    let words: Vec<&str> = t.split_whitespace().collect();
-    match words.as_slice() {
-        [first, rest @ ..] if !rest.is_empty() && code(first) => {
-            (Some(first.to_ascii_uppercase()), rest.join(" "))
-        }
-        [rest @ .., last] if !rest.is_empty() && code(last) => {
-            (Some(last.to_ascii_uppercase()), rest.join(" "))
-        }
-        _ => (None, t.to_string()),
-    }
-}
-
-/// A non-negative amount like `250000`, `250,000.50` or `250k` / `1.2m`, in US dollars (`$`
-/// or `USD` may be typed). Another currency is refused rather than stored as dollars: deals
-/// carry no currency yet (issue 11).
+/// A lead's budget (`250000`, `250,000.50`, `250k`, `1.2m`): budgets carry no currency, so they
+/// are US dollars (`$` or `USD` may be typed) and another currency is refused rather than stored
+/// as dollars. Deal amounts carry theirs: `crate::currency::parse`.
 pub fn parse_amount(text: &str) -> Result<Option<f64>, &'static str> {
-    let (currency, t) = split_currency(text);
-    if currency.as_deref().is_some_and(|c| c != "USD") {
-        return Err("Amount: only US dollars can be stored yet; type the amount in USD");
-    }
-    let t = t.replace([',', '_', ' '], "");
-    let t = t.as_str();
-    if t.is_empty() {
-        return Ok(None);
-    }
-    let lower = t.to_ascii_lowercase();
-    let (num, factor) = if let Some(n) = lower.strip_suffix('k') {
-        (n.to_string(), 1_000.0)
-    } else if let Some(n) = lower.strip_suffix('m') {
-        (n.to_string(), 1_000_000.0)
-    } else {
-        (lower, 1.0)
-    };
-    match num.parse::<f64>() {
-        Ok(v) if v.is_finite() && v >= 0.0 && v * factor < 1e12 => Ok(Some(v * factor)),
-        _ => Err("Amount: a number like 250000, 250k or 1.2m"),
+    match crate::currency::parse(text) {
+        Ok(Some(t)) if t.currency.as_deref().is_some_and(|c| c != "USD") => {
+            Err("Budget: in US dollars (a budget carries no currency)")
+        }
+        Ok(t) => Ok(t.map(|t| t.amount)),
+        Err(_) => Err("Budget: a number like 250000, 250k or 1.2m"),
     }
 }
 

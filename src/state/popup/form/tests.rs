@@ -22,22 +22,37 @@ fn validates_like_the_database() {
     assert_eq!(parse_amount("250k"), Ok(Some(250_000.0)));
     assert_eq!(parse_amount("1,250.50"), Ok(Some(1250.5)));
     assert!(parse_amount("-3").is_err());
-    // Issue 11: `€1,250,000` was stored and shown as $1,250,000.
+    // Issue 11: `€1,250,000` was stored and shown as $1,250,000. Budgets carry no currency.
     assert_eq!(parse_amount("$1,250,000"), Ok(Some(1_250_000.0)));
     assert_eq!(parse_amount("USD 1250000"), Ok(Some(1_250_000.0)));
     assert_eq!(parse_amount("1.2m usd"), Ok(Some(1_200_000.0)));
     for other in ["€1,250,000", "EUR 1250000", "£300k", "1250000 gbp", "250k€"] {
         assert_eq!(
             parse_amount(other),
-            Err("Amount: only US dollars can be stored yet; type the amount in USD"),
+            Err("Budget: in US dollars (a budget carries no currency)"),
             "{other}"
         );
     }
+    // Deal amounts keep theirs (plain numbers: the organization's, `None`).
+    let deal = |s: &str| {
+        crate::currency::parse(s)
+            .ok()
+            .flatten()
+            .map(|t| (t.amount, t.currency))
+    };
+    assert_eq!(deal("€1,250,000"), Some((1_250_000.0, Some("EUR".into()))));
     assert_eq!(
-        split_currency("EUR 1,250,000"),
-        (Some("EUR".to_string()), "1,250,000".to_string())
+        deal("1.250.000 EUR"),
+        Some((1_250_000.0, Some("EUR".into())))
     );
-    assert_eq!(split_currency("250k"), (None, "250k".to_string()));
+    assert_eq!(deal("GBP 20k"), Some((20_000.0, Some("GBP".into()))));
+    assert_eq!(deal("¥300000"), Some((300_000.0, Some("JPY".into()))));
+    assert_eq!(deal("250000"), Some((250_000.0, None)));
+    let unknown = crate::currency::parse("ABC 5").expect_err("unknown code");
+    assert!(
+        unknown.contains("ABC is not a currency Closer knows"),
+        "{unknown}"
+    );
     assert_eq!(parse_duration("15"), Ok(Some(900)));
     assert_eq!(parse_duration("1:30"), Ok(Some(90)));
     assert_eq!(parse_duration("1h30"), Ok(Some(5400)));
