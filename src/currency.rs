@@ -183,6 +183,17 @@ impl Others {
             _ => String::new(),
         }
     }
+
+    /// ` +€` (the symbol only, `…` when more follow): where there is no room for the amount.
+    pub fn flag(&self) -> String {
+        match self.largest {
+            Some((code, _)) if self.currencies > 0 => {
+                let more = if self.currencies > 1 { "…" } else { "" };
+                format!(" +{}{more}", symbol(code.as_str()).trim_end())
+            }
+            _ => String::new(),
+        }
+    }
 }
 
 /// An amount read from a form: `currency` is `None` when none was typed (the organization's,
@@ -265,7 +276,7 @@ fn parse_number(text: &str) -> Option<f64> {
     let plain = normalize(digits)?;
     let v: f64 = plain.parse().ok()?;
     let v = v * factor;
-    (v.is_finite() && v >= 0.0 && v < 1e12).then_some(v)
+    (v.is_finite() && (0.0..1e12).contains(&v)).then_some(v)
 }
 
 /// One decimal point, no grouping: the last of `.`/`,` is the decimal mark when both appear;
@@ -378,6 +389,7 @@ mod tests {
         assert_eq!(others.suffix(), " +€300k");
         others.add(Code::parse("GBP").expect("code"), 20_000.0);
         assert_eq!(others.suffix(), " +€300k…");
+        assert_eq!(others.flag(), " +€…");
         assert_eq!(others.currencies, 2);
         assert_eq!(Code::parse("usd"), None);
         assert_eq!(Code::from_db("JPY").as_str(), "JPY");

@@ -88,6 +88,13 @@ pub enum Undo {
         due_date: Option<chrono::NaiveDate>,
         due_time: Option<chrono::NaiveTime>,
     },
+    /// A deal edited on the lead screen: the changed fields go back if the deal is still at
+    /// `version` (the one the edit left).
+    Deal {
+        deal_id: Uuid,
+        version: i32,
+        before: Box<crate::data::lead::DealChanges>,
+    },
     /// A write of marked cards (board), undone by the database's exact undo of it.
     Bulk(crate::data::bulk::BulkUndo),
     /// A tag added (undone by removing it) or removed (undone by adding it again).
@@ -272,6 +279,19 @@ pub fn undo(state: &mut State) -> Vec<Effect> {
                 due_date,
                 due_time,
                 now: state.now,
+            })]
+        }
+        Undo::Deal {
+            deal_id,
+            version,
+            before,
+        } => {
+            let request = send(state, label, None);
+            vec![Effect::Lead(LeadEffect::UpdateDeal {
+                request,
+                deal_id,
+                version,
+                changes: *before,
             })]
         }
         Undo::Tag {

@@ -65,6 +65,10 @@ pub enum Saved {
         version: i32,
     },
     Deal,
+    /// A deal edit saved: the deal's new version (the undo history checks against it).
+    DealEdited {
+        version: i32,
+    },
     Document,
     Tag(LeadTag),
     TagRemoved(Uuid),

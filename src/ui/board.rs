@@ -124,7 +124,7 @@ fn column(
             buf,
             row(1),
             &[Span::styled(
-                header_figures(board, &col.stage),
+                header_figures(board, &col.stage, usize::from(area.width)),
                 theme.muted_style(),
             )],
             &[],
@@ -292,42 +292,48 @@ fn compact_count(n: i64) -> String {
 
 /// The second header line: open stages show open and weighted amounts; a won (lost) stage shows
 /// the amount and count of deals won (lost) in the board's period (named in the status bar).
+/// Amounts are the organization's currency; deals in others follow the sum (`+€300k`, or `+€`
+/// when the column is too narrow for the amount, `…` when there are several), never in it.
 fn header_figures(
     board: &crate::state::board::Board,
     stage: &crate::data::models::Stage,
+    width: usize,
 ) -> String {
     use crate::currency::compact;
-    if stage.is_won || stage.is_lost {
+    let currency = board.currency();
+    let (sum, others, rest) = if stage.is_won || stage.is_lost {
         let closed = board.closed.get(&stage.id).copied().unwrap_or_default();
         let word = if stage.is_won { "won" } else { "lost" };
-        return format!(
-            "{}{} · {} {word}",
-            compact(closed.amount, board.currency().as_str()),
-            closed.others.suffix(),
-            compact_count(closed.deal_count)
-        );
+        (
+            compact(closed.amount, currency.as_str()),
+            closed.others,
+            format!(" · {} {word}", compact_count(closed.deal_count)),
+        )
+    } else {
+        let summary = board.summary(stage.id);
+        (
+            compact(summary.open_deal_amount, currency.as_str()),
+            summary.others,
+            format!(
+                " · w {}",
+                compact(summary.weighted_deal_amount, currency.as_str())
+            ),
+        )
+    };
+    let full = format!("{sum}{}{rest}", others.suffix());
+    if full.chars().count() + 2 <= width {
+        return full;
     }
-    let summary = board.summary(stage.id);
-    let currency = board.currency();
-    format!(
-        "{}{} · w {}",
-        compact(summary.open_deal_amount, currency.as_str()),
-        summary.others.suffix(),
-        compact(summary.weighted_deal_amount, currency.as_str())
-    )
+    format!("{sum}{}{rest}", others.flag())
 }
 
 /// The pipeline's open forecast (weighted open amounts in the organization's currency) for the
-/// status bar; `+` when open deals in other currencies are left out of it.
+/// status bar, flagged (`+€`) when open deals in other currencies are left out of it.
 pub(super) fn forecast_text(board: &crate::state::board::Board) -> String {
-    let others = if board.has_other_currencies() {
-        " +"
-    } else {
-        ""
-    };
     format!(
-        "{}{others}",
-        crate::currency::compact(board.forecast(), board.currency().as_str())
+        "{}{}",
+        crate::currency::compact(board.forecast(), board.currency().as_str()),
+        board.other_currencies().flag()
     )
 }
 

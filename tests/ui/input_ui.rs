@@ -171,17 +171,17 @@ fn due_times_on_dst_days_are_checked_in_the_reps_zone() {
     }
 }
 
-/// Issue 11: `€1,250,000` was stored and shown as `$1,250,000`. Deals carry no currency yet, so
-/// another currency is refused with the reason instead of being stored as dollars.
+/// Issue 11: `€1,250,000` was stored and shown as `$1,250,000`. A deal keeps the currency typed
+/// with its amount; a code Closer does not know is refused with the list of accepted ones.
 #[test]
-fn a_deal_in_another_currency_is_refused_not_stored_as_dollars() {
+fn a_deal_keeps_its_currency_and_an_unknown_code_is_refused() {
     let mut state = lead_open(100, 30);
     update(&mut state, ch('d'));
     for c in "Harbour flat".chars() {
         update(&mut state, ch(c));
     }
     update(&mut state, key(KeyCode::Tab));
-    for c in "€1,250,000".chars() {
+    for c in "XYZ 1,250,000".chars() {
         update(&mut state, ch(c));
     }
     let fx = update(&mut state, ctrl('s'));
@@ -192,24 +192,28 @@ fn a_deal_in_another_currency_is_refused_not_stored_as_dollars() {
                 .fields
                 .iter()
                 .find(|f| f.id == FieldId::Amount)
-                .and_then(|f| f.error.clone());
-            assert_eq!(
-                error.as_deref(),
-                Some("Amount: only US dollars can be stored yet; type the amount in USD")
+                .and_then(|f| f.error.clone())
+                .unwrap_or_default();
+            assert!(
+                error.starts_with(
+                    "Amount: XYZ is not a currency Closer knows. Type one of USD, EUR, GBP"
+                ),
+                "{error}"
             );
         }
         other => panic!("the form stays open, got {other:?}"),
     }
-    // In dollars it is saved.
+    // In euros it is saved as euros.
     update(&mut state, ctrl('u'));
-    for c in "$1,250,000".chars() {
+    for c in "€1,250,000".chars() {
         update(&mut state, ch(c));
     }
     let fx = update(&mut state, ctrl('s'));
     assert!(
         fx.iter().any(|e| matches!(
             e,
-            Effect::Lead(closer::state::lead::LeadEffect::AddDeal { deal, .. }) if deal.amount == 1_250_000.0
+            Effect::Lead(closer::state::lead::LeadEffect::AddDeal { deal, .. })
+                if deal.amount == 1_250_000.0 && deal.currency.as_deref() == Some("EUR")
         )),
         "{fx:?}"
     );

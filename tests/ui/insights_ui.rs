@@ -152,7 +152,7 @@ fn opened(width: u16, height: u16) -> Ui {
         &mut ui.state,
         Action::Insights(InsightsAction::Loaded {
             request,
-            result: Ok(sample()),
+            result: Ok(Box::new(sample())),
         }),
     );
     ui

@@ -1299,9 +1299,10 @@ fn editor_round_trip_and_task_keys() {
     // Deals: Enter edits the selected deal with its version.
     update(&mut state, ch('4'));
     update(&mut state, key(KeyCode::Enter));
+    // The amount comes with its currency, so an edit never changes it unseen.
     assert_eq!(
         form_value(&state, FieldId::Amount).as_deref(),
-        Some("640000")
+        Some("640000 USD")
     );
     // Saving it unchanged sends nothing.
     let fx = update(&mut state, ctrl('s'));

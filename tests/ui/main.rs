@@ -6,6 +6,7 @@ mod board_ui;
 mod bulk_ui;
 mod closing_more_ui;
 mod closing_ui;
+mod currency_ui;
 mod editor_ui;
 mod find_ui;
 mod harness;

@@ -101,7 +101,7 @@ pub async fn run(store: &PgStore, effect: LeadEffect) -> Option<Action> {
             } => saved(
                 request,
                 store.update_deal(deal_id, version, changes).await,
-                |_| Saved::Deal,
+                |version| Saved::DealEdited { version },
             ),
             LeadEffect::AddDocument {
                 request,

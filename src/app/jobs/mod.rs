@@ -374,7 +374,7 @@ impl BoardBackend for PgStore {
         let store = self.clone();
         async move {
             let InsightsEffect::Load { request, query } = effect;
-            let result = store.insights(&query).await.map_err(failure);
+            let result = store.insights(&query).await.map(Box::new).map_err(failure);
             Some(Action::Insights(InsightsAction::Loaded { request, result }))
         }
     }

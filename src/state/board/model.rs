@@ -267,12 +267,29 @@ impl Board {
             .unwrap_or_default()
     }
 
-    /// Whether an open stage has deals in another currency (left out of the forecast).
-    pub fn has_other_currencies(&self) -> bool {
-        self.columns
+    /// Open deals in other currencies than the organization's, over the open stages (left out
+    /// of the forecast): the largest stage amount and how many currencies at most one stage has.
+    pub fn other_currencies(&self) -> crate::currency::Others {
+        let mut out = crate::currency::Others::default();
+        for c in self
+            .columns
             .iter()
             .filter(|c| !(c.stage.is_won || c.stage.is_lost))
-            .any(|c| self.summary(c.stage.id).others.currencies > 0)
+        {
+            let others = self.summary(c.stage.id).others;
+            if let Some((code, amount)) = others.largest {
+                // Stages with different currencies make several, whatever each counts.
+                let differs = out.largest.is_some_and(|(c, _)| c != code);
+                out.currencies =
+                    out.currencies
+                        .max(others.currencies)
+                        .max(if differs { 2 } else { 1 });
+                if out.largest.is_none_or(|(_, a)| amount > a) {
+                    out.largest = Some((code, amount));
+                }
+            }
+        }
+        out
     }
 
     /// The pipeline's open forecast: weighted open amounts of its open stages.

@@ -52,7 +52,8 @@ impl InsightsScreen {
 pub enum InsightsAction {
     Loaded {
         request: RequestId,
-        result: Result<Insights, Failure>,
+        /// Boxed: the insights are the largest result an action carries.
+        result: Result<Box<Insights>, Failure>,
     },
 }
 
@@ -195,7 +196,7 @@ impl Contract for Reducer {
                 s.error = None;
                 let last = rows(&data).len().saturating_sub(1);
                 s.scroll = s.scroll.min(last);
-                s.data = Some(data);
+                s.data = Some(*data);
             }
             Err(failure) => {
                 s.error = Some(failure.message.clone());

@@ -341,6 +341,7 @@ pub fn on_saved(
         return match result {
             Ok(saved) => {
                 record_reschedule(state, &form.kind, &saved);
+                record_deal_edit(state, &form, &saved);
                 after_save(state, Some(&form.kind), saved)
             }
             Err(f) => {
@@ -394,6 +395,46 @@ fn record_reschedule(state: &mut State, kind: &FormKind, saved: &Saved) {
     };
     let place = history::Place::Lead(screen.lead_id);
     state.history.push(label, place, undo);
+}
+
+/// A deal edit joins the undo history with the values it replaced: the changes sent are built
+/// again from the form (the same parse), and each changed field gets the deal's old value back.
+fn record_deal_edit(state: &mut State, form: &Form<FormKind>, saved: &Saved) {
+    let (
+        FormKind::Deal {
+            existing: Some(old),
+            ..
+        },
+        Saved::DealEdited { version },
+    ) = (&form.kind, saved)
+    else {
+        return;
+    };
+    let Some(LeadEffect::UpdateDeal { changes, .. }) = build(&mut form.clone(), 0, state.now)
+    else {
+        return;
+    };
+    let before = DealChanges {
+        name: changes.name.as_ref().map(|_| old.name.clone()),
+        amount: changes.amount.map(|_| old.amount),
+        currency: changes.currency.as_ref().map(|_| old.currency.clone()),
+        stage: changes.stage.as_ref().map(|_| old.stage.clone()),
+        probability: changes.probability.map(|_| old.probability),
+        status: changes.status.map(|_| old.status),
+        expected_close_date: changes.expected_close_date.map(|_| old.expected_close_date),
+    };
+    let Screen::Lead(screen) = &state.screen else {
+        return;
+    };
+    let place = history::Place::Lead(screen.lead_id);
+    let undo = history::Undo::Deal {
+        deal_id: old.id,
+        version: *version,
+        before: Box::new(before),
+    };
+    state
+        .history
+        .push(format!("edited deal “{}”", old.name), place, undo);
 }
 
 /// A completion from the lead's Tasks tab joins the undo history with the status it replaced.
@@ -458,7 +499,7 @@ pub(crate) fn after_save(state: &mut State, kind: Option<&FormKind>, saved: Save
         Saved::TaskCompleted { .. } => state.info("Task done"),
         Saved::TaskReopened => state.info("Task reopened"),
         Saved::Rescheduled { .. } => state.info("Task rescheduled"),
-        Saved::Deal => state.info(match kind {
+        Saved::Deal | Saved::DealEdited { .. } => state.info(match kind {
             Some(FormKind::Deal {
                 existing: Some(_), ..
             }) => "Deal saved",
