@@ -16,7 +16,8 @@ ALTER TABLE organizations ADD COLUMN currency text NOT NULL DEFAULT 'USD'
     CONSTRAINT organizations_currency_check CHECK (currency ~ '^[A-Z]{3}$');
 ALTER TABLE deals ADD COLUMN currency text
     CONSTRAINT deals_currency_check CHECK (currency ~ '^[A-Z]{3}$');
-ALTER TABLE stage_summary_deltas ADD COLUMN currency text;
+ALTER TABLE stage_summary_deltas ADD COLUMN currency text
+    CONSTRAINT stage_summary_deltas_currency_check CHECK (currency ~ '^[A-Z]{3}$');
 
 -- Backfill as the migrating admin (forced row security shows closer_owner no rows), without
 -- the row triggers: a derived value is no edit (no version bump, no notification).

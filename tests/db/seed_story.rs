@@ -67,6 +67,11 @@ const CHECKS: &[(&str, &str)] = &[
          where l.organization_id = $1 and s.is_lost = (l.lost_reason is null)",
     ),
     (
+        "deals are in the organization's currency, or a few in euros (the mixed case, issue 11)",
+        "select count(*) from deals d join organizations o on o.id = d.organization_id
+         where d.organization_id = $1 and d.currency not in (o.currency, 'EUR')",
+    ),
+    (
         "closed_on exactly on closed deals",
         "select count(*) from deals d where d.organization_id = $1 and (d.status = 'open') = (d.closed_on is not null)",
     ),

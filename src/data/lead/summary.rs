@@ -75,9 +75,17 @@ pub fn activity_summary(kind: &str, content: &Value) -> String {
         }
         "deal_added" => {
             let name = text("name").unwrap_or_default();
-            match content.get("amount").and_then(Value::as_f64) {
-                Some(amount) => format!("Added deal “{name}” ({})", number_text(amount)),
-                None => format!("Added deal “{name}”"),
+            // Activities before migration 0022 name no currency.
+            match (
+                content.get("amount").and_then(Value::as_f64),
+                text("currency"),
+            ) {
+                (Some(amount), Some(code)) => format!(
+                    "Added deal “{name}” ({})",
+                    crate::currency::money(amount, &code)
+                ),
+                (Some(amount), None) => format!("Added deal “{name}” ({})", number_text(amount)),
+                (None, _) => format!("Added deal “{name}”"),
             }
         }
         "deal_updated" => {
@@ -146,6 +154,13 @@ mod tests {
         assert_eq!(
             activity_summary("deal_added", &json!({"name": "Flat", "amount": 250000.0})),
             "Added deal “Flat” (250000)"
+        );
+        assert_eq!(
+            activity_summary(
+                "deal_added",
+                &json!({"name": "Flat", "amount": 1250000.0, "currency": "EUR"})
+            ),
+            "Added deal “Flat” (€1,250,000)"
         );
         assert_eq!(
             activity_summary("owner_changed", &Value::Null),
