@@ -155,3 +155,41 @@ fn a_deal_edit_is_undone_with_its_old_amount_and_currency() {
         "{shown}"
     );
 }
+
+/// Insights and `closer report` sum the organization's currency (with its symbol) and list the
+/// period's deals in other currencies apart, in no sum.
+#[test]
+fn insights_list_other_currencies_apart() {
+    use closer::data::insights::OtherDeals;
+    use closer::state::insights::rows;
+
+    let mut insights = super::insights_ui::sample();
+    insights.other_currencies = vec![
+        OtherDeals {
+            currency: "EUR".into(),
+            status: "open".into(),
+            count: 2,
+            amount: 300_000.0,
+        },
+        OtherDeals {
+            currency: "GBP".into(),
+            status: "won".into(),
+            count: 1,
+            amount: 20_000.0,
+        },
+    ];
+    let text: Vec<String> = rows(&insights)
+        .iter()
+        .map(|r| format!("{} {}", r.label, r.value))
+        .collect();
+    let text = text.join("\n");
+    assert!(
+        text.contains("Total $1,130,500 · weighted $534,250"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Other currencies (in no sum above)"),
+        "{text}"
+    );
+    assert!(text.contains("2 open €300,000 · 1 won £20,000"), "{text}");
+}

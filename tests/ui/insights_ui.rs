@@ -63,7 +63,7 @@ fn rep(n: u128, name: &str, won: f64, open: f64, calls: i64, on_time: i64, done:
     }
 }
 
-fn sample() -> Insights {
+pub(crate) fn sample() -> Insights {
     Insights {
         pipeline: "Sales Pipeline".into(),
         currency: "USD".into(),
