@@ -191,6 +191,16 @@ DROP TRIGGER deals_maintain_summary ON deals;
 CREATE TRIGGER deals_maintain_summary AFTER INSERT OR DELETE OR UPDATE OF amount, probability, status, lead_id, currency
     ON deals FOR EACH ROW EXECUTE FUNCTION closer.deals_maintain_summary();
 
+-- Insights sum one currency per panel: the currency joins 0017's ranges so they stay
+-- index-only (same keys and predicates, one more included column).
+DROP INDEX deals_won_scope_idx, deals_lost_scope_idx, deals_open_scope_idx;
+CREATE INDEX deals_won_scope_idx ON deals (organization_id, pipeline_id, closed_on)
+    INCLUDE (owner_id, amount, lead_id, currency) WHERE status = 'won';
+CREATE INDEX deals_lost_scope_idx ON deals (organization_id, pipeline_id, closed_on)
+    INCLUDE (owner_id, amount, currency) WHERE status = 'lost';
+CREATE INDEX deals_open_scope_idx ON deals (organization_id, pipeline_id, expected_close_date)
+    INCLUDE (owner_id, amount, probability, currency) WHERE status = 'open';
+
 -- ---------------------------------------------------------------------------
 -- 4. The write functions with the currency (null: the organization's / unchanged).
 -- ---------------------------------------------------------------------------
