@@ -110,12 +110,6 @@ pub async fn seed(
         seed,
     )
     .await;
-    // The stage history and the closed-lead flags are written before the indexes come back:
-    // 3M history rows at 1M leads took 95 s inserted into live indexes.
-    let derived = match &filled {
-        Ok(_) => derive_from_filled(&mut first, organization_id).await,
-        Err(_) => Ok(()),
-    };
     let rebuilt = rebuild_indexes(&mut first, &mut second, &index_definitions).await;
     let dropped = sqlx::query(AssertSqlSafe(format!(
         "DROP TABLE IF EXISTS public.{plan_table}"
@@ -123,7 +117,6 @@ pub async fn seed(
     .execute(&mut first)
     .await;
     let report = filled?;
-    derived?;
     rebuilt?;
     dropped?;
     recompute_stage_summaries(&mut first, organization_id).await?;
@@ -133,30 +126,6 @@ pub async fn seed(
         elapsed: started.elapsed(),
         ..report
     })
-}
-
-async fn derive_from_filled(conn: &mut sqlx::PgConnection, organization_id: Uuid) -> Result<()> {
-    super::seed_history::seed_history(conn, organization_id).await?;
-    mark_closed_lead_tasks(conn, organization_id).await
-}
-
-/// Seeding runs with triggers off, so the flag migration 0013's triggers keep on every task is
-/// set here: tasks of won/lost leads stay out of the inbox like any closed lead's.
-async fn mark_closed_lead_tasks(
-    conn: &mut sqlx::PgConnection,
-    organization_id: Uuid,
-) -> Result<()> {
-    sqlx::query(
-        "UPDATE lead_tasks t SET lead_closed = true
-         FROM leads l JOIN pipeline_stages s ON s.organization_id = l.organization_id AND s.id = l.stage_id
-         WHERE l.organization_id = $1 AND t.organization_id = $1 AND t.lead_id = l.id
-           AND (s.is_won OR s.is_lost)",
-    )
-    .bind(organization_id)
-    .execute(conn)
-    .await
-    .wrap_err("marking the tasks of closed leads failed")?;
-    Ok(())
 }
 
 /// A connection with triggers off (FK checks and summaries: the data is consistent by
@@ -488,6 +457,7 @@ const FIRST_HALF: &[(&str, &str)] = &[
          CROSS JOIN LATERAL (SELECT (ARRAY['proposal','contract','brochure','presentation','other'])[1 + floor(5 * pg_temp.rnd(p.i, p.s + 82))::int] AS t) dt
          WHERE pg_temp.rnd(p.i, p.s + 80) < 0.15",
     ),
+    ("history", super::seed_history::HISTORY_STEP),
 ];
 
 const SECOND_HALF: &[(&str, &str)] = &[
@@ -540,7 +510,7 @@ const SECOND_HALF: &[(&str, &str)] = &[
     (
         "tasks",
         "INSERT INTO lead_tasks (id, organization_id, lead_id, title, description, due_date, due_time, priority, status,
-                                 assigned_to, created_by, completed_at, created_at, updated_at)
+                                 assigned_to, created_by, completed_at, created_at, updated_at, lead_closed)
          SELECT pg_temp.sid(p.prefix, 4, p.i * 8 + k), $1, p.id,
                 (ARRAY['Call back','Send proposal','Schedule viewing','Follow up on email','Confirm budget','Send contract'])[1 + floor(6 * pg_temp.rnd(p.i * 8 + k, p.s + 61))::int],
                 'Created by the demo seed',
@@ -552,7 +522,9 @@ const SECOND_HALF: &[(&str, &str)] = &[
                 -- Tasks of a closed lead were done when it closed (the instant its deal closed).
                 CASE WHEN p.closed THEN p.created_at + (p.seeded_at - p.created_at) * pg_temp.rnd(p.i, p.s + 93)
                      WHEN d.done THEN p.seeded_at - make_interval(days => floor(5 * pg_temp.rnd(p.i * 8 + k, p.s + 65))::int) END,
-                p.created_at, p.created_at
+                p.created_at, p.created_at,
+                -- Migration 0013's flag, which its trigger (off here) keeps: tasks of closed leads.
+                p.closed
          FROM seed_plan p
          CROSS JOIN LATERAL generate_series(1, floor(2.6 * pg_temp.rnd(p.i, p.s + 60))::int) k
          CROSS JOIN LATERAL (SELECT CASE WHEN pg_temp.rnd(p.i * 8 + k, p.s + 66) < 0.1 THEN NULL
