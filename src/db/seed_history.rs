@@ -9,8 +9,11 @@
 //! joined back to `leads`: at 1M leads the old join with an anti-join on existing history ran for
 //! minutes when the planner's statistics were stale.
 
-/// One seed step (see `seed::SECOND_HALF`): `$1` organization, `seed_plan` the plan table.
-pub const HISTORY_STEP: &str = "INSERT INTO stage_history (id, organization_id, lead_id, from_stage_id, to_stage_id, entered_at,
+/// A seed step for the plan rows whose number has the given parity: `$1` organization,
+/// `seed_plan` the plan table.
+macro_rules! history_step {
+    ($parity:literal) => {
+        concat!("INSERT INTO stage_history (id, organization_id, lead_id, from_stage_id, to_stage_id, entered_at,
                                    left_at, next_stage_id, changed_by)
      WITH st AS (
          SELECT coalesce(array_agg(s.id ORDER BY s.order_index) FILTER (WHERE NOT s.is_won AND NOT s.is_lost), '{}') AS open_ids
@@ -27,7 +30,7 @@ pub const HISTORY_STEP: &str = "INSERT INTO stage_history (id, organization_id, 
                 -- Closed leads: from creation to the close instant the deals and tasks steps use.
                 CASE WHEN p.closed THEN (p.seeded_at - p.created_at) * pg_temp.rnd(p.i, p.s + 93)
                      ELSE (p.seeded_at - p.created_at) * 0.9 END AS span
-         FROM seed_plan p, st
+         FROM seed_plan p, st WHERE p.i % 2 = ", $parity, "
      ), paths AS (
          SELECT w.i, w.id, w.prefix, w.owner, w.created_at, w.closed, w.span,
                 CASE WHEN pg_temp.rnd(w.i, w.s + 95) < 0.1 AND cardinality(w.path) >= 3
@@ -53,4 +56,11 @@ pub const HISTORY_STEP: &str = "INSERT INTO stage_history (id, organization_id, 
             CASE WHEN s.n < s.stays THEN s.created_at + s.span * s.ends END,
             CASE WHEN s.n < s.stays THEN s.path[s.n + 1] END,
             s.owner
-     FROM stays s";
+     FROM stays s")
+    };
+}
+
+/// The history of the plan's even or odd rows: one step on each seed connection (see
+/// `seed::FIRST_HALF`), the biggest table split so both halves take about as long.
+pub const HISTORY_EVEN: &str = history_step!("0");
+pub const HISTORY_ODD: &str = history_step!("1");
