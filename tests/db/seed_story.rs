@@ -72,6 +72,20 @@ const CHECKS: &[(&str, &str)] = &[
          where d.organization_id = $1 and d.currency not in (o.currency, 'EUR')",
     ),
     (
+        "every lead has one running stay, in the stage it stands in",
+        "select count(*) from leads l where l.organization_id = $1 and 1 <> (
+             select count(*) from stage_history h where h.organization_id = l.organization_id and h.lead_id = l.id
+               and h.left_at is null and h.to_stage_id = l.stage_id)",
+    ),
+    (
+        "a closed lead's running stay began the day its deal closed",
+        "select count(*) from leads l
+         join pipeline_stages s on s.organization_id = l.organization_id and s.id = l.stage_id
+         join stage_history h on h.organization_id = l.organization_id and h.lead_id = l.id and h.left_at is null
+         join deals d on d.organization_id = l.organization_id and d.lead_id = l.id and d.status <> 'open'
+         where l.organization_id = $1 and (s.is_won or s.is_lost) and d.closed_on <> h.entered_at::date",
+    ),
+    (
         "closed_on exactly on closed deals",
         "select count(*) from deals d where d.organization_id = $1 and (d.status = 'open') = (d.closed_on is not null)",
     ),
