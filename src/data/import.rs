@@ -39,6 +39,19 @@ pub struct ImportRow {
     pub score: Option<i32>,
     pub tags: Vec<String>,
     pub last_contacted_at: Option<DateTime<Utc>>,
+    /// Kept only on a lead whose stage is lost (as closing does).
+    pub lost_reason: Option<String>,
+}
+
+/// How an import writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportWrite {
+    /// One rejected row and nothing is written.
+    AllOrNothing,
+    /// The accepted rows are written, rejected ones reported.
+    Partial,
+    /// Everything is checked and rolled back.
+    DryRun,
 }
 
 /// What happened to one row.
@@ -53,12 +66,14 @@ pub struct ImportOutcome {
 impl PgStore {
     /// Writes `rows` (already checked; duplicates inside the file already removed) in batches,
     /// calling `progress` with the rows done after each. `on_duplicate`: skip, update or create.
+    /// `all_or_nothing`: a row the database rejects (a lost lead without a reason) rolls
+    /// everything back and ends the import there; the outcomes so far are returned.
     pub async fn import_leads(
         &self,
         rows: &[ImportRow],
         default_stage: Uuid,
         on_duplicate: &str,
-        dry_run: bool,
+        write: ImportWrite,
         mut progress: impl FnMut(usize),
     ) -> Result<Vec<ImportOutcome>> {
         let mut tx = self.pool().begin().await?;
@@ -73,10 +88,15 @@ impl PgStore {
             .bind(on_duplicate)
             .fetch_all(&mut *tx)
             .await?;
+            let refused = done.iter().any(|o| o.action == "rejected");
             outcomes.extend(done);
             progress(outcomes.len());
+            if refused && write == ImportWrite::AllOrNothing {
+                tx.rollback().await?;
+                return Ok(outcomes);
+            }
         }
-        if dry_run {
+        if write == ImportWrite::DryRun {
             tx.rollback().await?;
         } else {
             tx.commit().await?;
