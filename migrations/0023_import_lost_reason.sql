@@ -2,8 +2,10 @@
 -- `closer.import_leads` reads a `lost_reason` per row: a new lead in a lost stage keeps it, and a
 -- row that would create a lost lead without one (or move a lead into a lost stage without one)
 -- comes back 'rejected' instead of failing the whole batch in the insert trigger of 0019. The
--- rest is 0010's function as it was, plus two per-batch costs gone: JIT compilation (off) and a
--- profile lookup per row (once per call). The stage-history trigger of 0009 looks the author up
+-- rest is 0010's function as it was, minus per-batch costs: JIT compilation (off), and the
+-- author looked up once per call instead of per row (the `created_by` defaults call
+-- `current_profile_id()` for every row a statement inserts without naming the column; the stamp
+-- triggers still set it). The stage-history trigger of 0009 looks the author up
 -- once per statement instead of once per lead.
 SET LOCAL ROLE closer_owner;
 
@@ -84,10 +86,10 @@ BEGIN
                           WHERE t.organization_id = org AND t.lead_id = f.lead AND lower(t.tag) = s.key)
     ), created AS (
         INSERT INTO public.leads (id, organization_id, stage_id, name, email, phone, mobile, assigned_to, source,
-                                  lead_source, external_lead_id, score, last_contacted_at, lost_reason)
+                                  lead_source, external_lead_id, score, last_contacted_at, lost_reason, created_by)
         SELECT r.new_id, org, s.id, r.name, r.email, r.phone, r.mobile,
                coalesce(r.owner, me), r.source, r.lead_source, r.external_id,
-               coalesce(r.score, 0), r.last_contacted_at, CASE WHEN s.is_lost THEN r.reason END
+               coalesce(r.score, 0), r.last_contacted_at, CASE WHEN s.is_lost THEN r.reason END, me
         FROM ranked r JOIN public.pipeline_stages s ON s.organization_id = org AND s.id = coalesce(r.stage_id, default_stage)
         WHERE r.existing IS NULL AND NOT r.refused
         RETURNING id, name, stage_id
@@ -96,8 +98,8 @@ BEGIN
         SELECT org, c.id, r.company, r.job_title, r.location, r.industry
         FROM created c JOIN ranked r ON r.new_id = c.id
     ), created_activities AS (
-        INSERT INTO public.lead_activities (organization_id, lead_id, type, content)
-        SELECT org, c.id, 'lead_created', jsonb_build_object('name', c.name, 'stage_id', c.stage_id, 'stage', s.name,
+        INSERT INTO public.lead_activities (organization_id, lead_id, type, created_by, content)
+        SELECT org, c.id, 'lead_created', me, jsonb_build_object('name', c.name, 'stage_id', c.stage_id, 'stage', s.name,
                'source', 'import')
         FROM created c JOIN public.pipeline_stages s ON s.organization_id = org AND s.id = c.stage_id
     ), wanted AS MATERIALIZED (
@@ -159,8 +161,8 @@ BEGIN
         ON CONFLICT (organization_id, lead_id) DO UPDATE SET company = excluded.company,
             job_title = excluded.job_title, location = excluded.location, industry = excluded.industry
     ), updated_activities AS (
-        INSERT INTO public.lead_activities (organization_id, lead_id, type, content)
-        SELECT org, w.id, 'lead_updated', jsonb_build_object('fields', to_jsonb(w.fields), 'source', 'import')
+        INSERT INTO public.lead_activities (organization_id, lead_id, type, created_by, content)
+        SELECT org, w.id, 'lead_updated', me, jsonb_build_object('fields', to_jsonb(w.fields), 'source', 'import')
         FROM wanted w WHERE cardinality(w.fields) > 0 AND NOT w.refused
     ), tagged AS (
         INSERT INTO public.lead_tags (organization_id, lead_id, tag)

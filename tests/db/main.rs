@@ -19,6 +19,7 @@ mod cockpit_demo;
 mod cockpit_insights;
 mod find;
 mod import;
+mod import_lost;
 mod inbox_data;
 mod input_data;
 mod lead_data;

@@ -401,6 +401,20 @@ mod tests {
                 Some("location")
             ]
         );
+        // The lost reason: Pipedrive, HubSpot, Closer's own export.
+        assert_eq!(
+            map(&[
+                "Name",
+                "Deal - Lost reason",
+                "Closed lost reason",
+                "lost_reason"
+            ]),
+            [Some("job_title"), Some("lost_reason"), None, None]
+        );
+        assert_eq!(
+            map(&["Name", "Closed Lost Reason"]),
+            [Some("name"), Some("lost_reason")]
+        );
         // Unknown columns are left out, not an error.
         assert_eq!(map(&["Name", "Favourite colour"]), [Some("name"), None]);
     }
