@@ -66,8 +66,8 @@ pub struct ImportOutcome {
 impl PgStore {
     /// Writes `rows` (already checked; duplicates inside the file already removed) in batches,
     /// calling `progress` with the rows done after each. `on_duplicate`: skip, update or create.
-    /// `all_or_nothing`: a row the database rejects (a lost lead without a reason) rolls
-    /// everything back and ends the import there; the outcomes so far are returned.
+    /// All or nothing: a row the database rejects (a lost lead without a reason) rolls every
+    /// batch back at the end, so the report still names every rejected row.
     pub async fn import_leads(
         &self,
         rows: &[ImportRow],
@@ -78,6 +78,7 @@ impl PgStore {
     ) -> Result<Vec<ImportOutcome>> {
         let mut tx = self.pool().begin().await?;
         let mut outcomes = Vec::with_capacity(rows.len());
+        let mut refused = false;
         for batch in rows.chunks(IMPORT_BATCH) {
             let done: Vec<ImportOutcome> = sqlx::query_as(
                 "select row_no, action, lead_id from closer.import_leads($1, $2, $3, $4)",
@@ -88,15 +89,11 @@ impl PgStore {
             .bind(on_duplicate)
             .fetch_all(&mut *tx)
             .await?;
-            let refused = done.iter().any(|o| o.action == "rejected");
+            refused |= done.iter().any(|o| o.action == "rejected");
             outcomes.extend(done);
             progress(outcomes.len());
-            if refused && write == ImportWrite::AllOrNothing {
-                tx.rollback().await?;
-                return Ok(outcomes);
-            }
         }
-        if write == ImportWrite::DryRun {
+        if write == ImportWrite::DryRun || (refused && write == ImportWrite::AllOrNothing) {
             tx.rollback().await?;
         } else {
             tx.commit().await?;

@@ -129,7 +129,7 @@ pub async fn import(store: &PgStore, args: &ImportLeadsArgs) -> Result<Report> {
             (row, vec![names.refusal(row, &accepted, &table, &fields)])
         })
         .collect();
-    // All or nothing: the database rolled back at its first rejection.
+    // All or nothing: one rejection and the data layer rolled every batch back.
     let rolled_back = !refused.is_empty() && write == ImportWrite::AllOrNothing;
     report.written = write != ImportWrite::DryRun && !rolled_back;
     for (_, reasons) in &refused {
