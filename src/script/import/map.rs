@@ -401,7 +401,7 @@ mod tests {
                 Some("location")
             ]
         );
-        // The lost reason: Pipedrive, HubSpot, Closer's own export.
+        // The lost reason: Pipedrive, HubSpot, Closer's own export (the first such column wins).
         assert_eq!(
             map(&[
                 "Name",
@@ -409,7 +409,7 @@ mod tests {
                 "Closed lost reason",
                 "lost_reason"
             ]),
-            [Some("job_title"), Some("lost_reason"), None, None]
+            [Some("name"), Some("lost_reason"), None, None]
         );
         assert_eq!(
             map(&["Name", "Closed Lost Reason"]),
