@@ -39,6 +39,19 @@ pub struct ImportRow {
     pub score: Option<i32>,
     pub tags: Vec<String>,
     pub last_contacted_at: Option<DateTime<Utc>>,
+    /// Kept only on a lead whose stage is lost (as closing does).
+    pub lost_reason: Option<String>,
+}
+
+/// How an import writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportWrite {
+    /// One rejected row and nothing is written.
+    AllOrNothing,
+    /// The accepted rows are written, rejected ones reported.
+    Partial,
+    /// Everything is checked and rolled back.
+    DryRun,
 }
 
 /// What happened to one row.
@@ -53,16 +66,19 @@ pub struct ImportOutcome {
 impl PgStore {
     /// Writes `rows` (already checked; duplicates inside the file already removed) in batches,
     /// calling `progress` with the rows done after each. `on_duplicate`: skip, update or create.
+    /// All or nothing: a row the database rejects (a lost lead without a reason) rolls every
+    /// batch back at the end, so the report still names every rejected row.
     pub async fn import_leads(
         &self,
         rows: &[ImportRow],
         default_stage: Uuid,
         on_duplicate: &str,
-        dry_run: bool,
+        write: ImportWrite,
         mut progress: impl FnMut(usize),
     ) -> Result<Vec<ImportOutcome>> {
         let mut tx = self.pool().begin().await?;
         let mut outcomes = Vec::with_capacity(rows.len());
+        let mut refused = false;
         for batch in rows.chunks(IMPORT_BATCH) {
             let done: Vec<ImportOutcome> = sqlx::query_as(
                 "select row_no, action, lead_id from closer.import_leads($1, $2, $3, $4)",
@@ -73,10 +89,11 @@ impl PgStore {
             .bind(on_duplicate)
             .fetch_all(&mut *tx)
             .await?;
+            refused |= done.iter().any(|o| o.action == "rejected");
             outcomes.extend(done);
             progress(outcomes.len());
         }
-        if dry_run {
+        if write == ImportWrite::DryRun || (refused && write == ImportWrite::AllOrNothing) {
             tx.rollback().await?;
         } else {
             tx.commit().await?;

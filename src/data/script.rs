@@ -30,7 +30,7 @@ pub struct LeadSelection {
 }
 
 /// The fields of a lead row (`leads list`, `export leads`; `import leads` reads the same names).
-pub const LEAD_FIELDS: [&str; 22] = [
+pub const LEAD_FIELDS: [&str; 23] = [
     "id",
     "name",
     "email",
@@ -53,6 +53,8 @@ pub const LEAD_FIELDS: [&str; 22] = [
     "updated_at",
     "external_id",
     "version",
+    // Last, so CSV readers that count columns keep working.
+    "lost_reason",
 ];
 
 pub const TASK_FIELDS: [&str; 13] = [
@@ -93,7 +95,8 @@ const LEAD_COLUMNS: &str = "
            l.source, l.lead_source, l.score,
            coalesce((select array_agg(t.tag order by t.tag) from lead_tags t
                      where t.organization_id = l.organization_id and t.lead_id = l.id), '{}') as tags,
-           l.last_contacted_at, l.created_at, l.updated_at, l.external_lead_id as external_id, l.version
+           l.last_contacted_at, l.created_at, l.updated_at, l.external_lead_id as external_id, l.version,
+           l.lost_reason
     from leads l
     join pipeline_stages s on s.organization_id = l.organization_id and s.id = l.stage_id
     join pipelines pl on pl.organization_id = s.organization_id and pl.id = s.pipeline_id
@@ -333,6 +336,7 @@ fn lead_values(row: &PgRow) -> Result<Vec<Value>> {
         json!(row.try_get::<DateTime<Utc>, _>("updated_at")?),
         text("external_id")?,
         json!(row.try_get::<i32, _>("version")?),
+        text("lost_reason")?,
     ])
 }
 

@@ -20,6 +20,7 @@ mod cockpit_insights;
 mod currency;
 mod find;
 mod import;
+mod import_lost;
 mod inbox_data;
 mod input_data;
 mod lead_data;

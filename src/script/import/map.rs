@@ -28,12 +28,14 @@ pub enum Field {
     Score,
     Tags,
     LastContactedAt,
+    /// Why a lead in a lost stage was lost (a lead cannot be created there without one).
+    LostReason,
     /// Known and deliberately not imported (derived or database-owned columns).
     Ignore,
 }
 
 impl Field {
-    pub const ALL: [Field; 21] = [
+    pub const ALL: [Field; 22] = [
         Field::Id,
         Field::ExternalId,
         Field::Name,
@@ -54,6 +56,7 @@ impl Field {
         Field::Score,
         Field::Tags,
         Field::LastContactedAt,
+        Field::LostReason,
         Field::Ignore,
     ];
 
@@ -80,6 +83,7 @@ impl Field {
             Field::Score => "score",
             Field::Tags => "tags",
             Field::LastContactedAt => "last_contacted_at",
+            Field::LostReason => "lost_reason",
             Field::Ignore => "ignore",
         }
     }
@@ -202,6 +206,13 @@ impl Field {
                 "lastcontacteddate",
                 "lastactivitydate",
                 "lastactivity",
+            ],
+            // Pipedrive "Lost reason" (also "Deal - Lost reason"), HubSpot "Closed lost reason".
+            Field::LostReason => &[
+                "lostreason",
+                "deallostreason",
+                "closedlostreason",
+                "reasonlost",
             ],
             Field::Ignore => &[
                 "ownername",
@@ -389,6 +400,20 @@ mod tests {
                 Some("phone"),
                 Some("location")
             ]
+        );
+        // The lost reason: Pipedrive, HubSpot, Closer's own export (the first such column wins).
+        assert_eq!(
+            map(&[
+                "Name",
+                "Deal - Lost reason",
+                "Closed lost reason",
+                "lost_reason"
+            ]),
+            [Some("name"), Some("lost_reason"), None, None]
+        );
+        assert_eq!(
+            map(&["Name", "Closed Lost Reason"]),
+            [Some("name"), Some("lost_reason")]
         );
         // Unknown columns are left out, not an error.
         assert_eq!(map(&["Name", "Favourite colour"]), [Some("name"), None]);

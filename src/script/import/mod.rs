@@ -22,7 +22,7 @@ use super::args::{ImportArgs, ImportCommand, ImportLeadsArgs, OnDuplicate};
 use super::select::{find_member, pipeline_named};
 use super::{Fail, Result, output};
 use crate::data::PgStore;
-use crate::data::import::ImportRow;
+use crate::data::import::{ImportRow, ImportWrite};
 use crate::data::models::Stage;
 use crate::text::clean_line;
 use report::{Report, Skip};
@@ -104,18 +104,40 @@ pub async fn import(store: &PgStore, args: &ImportLeadsArgs) -> Result<Report> {
     if !rejected.is_empty() && !args.partial {
         return Ok(report);
     }
+    let write = if args.dry_run {
+        ImportWrite::DryRun
+    } else if args.partial {
+        ImportWrite::Partial
+    } else {
+        ImportWrite::AllOrNothing
+    };
     let outcomes = store
         .import_leads(
             &accepted,
             names.default_stage,
             args.on_duplicate.as_str(),
-            args.dry_run,
+            write,
             |done| progress.tick(done),
         )
         .await?;
     progress.finish();
-    report.written = !args.dry_run;
-    for outcome in outcomes {
+    let refused: Vec<(usize, Vec<Rejection>)> = outcomes
+        .iter()
+        .filter(|o| o.action == "rejected")
+        .map(|o| {
+            let row = usize::try_from(o.row_no).unwrap_or(0);
+            (row, vec![names.refusal(row, &accepted, &table, &fields)])
+        })
+        .collect();
+    // All or nothing: one rejection and the data layer rolled every batch back.
+    let rolled_back = !refused.is_empty() && write == ImportWrite::AllOrNothing;
+    report.written = write != ImportWrite::DryRun && !rolled_back;
+    for (_, reasons) in &refused {
+        report.rejections.extend(reasons.iter().cloned());
+    }
+    rejected.extend(refused);
+    report.rejections.sort_by_key(|r| r.row);
+    for outcome in outcomes.iter().filter(|_| !rolled_back) {
         let row = usize::try_from(outcome.row_no).unwrap_or(0);
         match outcome.action.as_str() {
             "created" => report.created += 1,
@@ -126,15 +148,11 @@ pub async fn import(store: &PgStore, args: &ImportLeadsArgs) -> Result<Report> {
                 reason: "already in Closer".into(),
                 lead_id: Some(outcome.lead_id),
             }),
-            _ => report.rejections.push(Rejection {
-                row,
-                column: String::new(),
-                reason: "the stage is not in this organization".into(),
-            }),
+            _ => {}
         }
     }
     report.skips.sort_by_key(|s| s.row);
-    if args.partial && !rejected.is_empty() && !args.dry_run {
+    if write == ImportWrite::Partial && !rejected.is_empty() {
         let path = args
             .rejects
             .clone()
@@ -278,6 +296,53 @@ impl Names {
             Ok(out)
         } else {
             Err(rejections)
+        }
+    }
+}
+
+impl Names {
+    /// Why the database rejected a row the client accepted: a lost lead without a reason,
+    /// else a stage that left the organization meanwhile.
+    fn refusal(
+        &self,
+        row: usize,
+        accepted: &[ImportRow],
+        table: &read::Table,
+        fields: &[Option<map::Field>],
+    ) -> Rejection {
+        let column = |field: map::Field| {
+            table
+                .headers
+                .iter()
+                .zip(fields)
+                .find(|(_, f)| **f == Some(field))
+                .map_or(String::new(), |(h, _)| h.clone())
+        };
+        let lost = accepted
+            .binary_search_by_key(&i32::try_from(row).unwrap_or(i32::MAX), |r| r.row_no)
+            .ok()
+            .and_then(|i| accepted.get(i))
+            .and_then(|r| r.stage_id)
+            .and_then(|id| {
+                self.pipelines
+                    .iter()
+                    .flat_map(|(_, stages)| stages)
+                    .find(|s| s.id == id && s.is_lost)
+            });
+        match lost {
+            Some(stage) => Rejection {
+                row,
+                column: column(map::Field::Stage),
+                reason: format!(
+                    "a lead in {:?} needs a lost reason (a \"Lost reason\" column)",
+                    clean_line(&stage.name)
+                ),
+            },
+            None => Rejection {
+                row,
+                column: String::new(),
+                reason: "the stage is not in this organization".into(),
+            },
         }
     }
 }

@@ -32,6 +32,8 @@ const EMAIL_MAX: usize = 320;
 const COMPANY_MAX: usize = 500;
 const TEXT_MAX: usize = 1000;
 const TAG_MAX: usize = 50;
+/// `leads.lost_reason` (0004's text limits).
+const REASON_MAX: usize = 2000;
 
 pub fn parse(
     row: usize,
@@ -111,6 +113,7 @@ pub fn parse(
                 Field::Score => r.score = Some(score(text)?),
                 Field::Tags => r.tags = tags(text)?,
                 Field::LastContactedAt => r.last_contacted_at = Some(when(text)?),
+                Field::LostReason => r.lost_reason = Some(limited(REASON_MAX)?),
                 Field::Pipeline => parsed.pipeline = Some((column.clone(), text.to_owned())),
                 Field::Stage => parsed.stage = Some((column.clone(), text.to_owned())),
                 Field::Owner => parsed.owner = Some((column.clone(), text.to_owned())),
