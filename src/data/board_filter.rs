@@ -100,25 +100,26 @@ impl PgStore {
         pipeline_id: Uuid,
         predicate: &Predicate,
     ) -> Result<HashMap<Uuid, StageSummary>> {
-        // The kept leads are read once; counts and deal sums are set-based aggregates over them.
-        // A lateral sum of deals per kept lead probed the deals index once per lead (a third of
-        // a second per 100k leads); the open deals are read once and joined by hash.
+        // Counts and deal sums are two set-based aggregates, each reading the kept leads
+        // index-only from `leads_filter_idx` (migration 0025); the open deals come index-only
+        // from `deals_open_lead_idx` and are joined by hash. A materialized CTE of the kept
+        // leads, read twice, spilled to a temporary file when a filter kept every lead (100k),
+        // and a lateral sum per kept lead probed the deals once per lead.
+        let stages = "l.stage_id in (select s.id from pipeline_stages s where s.organization_id = $1 and s.pipeline_id = $2)";
+        let kept = &predicate.sql;
         let sql = format!(
-            "with kept as materialized (
-                 select l.id, l.stage_id from leads l
-                 where l.organization_id = $1
-                   and l.stage_id in (select s.id from pipeline_stages s where s.organization_id = $1 and s.pipeline_id = $2)
-                   and ({})
-             )
-             select c.stage_id, c.n, coalesce(a.amount, 0)::float8 as amount, coalesce(a.weighted, 0)::float8 as weighted
-             from (select k.stage_id, count(*) as n from kept k group by k.stage_id) c
+            "select c.stage_id, c.n, coalesce(a.amount, 0)::float8 as amount, coalesce(a.weighted, 0)::float8 as weighted
+             from (
+                 select l.stage_id, count(*) as n from leads l
+                 where l.organization_id = $1 and {stages} and ({kept})
+                 group by l.stage_id
+             ) c
              left join (
-                 select k.stage_id, sum(d.amount) as amount, sum(d.amount * d.probability / 100.0) as weighted
-                 from deals d join kept k on k.id = d.lead_id
-                 where d.organization_id = $1 and d.status = 'open'
-                 group by k.stage_id
-             ) a on a.stage_id = c.stage_id",
-            predicate.sql
+                 select l.stage_id, sum(d.amount) as amount, sum(d.amount * d.probability) / 100.0 as weighted
+                 from deals d join leads l on l.organization_id = d.organization_id and l.id = d.lead_id
+                 where d.organization_id = $1 and d.status = 'open' and {stages} and ({kept})
+                 group by l.stage_id
+             ) a on a.stage_id = c.stage_id"
         );
         let query = sqlx::query(AssertSqlSafe(sql))
             .bind(self.organization_id())
