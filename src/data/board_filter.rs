@@ -100,26 +100,29 @@ impl PgStore {
         pipeline_id: Uuid,
         predicate: &Predicate,
     ) -> Result<HashMap<Uuid, StageSummary>> {
-        // Counts and deal sums are two set-based aggregates, each reading the kept leads
-        // index-only from `leads_filter_idx` (migration 0025); the open deals come index-only
-        // from `deals_open_lead_idx` and are joined by hash. A materialized CTE of the kept
-        // leads, read twice, spilled to a temporary file when a filter kept every lead (100k),
-        // and a lateral sum per kept lead probed the deals once per lead.
-        let stages = "l.stage_id in (select s.id from pipeline_stages s where s.organization_id = $1 and s.pipeline_id = $2)";
-        let kept = &predicate.sql;
+        // The kept leads are read once (index-only from migration 0025's `leads_filter_idx`);
+        // counts and deal sums are set-based aggregates over them. A lateral sum of deals per
+        // kept lead probed the deals index once per lead (a third of a second per 100k leads);
+        // the open deals are read once, index-only from `deals_open_lead_idx`, and joined by
+        // hash. Materialized on purpose: with the filter planned again inside the deal join
+        // (two aggregates without the CTE), `rotting` probed the leads once per open deal and
+        // stage (1.3 s at 100k instead of 0.1 s).
         let sql = format!(
-            "select c.stage_id, c.n, coalesce(a.amount, 0)::float8 as amount, coalesce(a.weighted, 0)::float8 as weighted
-             from (
-                 select l.stage_id, count(*) as n from leads l
-                 where l.organization_id = $1 and {stages} and ({kept})
-                 group by l.stage_id
-             ) c
+            "with kept as materialized (
+                 select l.id, l.stage_id from leads l
+                 where l.organization_id = $1
+                   and l.stage_id in (select s.id from pipeline_stages s where s.organization_id = $1 and s.pipeline_id = $2)
+                   and ({})
+             )
+             select c.stage_id, c.n, coalesce(a.amount, 0)::float8 as amount, coalesce(a.weighted, 0)::float8 as weighted
+             from (select k.stage_id, count(*) as n from kept k group by k.stage_id) c
              left join (
-                 select l.stage_id, sum(d.amount) as amount, sum(d.amount * d.probability) / 100.0 as weighted
-                 from deals d join leads l on l.organization_id = d.organization_id and l.id = d.lead_id
-                 where d.organization_id = $1 and d.status = 'open' and {stages} and ({kept})
-                 group by l.stage_id
-             ) a on a.stage_id = c.stage_id"
+                 select k.stage_id, sum(d.amount) as amount, sum(d.amount * d.probability / 100.0) as weighted
+                 from deals d join kept k on k.id = d.lead_id
+                 where d.organization_id = $1 and d.status = 'open'
+                 group by k.stage_id
+             ) a on a.stage_id = c.stage_id",
+            predicate.sql
         );
         let query = sqlx::query(AssertSqlSafe(sql))
             .bind(self.organization_id())
