@@ -305,6 +305,94 @@ async fn filtered_column_totals_equal_a_recount() {
     }
 }
 
+/// Nothing about tasks or tags is stored on the lead: `overdue`, `no-next-step` and `tag:` read
+/// the rows themselves, so a teammate's writes through the API change what they keep at the
+/// next read, pages and totals alike.
+#[tokio::test]
+async fn task_and_tag_terms_follow_a_teammates_writes() {
+    let w = world().await;
+    let teammate = w.db.user("Acme", "rep").await;
+    let mut conn = w.db.connect(&teammate).await;
+    let lead: Uuid = sqlx::query_scalar(
+        "select l.id from leads l where l.organization_id = $1
+           and not exists (select 1 from lead_tasks t where t.lead_id = l.id and t.status in ('pending', 'overdue'))
+         order by l.id limit 1",
+    )
+    .bind(w.org)
+    .fetch_one(&w.db.admin)
+    .await
+    .expect("a lead without open tasks");
+    let stage: Uuid = sqlx::query_scalar("select stage_id from leads where id = $1")
+        .bind(lead)
+        .fetch_one(&w.db.admin)
+        .await
+        .expect("its stage");
+    let expect = |text: &'static str, kept: bool, ids: &BTreeSet<Uuid>| {
+        assert_eq!(ids.contains(&lead), kept, "{text}: the lead kept");
+    };
+    expect("overdue", false, &board_ids(&w, "overdue").await);
+    expect("no-next-step", true, &board_ids(&w, "no-next-step").await);
+    expect("tag:renewal", false, &board_ids(&w, "tag:renewal").await);
+
+    let task: Uuid = sqlx::query_scalar(
+        "select id from closer.add_task($1, $2, 'Overdue call', null, current_date - 2, null, 'high', null, 'UTC', now())",
+    )
+    .bind(w.org)
+    .bind(lead)
+    .fetch_one(&mut conn)
+    .await
+    .expect("the teammate adds an overdue task");
+    sqlx::query("select * from closer.add_tag($1, $2, 'renewal', '#30a46c')")
+        .bind(w.org)
+        .bind(lead)
+        .execute(&mut conn)
+        .await
+        .expect("the teammate tags the lead");
+    let overdue = board_ids(&w, "overdue").await;
+    expect("overdue", true, &overdue);
+    expect("no-next-step", false, &board_ids(&w, "no-next-step").await);
+    let tagged = board_ids(&w, "tag:renewal").await;
+    assert_eq!(tagged, BTreeSet::from([lead]), "tag:renewal");
+    // The totals count it too.
+    for (text, ids) in [("overdue", &overdue), ("tag:renewal", &tagged)] {
+        let f = filter::parse(text).expect("parses");
+        let totals = w
+            .store
+            .filtered_summaries(w.pipeline, &f)
+            .await
+            .expect("filtered totals");
+        let counted: i64 = totals.values().map(|s| s.lead_count).sum();
+        assert_eq!(counted, ids.len() as i64, "{text}: totals");
+        assert!(
+            totals.get(&stage).is_some_and(|s| s.lead_count > 0),
+            "{text}: its stage"
+        );
+    }
+
+    let version: i32 = sqlx::query_scalar("select version from lead_tasks where id = $1")
+        .bind(task)
+        .fetch_one(&w.db.admin)
+        .await
+        .expect("the task's version");
+    sqlx::query("select * from closer.complete_task($1, $2, $3)")
+        .bind(w.org)
+        .bind(task)
+        .bind(version)
+        .execute(&mut conn)
+        .await
+        .expect("the teammate completes it");
+    expect("overdue", false, &board_ids(&w, "overdue").await);
+    expect("no-next-step", true, &board_ids(&w, "no-next-step").await);
+    // And every term still equals its independent query.
+    for (text, condition) in CASES {
+        assert_eq!(
+            board_ids(&w, text).await,
+            sql_ids(&w, condition).await,
+            "filter {text:?} after the writes"
+        );
+    }
+}
+
 mod inbox;
 mod search;
 mod views;

@@ -36,6 +36,7 @@ pub(super) fn reload_summaries(state: &mut State) -> Vec<Effect> {
     };
     let request = state.next_id();
     state.board.summaries_request = Some(request);
+    state.board.summaries_owed = false;
     let mut effects = vec![
         BoardEffect::LoadSummaries {
             request,

@@ -46,8 +46,14 @@ pub(super) fn live_change(state: &mut State, change: &Change) -> Vec<Effect> {
     let Some(pipeline_id) = board.pipeline_id else {
         return Vec::new();
     };
+    // Filtered totals are a count, not the maintained headers: one at a time.
+    if !board.filter.is_empty() && board.summaries_request.is_some() {
+        board.summaries_owed = true;
+        return Vec::new();
+    }
     let request = state.next_id();
     state.board.summaries_request = Some(request);
+    state.board.summaries_owed = false;
     vec![
         BoardEffect::LoadSummaries {
             request,
@@ -187,5 +193,52 @@ mod tests {
                 .count(),
             1
         );
+    }
+
+    fn summaries(fx: &[Effect]) -> Vec<crate::state::RequestId> {
+        fx.iter()
+            .filter_map(|e| match e {
+                Effect::Board(BoardEffect::LoadSummaries { request, .. }) => Some(*request),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn filtered_totals_are_counted_one_at_a_time_however_many_teammates_write() {
+        let (mut state, _, ids) = board();
+        state.board.filter = crate::filter::parse("mine").expect("parses");
+        let change = |state: &mut State| {
+            live(
+                state,
+                Scope::Ids([Uuid::new_v4()].into()),
+                Scope::Ids([ids[1]].into()),
+            )
+        };
+        let first = summaries(&change(&mut state));
+        assert_eq!(first.len(), 1);
+        for _ in 0..5 {
+            assert!(
+                summaries(&change(&mut state)).is_empty(),
+                "one count in flight"
+            );
+        }
+        let answer = |state: &mut State, request| {
+            update(
+                state,
+                Action::Board(BoardAction::SummariesLoaded {
+                    request,
+                    result: Ok(HashMap::new()),
+                }),
+            )
+        };
+        // The changes that arrived meanwhile are counted once more, then nothing is owed.
+        let again = summaries(&answer(&mut state, first[0]));
+        assert_eq!(again.len(), 1);
+        assert!(summaries(&answer(&mut state, again[0])).is_empty());
+        // Without a filter the headers are the maintained sums: every change re-reads them.
+        state.board.filter = Default::default();
+        assert_eq!(summaries(&change(&mut state)).len(), 1);
+        assert_eq!(summaries(&change(&mut state)).len(), 1);
     }
 }

@@ -219,9 +219,17 @@ pub(super) fn on_summaries(
             if state.board.pending.is_empty() {
                 state.board.summaries = summaries;
             }
+            // A teammate wrote while these were counted: count again (it reads the closed
+            // headers too).
+            if state.board.summaries_owed {
+                return super::filter::reload_summaries(state);
+            }
             // Closing moves change the won/lost headers too.
             super::totals::load_closed(state)
         }
-        Err(f) => note_failure(state, &f),
+        Err(f) => {
+            state.board.summaries_owed = false;
+            note_failure(state, &f)
+        }
     }
 }

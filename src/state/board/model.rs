@@ -194,6 +194,9 @@ pub struct Board {
     pub status: BoardStatus,
     pub load_request: Option<RequestId>,
     pub summaries_request: Option<RequestId>,
+    /// A teammate's change arrived while filtered totals were being counted: count once more
+    /// when they land (one count in flight at a time, however many teammates write).
+    pub summaries_owed: bool,
     pub pending: Vec<PendingMove>,
     /// The period the won/lost headers count (`P`).
     pub period: crate::data::closing::Period,
