@@ -1610,7 +1610,7 @@ async fn deals_are_added_and_updated_with_version_checks() {
     );
     assert_eq!(
         timeline[1].content.as_deref(),
-        Some("Added deal “Flat 4B” (250000.5)")
+        Some("Added deal “Flat 4B” ($250,000.50)")
     );
 }
 
