@@ -15,10 +15,11 @@ const PRIORITIES: [&str; 3] = ["high", "medium", "low"];
 const LOCAL_TIME: &str = "($4::timestamptz at time zone $3::text)::time";
 
 /// The inbox: each group one bounded read in display order off a partial index
-/// (`lead_tasks_open_*_idx`, `lead_tasks_done_*_idx` in 0003), at most `$6` rows, counted up to
+/// (`lead_tasks_live_*_idx`, `lead_tasks_done_*_idx` as migration 0026 left them: the open
+/// groups' keys and counts are index-only scans), at most `$6` rows, counted up to
 /// `$7`; leads, stages and people are joined only for the rows shown. Open groups read each
-/// priority's range of the index in turn (high first), so every group stops after `$6` rows
-/// whatever the rep owns. Mine and team views are separate statements (no `OR` on a parameter).
+/// priority's range of the index (high first), each stopping after `$7` keys whatever the rep
+/// owns. Mine and team views are separate statements (no `OR` on a parameter).
 /// The steps are materialized so a join can never re-run a read (under RLS the planner guesses
 /// one stage and looped the reads, then the lead lookups, once per stage), and the rows shown are
 /// fetched one by one (`lateral … limit 1`: never flattened into a hash join over every task).
