@@ -188,21 +188,40 @@ impl OwnBackends {
 /// The organization's notification channel, readable only by its members (through
 /// `closer.my_notify_channel`, INTERFACES.md; a schema without it still has the old column).
 pub async fn channel_of(pool: &PgPool, organization_id: Uuid) -> Result<String, DataError> {
-    let read: Result<Option<String>, sqlx::Error> =
-        sqlx::query_scalar("select closer.my_notify_channel($1)")
-            .bind(organization_id)
-            .fetch_one(pool)
-            .await;
-    match read {
-        Ok(channel) => channel.ok_or(DataError::NotFound),
-        Err(err) if is_undefined_function(&err) => Ok(sqlx::query_scalar(
-            "select notify_channel from organizations where id = $1",
-        )
+    let read = sqlx::query_scalar(MY_CHANNEL_SQL)
         .bind(organization_id)
         .fetch_one(pool)
-        .await?),
-        Err(err) => Err(err.into()),
+        .await;
+    match read {
+        Err(err) if is_undefined_function(&err) => Ok(sqlx::query_scalar(OLD_CHANNEL_SQL)
+            .bind(organization_id)
+            .fetch_one(pool)
+            .await?),
+        read => channel_from(read),
     }
+}
+
+/// [`channel_of`] read on the listening connection itself: behind a pooler the listen pool has
+/// one connection, which the listener holds, so asking the pool would wait out its timeout.
+async fn channel_on(listener: &mut PgListener, organization_id: Uuid) -> Result<String, DataError> {
+    let read = sqlx::query_scalar(MY_CHANNEL_SQL)
+        .bind(organization_id)
+        .fetch_one(&mut *listener)
+        .await;
+    match read {
+        Err(err) if is_undefined_function(&err) => Ok(sqlx::query_scalar(OLD_CHANNEL_SQL)
+            .bind(organization_id)
+            .fetch_one(&mut *listener)
+            .await?),
+        read => channel_from(read),
+    }
+}
+
+const MY_CHANNEL_SQL: &str = "select closer.my_notify_channel($1)";
+const OLD_CHANNEL_SQL: &str = "select notify_channel from organizations where id = $1";
+
+fn channel_from(read: Result<Option<String>, sqlx::Error>) -> Result<String, DataError> {
+    read?.ok_or(DataError::NotFound)
 }
 
 fn is_undefined_function(err: &sqlx::Error) -> bool {
@@ -253,7 +272,7 @@ pub async fn listen(
             if batch.rotated {
                 // Only a real rotation changes what the channel function returns; a spoofed
                 // `channel_rotated` costs one read and nothing else.
-                match channel_of(&pool, organization_id).await {
+                match channel_on(&mut listener, organization_id).await {
                     Ok(new) if new != channel => {
                         // Listen on the new name before leaving the old one: nothing is missed
                         // after this point, and what came before is re-read.

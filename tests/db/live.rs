@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use closer::app::Worker;
 use closer::config::keymap::Keymap;
 use closer::data::PgStore;
+use closer::data::connect::Route;
 use closer::data::live::{self, Change, LiveEvent, OwnBackends};
+use closer::data::store::Session;
 use closer::state::board::BoardEffect;
 use closer::state::{Action, Effect, Options, State, Viewer, update};
 use common::TestDb;
@@ -240,6 +242,49 @@ async fn removing_a_member_rotates_the_channel_and_members_follow_it() {
     // The member who stayed follows the rotation and still hears changes.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let lead = db.lead(org, "After rotation").await;
+    assert!(
+        next_change(&mut rx, Duration::from_secs(3)).await.is_some(),
+        "lead {lead} announced on the new channel"
+    );
+}
+
+/// Behind a pooler the listener's pool holds one connection, which the listener itself holds:
+/// a rotation must re-read the channel on that connection, not wait for the pool (10 s) and
+/// report the listener lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rotation_with_a_one_connection_listen_pool_follows_at_once() {
+    let db = TestDb::new().await;
+    let org = db.org("Live Rotate Pooled").await;
+    db.org("Live Rotate Pooled Other").await;
+    let stays = db.user("Live Rotate Pooled", "rep").await;
+    let leaves = db.user("Live Rotate Pooled", "rep").await;
+    db.add_to_org(&leaves, "Live Rotate Pooled Other", "rep")
+        .await;
+    // The pooled route's pools (one connection each), both straight to the server here.
+    let route = Route::Pooled {
+        listen: Box::new(db.options(&stays)),
+    };
+    let session = Session::connect_via(db.options(&stays), 15_000, route)
+        .await
+        .expect("session");
+    let store = session.open(org).expect("member");
+    let (listen_pool, own) = store.live_source();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    tokio::spawn(live::listen(
+        listen_pool.clone(),
+        own.clone(),
+        org,
+        move |event| tx.send(event).is_ok(),
+    ));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    db.remove(&leaves, "Live Rotate Pooled").await;
+    // The listener answers the rotation with a re-read on the new channel, never a loss.
+    let first = tokio::time::timeout(Duration::from_secs(30), rx.recv())
+        .await
+        .expect("an event after the rotation");
+    assert_eq!(first, Some(LiveEvent::Reconnected), "followed, not lost");
+    let lead = db.lead(org, "After pooled rotation").await;
     assert!(
         next_change(&mut rx, Duration::from_secs(3)).await.is_some(),
         "lead {lead} announced on the new channel"

@@ -15,10 +15,11 @@ const PRIORITIES: [&str; 3] = ["high", "medium", "low"];
 const LOCAL_TIME: &str = "($4::timestamptz at time zone $3::text)::time";
 
 /// The inbox: each group one bounded read in display order off a partial index
-/// (`lead_tasks_open_*_idx`, `lead_tasks_done_*_idx` in 0003), at most `$6` rows, counted up to
+/// (`lead_tasks_live_*_idx`, `lead_tasks_done_*_idx` as migration 0026 left them: the open
+/// groups' keys and counts are index-only scans), at most `$6` rows, counted up to
 /// `$7`; leads, stages and people are joined only for the rows shown. Open groups read each
-/// priority's range of the index in turn (high first), so every group stops after `$6` rows
-/// whatever the rep owns. Mine and team views are separate statements (no `OR` on a parameter).
+/// priority's range of the index (high first), each stopping after `$7` keys whatever the rep
+/// owns. Mine and team views are separate statements (no `OR` on a parameter).
 /// The steps are materialized so a join can never re-run a read (under RLS the planner guesses
 /// one stage and looped the reads, then the lead lookups, once per stage), and the rows shown are
 /// fetched one by one (`lateral … limit 1`: never flattened into a hash join over every task).
@@ -46,42 +47,36 @@ fn inbox_sql_where(scope: InboxScope, include_closed: bool, filter: &str) -> Str
     };
     let columns = "t.id, t.lead_id, t.title, t.description, t.due_date, t.due_time, t.priority, \
                    t.status, t.assigned_to, t.completed_at, t.version";
-    // One branch per priority (a literal, so an index condition), high first.
+    // One branch per priority (a literal, so an index condition), high first. Each branch reads
+    // up to the cap of index keys (an index-only scan); the same keys give the capped count and
+    // the rows shown, so the statement plans one scan per priority, not two.
     let open_group = |code: i32, when: String| {
         let open = format!("{whose} and t.status in ('pending', 'overdue') and {when}{closed}");
-        let shown = PRIORITIES
+        let keys = PRIORITIES
             .iter()
             .enumerate()
             .map(|(n, p)| {
-                // Key columns only: an index-only scan; the rows shown are read once below.
                 format!(
                     "(select {n}::bigint as n, t.id, t.due_date, t.due_time, t.title from lead_tasks t
                       where {open} and t.priority = '{p}'
                       order by t.due_date, t.due_time, t.title, t.id
-                      limit $6)"
+                      limit $7)"
                 )
             })
             .collect::<Vec<_>>();
-        let counted = PRIORITIES
-            .iter()
-            .map(|p| {
-                format!(
-                    "(select count(*) from (select 1 from lead_tasks t
-                      where {open} and t.priority = '{p}' limit $7) capped)"
-                )
-            })
-            .collect::<Vec<_>>();
+        // `limit $6` repeats what `position <= $6` says so the planner expects $6 lookups, not
+        // one per key read (that estimate starts JIT: 300 ms).
         format!(
-            "select {code} as grp, g.n, {columns},
-                    row_number() over (order by g.n, g.due_date, g.due_time, g.title, g.id) as position,
-                    least({counted}, $7) as group_total
-             from (select * from ({shown}) x
-                   order by x.n, x.due_date, x.due_time, x.title, x.id
-                   limit $6) g
+            "select {code} as grp, g.n, {columns}, g.position, g.group_total
+             from (select * from (select k.*,
+                          row_number() over (order by k.n, k.due_date, k.due_time, k.title, k.id)
+                              as position,
+                          least(count(*) over (), $7) as group_total
+                   from ({keys}) k) w
+                   where w.position <= $6 limit $6) g
              cross join lateral (select * from lead_tasks t
                                  where t.organization_id = $1 and t.id = g.id limit 1) t",
-            counted = counted.join(" + "),
-            shown = shown.join(" union all "),
+            keys = keys.join(" union all "),
         )
     };
     let groups = [
