@@ -7,17 +7,35 @@
 -- option: it gives up durability) nearly doubled throughput.
 --
 -- So the busiest writes (move, log a call, add or complete a task) now commit first and
--- announce after: a closer.*_now procedure calls the same function as before, COMMITs (durable,
--- and free to share its WAL flush with other committers), then sends the notification in a
--- second transaction that writes nothing, so holds the notify lock for microseconds. Still one
--- statement (CALL) and one round trip from the client, one notification per write, and the
--- notification never goes out for a write that rolled back. Every other writer (psql, the CLI,
--- the other functions) still notifies at its own commit, as before.
+-- announce after: a closer.*_now procedure calls the same function as before and COMMITs
+-- (durable, and free to share its WAL flush with other committers). Its notice goes into an
+-- unlogged outbox (a transaction that flushes nothing), and whoever finds the organization's
+-- drainer free sends everything waiting as ONE notification: under load many writes share one
+-- NOTIFY, so the cluster-wide lock is taken a few times per second per organization instead of
+-- once per write, and nobody waits for it (the drainer is taken with SKIP LOCKED).
+-- Still one statement (CALL) and one round trip from the client; a write that rolled back
+-- announces nothing. Every other writer (psql, the CLI, the other functions) still notifies at
+-- its own commit, as before.
 --
--- What a member gains: closer.announce sends pending notices only to channels of organizations
--- the caller belongs to (closer.my_notify_channel), so a member can make their own teammates
--- re-read some leads (which they can do anyway by touching a row), never another organization.
+-- Nothing is stranded: the session that releases the drainer looks at the outbox once more
+-- after its commit, so a notice queued while it finished is sent by it or by its writer.
+--
+-- What a member gains: notices go only to organizations the caller belongs to
+-- (closer.my_notify_channel), so a member can make their own teammates re-read some leads
+-- (which they can do anyway by touching a row), never another organization. A member who holds
+-- a drain open in a transaction delays only their own organization's live updates.
 SET LOCAL ROLE closer_owner;
+
+-- Unlogged: notices are worth nothing after a crash (clients re-read when they reconnect).
+CREATE UNLOGGED TABLE closer_private.notify_outbox (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    organization_id uuid NOT NULL,
+    payload jsonb NOT NULL
+);
+CREATE INDEX notify_outbox_org_idx ON closer_private.notify_outbox (organization_id, id);
+-- One row per organization, locked (SKIP LOCKED) by the session sending its notices.
+CREATE UNLOGGED TABLE closer_private.notify_drainers (organization_id uuid PRIMARY KEY);
+REVOKE ALL ON closer_private.notify_outbox, closer_private.notify_drainers FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION closer.notify_flush() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = ''
@@ -69,34 +87,123 @@ BEGIN
     RETURN NULL;
 END $$;
 
--- Sends the notices a closer.*_now procedure kept, then forgets them. Never fails: the write it
--- announces has committed already, and a missed notice only delays a teammate's refresh
--- (clients also re-read on reconnect), while an error would tell the rep a saved write failed.
-CREATE FUNCTION closer.announce() RETURNS void
+-- Moves the notices this session kept (closer.notify_flush) into the outbox and forgets them;
+-- returns the organizations they are for. Only organizations the caller belongs to.
+CREATE FUNCTION closer.announce_queue() RETURNS uuid[]
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = ''
 AS $$
 DECLARE
     pending text := coalesce(current_setting('closer.announce_pending', true), '');
-    item jsonb;
-    channel text;
+    orgs uuid[] := '{}';
 BEGIN
     IF pending = '' THEN
-        RETURN;
+        RETURN orgs;
     END IF;
     PERFORM set_config('closer.announce_pending', '', false);
     BEGIN
-        FOR item IN SELECT jsonb_array_elements(pending::jsonb) LOOP
-            channel := closer.my_notify_channel((item ->> 'org')::uuid);
-            IF channel IS NOT NULL AND jsonb_typeof(item -> 'payload') = 'string' THEN
-                PERFORM pg_notify(channel, item ->> 'payload');
-            END IF;
-        END LOOP;
+        WITH items AS (
+            SELECT (item ->> 'org')::uuid AS org, (item ->> 'payload')::jsonb AS payload
+            FROM jsonb_array_elements(pending::jsonb) item
+        ), mine AS (
+            INSERT INTO closer_private.notify_outbox (organization_id, payload)
+            SELECT i.org, i.payload FROM items i
+            WHERE closer.my_notify_channel(i.org) IS NOT NULL AND jsonb_typeof(i.payload) = 'object'
+            RETURNING organization_id
+        )
+        SELECT coalesce(array_agg(DISTINCT m.organization_id), '{}') INTO orgs FROM mine m;
     EXCEPTION WHEN OTHERS THEN
-        RAISE WARNING 'closer.announce: a pending notice was malformed and dropped';
+        RAISE WARNING 'closer.announce_queue: a pending notice was malformed and dropped';
     END;
+    RETURN orgs;
 END $$;
-REVOKE EXECUTE ON FUNCTION closer.announce() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION closer.announce() TO closer_member;
+
+-- Sends everything waiting for `org` as one notification, if no other session is doing so:
+-- 'sent', 'empty' (this session holds the drainer and found nothing) or 'busy' (another does).
+CREATE FUNCTION closer.announce_drain(org uuid) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = ''
+AS $$
+DECLARE
+    channel text := closer.my_notify_channel(org);
+    leads jsonb := '[]';
+    stages jsonb := '[]';
+    item jsonb;
+    sent integer := 0;
+BEGIN
+    IF channel IS NULL THEN
+        RETURN 'empty';
+    END IF;
+    PERFORM 1 FROM closer_private.notify_drainers d WHERE d.organization_id = org FOR UPDATE SKIP LOCKED;
+    IF NOT FOUND THEN
+        INSERT INTO closer_private.notify_drainers (organization_id) VALUES (org) ON CONFLICT DO NOTHING;
+        PERFORM 1 FROM closer_private.notify_drainers d WHERE d.organization_id = org FOR UPDATE SKIP LOCKED;
+        IF NOT FOUND THEN
+            RETURN 'busy';
+        END IF;
+    END IF;
+    -- Lists merge; past 20 ids (what listeners accept) or any "everything", it is everything.
+    FOR item IN DELETE FROM closer_private.notify_outbox o WHERE o.organization_id = org RETURNING o.payload LOOP
+        sent := sent + 1;
+        leads := CASE WHEN leads = 'null' OR jsonb_typeof(item -> 'leads') IS DISTINCT FROM 'array' THEN 'null'
+                      ELSE (SELECT coalesce(jsonb_agg(DISTINCT x), '[]') FROM (
+                                SELECT jsonb_array_elements(leads) x UNION SELECT jsonb_array_elements(item -> 'leads')) u) END;
+        stages := CASE WHEN stages = 'null' OR jsonb_typeof(item -> 'stages') IS DISTINCT FROM 'array' THEN 'null'
+                       ELSE (SELECT coalesce(jsonb_agg(DISTINCT x), '[]') FROM (
+                                 SELECT jsonb_array_elements(stages) x UNION SELECT jsonb_array_elements(item -> 'stages')) u) END;
+        IF jsonb_typeof(leads) = 'array' AND jsonb_array_length(leads) > 20 THEN
+            leads := 'null';
+        END IF;
+        IF jsonb_typeof(stages) = 'array' AND jsonb_array_length(stages) > 20 THEN
+            stages := 'null';
+        END IF;
+    END LOOP;
+    IF sent = 0 THEN
+        RETURN 'empty';
+    END IF;
+    PERFORM pg_notify(channel, jsonb_build_object('v', 1, 'leads', leads, 'stages', stages)::text);
+    RETURN 'sent';
+END $$;
+
+-- Whether notices wait for `org` (looked at after releasing the drainer).
+CREATE FUNCTION closer.announce_waiting(org uuid) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = ''
+AS $$
+    SELECT closer.my_notify_channel(org) IS NOT NULL
+       AND EXISTS (SELECT 1 FROM closer_private.notify_outbox o WHERE o.organization_id = org)
+$$;
+REVOKE EXECUTE ON FUNCTION closer.announce_queue(), closer.announce_drain(uuid), closer.announce_waiting(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION closer.announce_queue(), closer.announce_drain(uuid), closer.announce_waiting(uuid) TO closer_member;
+
+-- The tail of every closer.*_now procedure, after the write has committed.
+CREATE PROCEDURE closer.announce_now()
+    LANGUAGE plpgsql
+AS $$
+DECLARE
+    orgs uuid[] := closer.announce_queue();
+    org uuid;
+    outcome text;
+    rounds integer;
+BEGIN
+    COMMIT;
+    FOREACH org IN ARRAY orgs LOOP
+        rounds := 0;
+        LOOP
+            outcome := closer.announce_drain(org);
+            COMMIT;
+            rounds := rounds + 1;
+            EXIT WHEN outcome = 'busy';
+            -- Under a steady stream this session could drain forever while its own rep waits:
+            -- after four notifications the next writer of the organization takes over (the one
+            -- window left: the floor falling silent in that very millisecond; see SECURITY.md).
+            EXIT WHEN outcome = 'sent' AND rounds >= 4;
+            CONTINUE WHEN outcome = 'sent';
+            -- Released with nothing found: a notice queued meanwhile may have been skipped by
+            -- its writer (drainer busy) and missed by this drain; look once more.
+            EXIT WHEN NOT closer.announce_waiting(org);
+        END LOOP;
+    END LOOP;
+END $$;
+REVOKE EXECUTE ON PROCEDURE closer.announce_now() FROM PUBLIC;
+GRANT EXECUTE ON PROCEDURE closer.announce_now() TO closer_member;
 
 -- The procedures: SECURITY INVOKER and without SET options, because PostgreSQL allows COMMIT
 -- only there; they add no privilege (each calls a function the member may call anyway).
@@ -111,7 +218,7 @@ BEGIN
     SELECT m.id, m.stage_id, m.version INTO id, stage_id, version
     FROM closer.move_lead(org, lead, to_stage, lost_reason, from_stage) m;
     COMMIT;
-    PERFORM closer.announce();
+    CALL closer.announce_now();
 END $$;
 
 CREATE PROCEDURE closer.log_interaction_now(org uuid, lead uuid, kind public.interaction_type,
@@ -127,7 +234,7 @@ BEGIN
     SELECT i.id, i.version, i.total_calls, i.last_contacted_at INTO id, version, total_calls, last_contacted_at
     FROM closer.log_interaction(org, lead, kind, direction, subject, content, duration, outcome) i;
     COMMIT;
-    PERFORM closer.announce();
+    CALL closer.announce_now();
 END $$;
 
 CREATE PROCEDURE closer.add_task_now(org uuid, lead uuid, title text, description text, due_date date,
@@ -140,7 +247,7 @@ BEGIN
     SELECT t.id INTO id
     FROM closer.add_task(org, lead, title, description, due_date, due_time, priority, assigned_to, tz, now) t;
     COMMIT;
-    PERFORM closer.announce();
+    CALL closer.announce_now();
 END $$;
 
 CREATE PROCEDURE closer.complete_task_now(org uuid, task uuid, expected_version integer,
@@ -151,7 +258,7 @@ BEGIN
     PERFORM pg_catalog.set_config('closer.announce_after_commit', 'on', true);
     SELECT t.version INTO version FROM closer.complete_task(org, task, expected_version) t;
     COMMIT;
-    PERFORM closer.announce();
+    CALL closer.announce_now();
 END $$;
 
 REVOKE EXECUTE ON PROCEDURE closer.move_lead_now(uuid, uuid, uuid, text, uuid, uuid, uuid, integer),

@@ -391,10 +391,10 @@ async fn a_forged_pending_notice_reaches_only_the_callers_organization() {
         .execute(&mut *conn)
         .await
         .expect("any session may set its own settings");
-    sqlx::query("select closer.announce()")
+    sqlx::query("call closer.announce_now()")
         .execute(&mut *conn)
         .await
-        .expect("announce never fails");
+        .expect("announcing never fails");
     assert_eq!(
         next_change(&mut rx, Duration::from_secs(1)).await,
         None,

@@ -1844,7 +1844,9 @@ mod helpers {
     /// must get an adversarial test before it is added here.
     const REVIEWED: &[&str] = &[
         // live::a_forged_pending_notice_reaches_only_the_callers_organization
-        "closer.announce()",
+        "closer.announce_drain(uuid)",
+        "closer.announce_queue()",
+        "closer.announce_waiting(uuid)",
         "closer.current_profile_id()",
         "closer.user_org_ids()",
         "closer.user_manager_org_ids()",
