@@ -241,21 +241,24 @@ impl PgStore {
         to_stage: Uuid,
         lost_reason: Option<String>,
     ) -> Result<MovedLead> {
-        // One round trip: the function moves the lead and records the activity (migration 0004).
-        let row =
-            sqlx::query("select id, stage_id, version from closer.move_lead($1, $2, $3, $4, $5)")
-                .bind(self.organization_id())
-                .bind(lead_id)
-                .bind(to_stage)
-                .bind(lost_reason)
-                .bind(from_stage)
-                .fetch_optional(&self.pool)
-                .await?;
-        match row {
-            Some(r) => Ok(MovedLead {
-                lead_id: r.try_get("id")?,
-                stage_id: r.try_get("stage_id")?,
-                version: r.try_get("version")?,
+        // One round trip: the procedure moves the lead and records the activity (migration
+        // 0004's function), commits, then notifies teammates in a transaction that writes
+        // nothing (0027: no queue behind the cluster-wide notify lock while the commit
+        // flushes). Its one row is all NULL when no lead moved.
+        let row = sqlx::query("call closer.move_lead_now($1, $2, $3, $4, $5)")
+            .bind(self.organization_id())
+            .bind(lead_id)
+            .bind(to_stage)
+            .bind(lost_reason)
+            .bind(from_stage)
+            .fetch_one(&self.pool)
+            .await?;
+        let moved: Option<Uuid> = row.try_get("id")?;
+        match moved {
+            Some(lead_id) => Ok(MovedLead {
+                lead_id,
+                stage_id: row.try_get("stage_id")?,
+                version: row.try_get("version")?,
             }),
             None => Err(self.explain_missing_lead(lead_id).await),
         }

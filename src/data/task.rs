@@ -35,8 +35,9 @@ pub(crate) struct TaskDraft<'a> {
 
 /// One call (migration 0004): the task with its status at `now` in the rep's zone, and its
 /// `task_added` activity.
-const ADD_TASK_SQL: &str =
-    "select id from closer.add_task($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+/// A procedure (migration 0027: commits, then notifies in a transaction of its own); NULL id:
+/// the lead is gone or invisible.
+const ADD_TASK_SQL: &str = "call closer.add_task_now($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 
 impl PgStore {
     /// Adds a task to a lead (assigned to the rep unless said otherwise), with a `task_added`
@@ -65,7 +66,7 @@ impl PgStore {
             .bind(task.assigned_to.unwrap_or(self.me().profile_id))
             .bind(&self.me().time_zone)
             .bind(now)
-            .fetch_optional(self.pool())
+            .fetch_one(self.pool())
             .await
             .map_err(assignee_error)?;
         id.ok_or(DataError::NotFound)

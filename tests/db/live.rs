@@ -413,6 +413,72 @@ async fn a_spoofed_flood_costs_at_most_a_handful_of_refreshes() {
 
 /// The rep's own writes come back on the channel from the rep's own backends: ignored. A
 /// teammate's move names exactly the two columns it changed.
+/// 0027: a move commits first and announces after, in a transaction of its own. A member who
+/// forges the pending notices reaches only their own organization; a write that changes nothing
+/// announces nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_pending_notice_reaches_only_the_callers_organization() {
+    let db = TestDb::new().await;
+    let org_a = db.org("Announce A").await;
+    let org_b = db.org("Announce B").await;
+    let watcher = db.user("Announce A", "rep").await;
+    let forger = db.user("Announce B", "rep").await;
+    let mut rx = listen_as(&db, &watcher, org_a).await;
+
+    let forger_pool = db.login(&forger).await;
+    let mut conn = forger_pool.acquire().await.expect("connection");
+    let forged = serde_json::json!([
+        {"org": org_a, "payload": "{\"v\": 1, \"leads\": null, \"stages\": null}"},
+        {"org": org_b, "payload": "{\"v\": 1, \"leads\": null, \"stages\": null}"}
+    ]);
+    sqlx::query("select set_config('closer.announce_pending', $1, false)")
+        .bind(forged.to_string())
+        .execute(&mut *conn)
+        .await
+        .expect("any session may set its own settings");
+    sqlx::query("call closer.announce_now()")
+        .execute(&mut *conn)
+        .await
+        .expect("announcing never fails");
+    assert_eq!(
+        next_change(&mut rx, Duration::from_secs(1)).await,
+        None,
+        "another organization heard a forged notice"
+    );
+    let left: String = sqlx::query_scalar("select current_setting('closer.announce_pending')")
+        .fetch_one(&mut *conn)
+        .await
+        .expect("read the setting");
+    assert_eq!(left, "", "announce forgets what it sent");
+
+    // A move from a stage the lead is not in changes nothing: nothing is announced.
+    let insider = db.user("Announce A", "rep").await;
+    let store = db.session(&insider).await.open(org_a).expect("member");
+    let lead = db.lead(org_a, "Announced lead").await;
+    let stages = db.stages(org_a).await;
+    next_change(&mut rx, Duration::from_secs(2))
+        .await
+        .expect("the new lead is heard");
+    store
+        .move_lead(lead, stages[2].0, stages[1].0, None)
+        .await
+        .expect_err("a stale move is a conflict");
+    assert_eq!(
+        next_change(&mut rx, Duration::from_secs(1)).await,
+        None,
+        "a move that changed nothing was announced"
+    );
+    // The same move done right is announced once it has committed.
+    store
+        .move_lead(lead, stages[0].0, stages[1].0, None)
+        .await
+        .expect("move");
+    let change = next_change(&mut rx, Duration::from_secs(2))
+        .await
+        .expect("the committed move is heard");
+    assert_eq!(change.leads, live::Scope::Ids([lead].into()));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_reps_own_move_is_not_echoed_and_a_teammates_names_two_columns() {
     let db = TestDb::new().await;

@@ -1611,7 +1611,11 @@ mod identity {
         // Transaction-local bookkeeping of 0003 (what a transaction changed, for its one
         // notification; whether it folded the board totals; its isolation level): read back by
         // these exact calls, never deciding who the caller is.
-        const BOOKKEEPING: [&str; 4] = [
+        // 0027: the notices a write keeps for after its commit, which closer.announce sends
+        // only to the caller's own organizations (`live::a_forged_pending_notice_reaches_only_the_callers_organization`).
+        const BOOKKEEPING: [&str; 6] = [
+            "current_setting('closer.announce_after_commit', true)",
+            "current_setting('closer.announce_pending', true)",
             "current_setting('closer.notify_leads_' || key, true)",
             "current_setting('closer.notify_stages_' || key, true)",
             "current_setting('closer.summaries_folded', true)",
@@ -1839,6 +1843,10 @@ mod helpers {
     /// SECURITY DEFINER functions members may call, each reviewed (and attacked below). A new one
     /// must get an adversarial test before it is added here.
     const REVIEWED: &[&str] = &[
+        // live::a_forged_pending_notice_reaches_only_the_callers_organization
+        "closer.announce_drain(uuid)",
+        "closer.announce_queue()",
+        "closer.announce_waiting(uuid)",
         "closer.current_profile_id()",
         "closer.user_org_ids()",
         "closer.user_manager_org_ids()",

@@ -23,7 +23,9 @@ type Result<T> = std::result::Result<T, DataError>;
 
 /// The interaction, the lead's counters (calls, and any outbound contact but a note, touch the
 /// lead), and the activity row. Driven by the visible lead.
-const LOG_INTERACTION_SQL: &str = "select id, version, total_calls, last_contacted_at from closer.log_interaction($1, $2, $3, $4, $5, $6, $7, $8)";
+/// A procedure (migration 0027): it commits, then notifies teammates in a transaction of its own,
+/// still one statement. Its one row is all NULL when the lead is gone or invisible.
+const LOG_INTERACTION_SQL: &str = "call closer.log_interaction_now($1, $2, $3, $4, $5, $6, $7, $8)";
 
 const CREATE_LEAD_SQL: &str = "select id from closer.create_lead($1, $2, $3, $4, $5, $6, $7)";
 
@@ -32,7 +34,8 @@ const CREATE_LEAD_SQL: &str = "select id from closer.create_lead($1, $2, $3, $4,
 /// (JSON objects keyed by column; a key that is absent leaves the column alone).
 const UPDATE_LEAD_SQL: &str = "select version from closer.update_lead($1, $2, $3, $4, $5, $6)";
 
-const COMPLETE_TASK_SQL: &str = "select version from closer.complete_task($1, $2, $3)";
+/// A procedure (migration 0027), like logging an interaction; NULL: nothing was completed.
+const COMPLETE_TASK_SQL: &str = "call closer.complete_task_now($1, $2, $3)";
 
 /// The overdue rule applies to the new due date and time.
 const RESCHEDULE_TASK_SQL: &str =
@@ -83,11 +86,11 @@ impl PgStore {
             .bind(content)
             .bind(duration_secs)
             .bind(outcome)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(DataError::NotFound)?;
+            .fetch_one(self.pool())
+            .await?;
+        let interaction_id: Option<Uuid> = row.try_get("id")?;
         Ok(LoggedInteraction {
-            interaction_id: row.try_get("id")?,
+            interaction_id: interaction_id.ok_or(DataError::NotFound)?,
             lead_version: row.try_get("version")?,
             total_calls: row.try_get("total_calls")?,
             last_contacted_at: row.try_get("last_contacted_at")?,
@@ -195,7 +198,7 @@ impl PgStore {
             .bind(self.organization_id())
             .bind(task_id)
             .bind(version)
-            .fetch_optional(self.pool())
+            .fetch_one(self.pool())
             .await?;
         match new_version {
             Some(v) => Ok(v),
