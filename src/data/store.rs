@@ -197,30 +197,36 @@ impl PgStore {
         to_stage: Uuid,
         lost_reason: Option<String>,
     ) -> Result<MovedLead> {
-        match self
-            .move_lead_once(lead_id, from_stage, to_stage, lost_reason.clone())
-            .await
-        {
-            Err(err) if err.is_connection() => {
-                // The outcome is unknown: re-read, and retry only if it was not applied.
-                tracing::info!("move failed on a dropped connection, re-reading: {err}");
-                tokio::time::sleep(Duration::from_millis(200)).await;
-                let current = read_retrying(|| self.lead_stage_once(lead_id)).await?;
-                match current {
-                    Some((stage_id, version)) if stage_id == to_stage => Ok(MovedLead {
+        // A dropped connection leaves the outcome unknown, even after the write committed (the
+        // procedure notifies after its commit, 0027): re-read, and retry only if it was not
+        // applied; an error is reported only when the re-read shows the lead where it was.
+        let mut retries_left = 2;
+        loop {
+            let err = match self
+                .move_lead_once(lead_id, from_stage, to_stage, lost_reason.clone())
+                .await
+            {
+                Err(err) if err.is_connection() => err,
+                other => return other,
+            };
+            tracing::info!("move failed on a dropped connection, re-reading: {err}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let current = read_retrying(|| self.lead_stage_once(lead_id)).await?;
+            match current {
+                Some((stage_id, version)) if stage_id == to_stage => {
+                    return Ok(MovedLead {
                         lead_id,
                         stage_id,
                         version,
-                    }),
-                    Some((stage_id, _)) if stage_id == from_stage => {
-                        self.move_lead_once(lead_id, from_stage, to_stage, lost_reason)
-                            .await
-                    }
-                    Some(_) => Err(DataError::Conflict),
-                    None => Err(DataError::NotFound),
+                    });
                 }
+                Some((stage_id, _)) if stage_id == from_stage && retries_left > 0 => {
+                    retries_left -= 1;
+                }
+                Some((stage_id, _)) if stage_id == from_stage => return Err(err),
+                Some(_) => return Err(DataError::Conflict),
+                None => return Err(DataError::NotFound),
             }
-            other => other,
         }
     }
 
