@@ -598,3 +598,28 @@ async fn tenant_keys_are_ready_to_shard_by_organization() {
         "primary keys on id alone (a distributed schema needs (organization_id, id)): {gap:?}"
     );
 }
+
+/// Every GIN index keeps a short pending list (0030): a search scans the whole list, and under a
+/// floor's writes the default 4 MB list made searches at 1M leads take seconds.
+#[tokio::test]
+async fn every_gin_index_keeps_a_short_pending_list() {
+    let db = TestDb::new().await;
+    let rows: Vec<(String, Option<Vec<String>>)> = sqlx::query_as(
+        "select c.relname::text, c.reloptions::text[] from pg_index i
+         join pg_class c on c.oid = i.indexrelid
+         join pg_am a on a.oid = c.relam
+         join pg_namespace n on n.oid = c.relnamespace
+         where a.amname = 'gin' and n.nspname = 'public'",
+    )
+    .fetch_all(&db.admin)
+    .await
+    .expect("read the GIN indexes");
+    assert!(rows.len() >= 5, "the trigram and full-text indexes are GIN: {rows:?}");
+    for (name, options) in rows {
+        let options = options.unwrap_or_default();
+        assert!(
+            options.iter().any(|o| o == "gin_pending_list_limit=128"),
+            "{name} keeps the default 4 MB pending list: {options:?}"
+        );
+    }
+}
