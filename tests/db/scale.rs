@@ -614,7 +614,10 @@ async fn every_gin_index_keeps_a_short_pending_list() {
     .fetch_all(&db.admin)
     .await
     .expect("read the GIN indexes");
-    assert!(rows.len() >= 5, "the trigram and full-text indexes are GIN: {rows:?}");
+    assert!(
+        rows.len() >= 5,
+        "the trigram and full-text indexes are GIN: {rows:?}"
+    );
     for (name, options) in rows {
         let options = options.unwrap_or_default();
         assert!(

@@ -406,27 +406,7 @@ impl Board {
 
 /// Compact money: `$950`, `$4.3k`, `$430k`, `$1.2M`, `$3.4B`.
 pub fn compact_amount(amount: f64) -> String {
-    let a = if amount.is_finite() {
-        amount.max(0.0)
-    } else {
-        0.0
-    };
-    let (value, suffix) = if a >= 1e9 {
-        (a / 1e9, "B")
-    } else if a >= 1e6 {
-        (a / 1e6, "M")
-    } else if a >= 1e3 {
-        (a / 1e3, "k")
-    } else {
-        return format!("${}", a.round());
-    };
-    if value < 10.0 {
-        let s = format!("{value:.1}");
-        let s = s.strip_suffix(".0").unwrap_or(&s).to_string();
-        format!("${s}{suffix}")
-    } else {
-        format!("${}{suffix}", value.round())
-    }
+    format!("${}", crate::currency::compact_number(amount))
 }
 
 /// Whole days since `t` ("3d"), or "—" when never.
