@@ -75,6 +75,16 @@ pub fn money(amount: f64, code: &str) -> String {
     } else {
         a.abs().trunc()
     };
+    let mut out = group_digits(whole);
+    if cents != 0 {
+        out.push_str(&format!(".{cents:02}"));
+    }
+    let sign = if a < 0.0 { "-" } else { "" };
+    format!("{sign}{}{out}", symbol(code))
+}
+
+/// `1234568` → `1,234,568`: a whole, non-negative number with thousands separated.
+pub fn group_digits(whole: f64) -> String {
     let digits = format!("{whole:.0}");
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -83,11 +93,7 @@ pub fn money(amount: f64, code: &str) -> String {
         }
         out.push(c);
     }
-    if cents != 0 {
-        out.push_str(&format!(".{cents:02}"));
-    }
-    let sign = if a < 0.0 { "-" } else { "" };
-    format!("{sign}{}{out}", symbol(code))
+    out
 }
 
 /// Compact: `$950`, `€4.3k`, `£430k`, `$1.2M`, `¥3.4B`.

@@ -7,7 +7,7 @@ use ratatui::text::Span;
 
 use crate::config::theme::Theme;
 use crate::data::models::{LeadCard, Stage};
-use crate::state::board::{Column, ColumnStatus, compact_amount, initials, rotting_age};
+use crate::state::board::{Column, ColumnStatus, initials, rotting_age};
 use crate::state::layout::{self, ColumnSlot};
 use crate::state::{BoardStatus, State};
 
@@ -287,7 +287,7 @@ fn compact_count(n: i64) -> String {
     if n < 10_000 {
         return n.to_string();
     }
-    compact_amount(n as f64).trim_start_matches('$').to_string()
+    crate::currency::compact_number(n as f64)
 }
 
 /// The second header line: open stages show open and weighted amounts; a won (lost) stage shows

@@ -404,11 +404,6 @@ impl Board {
     }
 }
 
-/// Compact money: `$950`, `$4.3k`, `$430k`, `$1.2M`, `$3.4B`.
-pub fn compact_amount(amount: f64) -> String {
-    format!("${}", crate::currency::compact_number(amount))
-}
-
 /// Whole days since `t` ("3d"), or "—" when never.
 pub fn days_since(now: DateTime<Utc>, t: Option<DateTime<Utc>>) -> String {
     match t {
@@ -454,13 +449,14 @@ mod tests {
 
     #[test]
     fn amounts_are_compact() {
-        assert_eq!(compact_amount(0.0), "$0");
-        assert_eq!(compact_amount(950.0), "$950");
-        assert_eq!(compact_amount(4300.0), "$4.3k");
-        assert_eq!(compact_amount(430_000.0), "$430k");
-        assert_eq!(compact_amount(1_200_000.0), "$1.2M");
-        assert_eq!(compact_amount(2_000_000.0), "$2M");
-        assert_eq!(compact_amount(f64::NAN), "$0");
+        use crate::currency::compact;
+        assert_eq!(compact(0.0, "USD"), "$0");
+        assert_eq!(compact(950.0, "USD"), "$950");
+        assert_eq!(compact(4300.0, "USD"), "$4.3k");
+        assert_eq!(compact(430_000.0, "USD"), "$430k");
+        assert_eq!(compact(1_200_000.0, "USD"), "$1.2M");
+        assert_eq!(compact(2_000_000.0, "USD"), "$2M");
+        assert_eq!(compact(f64::NAN, "USD"), "$0");
     }
 
     #[test]

@@ -68,14 +68,7 @@ fn figure(label: impl Into<String>, part: f64, max: f64, value: String) -> Row {
 /// `1234567.8` → `1,234,568`.
 pub fn amount(value: f64) -> String {
     let rounded = value.round();
-    let digits = format!("{:.0}", rounded.abs());
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
+    let out = crate::currency::group_digits(rounded.abs());
     if rounded < 0.0 {
         format!("-{out}")
     } else {

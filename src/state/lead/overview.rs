@@ -219,14 +219,5 @@ pub fn absolute(t: DateTime<Utc>, tz: FixedOffset) -> String {
 
 /// `$1,250,000`.
 pub fn money(amount: f64) -> String {
-    let whole = amount.round().abs();
-    let digits = format!("{whole:.0}");
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    format!("${out}")
+    format!("${}", crate::currency::group_digits(amount.round().abs()))
 }
