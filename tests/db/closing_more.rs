@@ -366,9 +366,18 @@ async fn assert_closed_headers_match(
     use closer::data::closing::Period;
     let pipeline = db.default_pipeline(org).await;
     for (period, since) in [
-        (Period::Month, "date_trunc('month', closer.org_today($1))::date"),
-        (Period::Quarter, "date_trunc('quarter', closer.org_today($1))::date"),
-        (Period::Year, "date_trunc('year', closer.org_today($1))::date"),
+        (
+            Period::Month,
+            "date_trunc('month', closer.org_today($1))::date",
+        ),
+        (
+            Period::Quarter,
+            "date_trunc('quarter', closer.org_today($1))::date",
+        ),
+        (
+            Period::Year,
+            "date_trunc('year', closer.org_today($1))::date",
+        ),
         (Period::AllTime, "'-infinity'::date"),
     ] {
         let totals = store
@@ -399,7 +408,14 @@ async fn assert_closed_headers_match(
     }
 }
 
-async fn closed_deal(db: &TestDb, org: Uuid, lead: Uuid, status: &str, amount: f64, days_ago: i32) -> Uuid {
+async fn closed_deal(
+    db: &TestDb,
+    org: Uuid,
+    lead: Uuid,
+    status: &str,
+    amount: f64,
+    days_ago: i32,
+) -> Uuid {
     sqlx::query_scalar(
         "insert into deals (organization_id, lead_id, name, amount, status, closed_on)
          values ($1, $2, 'D', $3::numeric, $4::deal_status, closer.org_today($1) - $5) returning id",
@@ -424,7 +440,11 @@ async fn closed_headers_follow_every_edit_move_and_delete_before_and_after_foldi
         db.stage(org, "Lost").await,
     );
     let closed_stages = [(won, "won"), (lost, "lost")];
-    let (a, b, c) = (db.lead(org, "A").await, db.lead(org, "B").await, db.lead(org, "C").await);
+    let (a, b, c) = (
+        db.lead(org, "A").await,
+        db.lead(org, "B").await,
+        db.lead(org, "C").await,
+    );
     for (lead, stage) in [(a, won), (b, lost)] {
         sqlx::query("update leads set stage_id = $2 where id = $1")
             .bind(lead)
@@ -442,14 +462,40 @@ async fn closed_headers_follow_every_edit_move_and_delete_before_and_after_foldi
     assert_closed_headers_match(&db, &store, org, &closed_stages, "inserts").await;
 
     let edits: [(&str, String); 8] = [
-        ("an amount edit", format!("update deals set amount = 1234.56 where id = '{a_today}'")),
-        ("a close day a year back", format!("update deals set closed_on = closer.org_today(organization_id) - 400 where id = '{a_today}'")),
-        ("a probability edit of a won deal", format!("update deals set probability = 90 where id = '{a_older}'")),
-        ("a reopened deal", format!("update deals set status = 'open' where id = '{a_older}'")),
-        ("a lead with a won deal moved into Won", format!("update leads set stage_id = '{won}' where id = '{c}'")),
-        ("a closed lead moved back to New", format!("update leads set stage_id = '{new}' where id = '{a}'")),
-        ("a lost deal moved to another lead", format!("update deals set lead_id = '{c}' where id = '{b_lost}'")),
-        ("a lost deal marked won", format!("update deals set status = 'won' where id = '{b_lost}'")),
+        (
+            "an amount edit",
+            format!("update deals set amount = 1234.56 where id = '{a_today}'"),
+        ),
+        (
+            "a close day a year back",
+            format!(
+                "update deals set closed_on = closer.org_today(organization_id) - 400 where id = '{a_today}'"
+            ),
+        ),
+        (
+            "a probability edit of a won deal",
+            format!("update deals set probability = 90 where id = '{a_older}'"),
+        ),
+        (
+            "a reopened deal",
+            format!("update deals set status = 'open' where id = '{a_older}'"),
+        ),
+        (
+            "a lead with a won deal moved into Won",
+            format!("update leads set stage_id = '{won}' where id = '{c}'"),
+        ),
+        (
+            "a closed lead moved back to New",
+            format!("update leads set stage_id = '{new}' where id = '{a}'"),
+        ),
+        (
+            "a lost deal moved to another lead",
+            format!("update deals set lead_id = '{c}' where id = '{b_lost}'"),
+        ),
+        (
+            "a lost deal marked won",
+            format!("update deals set status = 'won' where id = '{b_lost}'"),
+        ),
     ];
     for (step, sql) in edits {
         sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -471,7 +517,10 @@ async fn closed_headers_follow_every_edit_move_and_delete_before_and_after_foldi
     .fetch_one(&db.admin)
     .await
     .expect("folded rows");
-    assert!(folded <= 4, "one row per stage, status, month and currency, got {folded}");
+    assert!(
+        folded <= 4,
+        "one row per stage, status, month and currency, got {folded}"
+    );
 
     sqlx::query("delete from leads where id = $1")
         .bind(c)
