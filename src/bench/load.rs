@@ -22,9 +22,11 @@ use super::frames::KeyFigures;
 use super::queries::default_stages;
 use super::report::{Summary, round};
 use super::target::Target;
+use crate::data::closing::{ClosedTotals, Period};
 use crate::data::lead::{Direction, InteractionKind, NewInteraction, NewTask};
 use crate::data::models::{BoardSort, Stage, TaskPriority};
 use crate::data::{DataError, PgStore};
+use crate::filter::Filter;
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct ErrorCounts {
@@ -43,7 +45,8 @@ pub struct ErrorCounts {
 #[derive(Debug, Clone, Serialize)]
 pub struct HeaderCheck {
     pub stages: usize,
-    /// Every header's lead count equal, and amounts within a cent, of the SQL sum.
+    /// Every header's lead count equal, and amounts within a cent, of the SQL sum (open stages),
+    /// and every won/lost header's all-time deal count and amount (closed stages).
     pub exact: bool,
     pub mismatches: Vec<String>,
 }
@@ -370,10 +373,16 @@ pub async fn check_headers(store: &PgStore, pool: &PgPool) -> Result<HeaderCheck
     .fetch_all(pool)
     .await?;
     let mut headers = std::collections::HashMap::new();
+    let mut closed = std::collections::HashMap::new();
     for pipeline in store.pipelines().await? {
         headers.extend(store.stage_summaries(pipeline.id).await?);
+        closed.extend(
+            store
+                .closed_totals(pipeline.id, Period::AllTime, &Filter::default())
+                .await?,
+        );
     }
-    let mut mismatches = Vec::new();
+    let mut mismatches = closed_mismatches(store, pool, &closed).await?;
     for row in &rows {
         let id: Uuid = row.try_get("id")?;
         let name: String = row.try_get("name")?;
@@ -402,4 +411,47 @@ pub async fn check_headers(store: &PgStore, pool: &PgPool) -> Result<HeaderCheck
         exact: mismatches.is_empty(),
         mismatches,
     })
+}
+
+/// Won/lost headers (all time, as the board reads them from the folded deltas) against the
+/// deals of the leads in each closed stage.
+async fn closed_mismatches(
+    store: &PgStore,
+    pool: &PgPool,
+    shown: &std::collections::HashMap<Uuid, ClosedTotals>,
+) -> Result<Vec<String>> {
+    let rows = sqlx::query(
+        "select s.id, s.name, count(d.id)::int8 as deals,
+                coalesce(sum(d.amount) filter (where d.currency = o.currency), 0)::float8 as amount
+         from pipeline_stages s
+         join organizations o on o.id = s.organization_id
+         left join leads l on l.organization_id = s.organization_id and l.stage_id = s.id
+         left join deals d on d.organization_id = l.organization_id and d.lead_id = l.id
+              and d.status = case when s.is_won then 'won'::deal_status else 'lost'::deal_status end
+              and d.closed_on is not null
+         where s.organization_id = $1 and (s.is_won or s.is_lost)
+         group by s.id, s.name",
+    )
+    .bind(store.organization_id())
+    .fetch_all(pool)
+    .await?;
+    let mut mismatches = Vec::new();
+    for row in &rows {
+        let id: Uuid = row.try_get("id")?;
+        let deals: i64 = row.try_get("deals")?;
+        let amount: f64 = row.try_get("amount")?;
+        let header = shown.get(&id).copied().unwrap_or_default();
+        if header.deal_count != deals || (header.amount - amount).abs() > 0.005 {
+            let name: String = row.try_get("name")?;
+            mismatches.push(format!(
+                "{} (closed, all time): header {} deals / {:.2}, rows {} / {:.2}",
+                crate::text::clean_line(&name),
+                header.deal_count,
+                header.amount,
+                deals,
+                amount
+            ));
+        }
+    }
+    Ok(mismatches)
 }
