@@ -128,6 +128,12 @@ pub async fn seed(
     recompute_stage_summaries(&mut first, organization_id).await?;
     drop((first, second));
     vacuum_analyze(pool).await?;
+    // Insights fold the new history now, not on a rep's first read (migration 0031).
+    sqlx::query("SELECT closer_insights.compact($1, true)")
+        .bind(organization_id)
+        .execute(pool)
+        .await
+        .wrap_err("seeding failed while folding the insights rollups")?;
     Ok(SeedReport {
         elapsed: started.elapsed(),
         ..report

@@ -24,6 +24,7 @@ mod period;
 mod read;
 
 pub use period::Period;
+pub use read::{COMPACT_AFTER, FUNNEL_PLAIN_SQL};
 
 use serde::Serialize;
 use uuid::Uuid;
