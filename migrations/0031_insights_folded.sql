@@ -594,6 +594,70 @@ END $$;
 REVOKE ALL ON FUNCTION closer.insights_funnel(uuid, uuid, date, date, uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION closer.insights_funnel(uuid, uuid, date, date, uuid) TO closer_member;
 
+-- ---------------------------------------------------------------------------
+-- 6. Sources without joining leads: each deal carries its lead's source and creation day, kept
+--    by 0017's two triggers (a deal takes them from its lead; a lead passes them on when they
+--    change). A move writes nothing more: the lead trigger already runs on every move and only
+--    compares two more columns. The won range of the period is then index-only.
+-- ---------------------------------------------------------------------------
+ALTER TABLE deals ADD COLUMN source text, ADD COLUMN lead_created_on date,
+    ADD CONSTRAINT closer_size_source_1000 CHECK (char_length(source) <= 1000);
+
+CREATE OR REPLACE FUNCTION closer.deal_takes_lead_scope() RETURNS trigger
+    LANGUAGE plpgsql SECURITY INVOKER SET search_path = ''
+AS $$
+BEGIN
+    SELECT s.pipeline_id, l.assigned_to, l.source, (l.created_at AT TIME ZONE 'UTC')::date
+    INTO NEW.pipeline_id, NEW.owner_id, NEW.source, NEW.lead_created_on
+    FROM public.leads l
+    JOIN public.pipeline_stages s ON s.organization_id = l.organization_id AND s.id = l.stage_id
+    WHERE l.organization_id = NEW.organization_id AND l.id = NEW.lead_id;
+    RETURN NEW;
+END $$;
+DROP TRIGGER deals_take_lead_scope ON deals;
+CREATE TRIGGER deals_take_lead_scope
+    BEFORE INSERT OR UPDATE OF lead_id, pipeline_id, owner_id, source, lead_created_on ON deals
+    FOR EACH ROW EXECUTE FUNCTION closer.deal_takes_lead_scope();
+
+CREATE OR REPLACE FUNCTION closer.deals_follow_lead_scope() RETURNS trigger
+    LANGUAGE plpgsql SECURITY INVOKER SET search_path = ''
+AS $$
+BEGIN
+    -- A move between stages of one pipeline (the board's every move) changes no deal.
+    IF OLD.assigned_to IS NOT DISTINCT FROM NEW.assigned_to
+       AND OLD.source IS NOT DISTINCT FROM NEW.source
+       AND OLD.created_at IS NOT DISTINCT FROM NEW.created_at
+       AND (SELECT s.pipeline_id FROM public.pipeline_stages s
+            WHERE s.organization_id = NEW.organization_id AND s.id = NEW.stage_id)
+           IS NOT DISTINCT FROM
+           (SELECT s.pipeline_id FROM public.pipeline_stages s
+            WHERE s.organization_id = OLD.organization_id AND s.id = OLD.stage_id) THEN
+        RETURN NULL;
+    END IF;
+    -- deals_take_lead_scope fills the columns from the lead as it is now.
+    UPDATE public.deals d SET owner_id = NEW.assigned_to
+    WHERE d.organization_id = NEW.organization_id AND d.lead_id = NEW.id;
+    RETURN NULL;
+END $$;
+DROP TRIGGER leads_deals_follow_scope ON leads;
+CREATE TRIGGER leads_deals_follow_scope AFTER UPDATE OF stage_id, assigned_to, source, created_at ON leads
+    FOR EACH ROW WHEN (OLD.stage_id IS DISTINCT FROM NEW.stage_id OR OLD.assigned_to IS DISTINCT FROM NEW.assigned_to
+                       OR OLD.source IS DISTINCT FROM NEW.source OR OLD.created_at IS DISTINCT FROM NEW.created_at)
+    EXECUTE FUNCTION closer.deals_follow_lead_scope();
+
+DROP INDEX deals_won_scope_idx;
+CREATE INDEX deals_won_scope_idx ON deals (organization_id, pipeline_id, closed_on)
+    INCLUDE (owner_id, amount, lead_id, currency, source, lead_created_on) WHERE status = 'won';
+
+-- The backfill: derived columns (no version bump, no notice), as the admin (see 0017).
+ALTER TABLE deals DISABLE TRIGGER USER;
+RESET ROLE;
+UPDATE deals d SET source = l.source, lead_created_on = (l.created_at AT TIME ZONE 'UTC')::date
+FROM leads l
+WHERE l.organization_id = d.organization_id AND l.id = d.lead_id;
+SET LOCAL ROLE closer_owner;
+ALTER TABLE deals ENABLE TRIGGER USER;
+
 RESET ROLE;
 
 -- The watermark stays behind every running transaction: the owner reads their start times.

@@ -245,6 +245,55 @@ async fn folded_figures_equal_the_plain_query_through_every_change() {
 
     compact(&o).await;
     check_all(&o, "all folded again").await;
+
+    // Sources read the lead's source and creation day from the deal: edits of the lead follow.
+    sqlx::query("update leads set source = 'partner', created_at = created_at - interval '3 days' where id = $1")
+        .bind(a)
+        .execute(&o.db.admin)
+        .await
+        .expect("edit A's source");
+    for period in [Q3, Period::Year(2026)] {
+        let got = o
+            .store(&o.manager)
+            .await
+            .insights(&InsightsQuery {
+                pipeline_id: o.pipeline,
+                period,
+                person: None,
+            })
+            .await
+            .expect("insights");
+        let want: Vec<(String, i64, f64, f64)> = sqlx::query_as(
+            "select coalesce(nullif(btrim(l.source), ''), '(none)'), count(*), sum(d.amount)::float8,
+                    sum(d.closed_on - (l.created_at at time zone 'UTC')::date)::float8
+             from deals d join leads l on l.id = d.lead_id join pipeline_stages s on s.id = l.stage_id
+             where d.organization_id = $1 and s.pipeline_id = $2 and d.status = 'won'
+               and d.closed_on >= $3 and d.closed_on < $4
+             group by 1 order by 3 desc, 1",
+        )
+        .bind(o.org)
+        .bind(o.pipeline)
+        .bind(period.from())
+        .bind(period.to_exclusive())
+        .fetch_all(&o.db.admin)
+        .await
+        .expect("plain sources");
+        let sources: Vec<(String, i64, f64)> = got
+            .sources
+            .iter()
+            .map(|r| (r.label.clone(), r.count, r.amount))
+            .collect();
+        let plain: Vec<(String, i64, f64)> = want.iter().map(|w| (w.0.clone(), w.1, w.2)).collect();
+        assert_eq!(sources, plain, "{period}: sources");
+        assert!(plain.iter().any(|w| w.0 == "partner"), "A's new source");
+        let days: f64 = want.iter().map(|w| w.3).sum();
+        let won: i64 = want.iter().map(|w| w.1).sum();
+        assert!(
+            got.avg_days_to_close
+                .is_some_and(|g| (g - days / won as f64).abs() < 1e-9),
+            "{period}: average days to close"
+        );
+    }
 }
 
 async fn refused(pool: &sqlx::PgPool, sql: &'static str, binds: &[Option<Uuid>]) -> Option<String> {
