@@ -25,6 +25,9 @@
 --     facts, the next compaction too;
 --   * a stage deleted, renamed, reordered, made won/lost: rollups are keyed by stage id and the
 --     later-stage test uses the current order at read time, exactly as the plain query does.
+-- Lost reasons fold each lead's open stay with its label and owner (`open_stays`); leads that may
+-- have changed since (tail, reassigned, reason edited in place, deleted) are read live. Sources
+-- read the lead's source and creation day from the deal (section 6).
 SET LOCAL ROLE closer_owner;
 
 -- Members have no USAGE on this schema: they cannot name its tables, functions or the index
@@ -36,6 +39,12 @@ REVOKE ALL ON SCHEMA closer_insights FROM PUBLIC;
 CREATE FUNCTION closer_insights.stay_days(entered timestamptz, left_at timestamptz) RETURNS float8
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN (extract(epoch FROM left_at - entered) / 86400.0)::float8;
+-- The lost-reasons panel's label of a reason.
+CREATE FUNCTION closer_insights.reason_label(reason text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN coalesce(nullif(btrim(reason), ''), '(no reason given)');
+GRANT EXECUTE ON FUNCTION closer_insights.reason_label(text) TO PUBLIC;
+
 -- Whole hours in stage (the day is hour / 24, so both histograms agree by construction; both
 -- grow with the days, so the stays of one hour are a contiguous run of the days' order).
 CREATE FUNCTION closer_insights.stay_hour(entered timestamptz, left_at timestamptz) RETURNS integer
@@ -113,6 +122,26 @@ CREATE TABLE closer_insights.owner_changes (
     old_owner uuid
 );
 CREATE INDEX owner_changes_lead_idx ON closer_insights.owner_changes (organization_id, lead_id, id);
+-- Lost reasons: each lead's open stay folded (entered below the watermark) with its stage, month,
+-- owner and lost-reason label as they were then. A lead whose row may be stale since (it moved:
+-- a tail lead; reassigned; its reason edited in place; deleted) is read live instead.
+CREATE TABLE closer_insights.open_stays (
+    organization_id uuid NOT NULL REFERENCES public.organizations (id) ON DELETE CASCADE,
+    lead_id uuid NOT NULL,
+    stage_id uuid NOT NULL,
+    month date NOT NULL,
+    owner_id uuid,
+    label text NOT NULL,
+    PRIMARY KEY (organization_id, lead_id)
+);
+CREATE INDEX open_stays_stage_idx ON closer_insights.open_stays (organization_id, stage_id, month)
+    INCLUDE (lead_id, owner_id, label);
+-- Lost reasons edited without a move since the last compaction.
+CREATE TABLE closer_insights.label_changes (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    organization_id uuid NOT NULL REFERENCES public.organizations (id) ON DELETE CASCADE,
+    lead_id uuid NOT NULL
+);
 -- Stays of deleted leads since the last compaction.
 CREATE TABLE closer_insights.gone_stays (
     id uuid PRIMARY KEY,
@@ -130,7 +159,7 @@ DO $$
 DECLARE
     t text;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['watermarks', 'entries', 'exits', 'days', 'hours', 'owner_changes', 'gone_stays'] LOOP
+    FOREACH t IN ARRAY ARRAY['watermarks', 'entries', 'exits', 'days', 'hours', 'owner_changes', 'gone_stays', 'open_stays', 'label_changes'] LOOP
         EXECUTE format('REVOKE ALL ON closer_insights.%I FROM PUBLIC', t);
         EXECUTE format('ALTER TABLE closer_insights.%I ENABLE ROW LEVEL SECURITY', t);
         EXECUTE format('ALTER TABLE closer_insights.%I FORCE ROW LEVEL SECURITY', t);
@@ -281,6 +310,8 @@ BEGIN
         DELETE FROM closer_insights.watermarks w WHERE w.organization_id = org;
         DELETE FROM closer_insights.owner_changes c WHERE c.organization_id = org;
         DELETE FROM closer_insights.gone_stays g WHERE g.organization_id = org;
+        DELETE FROM closer_insights.open_stays o WHERE o.organization_id = org;
+        DELETE FROM closer_insights.label_changes c WHERE c.organization_id = org;
     END IF;
     SELECT w.folded_before INTO lo FROM closer_insights.watermarks w WHERE w.organization_id = org;
     SELECT least(now(), min(a.xact_start)) - interval '1 second' INTO hi
@@ -337,8 +368,30 @@ BEGIN
         FROM d WHERE d.kind = 'x' GROUP BY d.stage_id, d.month, d.owner_id, d.hour
         ON CONFLICT (organization_id, stage_id, owner_id, hour, month) DO UPDATE
             SET stays = r.stays + excluded.stays
+    ), dirty AS (
+        SELECT coalesce(tail, '{}') || ARRAY(SELECT c.lead_id FROM closer_insights.owner_changes c WHERE c.organization_id = org)
+               || ARRAY(SELECT c.lead_id FROM closer_insights.label_changes c WHERE c.organization_id = org)
+               || ARRAY(SELECT g.lead_id FROM closer_insights.gone_stays g WHERE g.organization_id = org) AS ids
+    ), open_now AS (
+        SELECT h.lead_id, h.to_stage_id, closer_insights.stay_month(h.entered_at) AS month, l.assigned_to,
+               closer_insights.reason_label(l.lost_reason) AS label
+        FROM public.stage_history h
+        JOIN public.leads l ON l.organization_id = org AND l.id = h.lead_id
+        WHERE h.organization_id = org AND h.left_at IS NULL AND h.to_stage_id IS NOT NULL AND h.entered_at < hi
+          AND (tail IS NULL OR h.lead_id = ANY ((SELECT dirty.ids FROM dirty)::uuid[]))
+    ), os AS (
+        INSERT INTO closer_insights.open_stays AS r (organization_id, lead_id, stage_id, month, owner_id, label)
+        SELECT org, o.lead_id, o.to_stage_id, o.month, o.assigned_to, o.label FROM open_now o
+        ON CONFLICT (organization_id, lead_id) DO UPDATE
+            SET stage_id = excluded.stage_id, month = excluded.month, owner_id = excluded.owner_id, label = excluded.label
+    ), os_gone AS (
+        DELETE FROM closer_insights.open_stays r
+        WHERE r.organization_id = org AND tail IS NOT NULL AND r.lead_id = ANY ((SELECT dirty.ids FROM dirty)::uuid[])
+          AND NOT EXISTS (SELECT 1 FROM open_now o WHERE o.lead_id = r.lead_id)
     ), c AS (
         DELETE FROM closer_insights.owner_changes c WHERE c.organization_id = org
+    ), lc AS (
+        DELETE FROM closer_insights.label_changes c WHERE c.organization_id = org
     ), g AS (
         DELETE FROM closer_insights.gone_stays g WHERE g.organization_id = org
     )
@@ -381,6 +434,19 @@ END $$;
 CREATE TRIGGER leads_insights_owner_changed AFTER UPDATE OF assigned_to ON leads
     FOR EACH ROW WHEN (OLD.assigned_to IS DISTINCT FROM NEW.assigned_to)
     EXECUTE FUNCTION closer_insights.log_owner_change();
+
+-- A lost reason edited in place (a move that sets it makes the lead a tail lead anyway).
+CREATE FUNCTION closer_insights.log_label_change() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = ''
+AS $$
+BEGIN
+    INSERT INTO closer_insights.label_changes (organization_id, lead_id) VALUES (OLD.organization_id, OLD.id);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER leads_insights_label_changed AFTER UPDATE OF lost_reason ON leads
+    FOR EACH ROW WHEN (OLD.stage_id IS NOT DISTINCT FROM NEW.stage_id
+                       AND OLD.lost_reason IS DISTINCT FROM NEW.lost_reason)
+    EXECUTE FUNCTION closer_insights.log_label_change();
 
 -- Before the lead (and, by cascade, its stays) goes: its stays and owner. Skipped when the whole
 -- organization is being deleted (its rollups go with it).
@@ -593,6 +659,52 @@ BEGIN
 END $$;
 REVOKE ALL ON FUNCTION closer.insights_funnel(uuid, uuid, date, date, uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION closer.insights_funnel(uuid, uuid, date, date, uuid) TO closer_member;
+
+-- Lost reasons: leads whose current stay (entered in the period) is in a lost stage of the
+-- pipeline, by reason. Folded rows of leads nothing touched since, plus the live rows of the
+-- leads that may have changed (tail, reassigned, reason edited, deleted). Same rules as above.
+CREATE FUNCTION closer.insights_lost_reasons(org uuid, pipeline uuid, from_day date, to_day date, person uuid)
+    RETURNS TABLE (label text, n bigint)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = ''
+AS $$
+DECLARE
+    lo timestamptz;
+    dirty uuid[];
+BEGIN
+    PERFORM closer.require_member(org);
+    IF person IS DISTINCT FROM closer.current_profile_id() AND NOT org = ANY (closer.user_manager_org_ids()) THEN
+        RAISE EXCEPTION 'a rep sees only their own insights' USING ERRCODE = '42501';
+    END IF;
+    SELECT w.folded_before INTO lo FROM closer_insights.watermarks w WHERE w.organization_id = org;
+    dirty := closer_insights.tail_leads(org, coalesce(lo, '-infinity'), NULL)
+        || ARRAY(SELECT c.lead_id FROM closer_insights.owner_changes c WHERE c.organization_id = org)
+        || ARRAY(SELECT c.lead_id FROM closer_insights.label_changes c WHERE c.organization_id = org)
+        || ARRAY(SELECT g.lead_id FROM closer_insights.gone_stays g WHERE g.organization_id = org);
+    RETURN QUERY
+    WITH lost AS (
+        SELECT s.id FROM public.pipeline_stages s
+        WHERE s.organization_id = org AND s.pipeline_id = pipeline AND s.is_lost
+    ), changed AS (
+        SELECT DISTINCT u.id FROM unnest(dirty) u(id)
+    )
+    SELECT x.label, count(*)
+    FROM (SELECT o.label FROM closer_insights.open_stays o
+          WHERE lo IS NOT NULL AND o.organization_id = org AND o.stage_id IN (SELECT lost.id FROM lost)
+            AND o.month >= from_day AND o.month < to_day AND (person IS NULL OR o.owner_id = person)
+            AND NOT EXISTS (SELECT 1 FROM changed c WHERE c.id = o.lead_id)
+          UNION ALL
+          SELECT closer_insights.reason_label(l.lost_reason)
+          FROM public.stage_history h
+          JOIN public.leads l ON l.organization_id = org AND l.id = h.lead_id
+          WHERE h.organization_id = org AND h.lead_id = ANY (dirty) AND h.left_at IS NULL
+            AND h.to_stage_id IN (SELECT lost.id FROM lost)
+            AND closer_insights.stay_month(h.entered_at) >= from_day AND closer_insights.stay_month(h.entered_at) < to_day
+            AND (person IS NULL OR l.assigned_to = person)) x
+    GROUP BY x.label
+    ORDER BY 2 DESC, 1;
+END $$;
+REVOKE ALL ON FUNCTION closer.insights_lost_reasons(uuid, uuid, date, date, uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION closer.insights_lost_reasons(uuid, uuid, date, date, uuid) TO closer_member;
 
 -- ---------------------------------------------------------------------------
 -- 6. Sources without joining leads: each deal carries its lead's source and creation day, kept

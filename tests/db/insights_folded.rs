@@ -11,7 +11,7 @@ use crate::common;
 
 use chrono::Datelike;
 use closer::data::PgStore;
-use closer::data::insights::{FUNNEL_PLAIN_SQL, InsightsQuery, Period};
+use closer::data::insights::{FUNNEL_PLAIN_SQL, InsightsQuery, LOST_REASONS_PLAIN_SQL, Period};
 use sqlx::Row;
 use uuid::Uuid;
 
@@ -42,15 +42,39 @@ async fn plain(o: &Org, period: Period, person: Option<Uuid>) -> Funnel {
         .collect()
 }
 
-async fn folded(store: &PgStore, o: &Org, period: Period, person: Option<Uuid>) -> Funnel {
-    store
+/// The lost reasons (label, leads) of the plain query.
+async fn plain_reasons(o: &Org, period: Period, person: Option<Uuid>) -> Vec<(String, i64)> {
+    sqlx::query_as(LOST_REASONS_PLAIN_SQL)
+        .bind(o.org)
+        .bind(o.pipeline)
+        .bind(period.from())
+        .bind(period.to_exclusive())
+        .bind(person)
+        .fetch_all(&o.db.admin)
+        .await
+        .expect("the plain lost reasons")
+}
+
+async fn folded(
+    store: &PgStore,
+    o: &Org,
+    period: Period,
+    person: Option<Uuid>,
+) -> (Funnel, Vec<(String, i64)>) {
+    let got = store
         .insights(&InsightsQuery {
             pipeline_id: o.pipeline,
             period,
             person,
         })
         .await
-        .expect("insights")
+        .expect("insights");
+    let reasons = got
+        .lost_reasons
+        .iter()
+        .map(|r| (r.label.clone(), r.count))
+        .collect();
+    let funnel = got
         .funnel
         .iter()
         .map(|s| {
@@ -63,7 +87,8 @@ async fn folded(store: &PgStore, o: &Org, period: Period, person: Option<Uuid>) 
                 s.p80_days,
             )
         })
-        .collect()
+        .collect();
+    (funnel, reasons)
 }
 
 fn same_float(a: Option<f64>, b: Option<f64>) -> bool {
@@ -100,7 +125,13 @@ async fn check_all(o: &Org, when: &str) {
             (&rep2, None, Some(o.rep2.profile_id)),
         ] {
             let want = plain(o, period, seen).await;
-            let got = folded(store, o, period, person).await;
+            let (got, reasons) = folded(store, o, period, person).await;
+            let mut want_reasons = plain_reasons(o, period, seen).await;
+            want_reasons.truncate(closer::data::insights::RANKED_LIMIT);
+            assert_eq!(
+                reasons, want_reasons,
+                "{when}, {period}, {seen:?}: lost reasons"
+            );
             assert_eq!(got.len(), want.len(), "{when}, {period}, {seen:?}: stages");
             for (g, w) in got.iter().zip(&want) {
                 assert_eq!(
@@ -205,6 +236,11 @@ async fn folded_figures_equal_the_plain_query_through_every_change() {
         .execute(&o.db.admin)
         .await
         .expect("delete D");
+    sqlx::query("update leads set lost_reason = 'Budget' where id = $1")
+        .bind(b)
+        .execute(&o.db.admin)
+        .await
+        .expect("edit B's reason in place");
     let i = o.lead("I", &o.rep1, "web").await;
     o.walk(i, &["Contacted"]).await;
     check_all(&o, "changes in the tail").await;
@@ -326,15 +362,24 @@ async fn rollups_are_read_only_through_the_checked_function() {
         .await
         .expect("a rep reads their own funnel");
     assert!(!own.is_empty());
+    let reasons =
+        "select * from closer.insights_lost_reasons($1, $2, '2026-07-01', '2026-10-01', $3)";
     for person in [None, Some(o.rep2.profile_id), Some(o.manager.profile_id)] {
-        assert_eq!(
-            refused(&rep, funnel, &[org, pipeline, person])
-                .await
-                .as_deref(),
-            Some("42501"),
-            "a rep reading {person:?}"
-        );
+        for sql in [funnel, reasons] {
+            assert_eq!(
+                refused(&rep, sql, &[org, pipeline, person])
+                    .await
+                    .as_deref(),
+                Some("42501"),
+                "a rep reading {person:?}: {sql}"
+            );
+        }
     }
+    assert_eq!(
+        refused(&rep, reasons, &[org, pipeline, Some(o.rep1.profile_id)]).await,
+        None,
+        "a rep reads their own lost reasons"
+    );
     // No member names the rollups, the logs or the private index expression.
     for sql in [
         "select count(*) from closer_insights.entries",
@@ -343,6 +388,9 @@ async fn rollups_are_read_only_through_the_checked_function() {
         "select count(*) from closer_insights.watermarks",
         "select count(*) from closer_insights.owner_changes",
         "select count(*) from closer_insights.gone_stays",
+        "select count(*) from closer_insights.open_stays",
+        "select count(*) from closer_insights.label_changes",
+        "select count(*) from closer_insights.hours",
         "select count(*) from closer_insights.stay_facts",
         "explain analyze select 1 from stage_history where closer_insights.stay_hour(entered_at, left_at) = 3",
         "select closer_insights.compact(id, true) from organizations",
@@ -357,13 +405,15 @@ async fn rollups_are_read_only_through_the_checked_function() {
     // Another organization's manager: neither its figures nor its compaction.
     let outsider = o.db.login(&stranger).await;
     for person in [None, Some(o.rep1.profile_id)] {
-        assert_eq!(
-            refused(&outsider, funnel, &[org, pipeline, person])
-                .await
-                .as_deref(),
-            Some("42501"),
-            "another organization's manager reading {person:?}"
-        );
+        for sql in [funnel, reasons] {
+            assert_eq!(
+                refused(&outsider, sql, &[org, pipeline, person])
+                    .await
+                    .as_deref(),
+                Some("42501"),
+                "another organization's manager reading {person:?}: {sql}"
+            );
+        }
     }
     assert_eq!(
         refused(&outsider, "select closer.insights_compact($1)", &[org])

@@ -1919,6 +1919,7 @@ mod helpers {
         // Insights folded on read (0031), attacked in tests/db/insights_folded.rs (a rep asking
         // for the team or a teammate, another organization's manager, the private schema).
         "closer.insights_funnel(uuid,uuid,date,date,uuid)",
+        "closer.insights_lost_reasons(uuid,uuid,date,date,uuid)",
         "closer.insights_compact(uuid)",
     ];
 

@@ -101,7 +101,13 @@ pub const SOURCES_SQL: &str =
      {scope} AND d.status = 'won' AND d.closed_on >= $3 AND d.closed_on < $4
      GROUP BY 1 ORDER BY 3 DESC, 1";
 
+/// Lost reasons through `closer.insights_lost_reasons` (migration 0031): the open stays folded
+/// below the watermark with their label, plus the leads that may have changed since, read live.
 pub const LOST_REASONS_SQL: &str =
+    "SELECT label, n FROM closer.insights_lost_reasons($1, $2, $3, $4, $5)";
+
+/// The plain lost-reasons query the folded read must equal (the definition).
+pub const LOST_REASONS_PLAIN_SQL: &str =
     "SELECT coalesce(nullif(btrim(l.lost_reason), ''), '(no reason given)') AS label, count(*) AS n
      FROM stage_history h
      JOIN pipeline_stages s ON s.organization_id = h.organization_id AND s.id = h.to_stage_id
