@@ -353,3 +353,187 @@ async fn a_cancelled_task_is_open_nowhere() {
         "an open one follows its date"
     );
 }
+
+/// Plain sums per closed stage and period, beside what the headers show (migration 0034 reads
+/// them from folded deltas; this reads the deals).
+async fn assert_closed_headers_match(
+    db: &TestDb,
+    store: &closer::data::PgStore,
+    org: Uuid,
+    closed_stages: &[(Uuid, &str)],
+    step: &str,
+) {
+    use closer::data::closing::Period;
+    let pipeline = db.default_pipeline(org).await;
+    for (period, since) in [
+        (
+            Period::Month,
+            "date_trunc('month', closer.org_today($1))::date",
+        ),
+        (
+            Period::Quarter,
+            "date_trunc('quarter', closer.org_today($1))::date",
+        ),
+        (
+            Period::Year,
+            "date_trunc('year', closer.org_today($1))::date",
+        ),
+        (Period::AllTime, "'-infinity'::date"),
+    ] {
+        let totals = store
+            .closed_totals(pipeline, period, &closer::filter::Filter::default())
+            .await
+            .expect("totals");
+        for &(stage, status) in closed_stages {
+            let sql = format!(
+                "select count(*), coalesce(sum(d.amount), 0)::float8 from deals d
+                 join leads l on l.id = d.lead_id
+                 where l.organization_id = $1 and l.stage_id = $2 and d.status::text = $3
+                   and d.closed_on >= {since}"
+            );
+            let plain: (i64, f64) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(org)
+                .bind(stage)
+                .bind(status)
+                .fetch_one(&db.admin)
+                .await
+                .expect("plain sum");
+            let shown = totals.get(&stage).copied().unwrap_or_default();
+            assert_eq!(
+                (shown.deal_count, shown.amount),
+                plain,
+                "{status} header in {period:?} after {step}"
+            );
+        }
+    }
+}
+
+async fn closed_deal(
+    db: &TestDb,
+    org: Uuid,
+    lead: Uuid,
+    status: &str,
+    amount: f64,
+    days_ago: i32,
+) -> Uuid {
+    sqlx::query_scalar(
+        "insert into deals (organization_id, lead_id, name, amount, status, closed_on)
+         values ($1, $2, 'D', $3::numeric, $4::deal_status, closer.org_today($1) - $5) returning id",
+    )
+    .bind(org)
+    .bind(lead)
+    .bind(amount)
+    .bind(status)
+    .bind(days_ago)
+    .fetch_one(&db.admin)
+    .await
+    .expect("closed deal")
+}
+
+#[tokio::test]
+async fn closed_headers_follow_every_edit_move_and_delete_before_and_after_folding() {
+    let db = TestDb::new().await;
+    let (org, _rep, store) = team(&db, "Closed Deltas Co").await;
+    let (new, won, lost) = (
+        db.stage(org, "New").await,
+        db.stage(org, "Won").await,
+        db.stage(org, "Lost").await,
+    );
+    let closed_stages = [(won, "won"), (lost, "lost")];
+    let (a, b, c) = (
+        db.lead(org, "A").await,
+        db.lead(org, "B").await,
+        db.lead(org, "C").await,
+    );
+    for (lead, stage) in [(a, won), (b, lost)] {
+        sqlx::query("update leads set stage_id = $2 where id = $1")
+            .bind(lead)
+            .bind(stage)
+            .execute(&db.admin)
+            .await
+            .expect("stage");
+    }
+    let a_today = closed_deal(&db, org, a, "won", 1000.0, 0).await;
+    let a_older = closed_deal(&db, org, a, "won", 500.0, 40).await;
+    let b_lost = closed_deal(&db, org, b, "lost", 700.0, 3).await;
+    // A won deal of a lead sitting in an open stage counts nowhere until the lead closes.
+    closed_deal(&db, org, c, "won", 300.0, 100).await;
+    add_deal(&db, org, a, 50.0, 50).await;
+    assert_closed_headers_match(&db, &store, org, &closed_stages, "inserts").await;
+
+    let edits: [(&str, String); 8] = [
+        (
+            "an amount edit",
+            format!("update deals set amount = 1234.56 where id = '{a_today}'"),
+        ),
+        (
+            "a close day a year back",
+            format!(
+                "update deals set closed_on = closer.org_today(organization_id) - 400 where id = '{a_today}'"
+            ),
+        ),
+        (
+            "a probability edit of a won deal",
+            format!("update deals set probability = 90 where id = '{a_older}'"),
+        ),
+        (
+            "a reopened deal",
+            format!("update deals set status = 'open' where id = '{a_older}'"),
+        ),
+        (
+            "a lead with a won deal moved into Won",
+            format!("update leads set stage_id = '{won}' where id = '{c}'"),
+        ),
+        (
+            "a closed lead moved back to New",
+            format!("update leads set stage_id = '{new}' where id = '{a}'"),
+        ),
+        (
+            "a lost deal moved to another lead",
+            format!("update deals set lead_id = '{c}' where id = '{b_lost}'"),
+        ),
+        (
+            "a lost deal marked won",
+            format!("update deals set status = 'won' where id = '{b_lost}'"),
+        ),
+    ];
+    for (step, sql) in edits {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&db.admin)
+            .await
+            .expect(step);
+        assert_closed_headers_match(&db, &store, org, &closed_stages, step).await;
+    }
+    sqlx::query("select closer.compact_stage_summaries($1)")
+        .bind(org)
+        .execute(&db.admin)
+        .await
+        .expect("fold");
+    assert_closed_headers_match(&db, &store, org, &closed_stages, "folding").await;
+    let folded: i64 = sqlx::query_scalar(
+        "select count(*) from stage_summary_deltas where organization_id = $1 and closed_status is not null",
+    )
+    .bind(org)
+    .fetch_one(&db.admin)
+    .await
+    .expect("folded rows");
+    assert!(
+        folded <= 4,
+        "one row per stage, status, month and currency, got {folded}"
+    );
+
+    sqlx::query("delete from leads where id = $1")
+        .bind(c)
+        .execute(&db.admin)
+        .await
+        .expect("delete a closed lead");
+    assert_closed_headers_match(&db, &store, org, &closed_stages, "deleting a lead").await;
+    sqlx::query("update leads set stage_id = $2 where id = $1")
+        .bind(b)
+        .bind(won)
+        .execute(&db.admin)
+        .await
+        .expect("move B");
+    closed_deal(&db, org, b, "won", 42.0, 1).await;
+    assert_closed_headers_match(&db, &store, org, &closed_stages, "a new deal after folding").await;
+}

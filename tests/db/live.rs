@@ -427,12 +427,28 @@ async fn a_forged_pending_notice_reaches_only_the_callers_organization() {
 
     let forger_pool = db.login(&forger).await;
     let mut conn = forger_pool.acquire().await.expect("connection");
+    // 0036: the organizations to drain are listed in the session; a forged list (another
+    // organization, garbage) drains only the caller's own, and the 0027 JSON list is no longer read.
     let forged = serde_json::json!([
         {"org": org_a, "payload": "{\"v\": 1, \"leads\": null, \"stages\": null}"},
         {"org": org_b, "payload": "{\"v\": 1, \"leads\": null, \"stages\": null}"}
     ]);
     sqlx::query("select set_config('closer.announce_pending', $1, false)")
         .bind(forged.to_string())
+        .execute(&mut *conn)
+        .await
+        .expect("any session may set its own settings");
+    // A notice of the other organization waits in the outbox: the forger must not send it.
+    sqlx::query(
+        "insert into closer_private.notify_outbox (organization_id, payload)
+         values ($1, '{\"v\": 1, \"leads\": null, \"stages\": null}')",
+    )
+    .bind(org_a)
+    .execute(&db.admin)
+    .await
+    .expect("a waiting notice");
+    sqlx::query("select set_config('closer.announce_orgs', $1, false)")
+        .bind(format!("{org_a},not-a-uuid');drop table leads;--,{org_b}"))
         .execute(&mut *conn)
         .await
         .expect("any session may set its own settings");
@@ -445,11 +461,27 @@ async fn a_forged_pending_notice_reaches_only_the_callers_organization() {
         None,
         "another organization heard a forged notice"
     );
-    let left: String = sqlx::query_scalar("select current_setting('closer.announce_pending')")
+    let left: String = sqlx::query_scalar("select current_setting('closer.announce_orgs')")
         .fetch_one(&mut *conn)
         .await
         .expect("read the setting");
-    assert_eq!(left, "", "announce forgets what it sent");
+    assert_eq!(left, "", "announce forgets what it drained");
+    let waiting: i64 = sqlx::query_scalar(
+        "select count(*) from closer_private.notify_outbox where organization_id = $1",
+    )
+    .bind(org_a)
+    .fetch_one(&db.admin)
+    .await
+    .expect("read the outbox");
+    assert_eq!(
+        waiting, 1,
+        "the forger drained another organization's outbox"
+    );
+    sqlx::query("delete from closer_private.notify_outbox where organization_id = $1")
+        .bind(org_a)
+        .execute(&db.admin)
+        .await
+        .expect("clear the outbox");
 
     // A move from a stage the lead is not in changes nothing: nothing is announced.
     let insider = db.user("Announce A", "rep").await;
