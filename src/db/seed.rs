@@ -128,6 +128,12 @@ pub async fn seed(
     recompute_stage_summaries(&mut first, organization_id).await?;
     drop((first, second));
     vacuum_analyze(pool).await?;
+    // Insights fold the new history now, not on a rep's first read (migration 0031).
+    sqlx::query("SELECT closer_insights.compact($1, true)")
+        .bind(organization_id)
+        .execute(pool)
+        .await
+        .wrap_err("seeding failed while folding the insights rollups")?;
     Ok(SeedReport {
         elapsed: started.elapsed(),
         ..report
@@ -568,7 +574,8 @@ const SECOND_HALF: &[(&str, &str)] = &[
     (
         "deals",
         "INSERT INTO deals (id, organization_id, lead_id, name, amount, stage, probability, status, expected_close_date,
-                           created_by, created_at, updated_at, closed_on, pipeline_id, owner_id, currency)
+                           created_by, created_at, updated_at, closed_on, pipeline_id, owner_id, currency,
+                           source, lead_created_on)
          SELECT pg_temp.sid(p.prefix, 7, p.i), $1, p.id, 'Deal ' || p.i,
                 round((50000 + 1950000 * pg_temp.rnd(p.i, p.s + 91))::numeric, -2),
                 CASE p.stage_name WHEN 'Won' THEN 'closed' WHEN 'Lost' THEN 'closed' WHEN 'Proposal' THEN 'negotiation' ELSE 'qualification' END,
@@ -584,7 +591,10 @@ const SECOND_HALF: &[(&str, &str)] = &[
                 p.owner,
                 -- A few deals in euros, so the board shows the mixed case (issue 11).
                 CASE WHEN pg_temp.rnd(p.i, p.s + 94) < 0.04 THEN 'EUR'
-                     ELSE (SELECT o.currency FROM organizations o WHERE o.id = $1) END
+                     ELSE (SELECT o.currency FROM organizations o WHERE o.id = $1) END,
+                -- The lead's source and creation day (migration 0031's trigger would copy them).
+                (ARRAY['web','referral','event','cold_call','ads','partner'])[1 + floor(6 * pg_temp.rnd(p.i, p.s + 11))::int],
+                (p.created_at AT TIME ZONE 'UTC')::date
          FROM seed_plan p
          WHERE p.stage_name IN ('Qualified', 'Proposal', 'Won', 'Lost') OR pg_temp.rnd(p.i, p.s + 90) < 0.1",
     ),

@@ -10,7 +10,7 @@ use closer::data::insights::{InsightsQuery, Period};
 use common::{TestDb, TestUser};
 use uuid::Uuid;
 
-const Q3: Period = Period::Quarter(2026, 3);
+pub(crate) const Q3: Period = Period::Quarter(2026, 3);
 
 fn at(day: &str) -> DateTime<Utc> {
     format!("{day}T12:00:00Z").parse().expect("a test date")
@@ -20,17 +20,17 @@ fn date(day: &str) -> NaiveDate {
     day.parse().expect("a test date")
 }
 
-struct Org {
-    db: TestDb,
-    org: Uuid,
-    pipeline: Uuid,
-    rep1: TestUser,
-    rep2: TestUser,
-    manager: TestUser,
+pub(crate) struct Org {
+    pub(crate) db: TestDb,
+    pub(crate) org: Uuid,
+    pub(crate) pipeline: Uuid,
+    pub(crate) rep1: TestUser,
+    pub(crate) rep2: TestUser,
+    pub(crate) manager: TestUser,
 }
 
 impl Org {
-    async fn store(&self, user: &TestUser) -> PgStore {
+    pub(crate) async fn store(&self, user: &TestUser) -> PgStore {
         self.db
             .session(user)
             .await
@@ -38,11 +38,11 @@ impl Org {
             .expect("open the organization")
     }
 
-    async fn stage(&self, name: &str) -> Uuid {
+    pub(crate) async fn stage(&self, name: &str) -> Uuid {
         self.db.stage(self.org, name).await
     }
 
-    async fn lead(&self, name: &str, owner: &TestUser, source: &str) -> Uuid {
+    pub(crate) async fn lead(&self, name: &str, owner: &TestUser, source: &str) -> Uuid {
         let lead = self.db.lead(self.org, name).await;
         sqlx::query("update leads set assigned_to = $2, source = $3 where id = $1")
             .bind(lead)
@@ -55,7 +55,7 @@ impl Org {
     }
 
     /// Moves as plain SQL, one statement (and so one `now()`) per move.
-    async fn walk(&self, lead: Uuid, stages: &[&str]) {
+    pub(crate) async fn walk(&self, lead: Uuid, stages: &[&str]) {
         for name in stages {
             let stage = self.stage(name).await;
             sqlx::query("update leads set stage_id = $2 where id = $1")
@@ -68,7 +68,7 @@ impl Org {
     }
 
     /// Puts the lead's stays (oldest first) on the given days; the lead is created on the first.
-    async fn retime(&self, lead: Uuid, days: &[&str]) {
+    pub(crate) async fn retime(&self, lead: Uuid, days: &[&str]) {
         let ids: Vec<Uuid> = sqlx::query_scalar(
             "select id from stage_history where lead_id = $1 order by entered_at, left_at nulls last",
         )
@@ -95,7 +95,14 @@ impl Org {
             .expect("retime the lead");
     }
 
-    async fn deal(&self, lead: Uuid, amount: i64, probability: i32, status: &str, close: &str) {
+    pub(crate) async fn deal(
+        &self,
+        lead: Uuid,
+        amount: i64,
+        probability: i32,
+        status: &str,
+        close: &str,
+    ) {
         let (closed_on, expected) = if status == "open" {
             (None, Some(date(close)))
         } else {
@@ -117,7 +124,7 @@ impl Org {
         .expect("insert a deal");
     }
 
-    async fn call(&self, lead: Uuid, by: &TestUser, day: &str) {
+    pub(crate) async fn call(&self, lead: Uuid, by: &TestUser, day: &str) {
         sqlx::query(
             "insert into lead_interactions (organization_id, lead_id, type, occurred_at, created_by) values ($1, $2, 'call', $3, $4)",
         )
@@ -130,7 +137,7 @@ impl Org {
         .expect("insert a call");
     }
 
-    async fn task(&self, lead: Uuid, who: &TestUser, done: &str, due: Option<&str>) {
+    pub(crate) async fn task(&self, lead: Uuid, who: &TestUser, done: &str, due: Option<&str>) {
         sqlx::query(
             "insert into lead_tasks (organization_id, lead_id, title, status, completed_at, due_date, assigned_to)
              values ($1, $2, 'Task', 'completed', $3, $4, $5)",
@@ -147,7 +154,7 @@ impl Org {
 }
 
 /// The known history (see the test for the figures it yields).
-async fn known_history() -> Org {
+pub(crate) async fn known_history() -> Org {
     let db = TestDb::new().await;
     let org = db.org("Insight Co").await;
     let rep1 = db.user("Insight Co", "rep").await;

@@ -23,6 +23,7 @@ mod import;
 mod import_lost;
 mod inbox_data;
 mod input_data;
+mod insights_folded;
 mod lead_data;
 mod lifecycle;
 mod live;

@@ -1918,6 +1918,11 @@ mod helpers {
         "closer.add_deal(uuid,uuid,text,double precision,text,integer,deal_status,date,text)",
         "closer.update_deal(uuid,uuid,integer,text,double precision,text,integer,deal_status,boolean,date,jsonb,text)",
         "closer.set_org_currency(uuid,text)",
+        // Insights folded on read (0031), attacked in tests/db/insights_folded.rs (a rep asking
+        // for the team or a teammate, another organization's manager, the private schema).
+        "closer.insights_funnel(uuid,uuid,date,date,uuid)",
+        "closer.insights_lost_reasons(uuid,uuid,date,date,uuid)",
+        "closer.insights_compact(uuid)",
     ];
 
     #[tokio::test]

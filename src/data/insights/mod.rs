@@ -24,6 +24,7 @@ mod period;
 mod read;
 
 pub use period::Period;
+pub use read::{COMPACT_AFTER, FUNNEL_PLAIN_SQL, LOST_REASONS_PLAIN_SQL, RANKED_LIMIT};
 
 use serde::Serialize;
 use uuid::Uuid;

@@ -51,8 +51,18 @@ pub const CLOSED_SQL: &str = "SELECT 'won' AS status, date_trunc('month', d.clos
      ORDER BY 2, 1";
 
 /// Per stage: distinct leads that entered in the period, how many of them left forward, and the
-/// days in stage of the stays that have left.
-pub const FUNNEL_SQL: &str = "WITH st AS (
+/// days in stage of the stays that have left. `closer.insights_funnel` (migration 0031) reads the
+/// rollups folded below the organization's watermark plus the same facts over the tail above it;
+/// `pending` (tail leads and logged changes) tells the caller when to compact.
+pub const FUNNEL_SQL: &str =
+    "SELECT s.id, s.name, s.is_won, s.is_lost, f.entered, f.moved_on, f.stays_left,
+            f.median_days, f.p80_days, f.pending
+     FROM closer.insights_funnel($1, $2, $3, $4, $5) f
+     JOIN pipeline_stages s ON s.organization_id = $1 AND s.id = f.stage_id
+     ORDER BY s.order_index";
+
+/// The plain funnel query the rollups must equal (the definition; tests compare the two).
+pub const FUNNEL_PLAIN_SQL: &str = "WITH st AS (
          SELECT id, name, order_index, is_won, is_lost FROM pipeline_stages
          WHERE organization_id = $1 AND pipeline_id = $2
      ), stays AS (
@@ -69,23 +79,35 @@ pub const FUNNEL_SQL: &str = "WITH st AS (
             count(DISTINCT x.lead_id) FILTER (WHERE n.order_index > s.order_index) AS moved_on,
             count(x.left_at) AS stays_left,
             percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM x.left_at - x.entered_at) / 86400.0) AS median_days,
-            percentile_cont(0.8) WITHIN GROUP (ORDER BY extract(epoch FROM x.left_at - x.entered_at) / 86400.0) AS p80_days
+            percentile_cont(0.8) WITHIN GROUP (ORDER BY extract(epoch FROM x.left_at - x.entered_at) / 86400.0) AS p80_days,
+            0::bigint AS pending
      FROM st s
      LEFT JOIN stays x ON x.to_stage_id = s.id
      LEFT JOIN st n ON n.id = x.next_stage_id
      GROUP BY s.id, s.name, s.order_index, s.is_won, s.is_lost
      ORDER BY s.order_index";
 
-/// Won deals of the period by source, with the days each took from lead creation to close.
+/// A read that finds more tail leads and logged changes than this folds them afterwards.
+pub const COMPACT_AFTER: i64 = 2_000;
+
+/// Won deals of the period by their lead's source, with the days each took from lead creation
+/// to close: the lead's source and creation day are on the deal (migration 0031), so this is one
+/// index-only range and no lead is read.
 pub const SOURCES_SQL: &str =
-    "SELECT coalesce(nullif(btrim(l.source), ''), '(none)') AS label, count(*) AS n,
+    "SELECT coalesce(nullif(btrim(d.source), ''), '(none)') AS label, count(*) AS n,
             sum(d.amount)::float8 AS amount,
-            sum(d.closed_on - (l.created_at AT TIME ZONE 'UTC')::date)::float8 AS days
-     FROM deals d JOIN leads l ON l.organization_id = d.organization_id AND l.id = d.lead_id
+            sum(d.closed_on - d.lead_created_on)::float8 AS days
+     FROM deals d
      {scope} AND d.status = 'won' AND d.closed_on >= $3 AND d.closed_on < $4
      GROUP BY 1 ORDER BY 3 DESC, 1";
 
+/// Lost reasons through `closer.insights_lost_reasons` (migration 0031): the open stays folded
+/// below the watermark with their label, plus the leads that may have changed since, read live.
 pub const LOST_REASONS_SQL: &str =
+    "SELECT label, n FROM closer.insights_lost_reasons($1, $2, $3, $4, $5)";
+
+/// The plain lost-reasons query the folded read must equal (the definition).
+pub const LOST_REASONS_PLAIN_SQL: &str =
     "SELECT coalesce(nullif(btrim(l.lost_reason), ''), '(no reason given)') AS label, count(*) AS n
      FROM stage_history h
      JOIN pipeline_stages s ON s.organization_id = h.organization_id AND s.id = h.to_stage_id
@@ -96,24 +118,26 @@ pub const LOST_REASONS_SQL: &str =
        AND ($5::uuid IS NULL OR l.assigned_to = $5)
      GROUP BY 1 ORDER BY 2 DESC, 1";
 
+/// Each figure is aggregated once (MATERIALIZED): joined to the members in a nested loop, a
+/// CTE the planner inlined was scanned once per member (at 1M leads, 222k completed tasks twice).
 pub const LEADERBOARD_SQL: &str = "WITH members AS (
          SELECT m.profile_id, p.full_name FROM organization_members m JOIN profiles p ON p.id = m.profile_id
          WHERE m.organization_id = $1 AND ($5::uuid IS NULL OR m.profile_id = $5)
-     ), won AS (
+     ), won AS MATERIALIZED (
          SELECT d.owner_id AS who, sum(d.amount) AS amount, count(*) AS n
          FROM deals d {scope} AND d.status = 'won' AND d.closed_on >= $3 AND d.closed_on < $4 GROUP BY 1
-     ), open AS (
+     ), open AS MATERIALIZED (
          SELECT d.owner_id AS who, sum(d.amount) AS amount
          FROM deals d {scope} AND d.status = 'open' AND d.expected_close_date >= $3 AND d.expected_close_date < $4
          GROUP BY 1
-     ), calls AS (
+     ), calls AS MATERIALIZED (
          SELECT i.created_by AS who, count(*) AS n FROM lead_interactions i
          WHERE i.organization_id = $1 AND i.type = 'call'
            AND i.occurred_at >= ($3::date)::timestamp AT TIME ZONE 'UTC'
            AND i.occurred_at < ($4::date)::timestamp AT TIME ZONE 'UTC'
            AND ($5::uuid IS NULL OR i.created_by = $5)
          GROUP BY 1
-     ), tasks AS (
+     ), tasks AS MATERIALIZED (
          SELECT t.assigned_to AS who, count(*) AS done,
                 count(*) FILTER (WHERE t.due_date IS NULL OR (t.completed_at AT TIME ZONE 'UTC')::date <= t.due_date) AS on_time
          FROM lead_tasks t
@@ -190,6 +214,14 @@ impl PgStore {
         let lost_count = lost_months.iter().map(|m| m.count).sum::<i64>();
         let win_rate = (won_count + lost_count > 0)
             .then(|| 100.0 * won_count as f64 / (won_count + lost_count) as f64);
+        let pending = funnel
+            .first()
+            .map(|r| r.try_get::<i64, _>("pending"))
+            .transpose()?
+            .unwrap_or(0);
+        if pending > COMPACT_AFTER {
+            self.compact_insights_later();
+        }
         let mut stages = funnel
             .iter()
             .map(|r| {
@@ -275,6 +307,25 @@ impl PgStore {
             sources: sources_ranked,
             leaderboard,
         })
+    }
+
+    /// Folds the insights tail into the rollups (migration 0031). `false`: another session is
+    /// folding this organization right now (it never waits for it).
+    pub async fn compact_insights(&self) -> Result<bool> {
+        Ok(sqlx::query_scalar("SELECT closer.insights_compact($1)")
+            .bind(self.organization_id())
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// The same in the background: the reader that found the tail large does not wait for it.
+    fn compact_insights_later(&self) {
+        let store = self.clone();
+        tokio::spawn(async move {
+            if let Err(err) = store.compact_insights().await {
+                tracing::warn!(error = %err, "folding the insights tail failed");
+            }
+        });
     }
 
     async fn panel(&self, template: &str, q: &InsightsQuery) -> Result<Vec<PgRow>> {
