@@ -1637,7 +1637,7 @@ mod identity {
         // these exact calls, never deciding who the caller is.
         // 0027: the notices a write keeps for after its commit, which closer.announce sends
         // only to the caller's own organizations (`live::a_forged_pending_notice_reaches_only_the_callers_organization`).
-        const BOOKKEEPING: [&str; 7] = [
+        const BOOKKEEPING: [&str; 8] = [
             "current_setting('closer.announce_after_commit', true)",
             "current_setting('closer.announce_pending', true)",
             // 0036: the organizations a write queued notices for (drained only if the caller's).
@@ -1645,6 +1645,8 @@ mod identity {
             "current_setting('closer.notify_leads_' || key, true)",
             "current_setting('closer.notify_stages_' || key, true)",
             "current_setting('closer.summaries_folded', true)",
+            // 0033: whether this transaction folded the filtered totals already.
+            "current_setting('closer.filter_summaries_folded', true)",
             "current_setting('transaction_isolation')",
         ];
         for (name, text) in policies.iter().chain(functions.iter()) {
