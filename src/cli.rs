@@ -151,6 +151,9 @@ pub struct BenchRunArgs {
     /// Column pages read down the largest column.
     #[arg(long, default_value_t = 100)]
     pub pages: usize,
+    /// Run only this family of figures (e.g. `find`: search, filter changes, saved-view start).
+    #[arg(long, value_enum)]
+    pub only: Option<crate::bench::Family>,
 }
 
 #[derive(Debug, Args)]

@@ -32,16 +32,24 @@ pub const FIND_SEARCHES: [(&str, &str); 12] = [
 ];
 
 /// Filters a rep applies on the board.
-pub const FILTERS: [&str; 8] = [
+pub const FILTERS: [&str; 12] = [
     "mine",
+    "owner:me,none",
+    "tag:vip",
+    "score:>70",
     "score:>90",
     "rotting",
     "mine rotting score:>70",
+    "tag:vip rotting",
     "overdue",
     "no-next-step",
     "created:<7d",
     "source:referral",
 ];
+
+/// Default saved views the start is timed with: the owner totals alone, and "my rotting VIP
+/// leads" (issue 12's example).
+pub const START_VIEWS: [&str; 2] = ["mine", "mine tag:vip rotting"];
 
 #[derive(Debug, Clone, Serialize)]
 pub struct FindFigures {
@@ -50,6 +58,10 @@ pub struct FindFigures {
     pub search_by_kind: BTreeMap<&'static str, Summary>,
     /// Per filter: totals + first page of every column (what one filter change costs).
     pub filter_change: BTreeMap<&'static str, Summary>,
+    /// Per filter: the exact totals alone (what the headers wait for).
+    pub filter_totals: BTreeMap<&'static str, Summary>,
+    /// Per default saved view: start → first full frame through it (pages and totals).
+    pub view_start: BTreeMap<&'static str, Summary>,
     pub rounds: usize,
 }
 
@@ -76,12 +88,15 @@ pub async fn find(store: &PgStore, rounds: usize) -> Result<FindFigures> {
         .ok_or_else(|| eyre!("the default pipeline has no stages"))?;
     let page = super::frames::page_size(store);
     let mut filter_change = BTreeMap::new();
+    let mut filter_totals = BTreeMap::new();
     for text in FILTERS {
         let f = filter::parse(text).map_err(|e| eyre!("{text}: {e}"))?;
         let mut samples = Vec::with_capacity(rounds);
+        let mut totals = Vec::with_capacity(rounds);
         for _ in 0..rounds.max(1) {
             let started = Instant::now();
             store.filtered_summaries(pipeline, &f).await?;
+            totals.push(started.elapsed());
             for stage in &stages {
                 store
                     .filtered_column_page(stage.id, BoardSort::Score, None, page, &f)
@@ -90,6 +105,15 @@ pub async fn find(store: &PgStore, rounds: usize) -> Result<FindFigures> {
             samples.push(started.elapsed());
         }
         filter_change.insert(text, Summary::of(&samples));
+        filter_totals.insert(text, Summary::of(&totals));
+    }
+    let mut view_start = BTreeMap::new();
+    for text in START_VIEWS {
+        let f = filter::parse(text).map_err(|e| eyre!("{text}: {e}"))?;
+        view_start.insert(
+            text,
+            Summary::of(&start_with_view(store, &f, rounds).await?),
+        );
     }
     Ok(FindFigures {
         search_all: Summary::of(&all),
@@ -98,6 +122,28 @@ pub async fn find(store: &PgStore, rounds: usize) -> Result<FindFigures> {
             .map(|(k, s)| (k, Summary::of(&s)))
             .collect(),
         filter_change,
+        filter_totals,
+        view_start,
         rounds,
     })
+}
+
+/// Saves `view` as the rep's default view, times `runs` starts through it, then puts the rep's
+/// views back as they were (the bench's view deleted, a previous default restored).
+async fn start_with_view(
+    store: &PgStore,
+    view: &filter::Filter,
+    runs: usize,
+) -> Result<Vec<Duration>> {
+    let before = store.saved_views().await?;
+    let previous = before.iter().find(|v| v.mine && v.is_default).map(|v| v.id);
+    let name = format!("closer bench: {view}");
+    let id = store
+        .save_view(&name, view, BoardSort::Score, true, None)
+        .await?;
+    store.set_default_view(Some(id)).await?;
+    let timed = super::frames::start_with_view(store, view, runs.max(1)).await;
+    store.set_default_view(previous).await?;
+    store.delete_view(id).await?;
+    timed
 }

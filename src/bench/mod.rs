@@ -30,6 +30,27 @@ pub struct RunPlan {
     pub search_rounds: usize,
     pub inbox_runs: usize,
     pub pages: usize,
+    /// Only this family (all when `None`).
+    pub only: Option<Family>,
+}
+
+/// A family of single-rep figures, for `closer bench --only`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Family {
+    Start,
+    Keys,
+    Move,
+    Search,
+    Inbox,
+    Paging,
+    Insights,
+    Find,
+}
+
+impl RunPlan {
+    fn wants(&self, family: Family) -> bool {
+        self.only.is_none_or(|only| only == family)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -69,45 +90,69 @@ pub async fn run(target: &Target, plan: RunPlan) -> Result<RunFigures> {
     // A measurement that fails (e.g. a query past the statement timeout on a slow database)
     // is reported as such; the others still run.
     let mut failures = BTreeMap::new();
-    let starts = keep(
-        &mut failures,
-        "start",
-        frames::start(&store, plan.starts.max(1)).await,
-    );
-    let start = starts.map(|s| frames::start_figures(connect, &s));
+    let mut start = None;
+    if plan.wants(Family::Start) {
+        let starts = keep(
+            &mut failures,
+            "start",
+            frames::start(&store, plan.starts.max(1)).await,
+        );
+        start = starts.map(|s| frames::start_figures(connect, &s));
+    }
     let pace = frames::Pace::Settled {
         count: plan.keys.max(1),
     };
-    let key_to_frame = keep(
-        &mut failures,
-        "key_to_frame",
-        frames::keys(store.clone(), pace).await,
-    );
-    let (bare, bare_as) = match (&target.admin_options, target.rep_url_options()) {
-        (Some(admin), _) => (admin.clone(), "admin"),
-        (None, Some(rep)) => (rep.clone(), "rep"),
-        (None, None) => return Err(eyre!("no connection for the bare UPDATE")),
-    };
-    let moves = queries::moves(&store, bare, bare_as, plan.moves.max(1)).await;
-    let moves = keep(&mut failures, "move", moves);
-    let search = queries::search(&store, plan.search_rounds.max(1)).await;
-    let search = keep(&mut failures, "search", search);
-    let inbox = queries::inbox(&store, plan.inbox_runs.max(1)).await;
-    let inbox = keep(&mut failures, "inbox", inbox);
-    let paging = queries::paging(&store, plan.pages.max(1), frames::page_size(&store)).await;
-    let paging = keep(&mut failures, "paging", paging);
-    // Team-wide insights need a manager (created by the admin connection when there is one).
-    let manager = match target.manager_store().await {
-        Ok(store) => Some(store),
-        Err(err) => {
-            keep::<()>(&mut failures, "insights (team)", Err(err));
-            None
-        }
-    };
-    let insights = insights::insights(&store, manager.as_ref()).await;
-    let insights = keep(&mut failures, "insights", insights);
-    let found = find::find(&store, plan.search_rounds.max(1)).await;
-    let found = keep(&mut failures, "find", found);
+    let mut key_to_frame = None;
+    if plan.wants(Family::Keys) {
+        key_to_frame = keep(
+            &mut failures,
+            "key_to_frame",
+            frames::keys(store.clone(), pace).await,
+        );
+    }
+    let mut moves = None;
+    if plan.wants(Family::Move) {
+        let (bare, bare_as) = match (&target.admin_options, target.rep_url_options()) {
+            (Some(admin), _) => (admin.clone(), "admin"),
+            (None, Some(rep)) => (rep.clone(), "rep"),
+            (None, None) => return Err(eyre!("no connection for the bare UPDATE")),
+        };
+        let timed = queries::moves(&store, bare, bare_as, plan.moves.max(1)).await;
+        moves = keep(&mut failures, "move", timed);
+    }
+    let mut search = None;
+    if plan.wants(Family::Search) {
+        let timed = queries::search(&store, plan.search_rounds.max(1)).await;
+        search = keep(&mut failures, "search", timed);
+    }
+    let mut inbox = None;
+    if plan.wants(Family::Inbox) {
+        let timed = queries::inbox(&store, plan.inbox_runs.max(1)).await;
+        inbox = keep(&mut failures, "inbox", timed);
+    }
+    let mut paging = None;
+    if plan.wants(Family::Paging) {
+        let timed = queries::paging(&store, plan.pages.max(1), frames::page_size(&store)).await;
+        paging = keep(&mut failures, "paging", timed);
+    }
+    let mut insights = None;
+    if plan.wants(Family::Insights) {
+        // Team-wide insights need a manager (created by the admin connection when there is one).
+        let manager = match target.manager_store().await {
+            Ok(store) => Some(store),
+            Err(err) => {
+                keep::<()>(&mut failures, "insights (team)", Err(err));
+                None
+            }
+        };
+        let timed = insights::insights(&store, manager.as_ref()).await;
+        insights = keep(&mut failures, "insights", timed);
+    }
+    let mut found = None;
+    if plan.wants(Family::Find) {
+        let timed = find::find(&store, plan.search_rounds.max(1)).await;
+        found = keep(&mut failures, "find", timed);
+    }
     Ok(RunFigures {
         kind: "run",
         build: build_profile(),
@@ -248,6 +293,20 @@ pub fn run_table(f: &RunFigures) -> String {
                 format!("filter change `{filter}` (totals + first pages)"),
                 summary.line(),
                 "≪ 100 ms",
+            ));
+        }
+        for (filter, summary) in &found.filter_totals {
+            rows.push(row(
+                format!("filtered totals `{filter}` (exact headers)"),
+                summary.line(),
+                "≪ 100 ms",
+            ));
+        }
+        for (view, summary) in &found.view_start {
+            rows.push(row(
+                format!("start → first full frame, default view `{view}`"),
+                summary.line(),
+                "≤ 150 ms",
             ));
         }
     }

@@ -71,6 +71,7 @@ async fn single(target: &Target, args: &BenchRunArgs, json: bool) -> Result<Stri
         search_rounds: args.search_rounds,
         inbox_runs: args.inbox_runs,
         pages: args.pages,
+        only: args.only,
     };
     let figures = bench::run(target, plan).await?;
     Ok(if json {

@@ -8,7 +8,7 @@ use sqlx::{AssertSqlSafe, Row};
 use uuid::Uuid;
 
 use super::DataError;
-use super::filter_sql::{FilterContext, Predicate, bind_params, compile};
+use super::filter_sql::{FilterContext, Predicate, bind_params, compile, compile_summary_rows};
 use super::models::*;
 use super::outcome::retrying as read_retrying;
 use super::store::{PgStore, column_page_sql_where};
@@ -84,15 +84,65 @@ impl PgStore {
     }
 
     /// Exact totals per stage of `pipeline_id` over the leads `filter` keeps (open deals' sum and
-    /// weighted sum, as the unfiltered headers). Counts rows: it runs once per filter change,
-    /// never per key, and narrows by the filter's indexed terms first.
+    /// weighted sum, as the unfiltered headers). A filter of owners only (`mine`, `owner:`), one
+    /// tag or one score range sums the summary deltas of those owners / facets (migration 0033:
+    /// a few rows per stage, whatever the number of leads); anything else counts the kept leads,
+    /// once per filter change, never per key, narrowed by the filter's indexed terms first.
     pub async fn filtered_summaries(
         &self,
         pipeline_id: Uuid,
         filter: &Filter,
     ) -> Result<HashMap<Uuid, StageSummary>> {
-        let predicate = compile(filter, &self.filter_context(), 3);
+        let ctx = self.filter_context();
+        if let Some(rows) = compile_summary_rows(filter, &ctx, 3) {
+            return read_retrying(|| self.summary_rows_once(pipeline_id, &rows)).await;
+        }
+        let predicate = compile(filter, &ctx, 3);
         read_retrying(|| self.filtered_summaries_once(pipeline_id, &predicate)).await
+    }
+
+    /// Sums of the `stage_filter_deltas` rows `predicate` keeps, like the unfiltered headers'
+    /// (`stage_summaries`, `stage_currency_summaries`: the organization's currency, then each
+    /// other one). Exact at every read: every writer inserts its rows in its own transaction.
+    async fn summary_rows_once(
+        &self,
+        pipeline_id: Uuid,
+        predicate: &Predicate,
+    ) -> Result<HashMap<Uuid, StageSummary>> {
+        let sql = format!(
+            "with d as materialized (
+                 select d.stage_id, d.currency, d.lead_count, d.open_deal_amount, d.weighted_deal_amount
+                 from stage_filter_deltas d
+                 where d.organization_id = $1
+                   and d.stage_id in (select s.id from pipeline_stages s where s.organization_id = $1 and s.pipeline_id = $2)
+                   and ({})
+             )
+             select d.stage_id, sum(d.lead_count)::bigint as n,
+                    coalesce(sum(d.open_deal_amount) filter (where coalesce(d.currency, o.currency) = o.currency), 0)::float8 as amount,
+                    coalesce(round(sum(d.weighted_deal_amount) filter (where coalesce(d.currency, o.currency) = o.currency), 2), 0)::float8 as weighted,
+                    o.currency, null::text as other
+             from d join organizations o on o.id = $1
+             group by d.stage_id, o.currency
+             union all
+             select d.stage_id, 0, sum(d.open_deal_amount)::float8, round(sum(d.weighted_deal_amount), 2)::float8,
+                    o.currency, d.currency
+             from d join organizations o on o.id = $1
+             where d.currency <> o.currency
+             group by d.stage_id, o.currency, d.currency
+             having sum(d.open_deal_amount) <> 0 or sum(d.weighted_deal_amount) <> 0",
+            predicate.sql
+        );
+        let query = sqlx::query(AssertSqlSafe(sql))
+            .bind(self.organization_id())
+            .bind(pipeline_id);
+        let rows = bind_params(query, &predicate.params)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out = HashMap::new();
+        for r in rows {
+            super::store::fold_summary(&mut out, &r, "n")?;
+        }
+        Ok(out)
     }
 
     async fn filtered_summaries_once(

@@ -115,32 +115,36 @@ impl Builder<'_> {
         }
     }
 
+    /// Any of `owners` as a predicate over the owner `column` (a lead's `assigned_to`, or a
+    /// summary delta's `owner_id`): named teammates by full or first name.
+    fn owners(&mut self, owners: &[Owner], column: &str) -> String {
+        let mut any = Vec::new();
+        let mut names = Vec::new();
+        for owner in owners {
+            match owner {
+                Owner::Me => {
+                    let me = self.param(Param::Uuid(self.ctx.me));
+                    any.push(format!("{column} = {me}::uuid"));
+                }
+                Owner::Nobody => any.push(format!("{column} is null")),
+                Owner::Named(n) => names.push(n.to_lowercase()),
+            }
+        }
+        if !names.is_empty() {
+            let names = self.param(Param::Texts(names));
+            any.push(format!(
+                "{column} in (select m.profile_id from organization_members m
+                     join profiles p on p.id = m.profile_id
+                     where (lower(p.full_name) = any({names}::text[])
+                            or lower(split_part(p.full_name, ' ', 1)) = any({names}::text[])))"
+            ));
+        }
+        format!("({})", any.join(" or "))
+    }
+
     fn term(&mut self, term: &Term) -> String {
         match term {
-            Term::Owners(owners) => {
-                let mut any = Vec::new();
-                let mut names = Vec::new();
-                for owner in owners {
-                    match owner {
-                        Owner::Me => {
-                            let me = self.param(Param::Uuid(self.ctx.me));
-                            any.push(format!("l.assigned_to = {me}::uuid"));
-                        }
-                        Owner::Nobody => any.push("l.assigned_to is null".into()),
-                        Owner::Named(n) => names.push(n.to_lowercase()),
-                    }
-                }
-                if !names.is_empty() {
-                    let names = self.param(Param::Texts(names));
-                    any.push(format!(
-                        "l.assigned_to in (select m.profile_id from organization_members m
-                             join profiles p on p.id = m.profile_id
-                             where (lower(p.full_name) = any({names}::text[])
-                                    or lower(split_part(p.full_name, ' ', 1)) = any({names}::text[])))"
-                    ));
-                }
-                format!("({})", any.join(" or "))
-            }
+            Term::Owners(owners) => self.owners(owners, "l.assigned_to"),
             Term::Tags(tags) => {
                 let tags = self.param(Param::Texts(tags.clone()));
                 format!(
@@ -232,6 +236,53 @@ pub fn compile(filter: &Filter, ctx: &FilterContext, first: usize) -> Predicate 
     }
 }
 
+/// The rows of `stage_filter_deltas d` (migration 0033) whose sums are exactly the totals of
+/// `filter`, when there are such rows: owner terms only (`mine`, `owner:me,none,Ana`: the lead
+/// rows of those owners), one tag (`tag:vip`: its facet), or one score range (`score:>70`: one
+/// facet per score, each lead in exactly one). `None` for anything else (or an empty filter):
+/// those totals count the kept leads.
+pub fn compile_summary_rows(
+    filter: &Filter,
+    ctx: &FilterContext,
+    first: usize,
+) -> Option<Predicate> {
+    let mut b = Builder {
+        ctx,
+        first,
+        params: Vec::new(),
+        now: None,
+        zone: None,
+    };
+    let facets = match filter.terms.as_slice() {
+        [Term::Tags(tags)] if tags.len() == 1 => tags.iter().map(|t| format!("tag:{t}")).collect(),
+        [Term::Score { min, max }] => ((*min).max(0)..=(*max).min(100))
+            .map(|n| format!("score:{n}"))
+            .collect(),
+        _ => Vec::new(),
+    };
+    if !facets.is_empty() {
+        let facets = b.param(Param::Texts(facets));
+        return Some(Predicate {
+            sql: format!("d.facet = any({facets}::text[])"),
+            params: b.params,
+        });
+    }
+    let mut parts = vec!["d.facet is null".to_string()];
+    for term in &filter.terms {
+        match term {
+            Term::Owners(owners) => parts.push(b.owners(owners, "d.owner_id")),
+            _ => return None,
+        }
+    }
+    if parts.len() == 1 {
+        return None;
+    }
+    Some(Predicate {
+        sql: parts.join(" and "),
+        params: b.params,
+    })
+}
+
 /// Binds the predicate's values in order.
 pub fn bind_params<'q>(
     mut query: Query<'q, Postgres, PgArguments>,
@@ -293,6 +344,47 @@ mod tests {
             .filter(|p| matches!(p, Param::Text(_)))
             .count();
         assert_eq!((instants, texts), (1, 1));
+    }
+
+    #[test]
+    fn summary_rows_only_where_their_sums_are_exact() {
+        let rows = |text: &str| compile_summary_rows(&parse(text).expect("parses"), &ctx(), 3);
+        for text in [
+            "mine",
+            "owner:me,none",
+            "owner:ana mine",
+            "tag:vip",
+            "score:>70",
+            "score:40..60",
+        ] {
+            assert!(rows(text).is_some(), "{text}");
+        }
+        // A lead with two of the tags, or in two facets at once, would count twice; the rest
+        // are not in the deltas at all.
+        for text in [
+            "",
+            "tag:vip,hot",
+            "tag:vip tag:hot",
+            "tag:vip score:>70",
+            "mine tag:vip",
+            "rotting",
+            "mine rotting",
+        ] {
+            assert!(rows(text).is_none(), "{text}");
+        }
+        let score = rows("score:>97").expect("a range");
+        assert_eq!(
+            score.params,
+            vec![Param::Texts(vec![
+                "score:98".into(),
+                "score:99".into(),
+                "score:100".into()
+            ])]
+        );
+        assert!(score.sql.contains("$3") && !score.sql.contains("null"));
+        let mine = rows("mine").expect("owners");
+        assert!(mine.sql.starts_with("d.facet is null and "), "{}", mine.sql);
+        assert_eq!(mine.params, vec![Param::Uuid(Uuid::nil())]);
     }
 
     #[test]

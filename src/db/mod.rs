@@ -4,5 +4,6 @@ pub mod admin;
 pub mod cluster;
 pub mod scram;
 pub mod seed;
+pub mod seed_filters;
 pub mod seed_history;
 mod upgrade;

@@ -382,6 +382,7 @@ pub async fn recompute_stage_summaries(
     .bind(organization_id)
     .execute(&mut *conn)
     .await?;
+    super::seed_filters::recompute_filter_summaries(conn, organization_id).await?;
     Ok(())
 }
 

@@ -394,5 +394,6 @@ async fn task_and_tag_terms_follow_a_teammates_writes() {
 }
 
 mod inbox;
+mod owner_totals;
 mod search;
 mod views;

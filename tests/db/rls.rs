@@ -375,6 +375,18 @@ const TABLES: &[Table] = &[
         can_delete: Who::Nobody,
         parents: &[],
     },
+    // The filtered headers' rows (0033): per owner, score and tag, written only by triggers.
+    Table {
+        name: "stage_filter_deltas",
+        org_col: Some("organization_id"),
+        key_col: "id",
+        touch: "lead_count = lead_count",
+        insert: "insert into stage_filter_deltas (organization_id, stage_id, lead_count) values ({org}, {stage}, 1000)",
+        can_insert: Who::Nobody,
+        can_update: Who::Nobody,
+        can_delete: Who::Nobody,
+        parents: &[],
+    },
     // The stage history (0009): written only by the leads' triggers.
     Table {
         name: "stage_history",
@@ -625,6 +637,16 @@ async fn make_org(db: &TestDb, name: &str, member: &TestUser, outsider: &TestUse
     .fetch_one(&db.admin)
     .await
     .expect("the deal's summary delta");
+    // The deal's row of its owner's filtered totals (0033).
+    let filter_delta: Uuid = sqlx::query_scalar(
+        "select id from stage_filter_deltas where organization_id = $1 and stage_id = $2
+           and open_deal_amount <> 0 and facet is null",
+    )
+    .bind(id)
+    .bind(stage)
+    .fetch_one(&db.admin)
+    .await
+    .expect("the deal's filter delta");
     // The lead's "entered" row of the stage history (written by the trigger).
     let history: Uuid = sqlx::query_scalar(
         "select id from stage_history where organization_id = $1 and lead_id = $2",
@@ -651,6 +673,7 @@ async fn make_org(db: &TestDb, name: &str, member: &TestUser, outsider: &TestUse
         ("lead_tags", tag),
         ("deals", deal),
         ("stage_summary_deltas", summary_delta),
+        ("stage_filter_deltas", filter_delta),
         ("stage_history", history),
         ("saved_views", view),
     ]);
@@ -1367,6 +1390,7 @@ tenant_table!(lead_documents, has_parents);
 tenant_table!(lead_tags, has_parents);
 tenant_table!(deals, has_parents);
 tenant_table!(stage_summary_deltas);
+tenant_table!(stage_filter_deltas);
 tenant_table!(stage_history, has_parents);
 tenant_table!(saved_views, has_parents);
 
@@ -1613,7 +1637,7 @@ mod identity {
         // these exact calls, never deciding who the caller is.
         // 0027: the notices a write keeps for after its commit, which closer.announce sends
         // only to the caller's own organizations (`live::a_forged_pending_notice_reaches_only_the_callers_organization`).
-        const BOOKKEEPING: [&str; 7] = [
+        const BOOKKEEPING: [&str; 8] = [
             "current_setting('closer.announce_after_commit', true)",
             "current_setting('closer.announce_pending', true)",
             // 0036: the organizations a write queued notices for (drained only if the caller's).
@@ -1621,6 +1645,8 @@ mod identity {
             "current_setting('closer.notify_leads_' || key, true)",
             "current_setting('closer.notify_stages_' || key, true)",
             "current_setting('closer.summaries_folded', true)",
+            // 0033: whether this transaction folded the filtered totals already.
+            "current_setting('closer.filter_summaries_folded', true)",
             "current_setting('transaction_isolation')",
         ];
         for (name, text) in policies.iter().chain(functions.iter()) {

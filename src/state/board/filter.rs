@@ -29,7 +29,9 @@ pub fn apply(state: &mut State, filter: Filter) -> Vec<Effect> {
     reload_summaries(state)
 }
 
-/// Re-reads the column totals under the current filter.
+/// Re-reads the column totals under the current filter; the won/lost totals follow when they
+/// land (`load::on_summaries`), so one filter change reads them once, not twice, and they never
+/// hold both connections of the pool while the first pages wait.
 pub(super) fn reload_summaries(state: &mut State) -> Vec<Effect> {
     let Some(pipeline_id) = state.board.pipeline_id else {
         return Vec::new();
@@ -37,16 +39,14 @@ pub(super) fn reload_summaries(state: &mut State) -> Vec<Effect> {
     let request = state.next_id();
     state.board.summaries_request = Some(request);
     state.board.summaries_owed = false;
-    let mut effects = vec![
+    vec![
         BoardEffect::LoadSummaries {
             request,
             pipeline_id,
             filter: state.board.filter.clone(),
         }
         .into(),
-    ];
-    effects.extend(super::totals::load_closed(state));
-    effects
+    ]
 }
 
 /// Asks for the completion lists unless they are loaded or on their way.

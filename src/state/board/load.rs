@@ -93,15 +93,14 @@ pub(super) fn on_board_loaded(
     board.pipelines = data.pipelines;
     board.pipeline_id = data.pipeline_id;
     board.status = BoardStatus::Ready;
-    let mut effects = if board.filter.is_empty() {
+    if board.filter.is_empty() {
         board.summaries = data.summaries;
-        Vec::new()
+        super::totals::load_closed(state)
     } else {
-        // The maintained totals count every lead: read the filtered ones instead.
+        // The maintained totals count every lead: read the filtered ones instead (the won/lost
+        // totals follow them, `on_summaries`).
         super::filter::reload_summaries(state)
-    };
-    effects.extend(super::totals::load_closed(state));
-    effects
+    }
 }
 
 pub(super) fn on_column_loaded(
@@ -229,7 +228,9 @@ pub(super) fn on_summaries(
         }
         Err(f) => {
             state.board.summaries_owed = false;
-            note_failure(state, &f)
+            let mut fx = note_failure(state, &f);
+            fx.extend(super::totals::load_closed(state));
+            fx
         }
     }
 }

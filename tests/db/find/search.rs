@@ -169,6 +169,39 @@ async fn search_finds_what_people_type() {
     assert!(names(s, "xylophone").await.is_empty());
 }
 
+/// Words in another order are name prefixes too (migration 0033): a page full of them comes
+/// in name order without the name-contains tier, and three words work in any order.
+#[tokio::test]
+async fn reordered_words_find_names_by_their_prefix() {
+    let l = leads().await;
+    let org = l.store.organization_id();
+    for i in 0..25 {
+        lead(&l.db, org, &format!("Ana Lopez {i:02}"), None, None).await;
+    }
+    lead(&l.db, org, "Zed Lopez Ana", None, None).await;
+    let hits = names(&l.store, "lopez ana").await;
+    let expected: Vec<String> = (0..20).map(|i| format!("Ana Lopez {i:02}")).collect();
+    assert_eq!(
+        hits.iter().map(|h| h.0.clone()).collect::<Vec<_>>(),
+        expected,
+        "{hits:?}"
+    );
+    let hits = names(&l.store, "07 lopez ana").await;
+    assert_eq!(
+        hits.first().map(|h| h.0.as_str()),
+        Some("Ana Lopez 07"),
+        "{hits:?}"
+    );
+    // With room left on the page, names merely containing the words still come.
+    finds(&l.store, "olivia reyes", "Olivia Reyes").await;
+    let hits = names(&l.store, "lopez zed").await;
+    assert_eq!(
+        hits.first().map(|h| h.0.as_str()),
+        Some("Zed Lopez Ana"),
+        "{hits:?}"
+    );
+}
+
 #[tokio::test]
 async fn hostile_text_is_just_text() {
     let l = leads().await;
