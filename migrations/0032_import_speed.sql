@@ -1,26 +1,26 @@
 -- A faster, sturdier `closer import leads` (issue 14: 100,000 rows in <= 15 s).
 --
--- 1. The import's lookups never scan (`enable_seqscan = off` on `closer.import_leads`). Its
---    generic plan is made at the session's first batch; into a new database `leads` and
---    `lead_tags` are still empty (0 pages) then, so every duplicate and tag lookup became a
---    sequential scan, rescanned per row: the second batch of 5,000 read the first one's rows
---    about 25 million times and hit the statement timeout, so a team's first import failed
---    (tests/db/import_scale.rs). On a database with leads the plan was already index-only.
+-- 1. The import's duplicate lookups cost one index scan per key and batch, whatever the plan.
+--    Its generic plan is made at the session's first batch; into a new database `leads` and
+--    `lead_tags` are still empty then, every index costs the same, and the plan looked ids up
+--    through `leads_filter_idx` (0025, org first, id only INCLUDEd) and tags by sequential scans,
+--    once per row: the second batch of 5,000 read the first one's rows some 50 million times and
+--    hit the statement timeout, so a team's first import failed. The keys now go to each lookup
+--    as one array per batch (at worst one pass over the organization per batch), and the
+--    function never scans a table sequentially (`enable_seqscan = off`).
 -- 2. The author stamp of 0001 (leads, interactions, tasks, deals, documents) without its JSON round
 --    trip per row (the whole row to jsonb and back), and without looking the caller up on UPDATE,
 --    where it only keeps the stored author. Same arguments, same result.
 SET LOCAL ROLE closer_owner;
 
--- Same arguments, result and body as 0023's; only the settings differ.
+-- Same arguments and result as 0023's; the lookups (`keyed` … `matched`) and settings differ.
 DROP FUNCTION closer.import_leads(uuid, jsonb, uuid, text);
 CREATE FUNCTION closer.import_leads(org uuid, batch jsonb, default_stage uuid, on_duplicate text)
     RETURNS TABLE (row_no integer, action text, lead_id uuid)
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' SET lock_timeout = '5s'
     -- 0019: the generic plan keeps the key indexes. JIT: the generic plan's cost passes
     -- jit_above_cost, and compiling its ~270 expressions cost 0.4 s of every 5,000-row batch.
-    -- No sequential scans (0032): the generic plan is made at the session's first batch, and
-    -- when that batch is the first data of a new database `leads` is empty: every lookup became
-    -- a scan, and the second batch hit the statement timeout. Every probe here has its index.
+    -- No sequential scans (0032): a plan made while `leads` is empty must not scan it later.
     SET plan_cache_mode = force_generic_plan SET jit = off SET enable_seqscan = off
 AS $$
 #variable_conflict use_column
@@ -43,24 +43,50 @@ BEGIN
             company text, job_title text, location text, industry text, stage_id uuid, owner uuid,
             source text, lead_source text, score integer, tags text[], last_contacted_at timestamptz,
             lost_reason text)
-    ), matched AS MATERIALIZED (
-        SELECT i.*, gen_random_uuid() AS new_id, coalesce(
-            (SELECT l.id FROM public.leads l WHERE l.organization_id = org AND l.id = i.id),
-            (SELECT l.id FROM public.leads l WHERE l.organization_id = org AND l.external_lead_id = i.external_id),
-            CASE WHEN on_duplicate <> 'create' THEN coalesce(
-                -- Aggregates, not ORDER BY … LIMIT 1: a LIMIT lets the planner walk a board
-                -- index in created_at order and filter, instead of looking the key up.
-                (SELECT (array_agg(l.id ORDER BY l.created_at, l.id))[1] FROM public.leads l
-                 WHERE l.organization_id = org AND lower(l.email) = i.email_key AND l.email IS NOT NULL),
-                (SELECT (array_agg(l.id ORDER BY l.created_at, l.id))[1] FROM public.leads l
-                 WHERE l.organization_id = org AND regexp_replace(l.phone, '[^0-9]', '', 'g') = i.phone_key
-                   AND l.phone IS NOT NULL),
-                CASE WHEN i.email_key IS NULL AND i.phone_key IS NULL AND i.external_id IS NULL THEN
-                    (SELECT (array_agg(l.id ORDER BY l.created_at, l.id))[1] FROM public.leads l
-                     WHERE l.organization_id = org AND (lower(l.name) COLLATE "C") = (lower(i.name) COLLATE "C")
-                       AND l.email IS NULL AND l.phone IS NULL)
-                END) END) AS existing
+    ), keyed AS MATERIALIZED (
+        -- The batch's keys as arrays: each lookup below is ONE index scan per batch, not one per
+        -- row, so whichever index the plan picks it reads the organization at most once per batch.
+        SELECT array_agg(i.id) FILTER (WHERE i.id IS NOT NULL) AS ids,
+               array_agg(i.external_id) FILTER (WHERE i.external_id IS NOT NULL) AS exts,
+               array_agg(i.email_key) FILTER (WHERE i.email_key IS NOT NULL) AS emails,
+               array_agg(i.phone_key) FILTER (WHERE i.phone_key IS NOT NULL) AS phones,
+               array_agg(lower(i.name) COLLATE "C")
+                   FILTER (WHERE i.email_key IS NULL AND i.phone_key IS NULL AND i.external_id IS NULL) AS names
         FROM input i
+    ), by_id AS MATERIALIZED (
+        SELECT l.id FROM keyed k JOIN public.leads l ON l.organization_id = org AND l.id = ANY (k.ids)
+    ), by_external AS MATERIALIZED (
+        SELECT l.external_lead_id AS key, l.id
+        FROM keyed k JOIN public.leads l ON l.organization_id = org AND l.external_lead_id = ANY (k.exts)
+    ), by_email AS MATERIALIZED (
+        -- The earliest lead with the key wins, as before.
+        SELECT DISTINCT ON (lower(l.email)) lower(l.email) AS key, l.id
+        FROM keyed k JOIN public.leads l ON l.organization_id = org AND lower(l.email) = ANY (k.emails)
+        WHERE on_duplicate <> 'create' AND l.email IS NOT NULL
+        ORDER BY lower(l.email), l.created_at, l.id
+    ), by_phone AS MATERIALIZED (
+        SELECT DISTINCT ON (regexp_replace(l.phone, '[^0-9]', '', 'g')) regexp_replace(l.phone, '[^0-9]', '', 'g') AS key, l.id
+        FROM keyed k JOIN public.leads l
+            ON l.organization_id = org AND regexp_replace(l.phone, '[^0-9]', '', 'g') = ANY (k.phones)
+        WHERE on_duplicate <> 'create' AND l.phone IS NOT NULL
+        ORDER BY regexp_replace(l.phone, '[^0-9]', '', 'g'), l.created_at, l.id
+    ), by_name AS MATERIALIZED (
+        SELECT DISTINCT ON (lower(l.name) COLLATE "C") (lower(l.name) COLLATE "C") AS key, l.id
+        FROM keyed k JOIN public.leads l ON l.organization_id = org AND (lower(l.name) COLLATE "C") = ANY (k.names)
+        WHERE on_duplicate <> 'create' AND l.email IS NULL AND l.phone IS NULL
+        ORDER BY lower(l.name) COLLATE "C", l.created_at, l.id
+    ), matched AS MATERIALIZED (
+        -- Joins of CTEs (hashed), not a correlated lookup per row.
+        SELECT i.*, gen_random_uuid() AS new_id, coalesce(bi.id, be.id,
+            CASE WHEN on_duplicate <> 'create' THEN coalesce(bm.id, bp.id,
+                CASE WHEN i.email_key IS NULL AND i.phone_key IS NULL AND i.external_id IS NULL THEN bn.id END) END)
+            AS existing
+        FROM input i
+        LEFT JOIN by_id bi ON bi.id = i.id
+        LEFT JOIN by_external be ON be.key = i.external_id
+        LEFT JOIN by_email bm ON bm.key = i.email_key
+        LEFT JOIN by_phone bp ON bp.key = i.phone_key
+        LEFT JOIN by_name bn ON bn.key = (lower(i.name) COLLATE "C")
     ), ranked AS MATERIALIZED (
         SELECT m.*, CASE WHEN m.existing IS NULL THEN 1::bigint
                          ELSE row_number() OVER (PARTITION BY m.existing ORDER BY m.row_no) END AS nth,
@@ -83,12 +109,16 @@ BEGIN
         SELECT DISTINCT ON (lower(f.tag)) lower(f.tag) AS key, coalesce(o.tag, f.tag) AS tag
         FROM file_tags f LEFT JOIN org_tags o ON o.key = lower(f.tag)
         ORDER BY lower(f.tag), f.row_no, f.ord
+    ), held_tags AS MATERIALIZED (
+        -- The tags the batch's existing leads already have (new leads have none), read once.
+        SELECT t.lead_id, lower(t.tag) AS key
+        FROM (SELECT array_agg(DISTINCT r.existing) AS leads FROM ranked r WHERE r.existing IS NOT NULL) k
+        JOIN public.lead_tags t ON t.organization_id = org AND t.lead_id = ANY (k.leads)
     ), new_tags AS MATERIALIZED (
         SELECT DISTINCT f.lead, s.tag
         FROM file_tags f JOIN spelled s ON s.key = lower(f.tag) JOIN ranked r ON r.row_no = f.row_no
         WHERE ((r.existing IS NULL AND NOT r.refused) OR (on_duplicate = 'update' AND r.nth = 1))
-          AND NOT EXISTS (SELECT 1 FROM public.lead_tags t
-                          WHERE t.organization_id = org AND t.lead_id = f.lead AND lower(t.tag) = s.key)
+          AND NOT EXISTS (SELECT 1 FROM held_tags h WHERE h.lead_id = f.lead AND h.key = s.key)
     ), created AS (
         INSERT INTO public.leads (id, organization_id, stage_id, name, email, phone, mobile, assigned_to, source,
                                   lead_source, external_lead_id, score, last_contacted_at, lost_reason, created_by)
