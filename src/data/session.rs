@@ -118,8 +118,8 @@ impl Session {
                 (pool, listen_pool)
             }
         };
-        // The start-up reads share one connection: a second query sent while the first
-        // connection is still being handed back (sqlx's Sync) made the pool open a second one,
+        // The start-up reads share one connection: a query sent while the previous one's
+        // connection was still being handed back (sqlx's Sync) made the pool open a second one,
         // a login (fork + SCRAM) more before a script's first line or the TUI's first frame.
         let mut conn = pool.acquire().await?;
         let migrated: bool = sqlx::query_scalar(
@@ -161,7 +161,9 @@ impl Session {
             })
         })
         .collect::<Result<Vec<_>>>()?;
-        drop(conn);
+        // Back in the pool before the next query asks for one (dropping it would hand it back
+        // in a spawned task, and the next query would open a second login meanwhile).
+        conn.return_to_pool().await;
         if memberships.is_empty() {
             return Err(DataError::NoMembership);
         }
