@@ -5,8 +5,9 @@
 //! Unordered at 1M leads, PostgreSQL hashed the leads (RLS makes it expect an eighth of them)
 //! and spilled past the login's `temp_file_limit` (256 MB): the export failed. Here the query
 //! reads only the lead-keyed tables, merged in lead id order (leads, their profiles, their
-//! tags grouped per lead), and the few stage and owner names come from two small reads of the
-//! same snapshot, joined in the client.
+//! tags grouped per lead), in chunks of lead id ranges (one statement each, far below the
+//! statement timeout, which one statement for 1M leads was not), and the few stage and owner
+//! names come from two small reads of the same snapshot, joined in the client.
 
 use std::collections::HashMap;
 
@@ -23,7 +24,8 @@ use super::store::PgStore;
 
 type Result<T> = std::result::Result<T, DataError>;
 
-/// `$1` org, `$2` stage ids, `$3` owner, `$4` limit, then the filter's own parameters from `$5`.
+/// `$1` org, `$2` stage ids, `$3` owner, `$4`..`$5` the chunk's lead id range (after, through),
+/// then the filter's own parameters from `$6`.
 const EXPORT_COLUMNS: &str = "
     select l.id, l.name, l.email, l.phone, l.mobile, p.company, p.job_title, p.location, p.industry,
            l.stage_id, l.assigned_to, l.source, l.lead_source, l.score, coalesce(t.tags, '{}') as tags,
@@ -31,17 +33,27 @@ const EXPORT_COLUMNS: &str = "
            l.lost_reason
     from leads l
     left join (select p.lead_id, p.company, p.job_title, p.location, p.industry from lead_profiles p
-               where p.organization_id = $1) p on p.lead_id = l.id
+               where p.organization_id = $1 and p.lead_id > $4 and p.lead_id <= $5) p on p.lead_id = l.id
     left join (select t.lead_id, array_agg(t.tag order by t.tag) as tags from lead_tags t
-               where t.organization_id = $1 group by t.lead_id) t on t.lead_id = l.id
-    where l.organization_id = $1";
+               where t.organization_id = $1 and t.lead_id > $4 and t.lead_id <= $5
+               group by t.lead_id) t on t.lead_id = l.id
+    where l.organization_id = $1 and l.id > $4 and l.id <= $5";
+
+/// The last lead id of the next chunk: `$1` org, `$2` after, `$3` chunk size.
+const CHUNK_END: &str =
+    "select (array_agg(c.id order by c.id desc))[1] from (select l.id from leads l
+     where l.organization_id = $1 and l.id > $2 order by l.id limit $3) c";
+
+/// Leads per statement: each chunk is its own statement, far below the statement timeout, and
+/// sorts at most this many profiles in memory.
+const CHUNK: i64 = 20_000;
 
 /// Merge joins only: the misestimated lead count otherwise picks a hash of every lead (spilling)
 /// or a probe per lead; no JIT (its compile time is a fixed cost the stream never wins back).
 const EXPORT_SETTINGS: &str = "set local enable_hashjoin = off; set local enable_nestloop = off; \
                                set local jit = off";
 
-/// The export SQL for a selection (the same filters as `script::lead_rows_sql`).
+/// The export SQL of one chunk for a selection (the same filters as `script::lead_rows_sql`).
 pub fn export_sql(selection: &LeadSelection, filter: Option<&Predicate>) -> String {
     let mut sql = String::from(EXPORT_COLUMNS);
     if selection.stage_ids.is_some() {
@@ -56,9 +68,6 @@ pub fn export_sql(selection: &LeadSelection, filter: Option<&Predicate>) -> Stri
         sql.push(')');
     }
     sql.push_str(" order by l.id");
-    if selection.limit > 0 {
-        sql.push_str(" limit $4");
-    }
     sql
 }
 
@@ -116,21 +125,37 @@ impl PgStore {
         let predicate = selection
             .filter
             .as_ref()
-            .map(|f| compile(f, &self.filter_context(), 5));
+            .map(|f| compile(f, &self.filter_context(), 6));
         let sql = export_sql(selection, predicate.as_ref());
-        let query = sqlx::query(AssertSqlSafe(sql))
-            .bind(org)
-            .bind(selection.stage_ids.clone().unwrap_or_default())
-            .bind(selection.owner)
-            .bind(i64::try_from(selection.limit).unwrap_or(i64::MAX));
-        let query = match &predicate {
-            Some(p) => bind_params(query, &p.params),
-            None => query,
-        };
-        let mut count = 0;
-        {
+        let limit = selection.limit;
+        let mut count: u64 = 0;
+        // Lead ids above the nil uuid: every id `gen_random_uuid()` makes.
+        let mut after = Uuid::nil();
+        while limit == 0 || count < limit {
+            let through: Option<Uuid> = sqlx::query_scalar(CHUNK_END)
+                .bind(org)
+                .bind(after)
+                .bind(CHUNK)
+                .fetch_one(&mut *tx)
+                .await?;
+            let Some(through) = through else {
+                break;
+            };
+            let query = sqlx::query(AssertSqlSafe(sql.as_str()))
+                .bind(org)
+                .bind(selection.stage_ids.clone().unwrap_or_default())
+                .bind(selection.owner)
+                .bind(after)
+                .bind(through);
+            let query = match &predicate {
+                Some(p) => bind_params(query, &p.params),
+                None => query,
+            };
             let mut rows = query.fetch(&mut *tx);
             while let Some(row) = rows.try_next().await? {
+                if limit > 0 && count >= limit {
+                    break;
+                }
                 let stage_id: Uuid = row.try_get("stage_id")?;
                 // The list's inner join to the stage: a lead whose stage is not readable is not listed.
                 let Some(stage) = stages.get(&stage_id) else {
@@ -142,6 +167,8 @@ impl PgStore {
                 each(export_values(&row, stage, owner)?)?;
                 count += 1;
             }
+            drop(rows);
+            after = through;
         }
         tx.commit().await?;
         Ok(count)
