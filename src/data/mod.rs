@@ -6,6 +6,7 @@ pub mod closing;
 pub mod closing_reasons;
 pub mod connect;
 pub mod error;
+pub mod export;
 pub mod filter_sql;
 pub mod import;
 pub mod inbox;

@@ -20,6 +20,13 @@ impl MemberRole {
             MemberRole::Rep => "rep",
         }
     }
+
+    /// The role from its text (`as_str`), `None` for anything else.
+    pub fn parse(text: &str) -> Option<MemberRole> {
+        [MemberRole::Admin, MemberRole::Manager, MemberRole::Rep]
+            .into_iter()
+            .find(|role| role.as_str() == text)
+    }
 }
 
 /// Who is logged in, as the database sees them.

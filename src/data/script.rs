@@ -126,8 +126,9 @@ const INTERACTION_SQL: &str = "
 
 /// The lead-row SQL for a selection: `$1` org, `$2` stage ids, `$3` owner, `$4` limit, then the
 /// filter's own parameters from `$5`.
-/// `ordered`: by name, read off `leads_name_prefix_c_idx` so the first row comes at once;
-/// unordered (exports) lets PostgreSQL scan and hash-join the whole organization.
+/// `ordered`: by name, read off `leads_name_prefix_c_idx` so the first row comes at once.
+/// Exports read through `data::export` instead (merge joins in lead id order, no hash of the
+/// whole organization).
 pub fn lead_rows_sql(
     selection: &LeadSelection,
     ordered: bool,

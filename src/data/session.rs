@@ -118,10 +118,14 @@ impl Session {
                 (pool, listen_pool)
             }
         };
+        // The start-up reads share one connection: a query sent while the previous one's
+        // connection was still being handed back (sqlx's Sync) made the pool open a second one,
+        // a login (fork + SCRAM) more before a script's first line or the TUI's first frame.
+        let mut conn = pool.acquire().await?;
         let migrated: bool = sqlx::query_scalar(
             "select to_regclass('public.leads') is not null and to_regprocedure('closer.user_org_ids()') is not null",
         )
-        .fetch_one(&pool)
+        .fetch_one(&mut *conn)
         .await?;
         if !migrated {
             return Err(DataError::NotMigrated);
@@ -129,7 +133,7 @@ impl Session {
         let me = sqlx::query(
             "select id, full_name, email, time_zone from profiles where db_role = session_user",
         )
-        .fetch_optional(&pool)
+        .fetch_optional(&mut *conn)
         .await?
         .ok_or(DataError::NoMembership)?;
         let me = Me {
@@ -138,22 +142,28 @@ impl Session {
             email: me.try_get("email")?,
             time_zone: me.try_get("time_zone")?,
         };
+        // The role as text: decoding the enum itself costs a type lookup on every new connection.
         let memberships = sqlx::query(
-            "select o.id, o.name, m.role from organization_members m join organizations o on o.id = m.organization_id
+            "select o.id, o.name, m.role::text as role from organization_members m
+             join organizations o on o.id = m.organization_id
              where m.profile_id = $1 order by o.name",
         )
         .bind(me.profile_id)
-        .fetch_all(&pool)
+        .fetch_all(&mut *conn)
         .await?
         .into_iter()
         .map(|r| {
             Ok(Membership {
                 organization_id: r.try_get("id")?,
                 organization_name: r.try_get("name")?,
-                role: r.try_get("role")?,
+                role: MemberRole::parse(r.try_get("role")?)
+                    .ok_or_else(|| DataError::Other("an unknown member role".into()))?,
             })
         })
         .collect::<Result<Vec<_>>>()?;
+        // Back in the pool before the next query asks for one (dropping it would hand it back
+        // in a spawned task, and the next query would open a second login meanwhile).
+        conn.return_to_pool().await;
         if memberships.is_empty() {
             return Err(DataError::NoMembership);
         }

@@ -41,7 +41,7 @@ pub async fn run(store: &PgStore, args: ExportArgs) -> Result<()> {
     let read = match &args.command {
         ExportCommand::Leads(filter) => {
             let selection = select::resolve(store, filter, 0).await?;
-            store.each_lead(&selection, false, &mut write).await
+            store.export_leads(&selection, &mut write).await
         }
         ExportCommand::Tasks => store.each_task(&mut write).await,
         ExportCommand::Interactions => store.each_interaction(&mut write).await,

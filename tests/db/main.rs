@@ -21,6 +21,7 @@ mod currency;
 mod find;
 mod import;
 mod import_lost;
+mod import_scale;
 mod inbox_data;
 mod input_data;
 mod insights_folded;
