@@ -6,4 +6,5 @@ pub mod scram;
 pub mod seed;
 pub mod seed_filters;
 pub mod seed_history;
+pub mod seed_totals;
 mod upgrade;

@@ -1,0 +1,41 @@
+//! The board's header totals of one organization rebuilt from its rows (after a seed or a demo
+//! reset): what the delta triggers would have written, folded.
+
+use color_eyre::eyre::Result;
+use uuid::Uuid;
+
+/// Rebuilds the board totals of one organization from the rows: one delta row per stage, and
+/// per stage, currency and status, month closed.
+pub async fn recompute_stage_summaries(
+    conn: &mut sqlx::PgConnection,
+    organization_id: Uuid,
+) -> Result<()> {
+    sqlx::query("delete from stage_summary_deltas where organization_id = $1")
+        .bind(organization_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "insert into stage_summary_deltas (organization_id, stage_id, lead_count, open_deal_amount, weighted_deal_amount,
+                                           currency, closed_status, closed_month, closed_deal_count, closed_deal_amount)
+         select s.organization_id, s.id, coalesce(l.n, 0), 0, 0, null, null, null, 0, 0
+         from pipeline_stages s
+         left join (select stage_id, count(*) n from leads where organization_id = $1 group by stage_id) l on l.stage_id = s.id
+         where s.organization_id = $1
+         union all
+         select l.organization_id, l.stage_id, 0,
+                coalesce(sum(d.amount) filter (where d.status = 'open'), 0),
+                coalesce(sum(d.amount * d.probability / 100.0) filter (where d.status = 'open'), 0),
+                d.currency, nullif(d.status, 'open'), closed.month,
+                count(*) filter (where d.status <> 'open'),
+                coalesce(sum(d.amount) filter (where d.status <> 'open'), 0)
+         from deals d join leads l on l.organization_id = d.organization_id and l.id = d.lead_id
+         cross join lateral (select case when d.status <> 'open' then date_trunc('month', d.closed_on)::date end as month) closed
+         where d.organization_id = $1 and (d.status = 'open' or d.closed_on is not null)
+         group by l.organization_id, l.stage_id, d.currency, d.status, closed.month",
+    )
+    .bind(organization_id)
+    .execute(&mut *conn)
+    .await?;
+    super::seed_filters::recompute_filter_summaries(conn, organization_id).await?;
+    Ok(())
+}
