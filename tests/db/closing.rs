@@ -3,6 +3,7 @@
 //! of each; undo refused after a teammate's change or with forged ids; `closed_on` kept by the
 //! database; the closed-stage headers equal plain SQL sums for every period.
 
+use crate::closing_more::{assert_closed_headers_match, closed_deal};
 use crate::common;
 
 use chrono::NaiveDate;
@@ -470,58 +471,10 @@ async fn closed_stage_headers_equal_plain_sql_sums_for_every_period() {
             .await
             .expect("stage");
         let status = if i % 2 == 0 { "won" } else { "lost" };
-        sqlx::query(
-            "insert into deals (organization_id, lead_id, name, amount, status, closed_on)
-             values ($1, $2, 'D', $3::numeric, $4::deal_status, closer.org_today($1) - $5)",
-        )
-        .bind(org)
-        .bind(lead)
-        .bind(1000.0 + f64::from(i) * 37.5)
-        .bind(status)
-        .bind(i * 19)
-        .execute(&db.admin)
-        .await
-        .expect("closed deal");
+        closed_deal(&db, org, lead, status, 1000.0 + f64::from(i) * 37.5, i * 19).await;
         add_deal(&db, org, lead, 5.0, 50).await;
     }
-    for period in [
-        Period::Month,
-        Period::Quarter,
-        Period::Year,
-        Period::AllTime,
-    ] {
-        let totals = store
-            .closed_totals(pipeline, period, &closer::filter::Filter::default())
-            .await
-            .expect("totals");
-        let since = match period {
-            Period::Month => "date_trunc('month', closer.org_today($1))::date",
-            Period::Quarter => "date_trunc('quarter', closer.org_today($1))::date",
-            Period::Year => "date_trunc('year', closer.org_today($1))::date",
-            Period::AllTime => "'-infinity'::date",
-        };
-        for (stage, status) in [(won, "won"), (lost, "lost")] {
-            let sql = format!(
-                "select count(*), coalesce(sum(d.amount), 0)::float8 from deals d
-                 join leads l on l.id = d.lead_id
-                 where l.organization_id = $1 and l.stage_id = $2 and d.status::text = $3
-                   and d.closed_on >= {since}"
-            );
-            let (count, amount): (i64, f64) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(org)
-                .bind(stage)
-                .bind(status)
-                .fetch_one(&db.admin)
-                .await
-                .expect("plain sum");
-            let shown = totals.get(&stage).copied().unwrap_or_default();
-            assert_eq!(
-                (shown.deal_count, shown.amount),
-                (count, amount),
-                "{status} in {period:?}"
-            );
-        }
-    }
+    assert_closed_headers_match(&db, &store, org, &[(won, "won"), (lost, "lost")], "inserts").await;
     // Under a board filter the closed headers count only the leads it keeps.
     let filter = closer::filter::parse("L1").expect("filter");
     let totals = store

@@ -356,15 +356,15 @@ async fn a_cancelled_task_is_open_nowhere() {
 
 /// Plain sums per closed stage and period, beside what the headers show (migration 0034 reads
 /// them from folded deltas; this reads the deals).
-async fn assert_closed_headers_match(
+pub(crate) async fn assert_closed_headers_match(
     db: &TestDb,
     store: &closer::data::PgStore,
     org: Uuid,
     closed_stages: &[(Uuid, &str)],
     step: &str,
 ) {
-    use closer::data::closing::Period;
     let pipeline = db.default_pipeline(org).await;
+    use closer::data::closing::Period;
     for (period, since) in [
         (
             Period::Month,
@@ -408,7 +408,7 @@ async fn assert_closed_headers_match(
     }
 }
 
-async fn closed_deal(
+pub(crate) async fn closed_deal(
     db: &TestDb,
     org: Uuid,
     lead: Uuid,
