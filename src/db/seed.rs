@@ -118,7 +118,18 @@ pub async fn seed(
         seed,
     )
     .await;
-    let rebuilt = rebuild_indexes(&mut first, &mut second, &index_definitions).await;
+    // The totals and the insights fold scan whole tables and need none of the dropped indexes:
+    // they run beside the rebuild, so no core idles while one connection works alone.
+    let derived = async {
+        match &filled {
+            Ok(_) => super::seed_totals::derive_totals_and_fold(pool, organization_id).await,
+            Err(_) => Ok(()),
+        }
+    };
+    let (rebuilt, derived) = tokio::join!(
+        rebuild_indexes(&mut first, &mut second, &index_definitions),
+        derived
+    );
     let dropped = sqlx::query(AssertSqlSafe(format!(
         "DROP TABLE IF EXISTS public.{plan_table}"
     )))
@@ -127,15 +138,9 @@ pub async fn seed(
     let report = filled?;
     rebuilt?;
     dropped?;
-    recompute_stage_summaries(&mut first, organization_id).await?;
+    derived?;
     drop((first, second));
     vacuum_analyze(pool).await?;
-    // Insights fold the new history now, not on a rep's first read (migration 0031).
-    sqlx::query("SELECT closer_insights.compact($1, true)")
-        .bind(organization_id)
-        .execute(pool)
-        .await
-        .wrap_err("seeding failed while folding the insights rollups")?;
     Ok(SeedReport {
         elapsed: started.elapsed(),
         ..report
@@ -147,7 +152,7 @@ pub async fn seed(
 ///
 /// The connection is detached from the pool and closed when dropped: its session settings
 /// (triggers off!) must never leak into the pool's other users.
-async fn prepared_connection(pool: &PgPool) -> Result<sqlx::PgConnection> {
+pub(super) async fn prepared_connection(pool: &PgPool) -> Result<sqlx::PgConnection> {
     let mut conn = pool.acquire().await?.detach();
     for setting in [
         "SET session_replication_role = replica",
@@ -470,9 +475,10 @@ const FIRST_HALF: &[(&str, &str)] = &[
 const SECOND_HALF: &[(&str, &str)] = &[
     (
         "profiles",
-        "INSERT INTO lead_profiles (organization_id, lead_id, company, job_title, location, industry, lead_score, engagement_level,
+        "INSERT INTO lead_profiles (id, organization_id, lead_id, company, job_title, location, industry, lead_score, engagement_level,
                                     budget_range, timeline, min_budget, max_budget, property_type_interest, preferences, custom_fields)
-         SELECT $1, p.id,
+         -- An ascending id like every seeded row: the random default scattered the primary key.
+         SELECT pg_temp.sid(p.prefix, 9, p.i), $1, p.id,
                 (ARRAY['Acme','Globex','Initech','Umbrella','Stark','Wayne','Hooli','Vandelay','Soylent','Tyrell','Cyberdyne','Wonka'])[1 + floor(12 * pg_temp.rnd(p.i, p.s + 30))::int]
                   || ' ' || (ARRAY['Holdings','Labs','Group','Realty','Partners','Ltd'])[1 + floor(6 * pg_temp.rnd(p.i, p.s + 31))::int],
                 (ARRAY['CEO','CFO','Head of Ops','Buyer','Investor','Founder','Director'])[1 + floor(7 * pg_temp.rnd(p.i, p.s + 32))::int],

@@ -1,7 +1,10 @@
 //! The board's header totals of one organization rebuilt from its rows (after a seed or a demo
-//! reset): what the delta triggers would have written, folded.
+//! reset): what the delta triggers would have written, folded; and after a seed, the insights fold.
 
-use color_eyre::eyre::Result;
+use std::time::Instant;
+
+use color_eyre::eyre::{Result, WrapErr};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 /// Rebuilds the board totals of one organization from the rows: one delta row per stage, and
@@ -38,4 +41,33 @@ pub async fn recompute_stage_summaries(
     .await?;
     super::seed_filters::recompute_filter_summaries(conn, organization_id).await?;
     Ok(())
+}
+
+/// The board's header and filter totals (the seed writes with triggers off) on one connection,
+/// and the insights rollups (migration 0031: folded now, not on a rep's first read) on another.
+pub(super) async fn derive_totals_and_fold(pool: &PgPool, organization_id: Uuid) -> Result<()> {
+    let started = Instant::now();
+    let totals = async {
+        let mut conn = super::seed::prepared_connection(pool).await?;
+        recompute_stage_summaries(&mut conn, organization_id).await?;
+        tracing::info!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "seed totals recomputed"
+        );
+        Ok::<(), color_eyre::eyre::Report>(())
+    };
+    let fold = async {
+        sqlx::query("SELECT closer_insights.compact($1, true)")
+            .bind(organization_id)
+            .execute(pool)
+            .await
+            .wrap_err("seeding failed while folding the insights rollups")?;
+        tracing::info!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "seed insights folded"
+        );
+        Ok(())
+    };
+    let (totals, fold) = tokio::join!(totals, fold);
+    totals.and(fold)
 }
