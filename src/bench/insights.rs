@@ -13,7 +13,7 @@ use crate::data::PgStore;
 use crate::data::insights::{InsightsQuery, Period};
 
 /// Timed opens per login (after one untimed warm-up).
-pub const RUNS: usize = 5;
+pub const RUNS: usize = 20;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct InsightsFigures {

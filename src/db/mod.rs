@@ -6,5 +6,6 @@ pub mod scram;
 pub mod seed;
 pub mod seed_filters;
 pub mod seed_history;
+pub mod seed_insights;
 pub mod seed_totals;
 mod upgrade;

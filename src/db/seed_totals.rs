@@ -43,13 +43,15 @@ pub async fn recompute_stage_summaries(
     Ok(())
 }
 
-/// The board's header and filter totals (the seed writes with triggers off) on one connection,
-/// and the insights rollups (migration 0031: folded now, not on a rep's first read) on another.
+/// The board's header and filter totals and the insights deal, call and task rollups (the seed
+/// writes with triggers off), and on another connection the insights stay rollups (migration
+/// 0031: folded now, not on a rep's first read).
 pub(super) async fn derive_totals_and_fold(pool: &PgPool, organization_id: Uuid) -> Result<()> {
     let started = Instant::now();
     let totals = async {
         let mut conn = super::seed::prepared_connection(pool).await?;
         recompute_stage_summaries(&mut conn, organization_id).await?;
+        super::seed_insights::rebuild_insights_facts(pool, organization_id).await?;
         tracing::info!(
             elapsed_ms = started.elapsed().as_millis() as u64,
             "seed totals recomputed"

@@ -24,6 +24,7 @@ mod import_lost;
 mod import_scale;
 mod inbox_data;
 mod input_data;
+mod insights_facts;
 mod insights_folded;
 mod lead_data;
 mod lifecycle;

@@ -1949,6 +1949,11 @@ mod helpers {
         "closer.insights_funnel(uuid,uuid,date,date,uuid)",
         "closer.insights_lost_reasons(uuid,uuid,date,date,uuid)",
         "closer.insights_compact(uuid)",
+        // Deal, call and task rollups (0042), attacked in tests/db/insights_facts.rs (a rep
+        // asking for the team or a teammate, another organization's manager, the private schema).
+        "closer.insights_deal_facts(uuid,uuid,date,date,uuid)",
+        "closer.insights_activity(uuid,date,date,uuid)",
+        "closer.insights_facts_pending(uuid)",
     ];
 
     #[tokio::test]

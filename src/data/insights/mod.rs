@@ -1,5 +1,5 @@
 //! Insights (issue 13): the figures of a pipeline's review for a period and, optionally, one
-//! person. Every figure is defined by one plain query in `read.rs` (tests/db/cockpit_insights.rs
+//! person. Every figure is defined by one plain query (`read.rs`, `plain.rs`) (tests/db/cockpit_insights.rs
 //! recomputes each independently). Periods are UTC calendar ranges `[from, to)`.
 //!
 //! Definitions:
@@ -21,6 +21,7 @@
 //!   period on or before their due day (and all completed).
 
 mod period;
+pub mod plain;
 mod read;
 
 pub use period::Period;

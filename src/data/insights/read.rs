@@ -1,7 +1,6 @@
-//! The insights queries: one per panel, run at once on the pool. Each reads only what the period
-//! holds through an index range (stage_history by stage and day; deals by pipeline and day, or
-//! expected close, on the pipeline and owner columns migration 0017 keeps on each deal, so no
-//! lead is read for them; calls by day; completed tasks by day), never the whole organization.
+//! The insights queries: one per panel, run at once on the pool. Each reads rollups folded by
+//! month plus what changed since (funnel and lost reasons: migration 0031; deals, calls and
+//! completed tasks: 0042), never every row of the period.
 //! Binds: $1 organization, $2 pipeline, $3 first day, $4 day after the period, $5 person or NULL.
 
 use chrono::NaiveDate;
@@ -16,39 +15,31 @@ use crate::data::store::PgStore;
 
 type Result<T> = std::result::Result<T, DataError>;
 
-/// Deals of the pipeline (their lead's current stage) and of the person (their lead's owner):
-/// the columns migration 0017 keeps on each deal, so no lead is read.
-/// Sums are in the organization's currency only (issue 11): deals in others are counted apart
-/// (`OTHER_CURRENCIES_SQL`), never added to them.
-const DEAL_SCOPE: &str =
-    "WHERE d.organization_id = $1 AND d.pipeline_id = $2 AND ($5::uuid IS NULL OR d.owner_id = $5)
-       AND d.currency = (SELECT o.currency FROM organizations o WHERE o.id = $1)";
+/// The deal panels read `closer.insights_deal_facts` (migration 0042): monthly rollups of the
+/// deals of the pipeline, period and person plus the deltas logged since the last fold, per
+/// month, status, owner, currency and (won) source. Sums are in the organization's currency only
+/// (issue 11): deals in others are counted apart (`OTHER_CURRENCIES_SQL`), never added to them.
+/// `plain.rs` holds the plain queries over `deals` that these must equal.
+const FACTS: &str = "closer.insights_deal_facts($1, $2, $3, $4, $5) f";
+const ORG_CURRENCY: &str = "(SELECT o.currency FROM organizations o WHERE o.id = $1)";
 
 /// The period's deals in other currencies than the organization's: open ones by expected close,
 /// won and lost ones by close day (the same periods as the panels).
-pub const OTHER_CURRENCIES_SQL: &str = "SELECT d.currency, d.status::text AS status, count(*) AS n,
-            sum(d.amount)::float8 AS amount
-     FROM deals d
-     WHERE d.organization_id = $1 AND d.pipeline_id = $2 AND ($5::uuid IS NULL OR d.owner_id = $5)
-       AND d.currency <> (SELECT o.currency FROM organizations o WHERE o.id = $1)
-       AND CASE WHEN d.status = 'open' THEN d.expected_close_date >= $3 AND d.expected_close_date < $4
-                ELSE d.closed_on >= $3 AND d.closed_on < $4 END
+pub const OTHER_CURRENCIES_SQL: &str =
+    "SELECT f.currency, f.status::text AS status, sum(f.deals)::bigint AS n,
+            sum(f.amount)::float8 AS amount
+     FROM {facts} WHERE f.currency <> {currency}
      GROUP BY 1, 2 ORDER BY 1, 2";
 
-pub const FORECAST_SQL: &str = "SELECT date_trunc('month', d.expected_close_date)::date AS month, count(*) AS n,
-            sum(d.amount)::float8 AS amount, sum(d.amount * d.probability / 100.0)::float8 AS weighted
-     FROM deals d {scope}
-       AND d.status = 'open' AND d.expected_close_date >= $3 AND d.expected_close_date < $4
+pub const FORECAST_SQL: &str = "SELECT f.month, sum(f.deals)::bigint AS n,
+            sum(f.amount)::float8 AS amount, sum(f.weighted)::float8 AS weighted
+     FROM {facts} WHERE f.status = 'open' AND f.currency = {currency}
      GROUP BY 1 ORDER BY 1";
 
-/// Won and lost apart, so each reads its own partial index.
-pub const CLOSED_SQL: &str = "SELECT 'won' AS status, date_trunc('month', d.closed_on)::date AS month, count(*) AS n,
-            sum(d.amount)::float8 AS amount
-     FROM deals d {scope} AND d.status = 'won' AND d.closed_on >= $3 AND d.closed_on < $4 GROUP BY 2
-     UNION ALL
-     SELECT 'lost', date_trunc('month', d.closed_on)::date, count(*), sum(d.amount)::float8
-     FROM deals d {scope} AND d.status = 'lost' AND d.closed_on >= $3 AND d.closed_on < $4 GROUP BY 2
-     ORDER BY 2, 1";
+pub const CLOSED_SQL: &str = "SELECT f.status::text AS status, f.month, sum(f.deals)::bigint AS n,
+            sum(f.amount)::float8 AS amount
+     FROM {facts} WHERE f.status <> 'open' AND f.currency = {currency}
+     GROUP BY 1, 2 ORDER BY 2, 1";
 
 /// Per stage: distinct leads that entered in the period, how many of them left forward, and the
 /// days in stage of the stays that have left. `closer.insights_funnel` (migration 0031) reads the
@@ -91,14 +82,12 @@ pub const FUNNEL_PLAIN_SQL: &str = "WITH st AS (
 pub const COMPACT_AFTER: i64 = 2_000;
 
 /// Won deals of the period by their lead's source, with the days each took from lead creation
-/// to close: the lead's source and creation day are on the deal (migration 0031), so this is one
-/// index-only range and no lead is read.
+/// to close (the lead's source and creation day are on the deal, migration 0031, and folded by
+/// 0042); `days` is NULL when no deal of the source knows its lead's creation day.
 pub const SOURCES_SQL: &str =
-    "SELECT coalesce(nullif(btrim(d.source), ''), '(none)') AS label, count(*) AS n,
-            sum(d.amount)::float8 AS amount,
-            sum(d.closed_on - d.lead_created_on)::float8 AS days
-     FROM deals d
-     {scope} AND d.status = 'won' AND d.closed_on >= $3 AND d.closed_on < $4
+    "SELECT f.source AS label, sum(f.deals)::bigint AS n, sum(f.amount)::float8 AS amount,
+            CASE WHEN sum(f.days_n) > 0 THEN sum(f.days)::float8 END AS days
+     FROM {facts} WHERE f.status = 'won' AND f.currency = {currency}
      GROUP BY 1 ORDER BY 3 DESC, 1";
 
 /// Lost reasons through `closer.insights_lost_reasons` (migration 0031): the open stays folded
@@ -118,50 +107,36 @@ pub const LOST_REASONS_PLAIN_SQL: &str =
        AND ($5::uuid IS NULL OR l.assigned_to = $5)
      GROUP BY 1 ORDER BY 2 DESC, 1";
 
-/// Each figure is aggregated once (MATERIALIZED): joined to the members in a nested loop, a
-/// CTE the planner inlined was scanned once per member (at 1M leads, 222k completed tasks twice).
+/// Won and open amounts per owner from the deal facts, calls and completed tasks per person from
+/// `closer.insights_activity` (migration 0042), joined to the members; `pending` counts the
+/// deltas waiting for a fold (the same on every row).
 pub const LEADERBOARD_SQL: &str = "WITH members AS (
          SELECT m.profile_id, p.full_name FROM organization_members m JOIN profiles p ON p.id = m.profile_id
          WHERE m.organization_id = $1 AND ($5::uuid IS NULL OR m.profile_id = $5)
-     ), won AS MATERIALIZED (
-         SELECT d.owner_id AS who, sum(d.amount) AS amount, count(*) AS n
-         FROM deals d {scope} AND d.status = 'won' AND d.closed_on >= $3 AND d.closed_on < $4 GROUP BY 1
-     ), open AS MATERIALIZED (
-         SELECT d.owner_id AS who, sum(d.amount) AS amount
-         FROM deals d {scope} AND d.status = 'open' AND d.expected_close_date >= $3 AND d.expected_close_date < $4
-         GROUP BY 1
-     ), calls AS MATERIALIZED (
-         SELECT i.created_by AS who, count(*) AS n FROM lead_interactions i
-         WHERE i.organization_id = $1 AND i.type = 'call'
-           AND i.occurred_at >= ($3::date)::timestamp AT TIME ZONE 'UTC'
-           AND i.occurred_at < ($4::date)::timestamp AT TIME ZONE 'UTC'
-           AND ($5::uuid IS NULL OR i.created_by = $5)
-         GROUP BY 1
-     ), tasks AS MATERIALIZED (
-         SELECT t.assigned_to AS who, count(*) AS done,
-                count(*) FILTER (WHERE t.due_date IS NULL OR (t.completed_at AT TIME ZONE 'UTC')::date <= t.due_date) AS on_time
-         FROM lead_tasks t
-         WHERE t.organization_id = $1 AND t.status = 'completed'
-           AND t.completed_at >= ($3::date)::timestamp AT TIME ZONE 'UTC'
-           AND t.completed_at < ($4::date)::timestamp AT TIME ZONE 'UTC'
-           AND ($5::uuid IS NULL OR t.assigned_to = $5)
-         GROUP BY 1
+     ), money AS MATERIALIZED (
+         SELECT f.owner_id AS who, sum(f.amount) FILTER (WHERE f.status = 'won') AS won,
+                sum(f.deals) FILTER (WHERE f.status = 'won') AS n,
+                sum(f.amount) FILTER (WHERE f.status = 'open') AS open
+         FROM {facts} WHERE f.status <> 'lost' AND f.currency = {currency} GROUP BY 1
+     ), act AS MATERIALIZED (
+         SELECT a.who, a.calls, a.done, a.on_time FROM closer.insights_activity($1, $3, $4, $5) a
      )
-     SELECT m.profile_id, m.full_name, coalesce(won.amount, 0)::float8 AS won_amount, coalesce(won.n, 0) AS won_count,
-            coalesce(open.amount, 0)::float8 AS open_amount, coalesce(calls.n, 0) AS calls,
-            coalesce(tasks.on_time, 0) AS on_time, coalesce(tasks.done, 0) AS done
+     SELECT m.profile_id, m.full_name, coalesce(d.won, 0)::float8 AS won_amount, coalesce(d.n, 0)::bigint AS won_count,
+            coalesce(d.open, 0)::float8 AS open_amount, coalesce(a.calls, 0) AS calls,
+            coalesce(a.on_time, 0) AS on_time, coalesce(a.done, 0) AS done,
+            (SELECT closer.insights_facts_pending($1)) AS pending
      FROM members m
-     LEFT JOIN won ON won.who = m.profile_id
-     LEFT JOIN open ON open.who = m.profile_id
-     LEFT JOIN calls ON calls.who = m.profile_id
-     LEFT JOIN tasks ON tasks.who = m.profile_id
+     LEFT JOIN money d ON d.who = m.profile_id
+     LEFT JOIN act a ON a.who = m.profile_id
      ORDER BY 3 DESC, 5 DESC, m.full_name, m.profile_id";
 
 /// How many rows of the ranked panels are kept.
 pub const RANKED_LIMIT: usize = 10;
 
 fn sql(template: &str) -> String {
-    template.replace("{scope}", DEAL_SCOPE)
+    template
+        .replace("{facts}", FACTS)
+        .replace("{currency}", ORG_CURRENCY)
 }
 
 impl PgStore {
@@ -219,7 +194,12 @@ impl PgStore {
             .map(|r| r.try_get::<i64, _>("pending"))
             .transpose()?
             .unwrap_or(0);
-        if pending > COMPACT_AFTER {
+        let facts_pending = board
+            .first()
+            .map(|r| r.try_get::<i64, _>("pending"))
+            .transpose()?
+            .unwrap_or(0);
+        if pending > COMPACT_AFTER || facts_pending > COMPACT_AFTER {
             self.compact_insights_later();
         }
         let mut stages = funnel
