@@ -71,7 +71,7 @@ async fn recount(w: &World, condition: &str) -> Vec<(Uuid, i64, f64, f64, f64)> 
 
 /// Every owner case: the headers through the filter equal the recount, stage by stage. Returns
 /// how many (case, stage) pairs had leads, so callers can check the comparison is not vacuous.
-async fn check(w: &World, when: &str) -> usize {
+pub(super) async fn check(w: &World, when: &str) -> usize {
     let mut informative = 0;
     for (text, condition) in CASES {
         let f = filter::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
