@@ -6,7 +6,7 @@
 //! deltas equals a recount from the leads, tags and open deals, and the board's filtered totals
 //! equal `owner_totals`' recount, before and after the deltas are folded.
 
-use super::owner_totals::check;
+use super::owner_totals::{check, insert_deals_for_every_lead};
 use super::{World, world};
 
 use crate::import::import;
@@ -137,17 +137,7 @@ async fn tagged(w: &World, tag: &str) -> i64 {
 async fn filter_totals_equal_a_recount_after_an_import() {
     let w = world().await;
     // Open deals in two currencies (won ones too): a tag's rows carry its leads' open deals.
-    sqlx::query(
-        "insert into deals (organization_id, lead_id, name, amount, probability, status, currency)
-         select organization_id, id, 'Deal', score * 100 + 0.25, score,
-                case when score % 5 = 0 then 'won'::deal_status else 'open' end,
-                case when score % 7 = 0 then 'EUR' else 'USD' end
-         from leads where organization_id = $1",
-    )
-    .bind(w.org)
-    .execute(&w.db.admin)
-    .await
-    .expect("insert deals");
+    insert_deals_for_every_lead(&w).await;
     assert_exact(&w, "seeded").await;
 
     let shell = Shell::new(&w.db, w.me.clone());

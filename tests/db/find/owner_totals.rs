@@ -140,9 +140,8 @@ fn deal(amount: f64, currency: Option<&str>) -> NewDeal {
     }
 }
 
-#[tokio::test]
-async fn owner_totals_equal_a_recount_after_every_kind_of_write() {
-    let w = world().await;
+/// One deal per lead, open or won, in two currencies, its amount and probability from the score.
+pub(super) async fn insert_deals_for_every_lead(w: &World) {
     sqlx::query(
         "insert into deals (organization_id, lead_id, name, amount, probability, status, currency)
          select organization_id, id, 'Deal', score * 100 + 0.25, score,
@@ -154,6 +153,12 @@ async fn owner_totals_equal_a_recount_after_every_kind_of_write() {
     .execute(&w.db.admin)
     .await
     .expect("insert deals");
+}
+
+#[tokio::test]
+async fn owner_totals_equal_a_recount_after_every_kind_of_write() {
+    let w = world().await;
+    insert_deals_for_every_lead(&w).await;
     assert!(check(&w, "seeded").await >= 12, "too few stages with leads");
 
     let teammate_user = w.db.user("Acme", "rep").await;
