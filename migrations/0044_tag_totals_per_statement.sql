@@ -67,7 +67,20 @@ END $$;
 
 REVOKE EXECUTE ON FUNCTION closer.lead_tags_filter_summary_inserted() FROM PUBLIC;
 
--- 0033's row trigger for renamed, moved and removed tags only; added ones count above.
+-- 0033's row trigger for renamed, moved and removed tags only; added ones count above. Its
+-- function loses the branch for INSERT, which no trigger reaches any more; the rest is 0033's.
+CREATE OR REPLACE FUNCTION closer.lead_tags_maintain_filter_summary() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = ''
+AS $$
+BEGIN
+    PERFORM closer.bump_lead_filters(OLD.organization_id, closer.lead_stage(OLD.organization_id, OLD.lead_id),
+                                     OLD.lead_id, false, NULL, ARRAY['tag:' || OLD.tag], -1);
+    IF TG_OP = 'UPDATE' THEN
+        PERFORM closer.bump_lead_filters(NEW.organization_id, closer.lead_stage(NEW.organization_id, NEW.lead_id),
+                                         NEW.lead_id, false, NULL, ARRAY['tag:' || NEW.tag], 1);
+    END IF;
+    RETURN NULL;
+END $$;
 DROP TRIGGER lead_tags_maintain_filter_summary ON lead_tags;
 CREATE TRIGGER lead_tags_maintain_filter_summary AFTER DELETE OR UPDATE OF tag, lead_id ON lead_tags
     FOR EACH ROW EXECUTE FUNCTION closer.lead_tags_maintain_filter_summary();
