@@ -47,6 +47,8 @@ pub struct Predicate {
 
 struct Builder<'a> {
     ctx: &'a FilterContext,
+    /// One column's page: the organization is `$1` and the stage `$2`.
+    column: bool,
     first: usize,
     params: Vec<Param>,
     now: Option<String>,
@@ -160,6 +162,18 @@ impl Builder<'_> {
                 let (min, max) = (self.param(Param::Int(*min)), self.param(Param::Int(*max)));
                 format!("l.score between {min}::int and {max}::int")
             }
+            Term::Rotting if self.column => {
+                // The stage's limit as an uncorrelated subquery: a column that never rots
+                // (closed stages, no limit) is empty by a one-time filter instead of a walk down
+                // all its leads (half a second per closed column at 1M).
+                let now = self.now();
+                let limit = "(select s.rotting_days from pipeline_stages s
+                     where s.organization_id = $1::uuid and s.id = $2::uuid)";
+                format!(
+                    "{limit} is not null
+                     and coalesce(l.last_contacted_at, l.created_at) < {now} - make_interval(days => {limit})"
+                )
+            }
             Term::Rotting => {
                 let now = self.now();
                 format!(
@@ -174,11 +188,25 @@ impl Builder<'_> {
                 let local = format!("({now} at time zone {zone})");
                 // Uncorrelated (see the top): the overdue tasks are read once and joined by
                 // hash for the exact totals, not probed once per lead.
-                format!(
+                let overdue = format!(
                     "l.id in (select t.lead_id from lead_tasks t
                          where t.status in ('pending', 'overdue')
                            and (t.due_date < {local}::date
                                 or (t.due_date = {local}::date and t.due_time is not null and t.due_time < {local}::time)))"
+                );
+                if !self.column {
+                    return overdue;
+                }
+                // A won or lost column has an overdue lead only if some closed lead still has an
+                // open task (0046's near-empty index): otherwise empty by a one-time filter,
+                // instead of a walk down all its leads (0.7 s per closed column at 1M).
+                format!(
+                    "(not (select s.is_won or s.is_lost from pipeline_stages s
+                           where s.organization_id = $1::uuid and s.id = $2::uuid)
+                      or exists (select 1 from lead_tasks t
+                                 where t.organization_id = $1::uuid and t.lead_closed
+                                   and t.status in ('pending', 'overdue')))
+                     and {overdue}"
                 )
             }
             Term::NoNextStep => "not exists (select 1 from lead_tasks t
@@ -213,8 +241,19 @@ pub fn like_escape(text: &str) -> String {
 
 /// Compiles `filter` into a predicate whose placeholders start at `$first`.
 pub fn compile(filter: &Filter, ctx: &FilterContext, first: usize) -> Predicate {
+    compile_in(filter, ctx, first, false)
+}
+
+/// As [`compile`], for a page of one column whose query binds the organization as `$1` and
+/// the stage as `$2` (terms that depend on the stage alone read it once).
+pub fn compile_for_column(filter: &Filter, ctx: &FilterContext, first: usize) -> Predicate {
+    compile_in(filter, ctx, first, true)
+}
+
+fn compile_in(filter: &Filter, ctx: &FilterContext, first: usize, column: bool) -> Predicate {
     let mut b = Builder {
         ctx,
+        column,
         first,
         params: Vec::new(),
         now: None,
@@ -248,6 +287,7 @@ pub fn compile_summary_rows(
 ) -> Option<Predicate> {
     let mut b = Builder {
         ctx,
+        column: false,
         first,
         params: Vec::new(),
         now: None,

@@ -393,6 +393,7 @@ async fn task_and_tag_terms_follow_a_teammates_writes() {
     }
 }
 
+mod closed_columns;
 mod import_totals;
 mod inbox;
 mod owner_totals;
