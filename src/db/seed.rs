@@ -119,17 +119,15 @@ pub async fn seed(
     )
     .await;
     // The totals and the insights fold scan whole tables and need none of the dropped indexes:
-    // they run beside the rebuild, so no core idles while one connection works alone.
+    // they run beside one index builder, and the second builder joins when they are done.
     let derived = async {
         match &filled {
             Ok(_) => super::seed_totals::derive_totals_and_fold(pool, organization_id).await,
             Err(_) => Ok(()),
         }
     };
-    let (rebuilt, derived) = tokio::join!(
-        rebuild_indexes(&mut first, &mut second, &index_definitions),
-        derived
-    );
+    let (rebuilt, derived) =
+        rebuild_indexes(&mut first, &mut second, &index_definitions, derived).await;
     let dropped = sqlx::query(AssertSqlSafe(format!(
         "DROP TABLE IF EXISTS public.{plan_table}"
     )))
@@ -307,25 +305,36 @@ async fn drop_secondary_indexes(conn: &mut sqlx::PgConnection) -> Result<Vec<Str
     Ok(definitions)
 }
 
+/// Rebuilds the dropped indexes from one shared queue while `beside` (the totals and the first
+/// insights fold) runs; the second connection joins the queue once `beside` is done. The fold is
+/// one long statement on one core: with two builders beside it, it got half a core and ran alone
+/// at the end with the other core idle (18 s at 1M leads); the queue of short builds is what can
+/// fill the cores at the end. Returns (rebuild, beside).
 async fn rebuild_indexes(
     first: &mut sqlx::PgConnection,
     second: &mut sqlx::PgConnection,
     definitions: &[String],
-) -> Result<()> {
+    beside: impl std::future::Future<Output = Result<()>>,
+) -> (Result<()>, Result<()>) {
     let started = Instant::now();
     // Popped from the end: the slow trigram and full-text (GIN) builds first, the quick b-trees
     // last, so neither connection is left with one long build while the other idles.
     let mut ordered = definitions.to_vec();
     ordered.sort_by_key(|definition| definition.contains("USING gin"));
     let queue = std::sync::Mutex::new(ordered);
-    let (a, b) = tokio::join!(build_indexes(first, &queue), build_indexes(second, &queue));
-    a?;
-    b?;
-    tracing::info!(
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "seed indexes rebuilt"
-    );
-    Ok(())
+    let joining = async {
+        let beside = beside.await;
+        (beside, build_indexes(second, &queue).await)
+    };
+    let (a, (beside, b)) = tokio::join!(build_indexes(first, &queue), joining);
+    let rebuilt = a.and(b);
+    if rebuilt.is_ok() {
+        tracing::info!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "seed indexes rebuilt"
+        );
+    }
+    (rebuilt, beside)
 }
 
 /// Leaves the database ready whatever the size: statistics for the planner (a 10k-lead board took

@@ -59,9 +59,17 @@ pub(super) async fn derive_totals_and_fold(pool: &PgPool, organization_id: Uuid)
         Ok::<(), color_eyre::eyre::Report>(())
     };
     let fold = async {
+        // Triggers off like the fill: the million open-stay rows it writes skip their
+        // foreign-key checks (the organization exists; 2 s of the fold at 1M leads).
+        let mut conn = super::seed::prepared_connection(pool).await?;
+        // Statistics first: the fold's joins and aggregates over just-written tables were
+        // planned blind (VACUUM (ANALYZE) runs only at the very end).
+        sqlx::query("ANALYZE public.stage_history, public.leads")
+            .execute(&mut conn)
+            .await?;
         sqlx::query("SELECT closer_insights.compact($1, true)")
             .bind(organization_id)
-            .execute(pool)
+            .execute(&mut conn)
             .await
             .wrap_err("seeding failed while folding the insights rollups")?;
         tracing::info!(
