@@ -8,6 +8,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod shell_util;
+mod stage_deltas;
 
 mod admin;
 mod bench;
