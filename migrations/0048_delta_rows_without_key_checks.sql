@@ -1,8 +1,8 @@
 -- The floor's write path without foreign-key checks on the append-only delta rows (issue 16).
 -- A move appends a header delta at each end and a filter delta per owner and facet at each end
--- (about ten rows); each row checked two foreign keys, one SPI query each, and took a KEY SHARE
--- lock on the organization's row and on the stage's row: with fifty reps, every writer of an
--- organization queued on the same few rows' lock (MultiXact) entries. Measured on a 1M-lead
+-- (about ten rows); each row checked two foreign keys, one SPI query each, taking a KEY SHARE
+-- lock on the organization's row and on the stage's row, rows every writer of the organization
+-- shares. Measured on a 1M-lead
 -- seed, `closer bench --org Seed --leads 1000000 load --reps 50 --seconds 20`: 342-393 tx/s
 -- with the keys, 402-406 tx/s without, 0 errors, headers exact.
 --
