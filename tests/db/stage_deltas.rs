@@ -1,28 +1,28 @@
 //! The append-only header and filter deltas carry no foreign keys since migration 0048 (each
-//! checked row locked the organization's and the stage's rows for every writer of the floor):
-//! the rows of a deleted stage or organization still go with it. (With today's cascade order the
-//! stages' trigger already removes an organization's rows; its own trigger is there for any
-//! order, so only the stage half of this test fails without 0048's triggers.)
+//! checked row took KEY SHARE locks on the organization's and the stage's rows): the rows of a
+//! deleted stage or organization still go with it. (With today's cascade order the stages'
+//! trigger already removes an organization's rows; its own trigger is there for any order, so
+//! only the stage half of this test fails without 0048's triggers.)
 
 use crate::common::TestDb;
 use uuid::Uuid;
 
+/// (header rows, filter rows) whose `column` is `id`.
 async fn deltas(db: &TestDb, column: &str, id: Uuid) -> (i64, i64) {
-    let count = |table: &str| {
-        let sql = format!("select count(*) from {table} where {column} = $1");
-        let db = &db.admin;
-        async move {
-            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
-                .bind(id)
-                .fetch_one(db)
-                .await
-                .expect("count deltas")
-        }
-    };
-    (
-        count("stage_summary_deltas").await,
-        count("stage_filter_deltas").await,
-    )
+    let mut counts = [0; 2];
+    for (count, table) in counts
+        .iter_mut()
+        .zip(["stage_summary_deltas", "stage_filter_deltas"])
+    {
+        *count = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "select count(*) from {table} where {column} = $1"
+        )))
+        .bind(id)
+        .fetch_one(&db.admin)
+        .await
+        .expect("count deltas");
+    }
+    (counts[0], counts[1])
 }
 
 #[tokio::test]
@@ -37,7 +37,7 @@ async fn a_deleted_stage_or_organization_takes_its_delta_rows_along() {
             db.lead(org, &format!("Lead {i}")).await;
         }
     }
-    // Leads moved out and back: both stages hold header and filter deltas.
+    // Every lead moved to the second stage: both stages hold header and filter deltas.
     sqlx::query("update leads set stage_id = $2, score = score + 1 where organization_id = $1")
         .bind(org)
         .bind(second)
