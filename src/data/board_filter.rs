@@ -9,7 +9,8 @@ use uuid::Uuid;
 
 use super::DataError;
 use super::filter_sql::{
-    FilterContext, Predicate, bind_params, compile, compile_for_column, compile_summary_rows,
+    FilterContext, Predicate, TotalRows, bind_params, compile, compile_for_column,
+    compile_total_rows,
 };
 use super::models::*;
 use super::outcome::retrying as read_retrying;
@@ -96,29 +97,24 @@ impl PgStore {
         filter: &Filter,
     ) -> Result<HashMap<Uuid, StageSummary>> {
         let ctx = self.filter_context();
-        if let Some(rows) = compile_summary_rows(filter, &ctx, 3) {
-            return read_retrying(|| self.summary_rows_once(pipeline_id, &rows)).await;
+        if let Some(rows) = compile_total_rows(filter, &ctx, 3) {
+            return read_retrying(|| self.total_rows_once(pipeline_id, &rows)).await;
         }
         let predicate = compile(filter, &ctx, 3);
         read_retrying(|| self.filtered_summaries_once(pipeline_id, &predicate)).await
     }
 
-    /// Sums of the `stage_filter_deltas` rows `predicate` keeps, like the unfiltered headers'
+    /// Header totals per stage summed from `rows` like the unfiltered headers'
     /// (`stage_summaries`, `stage_currency_summaries`: the organization's currency, then each
-    /// other one). Exact at every read: every writer inserts its rows in its own transaction.
-    async fn summary_rows_once(
+    /// other one). One statement, so one snapshot: exact at every read.
+    async fn total_rows_once(
         &self,
         pipeline_id: Uuid,
-        predicate: &Predicate,
+        rows: &TotalRows,
     ) -> Result<HashMap<Uuid, StageSummary>> {
+        let TotalRows { ctes, rows, params } = rows;
         let sql = format!(
-            "with d as materialized (
-                 select d.stage_id, d.currency, d.lead_count, d.open_deal_amount, d.weighted_deal_amount
-                 from stage_filter_deltas d
-                 where d.organization_id = $1
-                   and d.stage_id in (select s.id from pipeline_stages s where s.organization_id = $1 and s.pipeline_id = $2)
-                   and ({})
-             )
+            "with {ctes} d as materialized ({rows})
              select d.stage_id, sum(d.lead_count)::bigint as n,
                     coalesce(sum(d.open_deal_amount) filter (where coalesce(d.currency, o.currency) = o.currency), 0)::float8 as amount,
                     coalesce(round(sum(d.weighted_deal_amount) filter (where coalesce(d.currency, o.currency) = o.currency), 2), 0)::float8 as weighted,
@@ -131,15 +127,12 @@ impl PgStore {
              from d join organizations o on o.id = $1
              where d.currency <> o.currency
              group by d.stage_id, o.currency, d.currency
-             having sum(d.open_deal_amount) <> 0 or sum(d.weighted_deal_amount) <> 0",
-            predicate.sql
+             having sum(d.open_deal_amount) <> 0 or sum(d.weighted_deal_amount) <> 0"
         );
         let query = sqlx::query(AssertSqlSafe(sql))
             .bind(self.organization_id())
             .bind(pipeline_id);
-        let rows = bind_params(query, &predicate.params)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = bind_params(query, params).fetch_all(&self.pool).await?;
         let mut out = HashMap::new();
         for r in rows {
             super::store::fold_summary(&mut out, &r, "n")?;

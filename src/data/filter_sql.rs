@@ -280,11 +280,7 @@ fn compile_in(filter: &Filter, ctx: &FilterContext, first: usize, column: bool) 
 /// rows of those owners), one tag (`tag:vip`: its facet), or one score range (`score:>70`: one
 /// facet per score, each lead in exactly one). `None` for anything else (or an empty filter):
 /// those totals count the kept leads.
-pub fn compile_summary_rows(
-    filter: &Filter,
-    ctx: &FilterContext,
-    first: usize,
-) -> Option<Predicate> {
+fn compile_summary_rows(filter: &Filter, ctx: &FilterContext, first: usize) -> Option<Predicate> {
     let mut b = Builder {
         ctx,
         column: false,
@@ -295,6 +291,7 @@ pub fn compile_summary_rows(
     };
     let facets = match filter.terms.as_slice() {
         [Term::Tags(tags)] if tags.len() == 1 => tags.iter().map(|t| format!("tag:{t}")).collect(),
+        [Term::NoNextStep] => vec!["next:none".to_string()],
         [Term::Score { min, max }] => ((*min).max(0)..=(*max).min(100))
             .map(|n| format!("score:{n}"))
             .collect(),
@@ -320,6 +317,167 @@ pub fn compile_summary_rows(
     Some(Predicate {
         sql: parts.join(" and "),
         params: b.params,
+    })
+}
+
+/// Rows `(stage_id, currency, lead_count, open_deal_amount, weighted_deal_amount)` (a null
+/// currency is the organization's) whose sums per stage are exactly a filter's totals, read
+/// without counting every lead it keeps. `ctes` go before them in the statement's `WITH`; the
+/// organization is `$1`, the pipeline `$2`, and `params` fill `$first..`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TotalRows {
+    pub ctes: String,
+    pub rows: String,
+    pub params: Vec<Param>,
+}
+
+/// The delta rows of the pipeline's stages (`d`) that `condition` keeps.
+fn delta_rows(condition: &str, stages: &str) -> String {
+    format!(
+        "select d.stage_id, d.currency, d.lead_count, d.open_deal_amount, d.weighted_deal_amount
+         from stage_filter_deltas d
+         where d.organization_id = $1
+           and d.stage_id in (select s.id from pipeline_stages s
+                              where s.organization_id = $1 and s.pipeline_id = $2{stages})
+           and ({condition})"
+    )
+}
+
+/// One count and the open deals of each lead of `leads` (a CTE of `id, stage_id`), `sign`ed.
+fn lead_rows(leads: &str, sign: &str) -> String {
+    format!(
+        "select f.stage_id, null::text, {sign}1, 0, 0 from {leads} f
+         union all
+         select f.stage_id, x.currency, 0, {sign}x.amount, {sign}(x.amount * x.probability / 100.0)
+         from {leads} f join deals x on x.organization_id = $1 and x.lead_id = f.id and x.status = 'open'"
+    )
+}
+
+/// [`TotalRows`] for `filter` when it has them: terms with delta rows of their own
+/// ([`compile_summary_rows`]), `overdue` alone (the `next:` facets of migration 0049 dated
+/// before today, plus the leads whose first task is due today and already past its time), or
+/// `rotting` beside such terms or alone (their rows minus the fresh leads).
+pub fn compile_total_rows(filter: &Filter, ctx: &FilterContext, first: usize) -> Option<TotalRows> {
+    if let Some(p) = compile_summary_rows(filter, ctx, first) {
+        return Some(TotalRows {
+            ctes: String::new(),
+            rows: delta_rows(&p.sql, ""),
+            params: p.params,
+        });
+    }
+    if filter.terms == [Term::Overdue] {
+        return Some(overdue_rows(ctx, first));
+    }
+    rotting_rows(filter, ctx, first)
+}
+
+fn overdue_rows(ctx: &FilterContext, first: usize) -> TotalRows {
+    let mut b = Builder {
+        ctx,
+        column: false,
+        first,
+        params: Vec::new(),
+        now: None,
+        zone: None,
+    };
+    let (now, zone) = (b.now(), b.zone());
+    let local = format!("({now} at time zone {zone})");
+    // The open-task indexes are one per priority (0026): one range each.
+    let due_now = ["high", "medium", "low"]
+        .iter()
+        .map(|p| {
+            format!(
+                "select t.lead_id from lead_tasks t
+                 where t.organization_id = $1 and t.status <> 'completed' and t.priority = '{p}'
+                   and t.due_date = {local}::date and t.due_time < {local}::time"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" union all ");
+    let ctes = format!(
+        "due_now as materialized (
+             select distinct l.id, l.stage_id
+             from ({due_now}) x join leads l on l.organization_id = $1 and l.id = x.lead_id
+             where l.stage_id in (select s.id from pipeline_stages s where s.organization_id = $1 and s.pipeline_id = $2)
+               and not exists (select 1 from lead_tasks e
+                               where e.organization_id = $1 and e.lead_id = l.id
+                                 and e.status in ('pending', 'overdue') and e.due_date < {local}::date)
+         ),"
+    );
+    // Dated facets sort by their text in the C collation (0049 keeps them `next:YYYY-MM-DD`).
+    let before_today = format!(
+        "d.facet collate \"C\" >= 'next:0'
+         and d.facet collate \"C\" < ('next:' || to_char({local}::date, 'YYYY-MM-DD')) collate \"C\""
+    );
+    TotalRows {
+        ctes,
+        rows: format!(
+            "{} union all {}",
+            delta_rows(&before_today, ""),
+            lead_rows("due_now", "")
+        ),
+        params: b.params,
+    }
+}
+
+/// `rotting` as the rows of every lead the other terms keep minus their fresh leads: those
+/// touched within their stage's limit, read from the sort indexes on the last contact
+/// (`leads_board_contact_idx`) and the creation time (`leads_board_newest_idx`).
+fn rotting_rows(filter: &Filter, ctx: &FilterContext, first: usize) -> Option<TotalRows> {
+    if !filter.terms.contains(&Term::Rotting) {
+        return None;
+    }
+    let rest = Filter {
+        terms: filter
+            .terms
+            .iter()
+            .filter(|t| **t != Term::Rotting)
+            .cloned()
+            .collect(),
+    };
+    // Every lead is in exactly one owner row (null: nobody), so those rows sum to all leads.
+    let rows = match rest.is_empty() {
+        true => Predicate {
+            sql: "d.facet is null".to_string(),
+            params: Vec::new(),
+        },
+        false => compile_summary_rows(&rest, ctx, first)?,
+    };
+    let kept = compile(&rest, ctx, first + rows.params.len());
+    let now = format!(
+        "${}::timestamptz",
+        first + rows.params.len() + kept.params.len()
+    );
+    let kept_sql = &kept.sql;
+    let ctes = format!(
+        "fresh as materialized (
+             select r.id as stage_id, f.id
+             from (select s.id, {now} - make_interval(days => s.rotting_days) as cutoff
+                   from pipeline_stages s
+                   where s.organization_id = $1 and s.pipeline_id = $2 and s.rotting_days is not null) r
+             cross join lateral (
+                 select l.id from leads l
+                 where l.organization_id = $1 and l.stage_id = r.id
+                   and coalesce(l.last_contacted_at, '-infinity'::timestamptz) >= r.cutoff and ({kept_sql})
+                 union all
+                 select l.id from leads l
+                 where l.organization_id = $1 and l.stage_id = r.id
+                   and l.last_contacted_at is null and l.created_at >= r.cutoff and ({kept_sql})
+             ) f
+         ),"
+    );
+    let rows_sql = format!(
+        "{} union all {}",
+        delta_rows(&rows.sql, " and s.rotting_days is not null"),
+        lead_rows("fresh", "-")
+    );
+    let mut params = rows.params;
+    params.extend(kept.params);
+    params.push(Param::Instant(ctx.now));
+    Some(TotalRows {
+        ctes,
+        rows: rows_sql,
+        params,
     })
 }
 

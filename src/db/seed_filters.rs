@@ -4,7 +4,8 @@
 use color_eyre::eyre::Result;
 use uuid::Uuid;
 
-/// One row per stage and owner, one per stage and facet (each score, each tag), and as many
+/// One row per stage and owner, one per stage and facet (each score, each tag, each next step:
+/// migration 0049), and as many
 /// for the open deals, per currency.
 pub async fn recompute_filter_summaries(
     conn: &mut sqlx::PgConnection,
@@ -25,6 +26,13 @@ pub async fn recompute_filter_summaries(
              select l.id, l.stage_id, 'tag:' || g.tag from lead_tags g
              join leads l on l.organization_id = g.organization_id and l.id = g.lead_id
              where g.organization_id = $1
+             union all
+             select l.id, l.stage_id, closer.next_facet(coalesce(n.open, 0), n.first_due)
+             from leads l left join (
+                 select t.lead_id, count(*) open, min(t.due_date) first_due from lead_tasks t
+                 where t.organization_id = $1 and t.status in ('pending', 'overdue') group by t.lead_id
+             ) n on n.lead_id = l.id
+             where l.organization_id = $1
          )
          select $1, l.stage_id, l.assigned_to, null, count(*), 0, 0, null
          from leads l where l.organization_id = $1 group by l.stage_id, l.assigned_to

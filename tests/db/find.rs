@@ -249,6 +249,14 @@ async fn filtered_column_totals_equal_a_recount() {
         "mine",
         "tag:vip score:>50",
         "rotting",
+        // `rotting` beside delta-row terms: their rows minus the fresh leads.
+        "tag:vip rotting",
+        "rotting mine",
+        "owner:none rotting",
+        "score:>50 rotting",
+        // 0049's `next:` facets.
+        "overdue",
+        "no-next-step",
         "overdue no-next-step",
         "zzz",
     ] {
@@ -396,6 +404,7 @@ async fn task_and_tag_terms_follow_a_teammates_writes() {
 mod closed_columns;
 mod import_totals;
 mod inbox;
+mod next_step;
 mod owner_totals;
 mod search;
 mod views;

@@ -29,9 +29,9 @@ type Mismatch = (
 
 /// Every group of the organization's `stage_filter_deltas` against the same group recounted from
 /// the rows, as 0033's rebuild counts them: an owner row per (stage, assigned_to), one facet row
-/// per score and tag, each with its leads' open deals per currency. Returns the groups that differ
+/// per score, tag and next step (0049), each with its leads' open deals per currency. Returns the groups that differ
 /// and how many groups the recount has.
-async fn delta_mismatches(w: &World) -> (Vec<Mismatch>, i64) {
+pub(super) async fn delta_mismatches(w: &World) -> (Vec<Mismatch>, i64) {
     const RECOUNT: &str = "
         with open_deals as (
             select d.lead_id, d.currency, sum(d.amount) as amount, sum(d.amount * d.probability / 100.0) as weighted
@@ -43,6 +43,15 @@ async fn delta_mismatches(w: &World) -> (Vec<Mismatch>, i64) {
             select l.id, l.stage_id, 'tag:' || g.tag
             from lead_tags g join leads l on l.organization_id = g.organization_id and l.id = g.lead_id
             where g.organization_id = $1
+            union all
+            select l.id, l.stage_id,
+                   'next:' || case when n.lead_id is null then 'none' when n.first_due is null then 'undated'
+                                   else to_char(n.first_due, 'YYYY-MM-DD') end
+            from leads l left join (
+                select t.lead_id, min(t.due_date) as first_due from lead_tasks t
+                where t.organization_id = $1 and t.status <> 'completed' group by t.lead_id
+            ) n on n.lead_id = l.id
+            where l.organization_id = $1
         ), recount as (
             select l.stage_id, l.assigned_to as owner_id, null::text as facet, null::text as currency,
                    count(*)::numeric as n, 0::numeric as a, 0::numeric as w

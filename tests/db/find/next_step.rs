@@ -1,0 +1,255 @@
+//! A lead's next step in the filter deltas (migration 0049): `no-next-step` and `overdue` read
+//! the `next:` facets, so every task write must keep them equal to a recount from the rows:
+//! through the TUI's functions and plain SQL, one task or several of one lead in a statement,
+//! a task moved to another lead, leads moved into won and back, deleted, and folded; and with
+//! movers and task writers on the same leads at once, without a deadlock.
+
+use super::import_totals::delta_mismatches;
+use super::owner_totals::insert_deals_for_every_lead;
+use super::{World, world};
+
+use chrono::{Duration, Utc};
+use closer::data::PgStore;
+use closer::data::inbox::Snooze;
+use closer::data::lead::NewTask;
+use closer::data::models::TaskPriority;
+use uuid::Uuid;
+
+async fn assert_exact(w: &World, when: &str) {
+    let (wrong, groups) = delta_mismatches(w).await;
+    assert!(wrong.is_empty(), "{when}: deltas minus recount {wrong:#?}");
+    assert!(groups > 40, "{when}: only {groups} groups");
+}
+
+fn task(title: &str, days: Option<i64>) -> NewTask {
+    NewTask {
+        title: title.to_owned(),
+        description: None,
+        due_date: days.map(|d| Utc::now().date_naive() + Duration::days(d)),
+        due_time: None,
+        priority: TaskPriority::Medium,
+        assigned_to: None,
+    }
+}
+
+/// A lead of the organization with no open task, and the won stage and an open one.
+async fn lead_without_tasks(w: &World) -> Uuid {
+    sqlx::query_scalar(
+        "select l.id from leads l where l.organization_id = $1
+           and not exists (select 1 from lead_tasks t where t.lead_id = l.id and t.status <> 'completed')
+         order by l.name limit 1",
+    )
+    .bind(w.org)
+    .fetch_one(&w.db.admin)
+    .await
+    .expect("a lead without tasks")
+}
+
+async fn stage(w: &World, won: bool) -> Uuid {
+    sqlx::query_scalar(
+        "select s.id from pipeline_stages s where s.organization_id = $1 and s.pipeline_id = $2
+           and s.is_won = $3 and not s.is_lost order by s.order_index limit 1",
+    )
+    .bind(w.org)
+    .bind(w.pipeline)
+    .bind(won)
+    .fetch_one(&w.db.admin)
+    .await
+    .expect("a stage")
+}
+
+async fn stage_of(w: &World, lead: Uuid) -> Uuid {
+    sqlx::query_scalar("select stage_id from leads where id = $1")
+        .bind(lead)
+        .fetch_one(&w.db.admin)
+        .await
+        .expect("the lead's stage")
+}
+
+async fn sql(w: &World, statement: &str, lead: Uuid) {
+    sqlx::query(sqlx::AssertSqlSafe(statement.to_owned()))
+        .bind(lead)
+        .execute(&w.db.admin)
+        .await
+        .unwrap_or_else(|e| panic!("{statement}: {e}"));
+}
+
+#[tokio::test]
+async fn next_steps_equal_a_recount_after_every_kind_of_task_write() {
+    let w = world().await;
+    insert_deals_for_every_lead(&w).await;
+    assert_exact(&w, "seeded").await;
+    let now = Utc::now();
+
+    let lead = lead_without_tasks(&w).await;
+    let late = w
+        .store
+        .add_task(lead, task("Late call", Some(-2)), now)
+        .await
+        .expect("add a task");
+    assert_exact(&w, "a first task, overdue").await;
+    let undated = w
+        .store
+        .add_task(lead, task("Someday", None), now)
+        .await
+        .expect("add an undated task");
+    assert_exact(&w, "a second task, undated").await;
+    w.store.complete_task(late, 1).await.expect("complete");
+    assert_exact(&w, "the dated task completed").await;
+    w.store
+        .reschedule_task(undated, 1, Some(now.date_naive()), None, now)
+        .await
+        .expect("reschedule");
+    assert_exact(&w, "the undated task dated").await;
+    let before = w
+        .store
+        .complete_tasks(&[undated], now)
+        .await
+        .expect("complete in bulk");
+    assert_exact(&w, "the last open task completed").await;
+    w.store.reopen_tasks(&before, now).await.expect("reopen");
+    assert_exact(&w, "reopened").await;
+    w.store
+        .snooze_tasks(&[undated], Snooze::Days(3), now)
+        .await
+        .expect("snooze");
+    assert_exact(&w, "snoozed").await;
+
+    // Into won and back: the lead's open tasks follow it (0013) and its facets with it.
+    let (open, won) = (stage_of(&w, lead).await, stage(&w, true).await);
+    w.store
+        .move_lead(lead, open, won, None)
+        .await
+        .expect("move to won");
+    assert_exact(&w, "moved into won").await;
+    w.store
+        .move_lead(lead, won, open, None)
+        .await
+        .expect("move back");
+    assert_exact(&w, "moved back").await;
+
+    // Plain SQL: two tasks of one lead in one statement, a task moved to another lead, deletes.
+    sql(
+        &w,
+        "insert into lead_tasks (organization_id, lead_id, title, due_date)
+         select organization_id, id, 'Pair', current_date + d from leads, unnest(array[-5, 4]) d where id = $1",
+        lead,
+    )
+    .await;
+    assert_exact(&w, "two tasks in one statement").await;
+    sql(
+        &w,
+        "update lead_tasks set status = 'completed', completed_at = now()
+         where lead_id = $1 and title = 'Pair'",
+        lead,
+    )
+    .await;
+    assert_exact(&w, "two tasks completed in one statement").await;
+    let other = lead_without_tasks(&w).await;
+    sql(
+        &w,
+        "update lead_tasks set lead_id = (select l.id from leads l where l.organization_id = lead_tasks.organization_id
+                                            and l.id <> $1 order by l.name desc limit 1)
+         where lead_id = $1 and status <> 'completed'",
+        lead,
+    )
+    .await;
+    assert_exact(&w, "a task moved to another lead").await;
+    sql(
+        &w,
+        "delete from lead_tasks where lead_id in (select lead_id from lead_tasks where status <> 'completed' limit 3)",
+        other,
+    )
+    .await;
+    assert_exact(&w, "tasks deleted").await;
+    sql(&w, "delete from leads where id = $1", lead).await;
+    assert_exact(&w, "a lead with tasks deleted").await;
+    sql(
+        &w,
+        "select closer.compact_filter_summaries(organization_id) from leads where id = $1",
+        other,
+    )
+    .await;
+    assert_exact(&w, "folded").await;
+}
+
+async fn deadlocks(w: &World) -> i64 {
+    sqlx::query_scalar("select deadlocks from pg_stat_database where datname = current_database()")
+        .fetch_one(&w.db.admin)
+        .await
+        .expect("deadlock count")
+}
+
+/// Moves a lead into won and back `rounds` times while teammates write its tasks.
+async fn mover(store: PgStore, lead: Uuid, open: Uuid, won: Uuid, rounds: usize) -> Vec<String> {
+    let mut errors = Vec::new();
+    for i in 0..rounds {
+        for (from, to) in [(open, won), (won, open)] {
+            if let Err(e) = store.move_lead(lead, from, to, None).await {
+                errors.push(format!("move {i} of {lead}: {e}"));
+            }
+        }
+    }
+    errors
+}
+
+/// Adds a task to a lead and completes it, `rounds` times.
+async fn writer(store: PgStore, lead: Uuid, rounds: usize) -> Vec<String> {
+    let mut errors = Vec::new();
+    for i in 0..rounds {
+        let days = Some(i as i64 % 5 - 2);
+        match store
+            .add_task(lead, task("Floor task", days), Utc::now())
+            .await
+        {
+            Ok(id) => {
+                if let Err(e) = store.complete_tasks(&[id], Utc::now()).await {
+                    errors.push(format!("complete {i} on {lead}: {e}"));
+                }
+            }
+            Err(e) => errors.push(format!("add {i} on {lead}: {e}")),
+        }
+    }
+    errors
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn movers_and_task_writers_on_the_same_leads_keep_next_steps_exact() {
+    const LEADS: usize = 4;
+    const ROUNDS: usize = 12;
+    let w = world().await;
+    insert_deals_for_every_lead(&w).await;
+    let (open, won) = (stage(&w, false).await, stage(&w, true).await);
+    let leads: Vec<Uuid> = sqlx::query_scalar(
+        "select id from leads where organization_id = $1 and stage_id = $2 order by name limit $3",
+    )
+    .bind(w.org)
+    .bind(open)
+    .bind(LEADS as i64)
+    .fetch_all(&w.db.admin)
+    .await
+    .expect("leads to work");
+    assert_eq!(leads.len(), LEADS);
+    let mut stores = Vec::new();
+    for _ in 0..3 {
+        let rep = w.db.user("Acme", "rep").await;
+        stores.push(w.db.session(&rep).await.open(w.org).expect("a member"));
+    }
+    let before = deadlocks(&w).await;
+    let mut handles = Vec::new();
+    for (i, lead) in leads.iter().enumerate() {
+        let movers = stores[i % 3].clone();
+        handles.push(tokio::spawn(mover(movers, *lead, open, won, ROUNDS)));
+        for k in 1..3 {
+            let store = stores[(i + k) % 3].clone();
+            handles.push(tokio::spawn(writer(store, *lead, ROUNDS)));
+        }
+    }
+    let mut errors = Vec::new();
+    for handle in handles {
+        errors.extend(handle.await.expect("a worker finished"));
+    }
+    assert!(errors.is_empty(), "errors under load: {errors:?}");
+    assert_eq!(deadlocks(&w).await, before, "the server detected deadlocks");
+    assert_exact(&w, "after movers and task writers").await;
+}
