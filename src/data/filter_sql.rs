@@ -277,9 +277,9 @@ fn compile_in(filter: &Filter, ctx: &FilterContext, first: usize, column: bool) 
 
 /// The rows of `stage_filter_deltas d` (migration 0033) whose sums are exactly the totals of
 /// `filter`, when there are such rows: owner terms only (`mine`, `owner:me,none,Ana`: the lead
-/// rows of those owners), one tag (`tag:vip`: its facet), or one score range (`score:>70`: one
-/// facet per score, each lead in exactly one). `None` for anything else (or an empty filter):
-/// those totals count the kept leads.
+/// rows of those owners), one tag (`tag:vip`: its facet), one score range (`score:>70`: one
+/// facet per score, each lead in exactly one), or `no-next-step` (0049's `next:none`). `None`
+/// for anything else (or an empty filter): those totals count the kept leads.
 fn compile_summary_rows(filter: &Filter, ctx: &FilterContext, first: usize) -> Option<Predicate> {
     let mut b = Builder {
         ctx,
@@ -332,43 +332,39 @@ pub struct TotalRows {
 }
 
 /// The delta rows of the pipeline's stages (`d`) that `condition` keeps.
-fn delta_rows(condition: &str, stages: &str) -> String {
+fn delta_rows(condition: &str) -> String {
     format!(
         "select d.stage_id, d.currency, d.lead_count, d.open_deal_amount, d.weighted_deal_amount
          from stage_filter_deltas d
          where d.organization_id = $1
            and d.stage_id in (select s.id from pipeline_stages s
-                              where s.organization_id = $1 and s.pipeline_id = $2{stages})
+                              where s.organization_id = $1 and s.pipeline_id = $2)
            and ({condition})"
     )
 }
 
-/// One count and the open deals of each lead of `leads` (a CTE of `id, stage_id`), `sign`ed.
-fn lead_rows(leads: &str, sign: &str) -> String {
+/// One count and the open deals of each lead of `leads` (a CTE of `id, stage_id`).
+fn lead_rows(leads: &str) -> String {
     format!(
-        "select f.stage_id, null::text, {sign}1, 0, 0 from {leads} f
+        "select f.stage_id, null::text, 1, 0, 0 from {leads} f
          union all
-         select f.stage_id, x.currency, 0, {sign}x.amount, {sign}(x.amount * x.probability / 100.0)
+         select f.stage_id, x.currency, 0, x.amount, x.amount * x.probability / 100.0
          from {leads} f join deals x on x.organization_id = $1 and x.lead_id = f.id and x.status = 'open'"
     )
 }
 
 /// [`TotalRows`] for `filter` when it has them: terms with delta rows of their own
-/// ([`compile_summary_rows`]), `overdue` alone (the `next:` facets of migration 0049 dated
-/// before today, plus the leads whose first task is due today and already past its time), or
-/// `rotting` beside such terms or alone (their rows minus the fresh leads).
+/// ([`compile_summary_rows`]), or `overdue` alone (the `next:` facets of migration 0049 dated
+/// before today, plus the leads whose first task is due today and already past its time).
 pub fn compile_total_rows(filter: &Filter, ctx: &FilterContext, first: usize) -> Option<TotalRows> {
     if let Some(p) = compile_summary_rows(filter, ctx, first) {
         return Some(TotalRows {
             ctes: String::new(),
-            rows: delta_rows(&p.sql, ""),
+            rows: delta_rows(&p.sql),
             params: p.params,
         });
     }
-    if filter.terms == [Term::Overdue] {
-        return Some(overdue_rows(ctx, first));
-    }
-    rotting_rows(filter, ctx, first)
+    (filter.terms == [Term::Overdue]).then(|| overdue_rows(ctx, first))
 }
 
 fn overdue_rows(ctx: &FilterContext, first: usize) -> TotalRows {
@@ -413,72 +409,11 @@ fn overdue_rows(ctx: &FilterContext, first: usize) -> TotalRows {
         ctes,
         rows: format!(
             "{} union all {}",
-            delta_rows(&before_today, ""),
-            lead_rows("due_now", "")
+            delta_rows(&before_today),
+            lead_rows("due_now")
         ),
         params: b.params,
     }
-}
-
-/// `rotting` as the rows of every lead the other terms keep minus their fresh leads: those
-/// touched within their stage's limit, read from the sort indexes on the last contact
-/// (`leads_board_contact_idx`) and the creation time (`leads_board_newest_idx`).
-fn rotting_rows(filter: &Filter, ctx: &FilterContext, first: usize) -> Option<TotalRows> {
-    if !filter.terms.contains(&Term::Rotting) {
-        return None;
-    }
-    let rest = Filter {
-        terms: filter
-            .terms
-            .iter()
-            .filter(|t| **t != Term::Rotting)
-            .cloned()
-            .collect(),
-    };
-    // Every lead is in exactly one owner row (null: nobody), so those rows sum to all leads.
-    let rows = match rest.is_empty() {
-        true => Predicate {
-            sql: "d.facet is null".to_string(),
-            params: Vec::new(),
-        },
-        false => compile_summary_rows(&rest, ctx, first)?,
-    };
-    let kept = compile(&rest, ctx, first + rows.params.len());
-    let now = format!(
-        "${}::timestamptz",
-        first + rows.params.len() + kept.params.len()
-    );
-    let kept_sql = &kept.sql;
-    let ctes = format!(
-        "fresh as materialized (
-             select r.id as stage_id, f.id
-             from (select s.id, {now} - make_interval(days => s.rotting_days) as cutoff
-                   from pipeline_stages s
-                   where s.organization_id = $1 and s.pipeline_id = $2 and s.rotting_days is not null) r
-             cross join lateral (
-                 select l.id from leads l
-                 where l.organization_id = $1 and l.stage_id = r.id
-                   and coalesce(l.last_contacted_at, '-infinity'::timestamptz) >= r.cutoff and ({kept_sql})
-                 union all
-                 select l.id from leads l
-                 where l.organization_id = $1 and l.stage_id = r.id
-                   and l.last_contacted_at is null and l.created_at >= r.cutoff and ({kept_sql})
-             ) f
-         ),"
-    );
-    let rows_sql = format!(
-        "{} union all {}",
-        delta_rows(&rows.sql, " and s.rotting_days is not null"),
-        lead_rows("fresh", "-")
-    );
-    let mut params = rows.params;
-    params.extend(kept.params);
-    params.push(Param::Instant(ctx.now));
-    Some(TotalRows {
-        ctes,
-        rows: rows_sql,
-        params,
-    })
 }
 
 /// Binds the predicate's values in order.

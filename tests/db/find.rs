@@ -249,7 +249,6 @@ async fn filtered_column_totals_equal_a_recount() {
         "mine",
         "tag:vip score:>50",
         "rotting",
-        // `rotting` beside delta-row terms: their rows minus the fresh leads.
         "tag:vip rotting",
         "rotting mine",
         "owner:none rotting",
