@@ -20,7 +20,8 @@
 --      tasks (0013); the task functions (closer.lock_tasks, closer.task_write,
 --      closer.complete_task) now lock the tasks' leads before the tasks, so the trigger's lead
 --      lock is already held. Plain SQL writes to lead_tasks lock task then lead; against such a
---      move they can deadlock, which PostgreSQL breaks and the data layer retries (40P01).
+--      move they can deadlock, which PostgreSQL breaks by failing one of the two (40P01, a
+--      conflict to Closer).
 --   5. Existing leads get their facet rows once, as the migrating admin, with writers held off.
 SET LOCAL ROLE closer_owner;
 
@@ -33,12 +34,14 @@ CREATE POLICY owner_reads_lead_tasks ON lead_tasks FOR SELECT TO closer_owner US
 CREATE POLICY owner_locks_leads ON leads FOR UPDATE TO closer_owner USING (true) WITH CHECK (false);
 
 -- Dates past 9999 are clamped so every dated facet sorts by its text (`next:` + 10 characters).
+-- No SET clause, so the seed's rebuild can inline it (1M leads: 2.8 s called, 0.6 s inlined); not a
+-- definer, so it runs with the caller's rights and resolves names by the caller's search_path.
 CREATE FUNCTION closer.next_facet(open_tasks bigint, first_due date) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = ''
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
     SELECT 'next:' || CASE WHEN open_tasks = 0 THEN 'none'
                            WHEN first_due IS NULL THEN 'undated'
-                           ELSE to_char(least(first_due, date '9999-12-31'), 'YYYY-MM-DD') END
+                           ELSE pg_catalog.to_char(least(first_due, date '9999-12-31'), 'YYYY-MM-DD') END
 $$;
 
 CREATE FUNCTION closer.lead_next_facet(org uuid, lead uuid) RETURNS text
