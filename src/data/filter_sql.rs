@@ -354,8 +354,9 @@ fn lead_rows(leads: &str) -> String {
 }
 
 /// [`TotalRows`] for `filter` when it has them: terms with delta rows of their own
-/// ([`compile_summary_rows`]), or `overdue` alone (the `next:` facets of migration 0049 dated
-/// before today, plus the leads whose first task is due today and already past its time).
+/// ([`compile_summary_rows`]), `overdue` alone (the `next:` facets of migration 0049 dated
+/// before today, plus the leads whose first task is due today and already past its time), or
+/// `rotting` alone (the `touch:` facets of migration 0050, [`rotting_rows`]).
 pub fn compile_total_rows(filter: &Filter, ctx: &FilterContext, first: usize) -> Option<TotalRows> {
     if let Some(p) = compile_summary_rows(filter, ctx, first) {
         return Some(TotalRows {
@@ -364,7 +365,61 @@ pub fn compile_total_rows(filter: &Filter, ctx: &FilterContext, first: usize) ->
             params: p.params,
         });
     }
-    (filter.terms == [Term::Overdue]).then(|| overdue_rows(ctx, first))
+    match filter.terms.as_slice() {
+        [Term::Overdue] => Some(overdue_rows(ctx, first)),
+        [Term::Rotting] => Some(rotting_rows(ctx, first)),
+        _ => None,
+    }
+}
+
+/// Per stage with a limit: the `touch:` rows (migration 0050) of days before the UTC day of the
+/// cutoff (now minus the limit), plus the leads touched on that day before the cutoff, read from
+/// the contact (`leads_board_contact_idx`) and creation (`leads_board_newest_idx`) sort indexes.
+fn rotting_rows(ctx: &FilterContext, first: usize) -> TotalRows {
+    let mut b = Builder {
+        ctx,
+        column: false,
+        first,
+        params: Vec::new(),
+        now: None,
+        zone: None,
+    };
+    let now = b.now();
+    let ctes = format!(
+        "cut as materialized (
+             select s.id, c.cutoff, (date_trunc('day', c.cutoff at time zone 'UTC') at time zone 'UTC') as day_start
+             from pipeline_stages s
+             cross join lateral (select {now} - make_interval(days => s.rotting_days) as cutoff) c
+             where s.organization_id = $1 and s.pipeline_id = $2 and s.rotting_days is not null
+         ), edge as materialized (
+             select c.id as stage_id, l.id
+             from cut c cross join lateral (
+                 select l.id from leads l
+                 where l.organization_id = $1 and l.stage_id = c.id
+                   and coalesce(l.last_contacted_at, '-infinity'::timestamptz) >= c.day_start
+                   and coalesce(l.last_contacted_at, '-infinity'::timestamptz) < c.cutoff
+                 union all
+                 select l.id from leads l
+                 where l.organization_id = $1 and l.stage_id = c.id and l.last_contacted_at is null
+                   and l.created_at >= c.day_start and l.created_at < c.cutoff
+             ) l
+         ),"
+    );
+    // Day facets sort by their text in the C collation (0050 keeps them `touch:YYYY-MM-DD`).
+    let rows = format!(
+        "select d.stage_id, d.currency, d.lead_count, d.open_deal_amount, d.weighted_deal_amount
+         from stage_filter_deltas d join cut c on c.id = d.stage_id
+         where d.organization_id = $1
+           and d.facet collate \"C\" >= 'touch:0'
+           and d.facet collate \"C\" < ('touch:' || to_char(c.day_start at time zone 'UTC', 'YYYY-MM-DD')) collate \"C\"
+         union all {}",
+        lead_rows("edge")
+    );
+    TotalRows {
+        ctes,
+        rows,
+        params: b.params,
+    }
 }
 
 fn overdue_rows(ctx: &FilterContext, first: usize) -> TotalRows {

@@ -4,8 +4,8 @@
 use color_eyre::eyre::Result;
 use uuid::Uuid;
 
-/// One row per stage and owner, one per stage and facet (each score, each tag, each next step:
-/// migration 0049), and as many
+/// One row per stage and owner, one per stage and facet (each score, each tag, each next step and
+/// last-touch day: migrations 0049 and 0050), and as many
 /// for the open deals, per currency.
 pub async fn recompute_filter_summaries(
     conn: &mut sqlx::PgConnection,
@@ -26,6 +26,9 @@ pub async fn recompute_filter_summaries(
              select l.id, l.stage_id, 'tag:' || g.tag from lead_tags g
              join leads l on l.organization_id = g.organization_id and l.id = g.lead_id
              where g.organization_id = $1
+             union all
+             select l.id, l.stage_id, closer.touch_facet(coalesce(l.last_contacted_at, l.created_at))
+             from leads l where l.organization_id = $1
              union all
              select l.id, l.stage_id, closer.next_facet(coalesce(n.open, 0), n.first_due)
              from leads l left join (

@@ -29,7 +29,7 @@ type Mismatch = (
 
 /// Every group of the organization's `stage_filter_deltas` against the same group recounted from
 /// the rows, as 0033's rebuild counts them: an owner row per (stage, assigned_to), one facet row
-/// per score, tag and next step (0049), each with its leads' open deals per currency. Returns the groups that differ
+/// per score, tag, next step (0049) and last-touch day (0050), each with its leads' open deals per currency. Returns the groups that differ
 /// and how many groups the recount has.
 pub(super) async fn delta_mismatches(w: &World) -> (Vec<Mismatch>, i64) {
     const RECOUNT: &str = "
@@ -43,6 +43,9 @@ pub(super) async fn delta_mismatches(w: &World) -> (Vec<Mismatch>, i64) {
             select l.id, l.stage_id, 'tag:' || g.tag
             from lead_tags g join leads l on l.organization_id = g.organization_id and l.id = g.lead_id
             where g.organization_id = $1
+            union all
+            select l.id, l.stage_id, 'touch:' || to_char(coalesce(l.last_contacted_at, l.created_at) at time zone 'UTC', 'YYYY-MM-DD')
+            from leads l where l.organization_id = $1
             union all
             select l.id, l.stage_id,
                    'next:' || case when n.lead_id is null then 'none' when n.first_due is null then 'undated'

@@ -1,8 +1,10 @@
-//! A lead's next step in the filter deltas (migration 0049): `no-next-step` and `overdue` read
-//! the `next:` facets, so every task write must keep them equal to a recount from the rows:
-//! through the TUI's functions and plain SQL, one task or several of one lead in a statement,
-//! a task moved to another lead, leads moved into won and back, deleted, and folded; and with
-//! movers and task writers on the same leads at once, without a deadlock.
+//! A lead's next step and last touch in the filter deltas (migrations 0049 and 0050):
+//! `no-next-step`, `overdue` and `rotting` read the `next:` and `touch:` facets, so every task
+//! write and call log must keep them equal to a recount from the rows: through the TUI's
+//! functions and plain SQL, one task or several of one lead in a statement, a task moved to
+//! another lead, calls logged (a new day, then the same day again), leads moved into won and
+//! back, deleted, and folded; and with movers and task writers on the same leads at once,
+//! without a deadlock.
 
 use super::import_totals::delta_mismatches;
 use super::owner_totals::insert_deals_for_every_lead;
@@ -11,7 +13,7 @@ use super::{World, world};
 use chrono::{Duration, Utc};
 use closer::data::PgStore;
 use closer::data::inbox::Snooze;
-use closer::data::lead::NewTask;
+use closer::data::lead::{InteractionKind, NewInteraction, NewTask};
 use closer::data::models::TaskPriority;
 use uuid::Uuid;
 
@@ -114,6 +116,30 @@ async fn next_steps_equal_a_recount_after_every_kind_of_task_write() {
         .await
         .expect("snooze");
     assert_exact(&w, "snoozed").await;
+
+    // A call moves the lead's touch to today; a second one the same day changes nothing.
+    for n in 1..=2 {
+        let call = NewInteraction {
+            kind: InteractionKind::Call,
+            direction: None,
+            subject: Some(format!("Call {n}")),
+            content: None,
+            duration_secs: None,
+            outcome: None,
+        };
+        w.store
+            .log_interaction(lead, call)
+            .await
+            .expect("log a call");
+        assert_exact(&w, &format!("call {n} logged")).await;
+    }
+    sql(
+        &w,
+        "update leads set last_contacted_at = now() - interval '30 days' where id = $1",
+        lead,
+    )
+    .await;
+    assert_exact(&w, "last contact set back a month").await;
 
     // Into won and back: the lead's open tasks follow it (0013) and its facets with it.
     let (open, won) = (stage_of(&w, lead).await, stage(&w, true).await);
