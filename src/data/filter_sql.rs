@@ -343,13 +343,17 @@ fn delta_rows(condition: &str) -> String {
     )
 }
 
-/// One count and the open deals of each lead of `leads` (a CTE of `id, stage_id`).
+/// One count and the open deals of each lead of `leads` (a CTE of `id, stage_id`: a few
+/// thousand leads at most, so each probes its deals; a join read all the open deals).
 fn lead_rows(leads: &str) -> String {
     format!(
         "select f.stage_id, null::text, 1, 0, 0 from {leads} f
          union all
          select f.stage_id, x.currency, 0, x.amount, x.amount * x.probability / 100.0
-         from {leads} f join deals x on x.organization_id = $1 and x.lead_id = f.id and x.status = 'open'"
+         from {leads} f cross join lateral (
+             select x.currency, x.amount, x.probability from deals x
+             where x.organization_id = $1 and x.lead_id = f.id and x.status = 'open'
+         ) x"
     )
 }
 
@@ -373,8 +377,7 @@ pub fn compile_total_rows(filter: &Filter, ctx: &FilterContext, first: usize) ->
 }
 
 /// Per stage with a limit: the `touch:` rows (migration 0050) of days before the UTC day of the
-/// cutoff (now minus the limit), plus the leads touched on that day before the cutoff, read from
-/// the contact (`leads_board_contact_idx`) and creation (`leads_board_newest_idx`) sort indexes.
+/// cutoff (now minus the limit), plus the leads touched on that day before the cutoff.
 fn rotting_rows(ctx: &FilterContext, first: usize) -> TotalRows {
     let mut b = Builder {
         ctx,
@@ -385,24 +388,16 @@ fn rotting_rows(ctx: &FilterContext, first: usize) -> TotalRows {
         zone: None,
     };
     let now = b.now();
+    // The cutoff's day from `closer.rotting_edge` (0050), which can range over the contact
+    // index where a member's query cannot.
     let ctes = format!(
         "cut as materialized (
-             select s.id, c.cutoff, (date_trunc('day', c.cutoff at time zone 'UTC') at time zone 'UTC') as day_start
+             select s.id, (date_trunc('day', ({now} - make_interval(days => s.rotting_days)) at time zone 'UTC')
+                           at time zone 'UTC') as day_start
              from pipeline_stages s
-             cross join lateral (select {now} - make_interval(days => s.rotting_days) as cutoff) c
              where s.organization_id = $1 and s.pipeline_id = $2 and s.rotting_days is not null
          ), edge as materialized (
-             select c.id as stage_id, l.id
-             from cut c cross join lateral (
-                 select l.id from leads l
-                 where l.organization_id = $1 and l.stage_id = c.id
-                   and coalesce(l.last_contacted_at, '-infinity'::timestamptz) >= c.day_start
-                   and coalesce(l.last_contacted_at, '-infinity'::timestamptz) < c.cutoff
-                 union all
-                 select l.id from leads l
-                 where l.organization_id = $1 and l.stage_id = c.id and l.last_contacted_at is null
-                   and l.created_at >= c.day_start and l.created_at < c.cutoff
-             ) l
+             select e.stage_id, e.id from closer.rotting_edge($1, $2, {now}) e
          ),"
     );
     // Day facets sort by their text in the C collation (0050 keeps them `touch:YYYY-MM-DD`).

@@ -1921,6 +1921,9 @@ mod helpers {
         // Issue 12 (0008): attacked in tests/db/find.rs (search::*: other organizations, hostile
         // text, the private index expressions).
         "closer.find_leads(uuid,text,integer)",
+        // `rotting` totals (0050): attacked in tests/db/find/next_step.rs (another
+        // organization's id or pipeline, a non-member login).
+        "closer.rotting_edge(uuid,uuid,timestamp with time zone)",
         // Saved views (0008): attacked in tests/db/find.rs (views::*).
         "closer.save_view(uuid,text,text,text,boolean,uuid)",
         "closer.rename_view(uuid,uuid,text)",

@@ -279,3 +279,49 @@ async fn movers_and_task_writers_on_the_same_leads_keep_next_steps_exact() {
     assert_eq!(deadlocks(&w).await, before, "the server detected deadlocks");
     assert_exact(&w, "after movers and task writers").await;
 }
+
+/// `closer.rotting_edge` (0050) reads leads as the owner, so it must answer only for an
+/// organization the caller belongs to: a rep of another organization, given this one's ids,
+/// gets nothing, and a member gets only leads of their own pipeline's stages.
+#[tokio::test]
+async fn the_rotting_edge_answers_only_a_member() {
+    let w = world().await;
+    // Every lead of a stage with a limit touched a minute before the limit ran out.
+    sqlx::query(
+        "update leads l set last_contacted_at = now() - make_interval(days => s.rotting_days) - interval '1 minute'
+         from pipeline_stages s where s.id = l.stage_id and s.rotting_days is not null and l.organization_id = $1",
+    )
+    .bind(w.org)
+    .execute(&w.db.admin)
+    .await
+    .expect("touch every lead on the edge");
+    let edge = "select count(*) from closer.rotting_edge($1, $2, now())";
+    let member = w.db.login(&w.me).await;
+    let mine: i64 = sqlx::query_scalar(edge)
+        .bind(w.org)
+        .bind(w.pipeline)
+        .fetch_one(&member)
+        .await
+        .expect("a member reads the edge");
+    let expected: i64 = sqlx::query_scalar(
+        "select count(*) from leads l join pipeline_stages s on s.id = l.stage_id
+         where l.organization_id = $1 and s.rotting_days is not null
+           and date_trunc('day', l.last_contacted_at at time zone 'UTC')
+               = date_trunc('day', (now() - make_interval(days => s.rotting_days)) at time zone 'UTC')",
+    )
+    .bind(w.org)
+    .fetch_one(&w.db.admin)
+    .await
+    .expect("count the edge");
+    assert!(mine > 0, "the edge has leads");
+    assert_eq!(mine, expected);
+    let stranger = w.db.user("Globex", "rep").await;
+    let stranger = w.db.login(&stranger).await;
+    let theirs: i64 = sqlx::query_scalar(edge)
+        .bind(w.org)
+        .bind(w.pipeline)
+        .fetch_one(&stranger)
+        .await
+        .expect("another organization's rep calls it");
+    assert_eq!(theirs, 0, "another organization's leads through the edge");
+}
