@@ -55,6 +55,35 @@ BEGIN
     END IF;
 END $$;
 
+-- A move in one statement with one read of the lead's deals: the lead's owner row and facets
+-- leave `old_stage` and join `new_stage` (two bump_lead_filters calls read the deals twice and
+-- inserted twice; a move is the floor's most frequent write).
+CREATE FUNCTION closer.move_lead_filters(org uuid, old_stage uuid, new_stage uuid, lead uuid, old_owner uuid,
+                                         new_owner uuid, old_facets text[], new_facets text[])
+    RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = ''
+AS $$
+BEGIN
+    WITH keys AS (
+        SELECT old_stage AS stage_id, old_owner AS owner_id, NULL::text AS facet, -1 AS sign WHERE old_stage IS NOT NULL
+        UNION ALL
+        SELECT old_stage, NULL, f.facet, -1 FROM unnest(old_facets) f(facet) WHERE old_stage IS NOT NULL
+        UNION ALL
+        SELECT new_stage, new_owner, NULL, 1 WHERE new_stage IS NOT NULL
+        UNION ALL
+        SELECT new_stage, NULL, f.facet, 1 FROM unnest(new_facets) f(facet) WHERE new_stage IS NOT NULL
+    )
+    INSERT INTO public.stage_filter_deltas (organization_id, stage_id, owner_id, facet, lead_count,
+                                            open_deal_amount, weighted_deal_amount, currency)
+    SELECT org, k.stage_id, k.owner_id, k.facet, k.sign, 0, 0, NULL FROM keys k
+    UNION ALL
+    SELECT org, k.stage_id, k.owner_id, k.facet, 0, k.sign * d.amount, k.sign * d.weighted, d.currency
+    FROM keys k CROSS JOIN closer.lead_open_deals_by_currency(org, lead) d
+    WHERE d.amount <> 0 OR d.weighted <> 0;
+    IF random() < 1.0 / 64 THEN
+        PERFORM closer.compact_filter_summaries(org);
+    END IF;
+END $$;
+
 CREATE OR REPLACE FUNCTION closer.leads_filter_summary_inserted() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = ''
 AS $$
@@ -80,8 +109,7 @@ CREATE OR REPLACE FUNCTION closer.leads_maintain_filter_summary() RETURNS trigge
 AS $$
 DECLARE
     facets text[];
-    was text;
-    now_is text;
+    moved text[];
 BEGIN
     IF TG_OP = 'DELETE' THEN
         PERFORM closer.bump_lead_filters(OLD.organization_id, OLD.stage_id, OLD.id, true, OLD.assigned_to,
@@ -92,10 +120,11 @@ BEGIN
     IF NEW.stage_id IS DISTINCT FROM OLD.stage_id THEN
         facets := closer.lead_facets(OLD.organization_id, OLD.id, OLD.score,
                                      coalesce(OLD.last_contacted_at, OLD.created_at));
-        PERFORM closer.bump_lead_filters(OLD.organization_id, OLD.stage_id, OLD.id, true, OLD.assigned_to, facets, -1);
-        facets[1] := 'score:' || NEW.score;
-        facets[cardinality(facets)] := closer.touch_facet(coalesce(NEW.last_contacted_at, NEW.created_at));
-        PERFORM closer.bump_lead_filters(NEW.organization_id, NEW.stage_id, NEW.id, true, NEW.assigned_to, facets, 1);
+        moved := facets;
+        moved[1] := 'score:' || NEW.score;
+        moved[cardinality(moved)] := closer.touch_facet(coalesce(NEW.last_contacted_at, NEW.created_at));
+        PERFORM closer.move_lead_filters(NEW.organization_id, OLD.stage_id, NEW.stage_id, NEW.id, OLD.assigned_to,
+                                         NEW.assigned_to, facets, moved);
         RETURN NULL;
     END IF;
     IF NEW.assigned_to IS DISTINCT FROM OLD.assigned_to THEN
@@ -103,17 +132,13 @@ BEGIN
         PERFORM closer.bump_lead_filters(NEW.organization_id, NEW.stage_id, NEW.id, true, NEW.assigned_to, '{}', 1);
     END IF;
     IF NEW.score IS DISTINCT FROM OLD.score THEN
-        PERFORM closer.bump_lead_filters(OLD.organization_id, OLD.stage_id, OLD.id, false, NULL,
-                                         ARRAY['score:' || OLD.score], -1);
-        PERFORM closer.bump_lead_filters(NEW.organization_id, NEW.stage_id, NEW.id, false, NULL,
-                                         ARRAY['score:' || NEW.score], 1);
+        PERFORM closer.swap_lead_facet(NEW.organization_id, NEW.stage_id, NEW.id, 'score:' || OLD.score,
+                                       'score:' || NEW.score);
     END IF;
-    was := closer.touch_facet(coalesce(OLD.last_contacted_at, OLD.created_at));
-    now_is := closer.touch_facet(coalesce(NEW.last_contacted_at, NEW.created_at));
-    IF was IS DISTINCT FROM now_is THEN
-        PERFORM closer.bump_lead_filters(OLD.organization_id, OLD.stage_id, OLD.id, false, NULL, ARRAY[was], -1);
-        PERFORM closer.bump_lead_filters(NEW.organization_id, NEW.stage_id, NEW.id, false, NULL, ARRAY[now_is], 1);
-    END IF;
+    -- A second call the same day writes nothing.
+    PERFORM closer.swap_lead_facet(NEW.organization_id, NEW.stage_id, NEW.id,
+                                   closer.touch_facet(coalesce(OLD.last_contacted_at, OLD.created_at)),
+                                   closer.touch_facet(coalesce(NEW.last_contacted_at, NEW.created_at)));
     RETURN NULL;
 END $$;
 
@@ -157,6 +182,7 @@ BEGIN
 END $$;
 
 REVOKE EXECUTE ON FUNCTION closer.lead_facets(uuid, uuid, integer, timestamptz),
+    closer.move_lead_filters(uuid, uuid, uuid, uuid, uuid, uuid, text[], text[]),
     closer.rotting_edge(uuid, uuid, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION closer.rotting_edge(uuid, uuid, timestamptz) TO closer_member;
 
