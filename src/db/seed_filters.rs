@@ -15,39 +15,49 @@ pub async fn recompute_filter_summaries(
         .bind(organization_id)
         .execute(&mut *conn)
         .await?;
+    // One pass over the leads for the owner, score, touch and next-step rows (grouping sets),
+    // one over the open deals with their lead's keys, and the tags beside: a union of one row
+    // per lead and facet (4M at 1M leads) joined to the deals took twice as long.
     sqlx::query(
         "insert into stage_filter_deltas (organization_id, stage_id, owner_id, facet, lead_count, open_deal_amount, weighted_deal_amount, currency)
          with open_deals as (
              select d.lead_id, d.currency, sum(d.amount) amount, sum(d.amount * d.probability / 100.0) weighted
              from deals d where d.organization_id = $1 and d.status = 'open' group by d.lead_id, d.currency
-         ), facets as (
-             select l.id, l.stage_id, 'score:' || l.score facet from leads l where l.organization_id = $1
-             union all
-             select l.id, l.stage_id, 'tag:' || g.tag from lead_tags g
+         ), next as (
+             select t.lead_id, count(*) open, min(t.due_date) first_due from lead_tasks t
+             where t.organization_id = $1 and t.status in ('pending', 'overdue') group by t.lead_id
+         ), keyed as materialized (
+             select l.id, l.stage_id, l.assigned_to, 'score:' || l.score score,
+                    closer.touch_facet(coalesce(l.last_contacted_at, l.created_at)) touch,
+                    closer.next_facet(coalesce(n.open, 0), n.first_due) next
+             from leads l left join next n on n.lead_id = l.id
+             where l.organization_id = $1
+         ), tags as (
+             select l.id, l.stage_id, 'tag:' || g.tag facet from lead_tags g
              join leads l on l.organization_id = g.organization_id and l.id = g.lead_id
              where g.organization_id = $1
+         ), rows as (
+             select k.stage_id, k.assigned_to, k.score, k.touch, k.next, null::text currency,
+                    grouping(k.assigned_to) by_owner, count(*) n, 0::numeric amount, 0::numeric weighted
+             from keyed k
+             group by grouping sets ((k.stage_id, k.assigned_to), (k.stage_id, k.score),
+                                     (k.stage_id, k.touch), (k.stage_id, k.next))
              union all
-             select l.id, l.stage_id, closer.touch_facet(coalesce(l.last_contacted_at, l.created_at))
-             from leads l where l.organization_id = $1
-             union all
-             select l.id, l.stage_id, closer.next_facet(coalesce(n.open, 0), n.first_due)
-             from leads l left join (
-                 select t.lead_id, count(*) open, min(t.due_date) first_due from lead_tasks t
-                 where t.organization_id = $1 and t.status in ('pending', 'overdue') group by t.lead_id
-             ) n on n.lead_id = l.id
-             where l.organization_id = $1
+             select k.stage_id, k.assigned_to, k.score, k.touch, k.next, o.currency,
+                    grouping(k.assigned_to), 0, sum(o.amount), sum(o.weighted)
+             from open_deals o join keyed k on k.id = o.lead_id
+             group by grouping sets ((k.stage_id, k.assigned_to, o.currency), (k.stage_id, k.score, o.currency),
+                                     (k.stage_id, k.touch, o.currency), (k.stage_id, k.next, o.currency))
          )
-         select $1, l.stage_id, l.assigned_to, null, count(*), 0, 0, null
-         from leads l where l.organization_id = $1 group by l.stage_id, l.assigned_to
+         select $1, r.stage_id, case when r.by_owner = 0 then r.assigned_to end,
+                case when r.by_owner = 0 then null else coalesce(r.score, r.touch, r.next) end,
+                r.n, r.amount, r.weighted, r.currency
+         from rows r
          union all
-         select $1, l.stage_id, l.assigned_to, null, 0, sum(o.amount), sum(o.weighted), o.currency
-         from open_deals o join leads l on l.organization_id = $1 and l.id = o.lead_id
-         group by l.stage_id, l.assigned_to, o.currency
+         select $1, t.stage_id, null, t.facet, count(*), 0, 0, null from tags t group by t.stage_id, t.facet
          union all
-         select $1, f.stage_id, null, f.facet, count(*), 0, 0, null from facets f group by f.stage_id, f.facet
-         union all
-         select $1, f.stage_id, null, f.facet, 0, sum(o.amount), sum(o.weighted), o.currency
-         from facets f join open_deals o on o.lead_id = f.id group by f.stage_id, f.facet, o.currency",
+         select $1, t.stage_id, null, t.facet, 0, sum(o.amount), sum(o.weighted), o.currency
+         from tags t join open_deals o on o.lead_id = t.id group by t.stage_id, t.facet, o.currency",
     )
     .bind(organization_id)
     .execute(&mut *conn)

@@ -32,6 +32,11 @@ type Mismatch = (
 /// per score, tag, next step (0049) and last-touch day (0050), each with its leads' open deals per currency. Returns the groups that differ
 /// and how many groups the recount has.
 pub(super) async fn delta_mismatches(w: &World) -> (Vec<Mismatch>, i64) {
+    delta_mismatches_in(&w.db.admin, w.org).await
+}
+
+/// [`delta_mismatches`] of organization `org`, read as the superuser `admin`.
+pub(super) async fn delta_mismatches_in(admin: &sqlx::PgPool, org: Uuid) -> (Vec<Mismatch>, i64) {
     const RECOUNT: &str = "
         with open_deals as (
             select d.lead_id, d.currency, sum(d.amount) as amount, sum(d.amount * d.probability / 100.0) as weighted
@@ -84,15 +89,15 @@ pub(super) async fn delta_mismatches(w: &World) -> (Vec<Mismatch>, i64) {
         having sum(b.n) <> 0 or abs(sum(b.a)) > 0.005 or abs(sum(b.w)) > 0.005
         order by 1, 2, 3, 4"
     )))
-    .bind(w.org)
-    .fetch_all(&w.db.admin)
+    .bind(org)
+    .fetch_all(admin)
     .await
     .expect("deltas against a recount");
     let groups: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
         "{RECOUNT} select count(*) from recount"
     )))
-    .bind(w.org)
-    .fetch_one(&w.db.admin)
+    .bind(org)
+    .fetch_one(admin)
     .await
     .expect("recount groups");
     (mismatches, groups)

@@ -6,7 +6,7 @@
 //! back, deleted, and folded; and with movers and task writers on the same leads at once,
 //! without a deadlock.
 
-use super::import_totals::delta_mismatches;
+use super::import_totals::{delta_mismatches, delta_mismatches_in};
 use super::owner_totals::insert_deals_for_every_lead;
 use super::{World, world};
 
@@ -324,4 +324,19 @@ async fn the_rotting_edge_answers_only_a_member() {
         .await
         .expect("another organization's rep calls it");
     assert_eq!(theirs, 0, "another organization's leads through the edge");
+}
+
+/// The seed writes without triggers and rebuilds the deltas itself (`db/seed_filters.rs`): its
+/// rows must equal the same recount, every facet included.
+#[tokio::test]
+async fn a_seeded_organization_has_exact_filter_deltas() {
+    let db = crate::common::TestDb::new().await;
+    let org = db.org("Seeded Co").await;
+    db.user("Seeded Co", "rep").await;
+    closer::db::seed::seed(&db.admin, org, 2000, 7)
+        .await
+        .expect("seed");
+    let (wrong, groups) = delta_mismatches_in(&db.admin, org).await;
+    assert!(wrong.is_empty(), "seeded: deltas minus recount {wrong:#?}");
+    assert!(groups > 100, "only {groups} groups");
 }
