@@ -55,7 +55,18 @@ struct Builder<'a> {
     zone: Option<String>,
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
+    fn new(ctx: &'a FilterContext, first: usize, column: bool) -> Self {
+        Builder {
+            ctx,
+            column,
+            first,
+            params: Vec::new(),
+            now: None,
+            zone: None,
+        }
+    }
+
     fn param(&mut self, p: Param) -> String {
         self.params.push(p);
         format!("${}", self.first + self.params.len() - 1)
@@ -251,14 +262,7 @@ pub fn compile_for_column(filter: &Filter, ctx: &FilterContext, first: usize) ->
 }
 
 fn compile_in(filter: &Filter, ctx: &FilterContext, first: usize, column: bool) -> Predicate {
-    let mut b = Builder {
-        ctx,
-        column,
-        first,
-        params: Vec::new(),
-        now: None,
-        zone: None,
-    };
+    let mut b = Builder::new(ctx, first, column);
     let parts: Vec<String> = filter.terms.iter().map(|t| b.term(t)).collect();
     let sql = if parts.is_empty() {
         "true".to_string()
@@ -281,14 +285,7 @@ fn compile_in(filter: &Filter, ctx: &FilterContext, first: usize, column: bool) 
 /// facet per score, each lead in exactly one), or `no-next-step` (0049's `next:none`). `None`
 /// for anything else (or an empty filter): those totals count the kept leads.
 fn compile_summary_rows(filter: &Filter, ctx: &FilterContext, first: usize) -> Option<Predicate> {
-    let mut b = Builder {
-        ctx,
-        column: false,
-        first,
-        params: Vec::new(),
-        now: None,
-        zone: None,
-    };
+    let mut b = Builder::new(ctx, first, false);
     let facets = match filter.terms.as_slice() {
         [Term::Tags(tags)] if tags.len() == 1 => tags.iter().map(|t| format!("tag:{t}")).collect(),
         [Term::NoNextStep] => vec!["next:none".to_string()],
@@ -382,14 +379,7 @@ pub fn compile_total_rows(filter: &Filter, ctx: &FilterContext, first: usize) ->
 /// Per stage with a limit: the `touch:` rows (migration 0050) of days before the UTC day of the
 /// cutoff (now minus the limit), plus the leads touched on that day before the cutoff.
 fn rotting_rows(ctx: &FilterContext, first: usize) -> TotalRows {
-    let mut b = Builder {
-        ctx,
-        column: false,
-        first,
-        params: Vec::new(),
-        now: None,
-        zone: None,
-    };
+    let mut b = Builder::new(ctx, first, false);
     let now = b.now();
     // The cutoff's day from `closer.rotting_edge` (0050), which can range over the contact
     // index where a member's query cannot.
@@ -422,14 +412,7 @@ fn rotting_rows(ctx: &FilterContext, first: usize) -> TotalRows {
 }
 
 fn overdue_rows(ctx: &FilterContext, first: usize) -> TotalRows {
-    let mut b = Builder {
-        ctx,
-        column: false,
-        first,
-        params: Vec::new(),
-        now: None,
-        zone: None,
-    };
+    let mut b = Builder::new(ctx, first, false);
     let (now, zone) = (b.now(), b.zone());
     let local = format!("({now} at time zone {zone})");
     // The open-task indexes are one per priority (0026): one range each, read once (the stages
@@ -457,7 +440,7 @@ fn overdue_rows(ctx: &FilterContext, first: usize) -> TotalRows {
          ),"
     );
     // Dated facets sort by their text in the C collation (0049 keeps them `next:YYYY-MM-DD`);
-    // the bound is a subquery so it is computed once, not once per delta row (20 ms at 7k rows).
+    // the bound is a subquery, so it is computed once, not once per delta row.
     let before_today = format!(
         "d.facet collate \"C\" >= 'next:0'
          and d.facet collate \"C\" < (select 'next:' || to_char({local}::date, 'YYYY-MM-DD')) collate \"C\""
