@@ -130,14 +130,19 @@ BEGIN
         WHERE x.organization_id = l.organization_id AND x.id = l.lead_id FOR NO KEY UPDATE;
         -- A lead deleted by this transaction took its facets with it (0033's BEFORE DELETE).
         CONTINUE WHEN NOT FOUND;
-        after := closer.lead_next_facet(l.organization_id, l.lead_id);
-        SELECT closer.next_facet(count(*), min(t.due_date)) INTO before FROM (
-            SELECT x.due_date FROM public.lead_tasks x
+        -- One read of the lead's open tasks for both: after is what is there now; before drops
+        -- this statement's rows and puts back those it changed or deleted.
+        SELECT closer.next_facet(count(*) FILTER (WHERE t.open_now), min(t.due_date) FILTER (WHERE t.open_now)),
+               closer.next_facet(count(*) FILTER (WHERE t.open_before), min(t.due_date) FILTER (WHERE t.open_before))
+        INTO after, before
+        FROM (
+            SELECT x.due_date, true AS open_now,
+                   NOT EXISTS (SELECT 1 FROM unnest(came) c WHERE c.id = x.id) AS open_before
+            FROM public.lead_tasks x
             WHERE x.organization_id = l.organization_id AND x.lead_id = l.lead_id
               AND x.status IN ('pending', 'overdue')
-              AND NOT EXISTS (SELECT 1 FROM unnest(came) c WHERE c.id = x.id)
             UNION ALL
-            SELECT g.due_date FROM unnest(gone) g
+            SELECT g.due_date, false, true FROM unnest(gone) g
             WHERE g.organization_id = l.organization_id AND g.lead_id = l.lead_id AND g.open
         ) t;
         PERFORM closer.swap_lead_facet(l.organization_id, at.stage_id, l.lead_id, before, after);

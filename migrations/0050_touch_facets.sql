@@ -57,7 +57,8 @@ END $$;
 
 -- A move in one statement with one read of the lead's deals: the lead's owner row and facets
 -- leave `old_stage` and join `new_stage` (two bump_lead_filters calls read the deals twice and
--- inserted twice; a move is the floor's most frequent write).
+-- inserted twice; a move is the floor's most frequent write). An owner change is the same with
+-- one stage on both sides and no facets.
 CREATE FUNCTION closer.move_lead_filters(org uuid, old_stage uuid, new_stage uuid, lead uuid, old_owner uuid,
                                          new_owner uuid, old_facets text[], new_facets text[])
     RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = ''
@@ -103,7 +104,8 @@ BEGIN
     RETURN NULL;
 END $$;
 
--- 0033's function with the touch: carried by a move and a delete, moved between days alone.
+-- 0033's function with the touch: carried by a move and a delete, moved between days alone;
+-- a move and an owner change write their rows in one statement (move_lead_filters).
 CREATE OR REPLACE FUNCTION closer.leads_maintain_filter_summary() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = ''
 AS $$
@@ -128,8 +130,9 @@ BEGIN
         RETURN NULL;
     END IF;
     IF NEW.assigned_to IS DISTINCT FROM OLD.assigned_to THEN
-        PERFORM closer.bump_lead_filters(OLD.organization_id, OLD.stage_id, OLD.id, true, OLD.assigned_to, '{}', -1);
-        PERFORM closer.bump_lead_filters(NEW.organization_id, NEW.stage_id, NEW.id, true, NEW.assigned_to, '{}', 1);
+        -- The owner rows only: from the old owner to the new one, in the same stage.
+        PERFORM closer.move_lead_filters(NEW.organization_id, NEW.stage_id, NEW.stage_id, NEW.id, OLD.assigned_to,
+                                         NEW.assigned_to, '{}', '{}');
     END IF;
     IF NEW.score IS DISTINCT FROM OLD.score THEN
         PERFORM closer.swap_lead_facet(NEW.organization_id, NEW.stage_id, NEW.id, 'score:' || OLD.score,

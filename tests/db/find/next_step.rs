@@ -183,7 +183,10 @@ async fn next_steps_equal_a_recount_after_every_kind_of_task_write() {
     assert_exact(&w, "a task moved to another lead").await;
     sql(
         &w,
-        "delete from lead_tasks where lead_id in (select lead_id from lead_tasks where status <> 'completed' limit 3)",
+        "delete from lead_tasks where lead_id in (
+             select t.lead_id from lead_tasks t
+             where t.organization_id = (select organization_id from leads where id = $1) and t.status <> 'completed'
+             limit 3)",
         other,
     )
     .await;
