@@ -5,8 +5,7 @@ use color_eyre::eyre::Result;
 use uuid::Uuid;
 
 /// One row per stage and owner, one per stage and facet (each score, each tag, each next step and
-/// last-touch day: migrations 0049 and 0050), and as many
-/// for the open deals, per currency.
+/// last-touch day: migrations 0049 and 0050), and as many for the open deals, per currency.
 pub async fn recompute_filter_summaries(
     conn: &mut sqlx::PgConnection,
     organization_id: Uuid,
@@ -15,9 +14,9 @@ pub async fn recompute_filter_summaries(
         .bind(organization_id)
         .execute(&mut *conn)
         .await?;
-    // One pass over the leads for the owner, score, touch and next-step rows (grouping sets),
-    // one over the open deals with their lead's keys, and the tags beside: a union of one row
-    // per lead and facet (4M at 1M leads) joined to the deals took twice as long.
+    // One pass over the leads for the owner, score, touch and next-step rows (grouping sets)
+    // and one over the open deals with their lead's keys, instead of a union of one row per
+    // lead and facet (4M at 1M leads) joined to the deals; the tags beside.
     sqlx::query(
         "insert into stage_filter_deltas (organization_id, stage_id, owner_id, facet, lead_count, open_deal_amount, weighted_deal_amount, currency)
          with open_deals as (
