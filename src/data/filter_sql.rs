@@ -282,7 +282,8 @@ fn compile_in(filter: &Filter, ctx: &FilterContext, first: usize, column: bool) 
 /// The rows of `stage_filter_deltas d` (migration 0033) whose sums are exactly the totals of
 /// `filter`, when there are such rows: owner terms only (`mine`, `owner:me,none,Ana`: the lead
 /// rows of those owners), one tag (`tag:vip`: its facet), one score range (`score:>70`: one
-/// facet per score, each lead in exactly one), or `no-next-step` (0049's `next:none`). `None`
+/// facet per score, each lead in exactly one), `no-next-step` (0049's `next:none`), or one
+/// source term (`source:referral,website`: 0051's facets, each lead in exactly one). `None`
 /// for anything else (or an empty filter): those totals count the kept leads.
 fn compile_summary_rows(filter: &Filter, ctx: &FilterContext, first: usize) -> Option<Predicate> {
     let mut b = Builder::new(ctx, first, false);
@@ -298,6 +299,16 @@ fn compile_summary_rows(filter: &Filter, ctx: &FilterContext, first: usize) -> O
         let facets = b.param(Param::Texts(facets));
         return Some(Predicate {
             sql: format!("d.facet = any({facets}::text[])"),
+            params: b.params,
+        });
+    }
+    if let [Term::Sources(sources)] = filter.terms.as_slice() {
+        // The database names a source's facet (0051: lowered, or hashed when long).
+        let sources = b.param(Param::Texts(sources.clone()));
+        return Some(Predicate {
+            sql: format!(
+                "d.facet = any(array(select closer.source_facet(x) from unnest({sources}::text[]) x))"
+            ),
             params: b.params,
         });
     }

@@ -4,8 +4,8 @@
 use color_eyre::eyre::Result;
 use uuid::Uuid;
 
-/// One row per stage and owner, one per stage and facet (each score, each tag, each next step and
-/// last-touch day: migrations 0049 and 0050), and as many for the open deals, per currency.
+/// One row per stage and owner, one per stage and facet (each score, each tag, each next step,
+/// last-touch day and source: migrations 0049, 0050 and 0051), and as many for the open deals, per currency.
 pub async fn recompute_filter_summaries(
     conn: &mut sqlx::PgConnection,
     organization_id: Uuid,
@@ -28,7 +28,7 @@ pub async fn recompute_filter_summaries(
          ), keyed as materialized (
              select l.id, l.stage_id, l.assigned_to, 'score:' || l.score score,
                     closer.touch_facet(coalesce(l.last_contacted_at, l.created_at)) touch,
-                    closer.next_facet(coalesce(n.open, 0), n.first_due) next
+                    closer.next_facet(coalesce(n.open, 0), n.first_due) next, closer.source_facet(l.source) source
              from leads l left join next n on n.lead_id = l.id
              where l.organization_id = $1
          ), tags as (
@@ -36,20 +36,21 @@ pub async fn recompute_filter_summaries(
              join leads l on l.organization_id = g.organization_id and l.id = g.lead_id
              where g.organization_id = $1
          ), rows as (
-             select k.stage_id, k.assigned_to, k.score, k.touch, k.next, null::text currency,
+             select k.stage_id, k.assigned_to, k.score, k.touch, k.next, k.source, null::text currency,
                     grouping(k.assigned_to) by_owner, count(*) n, 0::numeric amount, 0::numeric weighted
              from keyed k
              group by grouping sets ((k.stage_id, k.assigned_to), (k.stage_id, k.score),
-                                     (k.stage_id, k.touch), (k.stage_id, k.next))
+                                     (k.stage_id, k.touch), (k.stage_id, k.next), (k.stage_id, k.source))
              union all
-             select k.stage_id, k.assigned_to, k.score, k.touch, k.next, o.currency,
+             select k.stage_id, k.assigned_to, k.score, k.touch, k.next, k.source, o.currency,
                     grouping(k.assigned_to), 0, sum(o.amount), sum(o.weighted)
              from open_deals o join keyed k on k.id = o.lead_id
              group by grouping sets ((k.stage_id, k.assigned_to, o.currency), (k.stage_id, k.score, o.currency),
-                                     (k.stage_id, k.touch, o.currency), (k.stage_id, k.next, o.currency))
+                                     (k.stage_id, k.touch, o.currency), (k.stage_id, k.next, o.currency),
+                                     (k.stage_id, k.source, o.currency))
          )
          select $1, r.stage_id, case when r.by_owner = 0 then r.assigned_to end,
-                case when r.by_owner = 0 then null else coalesce(r.score, r.touch, r.next) end,
+                case when r.by_owner = 0 then null else coalesce(r.score, r.touch, r.next, r.source) end,
                 r.n, r.amount, r.weighted, r.currency
          from rows r
          union all

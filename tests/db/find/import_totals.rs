@@ -29,7 +29,8 @@ type Mismatch = (
 
 /// Every group of the organization's `stage_filter_deltas` against the same group recounted from
 /// the rows, as 0033's rebuild counts them: an owner row per (stage, assigned_to), one facet row
-/// per score, tag, next step (0049) and last-touch day (0050), each with its leads' open deals per currency. Returns the groups that differ
+/// per score, tag, next step (0049), last-touch day (0050) and source (0051), each with its leads'
+/// open deals per currency. Returns the groups that differ
 /// and how many groups the recount has.
 pub(super) async fn delta_mismatches(w: &World) -> (Vec<Mismatch>, i64) {
     delta_mismatches_in(&w.db.admin, w.org).await
@@ -50,6 +51,11 @@ pub(super) async fn delta_mismatches_in(admin: &sqlx::PgPool, org: Uuid) -> (Vec
             where g.organization_id = $1
             union all
             select l.id, l.stage_id, 'touch:' || to_char(coalesce(l.last_contacted_at, l.created_at) at time zone 'UTC', 'YYYY-MM-DD')
+            from leads l where l.organization_id = $1
+            union all
+            select l.id, l.stage_id,
+                   case when char_length(lower(l.source)) > 53 then 'source#' || md5(lower(l.source))
+                        else 'source:' || coalesce(lower(l.source), '') end
             from leads l where l.organization_id = $1
             union all
             select l.id, l.stage_id,
