@@ -20,6 +20,7 @@ mod cockpit_demo;
 mod cockpit_insights;
 mod currency;
 mod find;
+mod hot_rows;
 mod import;
 mod import_lost;
 mod import_scale;

@@ -2,7 +2,8 @@
 //! checked row took KEY SHARE locks on the organization's and the stage's rows): the rows of a
 //! deleted stage or organization still go with it. (With today's cascade order the stages'
 //! trigger already removes an organization's rows; its own trigger is there for any order, so
-//! only the stage half of this test fails without 0048's triggers.)
+//! only the stage half of this test fails without 0048's triggers.) The insights' call and task
+//! deltas lost theirs in 0054 and go with their organization the same way.
 
 use crate::common::TestDb;
 use uuid::Uuid;
@@ -64,6 +65,39 @@ async fn a_deleted_stage_or_organization_takes_its_delta_rows_along() {
     .expect("sum");
     assert_eq!(lead_count, 4);
 
+    // Calls and tasks in both organizations: the insights' call and task deltas (0042), which
+    // carry no foreign key since 0054 either.
+    for org in [org, other] {
+        sqlx::query(
+            "with l as (select id from leads where organization_id = $1 order by id limit 2),
+                  calls as (insert into lead_interactions (organization_id, lead_id, type, subject)
+                            select $1, l.id, 'call', 'Call' from l),
+                  tasks as (insert into lead_tasks (organization_id, lead_id, title, status, completed_at)
+                            select $1, l.id, 'Task', 'completed', now() from l)
+             select 1",
+        )
+        .bind(org)
+        .execute(&db.admin)
+        .await
+        .expect("calls and tasks");
+    }
+    let insight_deltas = |org: Uuid| {
+        let admin = db.admin.clone();
+        async move {
+            sqlx::query_as::<_, (i64, i64)>(
+                "select (select count(*) from closer_insights.call_deltas where organization_id = $1),
+                        (select count(*) from closer_insights.task_deltas where organization_id = $1)",
+            )
+            .bind(org)
+            .fetch_one(&admin)
+            .await
+            .expect("count insight deltas")
+        }
+    };
+    let (calls, tasks) = insight_deltas(org).await;
+    assert!(calls > 0 && tasks > 0, "{calls} {tasks}");
+    let before_other_insights = insight_deltas(other).await;
+
     // An organization deleted with its leads: none of its rows is left, the other's all are.
     let before_other = deltas(&db, "organization_id", other).await;
     assert!(before_other.0 > 0);
@@ -74,4 +108,6 @@ async fn a_deleted_stage_or_organization_takes_its_delta_rows_along() {
         .expect("delete the organization");
     assert_eq!(deltas(&db, "organization_id", org).await, (0, 0));
     assert_eq!(deltas(&db, "organization_id", other).await, before_other);
+    assert_eq!(insight_deltas(org).await, (0, 0));
+    assert_eq!(insight_deltas(other).await, before_other_insights);
 }

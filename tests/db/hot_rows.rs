@@ -1,0 +1,76 @@
+//! The floor's writes lock no row that every writer of the organization shares (issue 16,
+//! migrations 0048 and 0054): a move, a call, a new task and a completed one leave the
+//! organization's row untouched. Each foreign-key check on `organizations` took a KEY SHARE lock
+//! on it, which sets the row's xmax (a MultiXact with fifty writers), so an unchanged xmax means
+//! no writer locked it.
+
+use crate::common::TestDb;
+
+use chrono::Utc;
+use closer::data::lead::{InteractionKind, NewInteraction, NewTask};
+use closer::data::models::TaskPriority;
+use uuid::Uuid;
+
+async fn organization_xmax(db: &TestDb, org: Uuid) -> String {
+    sqlx::query_scalar("select xmax::text from organizations where id = $1")
+        .bind(org)
+        .fetch_one(&db.admin)
+        .await
+        .expect("the organization's xmax")
+}
+
+#[tokio::test]
+async fn the_floors_writes_leave_the_organization_row_unlocked() {
+    let db = TestDb::new().await;
+    let org = db.org("Acme").await;
+    let rep = db.user("Acme", "rep").await;
+    let store = db.session(&rep).await.open(org).expect("a member");
+    let lead = db.lead(org, "Floor lead").await;
+    let stages = db.stages(org).await;
+    let (first, second) = (stages[0].0, stages[1].0);
+    let unlocked = organization_xmax(&db, org).await;
+
+    store
+        .move_lead(lead, first, second, None)
+        .await
+        .expect("a move");
+    assert_eq!(organization_xmax(&db, org).await, unlocked, "after a move");
+
+    let call = NewInteraction {
+        kind: InteractionKind::Call,
+        direction: None,
+        subject: Some("Intro call".to_owned()),
+        content: None,
+        duration_secs: Some(120),
+        outcome: None,
+    };
+    store.log_interaction(lead, call).await.expect("a call");
+    assert_eq!(organization_xmax(&db, org).await, unlocked, "after a call");
+
+    let task = NewTask {
+        title: "Send the proposal".to_owned(),
+        description: None,
+        due_date: Some(Utc::now().date_naive()),
+        due_time: None,
+        priority: TaskPriority::High,
+        assigned_to: None,
+    };
+    let task = store
+        .add_task(lead, task, Utc::now())
+        .await
+        .expect("a task");
+    assert_eq!(
+        organization_xmax(&db, org).await,
+        unlocked,
+        "after a new task"
+    );
+    store
+        .complete_tasks(&[task], Utc::now())
+        .await
+        .expect("completed");
+    assert_eq!(
+        organization_xmax(&db, org).await,
+        unlocked,
+        "after completing it"
+    );
+}
