@@ -9,10 +9,12 @@
 -- Under `closer bench load --reps 50` the check `SELECT 1 FROM ONLY organizations … FOR KEY
 -- SHARE` was among the statements over 40 ms about a hundred times in 20 s.
 --
+-- A tag, a deal, a document or an imported lead's profile took the same lock; their keys go too.
+--
 -- What the keys did is kept:
---   * lead_activities, lead_interactions, lead_tasks and stage_history keep their composite
---     key (organization_id, lead_id) to leads (organization_id, id), ON DELETE CASCADE, and
---     lead_id is NOT NULL: a row's organization is its lead's, whose own key holds it, and a
+--   * lead_activities, lead_interactions, lead_tasks, stage_history, lead_profiles, lead_tags,
+--     lead_documents and deals keep their composite key (organization_id, lead_id) to leads
+--     (organization_id, id), ON DELETE CASCADE, and lead_id is NOT NULL: a row's organization is its lead's, whose own key holds it, and a
 --     deleted organization takes its leads and so their rows. The lock that check takes is on
 --     the lead's row, which only that lead's writers share.
 --   * closer_insights.call_deltas and task_deltas (append-only, written by the owner's
@@ -24,6 +26,10 @@ ALTER TABLE lead_activities DROP CONSTRAINT lead_activities_organization_id_fkey
 ALTER TABLE lead_interactions DROP CONSTRAINT lead_interactions_organization_id_fkey;
 ALTER TABLE lead_tasks DROP CONSTRAINT lead_tasks_organization_id_fkey;
 ALTER TABLE stage_history DROP CONSTRAINT stage_history_organization_id_fkey;
+ALTER TABLE lead_profiles DROP CONSTRAINT lead_profiles_organization_id_fkey;
+ALTER TABLE lead_tags DROP CONSTRAINT lead_tags_organization_id_fkey;
+ALTER TABLE lead_documents DROP CONSTRAINT lead_documents_organization_id_fkey;
+ALTER TABLE deals DROP CONSTRAINT deals_organization_id_fkey;
 ALTER TABLE closer_insights.call_deltas DROP CONSTRAINT call_deltas_organization_id_fkey;
 ALTER TABLE closer_insights.task_deltas DROP CONSTRAINT task_deltas_organization_id_fkey;
 

@@ -1,13 +1,13 @@
 //! The floor's writes lock no row that every writer of the organization shares (issue 16,
-//! migrations 0048 and 0054): a move, a call, a new task and a completed one leave the
-//! organization's row untouched. Each foreign-key check on `organizations` took a KEY SHARE lock
-//! on it, which sets the row's xmax (a MultiXact with fifty writers), so an unchanged xmax means
-//! no writer locked it.
+//! migrations 0048 and 0054): a move, a call, a new task and a completed one, a tag and a deal
+//! leave the organization's row untouched. Each foreign-key check on `organizations` took a KEY
+//! SHARE lock on it, which sets the row's xmax (a MultiXact with fifty writers), so an unchanged
+//! xmax means no writer locked it.
 
 use crate::common::TestDb;
 
 use chrono::Utc;
-use closer::data::lead::{InteractionKind, NewInteraction, NewTask};
+use closer::data::lead::{DealStatus, InteractionKind, NewDeal, NewInteraction, NewTask};
 use closer::data::models::TaskPriority;
 use uuid::Uuid;
 
