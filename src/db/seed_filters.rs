@@ -5,7 +5,8 @@ use color_eyre::eyre::Result;
 use uuid::Uuid;
 
 /// One row per stage and owner, one per stage and facet (each score, each tag, each next step,
-/// last-touch day and source: migrations 0049, 0050 and 0051), and as many for the open deals, per currency.
+/// last-touch day and source: migrations 0049, 0050 and 0051), and as many for the open deals,
+/// per currency.
 pub async fn recompute_filter_summaries(
     conn: &mut sqlx::PgConnection,
     organization_id: Uuid,

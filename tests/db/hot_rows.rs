@@ -73,4 +73,18 @@ async fn the_floors_writes_leave_the_organization_row_unlocked() {
         unlocked,
         "after completing it"
     );
+
+    store.add_tag(lead, "vip", "#1a2b3c").await.expect("a tag");
+    assert_eq!(organization_xmax(&db, org).await, unlocked, "after a tag");
+    let deal = NewDeal {
+        name: "Pilot".to_owned(),
+        amount: 12_000.0,
+        currency: None,
+        stage: "qualification".to_owned(),
+        probability: 30,
+        status: DealStatus::Open,
+        expected_close_date: None,
+    };
+    store.add_deal(lead, deal).await.expect("a deal");
+    assert_eq!(organization_xmax(&db, org).await, unlocked, "after a deal");
 }

@@ -5,6 +5,8 @@
 use crate::common;
 use crate::import::{import, setup};
 
+use closer::data::import::{IMPORT_BATCH, ImportRow, ImportWrite};
+use closer::data::session::Session;
 use common::TestDb;
 use serde_json::{Value, json};
 
@@ -164,6 +166,54 @@ async fn duplicate_phones_are_looked_up_through_their_key_index() {
     assert!(
         scans_of("leads_phone_key_idx").unwrap_or(0) > 0,
         "key index scans: {scans:?}"
+    );
+}
+
+/// An import's batches run under at least [`IMPORT_BATCH_TIMEOUT`], whatever shorter timeout the
+/// session has for interactive statements: a 2,000-row batch into a 1M-lead database with cold
+/// caches took more than the default 15 s. Here a session with a 150 ms timeout cancels a slow
+/// statement of its own and still imports 2,000 rows in one batch, all or nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_is_not_held_to_the_interactive_statement_timeout() {
+    let db = TestDb::new().await;
+    let shell = setup(&db, "Timeout Org").await;
+    let org = db.org("Timeout Org").await;
+    let stage = db.first_stage(org).await;
+    let session = Session::connect(db.options(&shell.user), 150)
+        .await
+        .expect("a session with a short timeout");
+    let store = session.open(org).expect("a member");
+    let slow = sqlx::query("select pg_sleep(0.5)")
+        .execute(store.pool())
+        .await;
+    assert!(slow.is_err(), "the session's own timeout holds: {slow:?}");
+    let rows: Vec<ImportRow> = (0..IMPORT_BATCH)
+        .map(|n| ImportRow {
+            row_no: n as i32 + 2,
+            name: format!("Batch lead {n}"),
+            email: Some(format!("batch{n}@example.com")),
+            phone: Some(format!("+1 555 {n:04}")),
+            company: Some(format!("Company {}", n % 97)),
+            tags: vec!["imported".to_owned(), format!("t{}", n % 5)],
+            ..ImportRow::default()
+        })
+        .collect();
+    let done = store
+        .import_leads(&rows, stage, "skip", ImportWrite::AllOrNothing, |_| {})
+        .await
+        .expect("the batch is not cancelled");
+    assert_eq!(done.len(), IMPORT_BATCH);
+    assert!(done.iter().all(|o| o.action == "created"));
+    assert_eq!(
+        db.admin_count("leads", "name like 'Batch lead %'").await,
+        IMPORT_BATCH as i64
+    );
+    let after = sqlx::query("select pg_sleep(0.5)")
+        .execute(store.pool())
+        .await;
+    assert!(
+        after.is_err(),
+        "the longer timeout ended with the import: {after:?}"
     );
 }
 

@@ -4,24 +4,12 @@
 //! headers and the filter deltas still equal a recount from the rows, without a deadlock.
 
 use super::import_totals::delta_mismatches;
+use super::next_step::{deadlocks, mover};
 use super::{World, world};
 
 use closer::data::PgStore;
 use closer::data::lead::{DealChanges, DealStatus, NewDeal};
 use uuid::Uuid;
-
-/// Moves a lead from `a` to `b` and back, `rounds` times.
-async fn mover(store: PgStore, lead: Uuid, a: Uuid, b: Uuid, rounds: usize) -> Vec<String> {
-    let mut errors = Vec::new();
-    for i in 0..rounds {
-        for (from, to) in [(a, b), (b, a)] {
-            if let Err(e) = store.move_lead(lead, from, to, None).await {
-                errors.push(format!("move {i} of {lead}: {e}"));
-            }
-        }
-    }
-    errors
-}
 
 /// Adds an open deal to a lead and changes its amount, `rounds` times.
 async fn deal_writer(store: PgStore, lead: Uuid, rounds: usize) -> Vec<String> {
@@ -96,13 +84,6 @@ async fn header_mismatches(w: &World) -> Vec<(Uuid, i64, f64)> {
             (off.0 != 0 || off.1.abs() > 0.005).then_some((stage, off.0, off.1))
         })
         .collect()
-}
-
-async fn deadlocks(w: &World) -> i64 {
-    sqlx::query_scalar("select deadlocks from pg_stat_database where datname = current_database()")
-        .fetch_one(&w.db.admin)
-        .await
-        .expect("deadlock count")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -202,15 +202,21 @@ async fn next_steps_equal_a_recount_after_every_kind_of_task_write() {
     assert_exact(&w, "folded").await;
 }
 
-async fn deadlocks(w: &World) -> i64 {
+pub(super) async fn deadlocks(w: &World) -> i64 {
     sqlx::query_scalar("select deadlocks from pg_stat_database where datname = current_database()")
         .fetch_one(&w.db.admin)
         .await
         .expect("deadlock count")
 }
 
-/// Moves a lead into won and back `rounds` times while teammates write its tasks.
-async fn mover(store: PgStore, lead: Uuid, open: Uuid, won: Uuid, rounds: usize) -> Vec<String> {
+/// Moves a lead from `open` to `won` and back `rounds` times while teammates write it.
+pub(super) async fn mover(
+    store: PgStore,
+    lead: Uuid,
+    open: Uuid,
+    won: Uuid,
+    rounds: usize,
+) -> Vec<String> {
     let mut errors = Vec::new();
     for i in 0..rounds {
         for (from, to) in [(open, won), (won, open)] {
