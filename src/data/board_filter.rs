@@ -15,7 +15,7 @@ use super::filter_sql::{
 use super::models::*;
 use super::outcome::retrying as read_retrying;
 use super::store::{PgStore, column_page_sql_where};
-use crate::filter::{Filter, FilterChoices};
+use crate::filter::{Filter, FilterChoices, Term};
 
 type Result<T> = std::result::Result<T, DataError>;
 
@@ -79,11 +79,25 @@ impl PgStore {
         filter: &Filter,
     ) -> Result<ColumnPage> {
         let first = if after.is_some() { 8 } else { 6 };
-        let predicate = compile_for_column(filter, &self.filter_context(), first);
+        // Only `overdue` pages a won or lost column its own way.
+        let closed = filter.terms.iter().any(|t| matches!(t, Term::Overdue))
+            && read_retrying(|| self.stage_closed(stage_id)).await?;
+        let predicate = compile_for_column(filter, &self.filter_context(), first, closed);
         read_retrying(|| {
             self.column_page_where(stage_id, sort, after.clone(), limit, Some(&predicate))
         })
         .await
+    }
+
+    async fn stage_closed(&self, stage_id: Uuid) -> Result<bool> {
+        let closed: Option<bool> = sqlx::query_scalar(
+            "select s.is_won or s.is_lost from pipeline_stages s where s.organization_id = $1 and s.id = $2",
+        )
+        .bind(self.organization_id())
+        .bind(stage_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(closed.unwrap_or(false))
     }
 
     /// Exact totals per stage of `pipeline_id` over the leads `filter` keeps (open deals' sum and
