@@ -102,9 +102,9 @@ impl PgStore {
 
     /// Exact totals per stage of `pipeline_id` over the leads `filter` keeps (open deals' sum and
     /// weighted sum, as the unfiltered headers). A filter of owners only (`mine`, `owner:`), one
-    /// tag, one score range, `no-next-step`, `overdue` or `rotting` sums the summary deltas of
-    /// those owners / facets (migrations 0033, 0049 and 0050: a few rows per stage, whatever the
-    /// number of leads); anything else counts the kept leads, once per filter change, never per
+    /// tag, one score range, one source term, `no-next-step`, `overdue` or `rotting` sums the
+    /// summary deltas of those owners / facets (migrations 0033, 0049, 0050 and 0051: a few rows
+    /// per stage, whatever the number of leads); anything else counts the kept leads, once per filter change, never per
     /// key, narrowed by the filter's indexed terms first.
     pub async fn filtered_summaries(
         &self,
