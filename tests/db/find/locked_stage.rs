@@ -4,7 +4,7 @@
 //! headers and the filter deltas still equal a recount from the rows, without a deadlock.
 
 use super::import_totals::delta_mismatches;
-use super::next_step::{deadlocks, mover};
+use super::next_step::{deadlocks, leads_in, mover, rep_stores};
 use super::{World, world};
 
 use closer::data::PgStore;
@@ -101,22 +101,9 @@ async fn deals_and_tags_written_during_moves_land_in_the_leads_stage() {
     .await
     .expect("two open stages");
     let (a, b) = (stages[0], stages[1]);
-    let leads: Vec<Uuid> = sqlx::query_scalar(
-        "select id from leads where organization_id = $1 and stage_id = $2 order by name limit $3",
-    )
-    .bind(w.org)
-    .bind(a)
-    .bind(LEADS as i64)
-    .fetch_all(&w.db.admin)
-    .await
-    .expect("leads to work");
-    assert_eq!(leads.len(), LEADS);
+    let leads = leads_in(&w, a, LEADS).await;
     assert!(header_mismatches(&w).await.is_empty(), "headers before");
-    let mut stores = Vec::new();
-    for _ in 0..3 {
-        let rep = w.db.user("Acme", "rep").await;
-        stores.push(w.db.session(&rep).await.open(w.org).expect("a member"));
-    }
+    let stores = rep_stores(&w, 3).await;
     let before = deadlocks(&w).await;
     let mut handles = Vec::new();
     for (i, lead) in leads.iter().enumerate() {

@@ -209,6 +209,31 @@ pub(super) async fn deadlocks(w: &World) -> i64 {
         .expect("deadlock count")
 }
 
+/// `n` leads of `stage`, by name.
+pub(super) async fn leads_in(w: &World, stage: Uuid, n: usize) -> Vec<Uuid> {
+    let leads: Vec<Uuid> = sqlx::query_scalar(
+        "select id from leads where organization_id = $1 and stage_id = $2 order by name limit $3",
+    )
+    .bind(w.org)
+    .bind(stage)
+    .bind(n as i64)
+    .fetch_all(&w.db.admin)
+    .await
+    .expect("leads to work");
+    assert_eq!(leads.len(), n, "leads in the stage");
+    leads
+}
+
+/// The stores of `n` new reps of the organization, one session each.
+pub(super) async fn rep_stores(w: &World, n: usize) -> Vec<PgStore> {
+    let mut stores = Vec::new();
+    for _ in 0..n {
+        let rep = w.db.user("Acme", "rep").await;
+        stores.push(w.db.session(&rep).await.open(w.org).expect("a member"));
+    }
+    stores
+}
+
 /// Moves a lead from `open` to `won` and back `rounds` times while teammates write it.
 pub(super) async fn mover(
     store: PgStore,
@@ -255,21 +280,8 @@ async fn movers_and_task_writers_on_the_same_leads_keep_next_steps_exact() {
     let w = world().await;
     insert_deals_for_every_lead(&w).await;
     let (open, won) = (stage(&w, false).await, stage(&w, true).await);
-    let leads: Vec<Uuid> = sqlx::query_scalar(
-        "select id from leads where organization_id = $1 and stage_id = $2 order by name limit $3",
-    )
-    .bind(w.org)
-    .bind(open)
-    .bind(LEADS as i64)
-    .fetch_all(&w.db.admin)
-    .await
-    .expect("leads to work");
-    assert_eq!(leads.len(), LEADS);
-    let mut stores = Vec::new();
-    for _ in 0..3 {
-        let rep = w.db.user("Acme", "rep").await;
-        stores.push(w.db.session(&rep).await.open(w.org).expect("a member"));
-    }
+    let leads = leads_in(&w, open, LEADS).await;
+    let stores = rep_stores(&w, 3).await;
     let before = deadlocks(&w).await;
     let mut handles = Vec::new();
     for (i, lead) in leads.iter().enumerate() {
