@@ -88,3 +88,50 @@ async fn the_floors_writes_leave_the_organization_row_unlocked() {
     store.add_deal(lead, deal).await.expect("a deal");
     assert_eq!(organization_xmax(&db, org).await, unlocked, "after a deal");
 }
+
+/// Migration 0055: the floor's writes (and everything they fire, down to the commit-time notice
+/// and its drain) keep their generic plans instead of planning every statement on every call.
+/// Speed is the bench's to measure; this checks that the setting is on every entry point and
+/// that the writes still do what they did under it (the other floor tests run through them).
+#[tokio::test]
+async fn the_floors_writes_plan_their_statements_once() {
+    let db = TestDb::new().await;
+    let entry_points = [
+        "closer.move_lead(uuid, uuid, uuid, text, uuid)",
+        "closer.log_interaction(uuid, uuid, interaction_type, interaction_direction, text, text, integer, text)",
+        "closer.add_task(uuid, uuid, text, text, date, time without time zone, task_priority, uuid, text, timestamp with time zone)",
+        "closer.complete_task(uuid, uuid, integer)",
+        "closer.notify_flush()",
+        "closer.announce_drain(uuid)",
+    ];
+    for function in entry_points {
+        let config: Vec<String> = sqlx::query_scalar(
+            "select unnest(coalesce(proconfig, '{}')) from pg_proc where oid = $1::regprocedure",
+        )
+        .bind(function)
+        .fetch_all(&db.admin)
+        .await
+        .expect("the function's settings");
+        assert!(
+            config
+                .iter()
+                .any(|c| c == "plan_cache_mode=force_generic_plan"),
+            "{function}: {config:?}"
+        );
+    }
+    // The setting is the functions' own: the rep's session is back on `auto` after a move.
+    let org = db.org("Acme").await;
+    let rep = db.user("Acme", "rep").await;
+    let store = db.session(&rep).await.open(org).expect("a member");
+    let lead = db.lead(org, "Planned lead").await;
+    let stages = db.stages(org).await;
+    store
+        .move_lead(lead, stages[0].0, stages[1].0, None)
+        .await
+        .expect("a move");
+    let mode: String = sqlx::query_scalar("select current_setting('plan_cache_mode')")
+        .fetch_one(store.pool())
+        .await
+        .expect("the session's plan cache mode");
+    assert_eq!(mode, "auto", "the move's setting ended with the move");
+}
