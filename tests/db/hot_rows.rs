@@ -135,3 +135,33 @@ async fn the_floors_writes_plan_their_statements_once() {
         .expect("the session's plan cache mode");
     assert_eq!(mode, "auto", "the move's setting ended with the move");
 }
+
+/// Migration 0056: the facet helpers are inlined into the statements that call them (a SQL
+/// function that is not inlined is parsed and planned again by every statement calling it), and
+/// the drain's look at the outbox is PL/pgSQL, whose plans last the session.
+#[tokio::test]
+async fn the_writes_helpers_are_inlined_or_cached() {
+    let db = TestDb::new().await;
+    let plan: Vec<String> = sqlx::query_scalar(
+        "explain (verbose, costs off)
+         select closer.touch_facet(now()), closer.next_facet(count(*), min(current_date))
+         from generate_series(1, 3)",
+    )
+    .fetch_all(&db.admin)
+    .await
+    .expect("the plan");
+    let plan = plan.join("\n");
+    assert!(plan.contains("to_char"), "{plan}");
+    assert!(
+        !plan.contains("touch_facet") && !plan.contains("next_facet"),
+        "called, not inlined: {plan}"
+    );
+    let language: String = sqlx::query_scalar(
+        "select l.lanname::text from pg_proc p join pg_language l on l.oid = p.prolang
+         where p.oid = 'closer.announce_waiting(uuid)'::regprocedure",
+    )
+    .fetch_one(&db.admin)
+    .await
+    .expect("the drain check's language");
+    assert_eq!(language, "plpgsql");
+}
