@@ -13,6 +13,7 @@ mod stage_deltas;
 mod admin;
 mod bench;
 mod cli;
+mod closed_flag;
 mod closing;
 mod closing_more;
 mod cockpit;
