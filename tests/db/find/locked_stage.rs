@@ -1,7 +1,8 @@
 //! Deals and tags written while their lead moves (migration 0052): each trigger reads its lead's
 //! stage from the lead row locked as a move locks it, so with reps moving leads between two
 //! stages while teammates add, edit and remove deals and tags on the same leads, the stage
-//! headers and the filter deltas still equal a recount from the rows, without a deadlock.
+//! headers and the filter deltas still equal a recount from the rows, without a deadlock. A deal
+//! added while its lead changes owner takes the new owner (migration 0058).
 
 use super::import_totals::delta_mismatches;
 use super::next_step::{deadlocks, leads_in, mover, rep_stores};
@@ -123,4 +124,63 @@ async fn deals_and_tags_written_during_moves_land_in_the_leads_stage() {
     let (wrong, groups) = delta_mismatches(&w).await;
     assert!(wrong.is_empty(), "deltas minus recount {wrong:#?}");
     assert!(groups > 40, "only {groups} groups");
+}
+
+#[tokio::test]
+async fn a_deal_added_while_its_lead_changes_owner_takes_the_new_owner() {
+    let w = world().await;
+    let stage: Uuid = sqlx::query_scalar(
+        "select s.id from pipeline_stages s where s.organization_id = $1 and s.pipeline_id = $2
+           and not s.is_won and not s.is_lost order by s.order_index limit 1",
+    )
+    .bind(w.org)
+    .bind(w.pipeline)
+    .fetch_one(&w.db.admin)
+    .await
+    .expect("an open stage");
+    let lead = leads_in(&w, stage, 1).await[0];
+    let store = rep_stores(&w, 1).await.remove(0);
+    let new_owner: Uuid = sqlx::query_scalar(
+        "select m.profile_id from organization_members m
+         where m.organization_id = $1
+           and m.profile_id is distinct from (select assigned_to from leads where id = $2)
+         order by m.profile_id limit 1",
+    )
+    .bind(w.org)
+    .bind(lead)
+    .fetch_one(&w.db.admin)
+    .await
+    .expect("another member");
+
+    // A teammate's owner change, still uncommitted while the deal is added.
+    let mut change = w.db.admin.begin().await.expect("begin");
+    sqlx::query("update leads set assigned_to = $2 where id = $1")
+        .bind(lead)
+        .bind(new_owner)
+        .execute(&mut *change)
+        .await
+        .expect("give the lead away");
+    let deal = NewDeal {
+        name: "Race deal".to_owned(),
+        amount: 1_000.0,
+        currency: None,
+        stage: "qualification".to_owned(),
+        probability: 40,
+        status: DealStatus::Open,
+        expected_close_date: None,
+    };
+    let adding = tokio::spawn(async move { store.add_deal(lead, deal).await });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    change.commit().await.expect("commit the owner change");
+    let deal = adding.await.expect("the writer").expect("the deal");
+    let owner: Option<Uuid> = sqlx::query_scalar("select owner_id from deals where id = $1")
+        .bind(deal)
+        .fetch_one(&w.db.admin)
+        .await
+        .expect("the deal's owner");
+    assert_eq!(
+        owner,
+        Some(new_owner),
+        "the deal keeps its lead's old owner"
+    );
 }
