@@ -21,6 +21,7 @@ use uuid::Uuid;
 use super::frames::KeyFigures;
 use super::queries::default_stages;
 use super::report::{Summary, round};
+use super::server_cpu::{self, Server, ServerCpu};
 use super::target::Target;
 use crate::data::closing::{ClosedTotals, Period};
 use crate::data::lead::{Direction, InteractionKind, NewInteraction, NewTask};
@@ -70,6 +71,8 @@ pub struct LoadFigures {
     pub server_connections: i64,
     /// Rep 1's TUI watching the load (live updates on), typing a key every 50 ms.
     pub watching: Option<KeyFigures>,
+    /// The server's CPU while the reps wrote, when it runs on this machine.
+    pub server_cpu: Option<ServerCpu>,
 }
 
 /// What one rep did.
@@ -114,6 +117,8 @@ pub async fn run(target: &Target, reps: usize, seconds: f64, watch: bool) -> Res
         None
     };
     let deadlocks_before = server_deadlocks(&check_pool).await?;
+    let server = Server::find(&check_pool, target.server_is_local()).await;
+    let cpu_before = server.as_ref().and_then(Server::cpu_seconds);
 
     let started = Instant::now();
     let deadline = started + Duration::from_secs_f64(seconds);
@@ -128,6 +133,7 @@ pub async fn run(target: &Target, reps: usize, seconds: f64, watch: bool) -> Res
         logs.push(handle.await?);
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let cpu_after = server.as_ref().and_then(Server::cpu_seconds);
     let server_connections = sampler.await??;
     let watching = match watching {
         Some(w) => Some(w.finish().await?),
@@ -162,6 +168,9 @@ pub async fn run(target: &Target, reps: usize, seconds: f64, watch: bool) -> Res
         errors.deadlock + errors.serialization + errors.timeout + errors.connection + errors.other;
     let headers = check_headers(&first, &check_pool).await?;
     let transactions = all.len() as u64;
+    let server_cpu = cpu_before
+        .zip(cpu_after)
+        .map(|(before, after)| server_cpu::figures(after - before, elapsed, transactions));
     Ok(LoadFigures {
         reps,
         seconds: round(elapsed),
@@ -177,6 +186,7 @@ pub async fn run(target: &Target, reps: usize, seconds: f64, watch: bool) -> Res
         headers,
         server_connections,
         watching,
+        server_cpu,
     })
 }
 

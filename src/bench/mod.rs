@@ -10,6 +10,7 @@ pub mod insights;
 pub mod load;
 pub mod queries;
 pub mod report;
+pub mod server_cpu;
 pub mod target;
 pub mod watch;
 
@@ -372,6 +373,16 @@ pub fn load_table(r: &LoadReport) -> String {
         rows.push(row(
             format!("  first {kind}"),
             crate::text::clean_line(example),
+            "",
+        ));
+    }
+    if let Some(cpu) = &f.server_cpu {
+        rows.push(row(
+            "server CPU while writing",
+            format!(
+                "{:.2} ms per transaction · {:.2} cores",
+                cpu.ms_per_transaction, cpu.cores
+            ),
             "",
         ));
     }

@@ -233,6 +233,14 @@ impl Target {
         Ok(self.base.clone().username(&login).password(&password))
     }
 
+    /// Whether the server runs on this machine (its private cluster, a Unix socket or a loopback
+    /// host), so `bench load` can read its CPU time.
+    pub fn server_is_local(&self) -> bool {
+        self.cluster.is_some()
+            || self.base.get_socket().is_some()
+            || matches!(self.base.get_host(), "localhost" | "127.0.0.1" | "::1")
+    }
+
     pub fn statement_timeout_ms(&self) -> u64 {
         self.statement_timeout_ms
     }

@@ -147,6 +147,12 @@ async fn bench_run_and_load_report_every_figure_without_errors() {
         number(&load, "/server_connections") >= 4.0,
         "at least one connection per rep"
     );
+    // The test's server runs here (a Unix socket): its CPU per transaction is read from /proc.
+    assert!(
+        number(&load, "/server_cpu/ms_per_transaction") > 0.0,
+        "{load:#}"
+    );
+    assert!(number(&load, "/server_cpu/cores") > 0.0);
     assert_summary(&load, "/watching/keys");
     assert!(
         number(&load, "/watching/frames") >= number(&load, "/watching/keys/n"),
