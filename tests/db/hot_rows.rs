@@ -165,3 +165,29 @@ async fn the_writes_helpers_are_inlined_or_cached() {
     .expect("the drain check's language");
     assert_eq!(language, "plpgsql");
 }
+
+/// Migration 0059: the history table, which every move writes twice, keeps no unique key that
+/// nothing reads (its primary key, and no second (organization_id, id) key: no foreign key
+/// references the table).
+#[tokio::test]
+async fn a_moves_history_row_feeds_no_unread_unique_key() {
+    let db = TestDb::new().await;
+    let unique: Vec<String> = sqlx::query_scalar(
+        "select i.indexrelid::regclass::text from pg_index i
+         where i.indrelid = 'stage_history'::regclass and i.indisunique and not i.indisprimary
+           and not exists (select 1 from pg_constraint f
+                           where f.contype = 'f' and f.conindid = i.indexrelid)
+           and i.indexrelid <> 'stage_history_open_idx'::regclass",
+    )
+    .fetch_all(&db.admin)
+    .await
+    .expect("unique keys of the history");
+    assert!(unique.is_empty(), "unread unique keys: {unique:?}");
+    let referenced: i64 = sqlx::query_scalar(
+        "select count(*) from pg_constraint where contype = 'f' and confrelid = 'stage_history'::regclass",
+    )
+    .fetch_one(&db.admin)
+    .await
+    .expect("keys referencing the history");
+    assert_eq!(referenced, 0);
+}
