@@ -319,15 +319,12 @@ async fn drive(
     })
 }
 
-/// CPU time (user + system) of the calling thread, from /proc (Linux; clock ticks of 10 ms).
+/// CPU time (user + system) of the calling thread, from /proc (Linux).
 fn thread_cpu() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
-    // Fields after the command name (which may hold spaces): state is the first, utime the
-    // 12th and stime the 13th.
-    let rest = stat.get(stat.rfind(')')? + 1..)?;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-    Some(Duration::from_millis(ticks * 10))
+    let stat = super::proc_stat::read("/proc/thread-self/stat")?;
+    Some(Duration::from_secs_f64(
+        (stat.utime + stat.stime) as f64 / super::proc_stat::TICKS_PER_SECOND,
+    ))
 }
 
 /// The next timestamp, or an error if the loop stopped or took more than 10 s.

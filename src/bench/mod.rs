@@ -8,6 +8,7 @@ pub mod find;
 pub mod frames;
 pub mod insights;
 pub mod load;
+pub mod proc_stat;
 pub mod queries;
 pub mod report;
 pub mod server_cpu;

@@ -7,8 +7,8 @@
 use serde::Serialize;
 use sqlx::PgPool;
 
-/// Clock ticks per second of /proc's times (USER_HZ, 100 on Linux).
-const TICKS_PER_SECOND: f64 = 100.0;
+use super::proc_stat::{self, TICKS_PER_SECOND};
+use super::report::round;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ServerCpu {
@@ -34,14 +34,14 @@ impl Server {
             .fetch_one(pool)
             .await
             .ok()?;
-        let parent = Stat::read(u32::try_from(backend).ok()?)?.ppid;
+        let parent = proc_stat::read(&format!("/proc/{backend}/stat"))?.ppid;
         let name = std::fs::read_to_string(format!("/proc/{parent}/comm")).ok()?;
         matches!(name.trim(), "postgres" | "postmaster").then_some(Server { postmaster: parent })
     }
 
     /// CPU seconds the server has used since it started.
     pub fn cpu_seconds(&self) -> Option<f64> {
-        let own = Stat::read(self.postmaster)?;
+        let own = proc_stat::read(&format!("/proc/{}/stat", self.postmaster))?;
         let mut ticks = own.utime + own.stime + own.reaped;
         for entry in std::fs::read_dir("/proc").ok()?.flatten() {
             let Some(pid) = entry
@@ -51,7 +51,7 @@ impl Server {
             else {
                 continue;
             };
-            if let Some(child) = Stat::read(pid)
+            if let Some(child) = proc_stat::read(&format!("/proc/{pid}/stat"))
                 && child.ppid == self.postmaster
             {
                 ticks += child.utime + child.stime;
@@ -63,69 +63,15 @@ impl Server {
 
 /// What the load run reports from two readings of [`Server::cpu_seconds`].
 pub fn figures(cpu_seconds: f64, wall_seconds: f64, transactions: u64) -> ServerCpu {
-    let round = |x: f64| (x * 1000.0).round() / 1000.0;
     ServerCpu {
         cores: round(cpu_seconds / wall_seconds.max(f64::EPSILON)),
         ms_per_transaction: round(cpu_seconds * 1000.0 / transactions.max(1) as f64),
     }
 }
 
-#[derive(Debug, PartialEq, Eq)]
-struct Stat {
-    ppid: u32,
-    utime: u64,
-    stime: u64,
-    /// Children waited for (`cutime + cstime`): the backends that have exited.
-    reaped: u64,
-}
-
-impl Stat {
-    fn read(pid: u32) -> Option<Stat> {
-        parse(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
-    }
-}
-
-/// Fields after the command name (which may hold spaces and parentheses): state is the first,
-/// the parent the second, utime, stime, cutime and cstime the 12th to the 15th.
-fn parse(stat: &str) -> Option<Stat> {
-    let rest = stat.get(stat.rfind(')')? + 1..)?;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| -> Option<u64> {
-        let value: i64 = fields.get(i)?.parse().ok()?;
-        Some(value.max(0) as u64)
-    };
-    Some(Stat {
-        ppid: fields.get(1)?.parse().ok()?,
-        utime: ticks(11)?,
-        stime: ticks(12)?,
-        reaped: ticks(13)? + ticks(14)?,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_stat_line_with_spaces_in_the_name_parses() {
-        let line = "4242 (postgres: rep (x) idle) S 17 4242 4242 0 -1 4194560 900 0 0 0 \
-                    31 7 12 5 20 0 1 0 123456 225000000 3000 18446744073709551615";
-        assert_eq!(
-            parse(line),
-            Some(Stat {
-                ppid: 17,
-                utime: 31,
-                stime: 7,
-                reaped: 17
-            })
-        );
-    }
-
-    #[test]
-    fn garbage_is_no_reading() {
-        assert_eq!(parse("no parenthesis here"), None);
-        assert_eq!(parse("1 (x) S"), None);
-    }
 
     #[test]
     fn figures_divide_by_the_run_and_its_transactions() {

@@ -11,6 +11,17 @@ use closer::data::lead::{DealStatus, InteractionKind, NewDeal, NewInteraction, N
 use closer::data::models::TaskPriority;
 use uuid::Uuid;
 
+/// The `SET` clauses of a function (`name=value`), by its signature.
+pub(crate) async fn function_settings(db: &TestDb, signature: &str) -> Vec<String> {
+    sqlx::query_scalar(
+        "select unnest(coalesce(proconfig, '{}')) from pg_proc where oid = $1::regprocedure",
+    )
+    .bind(signature)
+    .fetch_all(&db.admin)
+    .await
+    .expect("the function's settings")
+}
+
 async fn organization_xmax(db: &TestDb, org: Uuid) -> String {
     sqlx::query_scalar("select xmax::text from organizations where id = $1")
         .bind(org)
@@ -105,13 +116,7 @@ async fn the_floors_writes_plan_their_statements_once() {
         "closer.announce_drain(uuid)",
     ];
     for function in entry_points {
-        let config: Vec<String> = sqlx::query_scalar(
-            "select unnest(coalesce(proconfig, '{}')) from pg_proc where oid = $1::regprocedure",
-        )
-        .bind(function)
-        .fetch_all(&db.admin)
-        .await
-        .expect("the function's settings");
+        let config = function_settings(&db, function).await;
         assert!(
             config
                 .iter()

@@ -146,13 +146,9 @@ async fn duplicate_phones_are_looked_up_through_their_key_index() {
     .await
     .expect("this transaction's index scans");
     tx.rollback().await.expect("rollback");
-    let config: Vec<String> = sqlx::query_scalar(
-        "select unnest(proconfig) from pg_proc
-         where oid = 'closer.import_leads(uuid, jsonb, uuid, text)'::regprocedure",
-    )
-    .fetch_all(&db.admin)
-    .await
-    .expect("the import's settings");
+    let config =
+        crate::hot_rows::function_settings(&db, "closer.import_leads(uuid, jsonb, uuid, text)")
+            .await;
     assert!(
         config.iter().any(|c| c == "enable_bitmapscan=off"),
         "a GIN index is read only by bitmap scans: {config:?}"

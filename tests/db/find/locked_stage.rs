@@ -12,19 +12,40 @@ use closer::data::PgStore;
 use closer::data::lead::{DealChanges, DealStatus, NewDeal};
 use uuid::Uuid;
 
+/// An open deal in the organization's currency.
+fn race_deal(name: String, amount: f64) -> NewDeal {
+    NewDeal {
+        name,
+        amount,
+        currency: None,
+        stage: "qualification".to_owned(),
+        probability: 40,
+        status: DealStatus::Open,
+        expected_close_date: None,
+    }
+}
+
+/// The first `n` open stages of the pipeline, in board order.
+async fn open_stages(w: &World, n: i64) -> Vec<Uuid> {
+    let stages: Vec<Uuid> = sqlx::query_scalar(
+        "select s.id from pipeline_stages s where s.organization_id = $1 and s.pipeline_id = $2
+           and not s.is_won and not s.is_lost order by s.order_index limit $3",
+    )
+    .bind(w.org)
+    .bind(w.pipeline)
+    .bind(n)
+    .fetch_all(&w.db.admin)
+    .await
+    .expect("open stages");
+    assert_eq!(stages.len() as i64, n, "open stages in the pipeline");
+    stages
+}
+
 /// Adds an open deal to a lead and changes its amount, `rounds` times.
 async fn deal_writer(store: PgStore, lead: Uuid, rounds: usize) -> Vec<String> {
     let mut errors = Vec::new();
     for i in 0..rounds {
-        let deal = NewDeal {
-            name: format!("Race deal {i}"),
-            amount: 1_000.0 + i as f64,
-            currency: None,
-            stage: "qualification".to_owned(),
-            probability: 40,
-            status: DealStatus::Open,
-            expected_close_date: None,
-        };
+        let deal = race_deal(format!("Race deal {i}"), 1_000.0 + i as f64);
         let id = match store.add_deal(lead, deal).await {
             Ok(id) => id,
             Err(e) => {
@@ -92,15 +113,7 @@ async fn deals_and_tags_written_during_moves_land_in_the_leads_stage() {
     const LEADS: usize = 4;
     const ROUNDS: usize = 15;
     let w = world().await;
-    let stages: Vec<Uuid> = sqlx::query_scalar(
-        "select s.id from pipeline_stages s where s.organization_id = $1 and s.pipeline_id = $2
-           and not s.is_won and not s.is_lost order by s.order_index limit 2",
-    )
-    .bind(w.org)
-    .bind(w.pipeline)
-    .fetch_all(&w.db.admin)
-    .await
-    .expect("two open stages");
+    let stages = open_stages(&w, 2).await;
     let (a, b) = (stages[0], stages[1]);
     let leads = leads_in(&w, a, LEADS).await;
     assert!(header_mismatches(&w).await.is_empty(), "headers before");
@@ -129,16 +142,7 @@ async fn deals_and_tags_written_during_moves_land_in_the_leads_stage() {
 #[tokio::test]
 async fn a_deal_added_while_its_lead_changes_owner_takes_the_new_owner() {
     let w = world().await;
-    let stage: Uuid = sqlx::query_scalar(
-        "select s.id from pipeline_stages s where s.organization_id = $1 and s.pipeline_id = $2
-           and not s.is_won and not s.is_lost order by s.order_index limit 1",
-    )
-    .bind(w.org)
-    .bind(w.pipeline)
-    .fetch_one(&w.db.admin)
-    .await
-    .expect("an open stage");
-    let lead = leads_in(&w, stage, 1).await[0];
+    let lead = leads_in(&w, open_stages(&w, 1).await[0], 1).await[0];
     let store = rep_stores(&w, 1).await.remove(0);
     let new_owner: Uuid = sqlx::query_scalar(
         "select m.profile_id from organization_members m
@@ -160,15 +164,7 @@ async fn a_deal_added_while_its_lead_changes_owner_takes_the_new_owner() {
         .execute(&mut *change)
         .await
         .expect("give the lead away");
-    let deal = NewDeal {
-        name: "Race deal".to_owned(),
-        amount: 1_000.0,
-        currency: None,
-        stage: "qualification".to_owned(),
-        probability: 40,
-        status: DealStatus::Open,
-        expected_close_date: None,
-    };
+    let deal = race_deal("Race deal".to_owned(), 1_000.0);
     let adding = tokio::spawn(async move { store.add_deal(lead, deal).await });
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     change.commit().await.expect("commit the owner change");
