@@ -100,8 +100,8 @@ async fn the_floors_writes_leave_the_organization_row_unlocked() {
     assert_eq!(organization_xmax(&db, org).await, unlocked, "after a deal");
 }
 
-/// Migration 0055: the floor's writes (and everything they fire, down to the commit-time notice
-/// and its drain) keep their generic plans instead of planning every statement on every call.
+/// Migration 0055: the floor's writes (and everything they fire, down to the commit-time notice)
+/// keep their generic plans instead of planning every statement on every call.
 /// Speed is the bench's to measure; this checks that the setting is on every entry point and
 /// that the writes still do what they did under it (the other floor tests run through them).
 #[tokio::test]
@@ -113,7 +113,6 @@ async fn the_floors_writes_plan_their_statements_once() {
         "closer.add_task(uuid, uuid, text, text, date, time without time zone, task_priority, uuid, text, timestamp with time zone)",
         "closer.complete_task(uuid, uuid, integer)",
         "closer.notify_flush()",
-        "closer.announce_drain(uuid)",
     ];
     for function in entry_points {
         let config = function_settings(&db, function).await;
@@ -143,7 +142,7 @@ async fn the_floors_writes_plan_their_statements_once() {
 
 /// Migration 0056: the facet helpers are inlined into the statements that call them (a SQL
 /// function that is not inlined is parsed and planned again by every statement calling it), and
-/// the drain's look at the outbox is PL/pgSQL, whose plans last the session.
+/// the after-commit announce (0060) is PL/pgSQL, whose plans last the session.
 #[tokio::test]
 async fn the_writes_helpers_are_inlined_or_cached() {
     let db = TestDb::new().await;
@@ -163,11 +162,11 @@ async fn the_writes_helpers_are_inlined_or_cached() {
     );
     let language: String = sqlx::query_scalar(
         "select l.lanname::text from pg_proc p join pg_language l on l.oid = p.prolang
-         where p.oid = 'closer.announce_waiting(uuid)'::regprocedure",
+         where p.oid = 'closer.announce_pending()'::regprocedure",
     )
     .fetch_one(&db.admin)
     .await
-    .expect("the drain check's language");
+    .expect("the announce's language");
     assert_eq!(language, "plpgsql");
 }
 

@@ -413,9 +413,9 @@ async fn a_spoofed_flood_costs_at_most_a_handful_of_refreshes() {
 
 /// The rep's own writes come back on the channel from the rep's own backends: ignored. A
 /// teammate's move names exactly the two columns it changed.
-/// 0027: a move commits first and announces after, in a transaction of its own. A member who
-/// forges the pending notices reaches only their own organization; a write that changes nothing
-/// announces nothing.
+/// 0027: a move commits first and announces after, in a transaction of its own (0060: from the
+/// writer's session, without an outbox). A member who forges the pending notices reaches only
+/// their own organization; a write that changes nothing announces nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forged_pending_notice_reaches_only_the_callers_organization() {
     let db = TestDb::new().await;
@@ -425,30 +425,20 @@ async fn a_forged_pending_notice_reaches_only_the_callers_organization() {
     let forger = db.user("Announce B", "rep").await;
     let mut rx = listen_as(&db, &watcher, org_a).await;
 
+    let teammate = db.user("Announce B", "rep").await;
+    let mut own_rx = listen_as(&db, &teammate, org_b).await;
+
     let forger_pool = db.login(&forger).await;
     let mut conn = forger_pool.acquire().await.expect("connection");
-    // 0036: the organizations to drain are listed in the session; a forged list (another
-    // organization, garbage) drains only the caller's own, and the 0027 JSON list is no longer read.
-    let forged = serde_json::json!([
-        {"org": org_a, "payload": "{\"v\": 1, \"leads\": null, \"stages\": null}"},
-        {"org": org_b, "payload": "{\"v\": 1, \"leads\": null, \"stages\": null}"}
-    ]);
+    // 0060: the notices a write keeps for after its commit are lines "<org> <payload>" in the
+    // session. A forged list reaches only the caller's own organization; garbage is skipped.
+    let notice = "{\"v\": 1, \"leads\": null, \"stages\": null}";
+    let forged = format!(
+        "{org_a} {notice}\nnot-a-uuid');drop table leads;-- {notice}\n{org_b} {notice}\n{org_a} {}",
+        "x".repeat(9000)
+    );
     sqlx::query("select set_config('closer.announce_pending', $1, false)")
-        .bind(forged.to_string())
-        .execute(&mut *conn)
-        .await
-        .expect("any session may set its own settings");
-    // A notice of the other organization waits in the outbox: the forger must not send it.
-    sqlx::query(
-        "insert into closer_private.notify_outbox (organization_id, payload)
-         values ($1, '{\"v\": 1, \"leads\": null, \"stages\": null}')",
-    )
-    .bind(org_a)
-    .execute(&db.admin)
-    .await
-    .expect("a waiting notice");
-    sqlx::query("select set_config('closer.announce_orgs', $1, false)")
-        .bind(format!("{org_a},not-a-uuid');drop table leads;--,{org_b}"))
+        .bind(forged)
         .execute(&mut *conn)
         .await
         .expect("any session may set its own settings");
@@ -461,27 +451,17 @@ async fn a_forged_pending_notice_reaches_only_the_callers_organization() {
         None,
         "another organization heard a forged notice"
     );
-    let left: String = sqlx::query_scalar("select current_setting('closer.announce_orgs')")
+    assert!(
+        next_change(&mut own_rx, Duration::from_secs(2))
+            .await
+            .is_some(),
+        "the forger's own organization hears the line meant for it"
+    );
+    let left: String = sqlx::query_scalar("select current_setting('closer.announce_pending')")
         .fetch_one(&mut *conn)
         .await
         .expect("read the setting");
-    assert_eq!(left, "", "announce forgets what it drained");
-    let waiting: i64 = sqlx::query_scalar(
-        "select count(*) from closer_private.notify_outbox where organization_id = $1",
-    )
-    .bind(org_a)
-    .fetch_one(&db.admin)
-    .await
-    .expect("read the outbox");
-    assert_eq!(
-        waiting, 1,
-        "the forger drained another organization's outbox"
-    );
-    sqlx::query("delete from closer_private.notify_outbox where organization_id = $1")
-        .bind(org_a)
-        .execute(&db.admin)
-        .await
-        .expect("clear the outbox");
+    assert_eq!(left, "", "announce forgets what it sent");
 
     // A move from a stage the lead is not in changes nothing: nothing is announced.
     let insider = db.user("Announce A", "rep").await;

@@ -1637,11 +1637,9 @@ mod identity {
         // these exact calls, never deciding who the caller is.
         // 0027: the notices a write keeps for after its commit, which closer.announce sends
         // only to the caller's own organizations (`live::a_forged_pending_notice_reaches_only_the_callers_organization`).
-        const BOOKKEEPING: [&str; 8] = [
+        const BOOKKEEPING: [&str; 7] = [
             "current_setting('closer.announce_after_commit', true)",
             "current_setting('closer.announce_pending', true)",
-            // 0036: the organizations a write queued notices for (drained only if the caller's).
-            "current_setting('closer.announce_orgs', true)",
             "current_setting('closer.notify_leads_' || key, true)",
             "current_setting('closer.notify_stages_' || key, true)",
             "current_setting('closer.summaries_folded', true)",
@@ -1872,9 +1870,7 @@ mod helpers {
     /// must get an adversarial test before it is added here.
     const REVIEWED: &[&str] = &[
         // live::a_forged_pending_notice_reaches_only_the_callers_organization
-        "closer.announce_drain(uuid)",
-        "closer.announce_queue()",
-        "closer.announce_waiting(uuid)",
+        "closer.announce_pending()",
         "closer.current_profile_id()",
         "closer.user_org_ids()",
         "closer.user_manager_org_ids()",
