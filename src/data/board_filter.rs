@@ -111,11 +111,21 @@ impl PgStore {
         pipeline_id: Uuid,
         filter: &Filter,
     ) -> Result<HashMap<Uuid, StageSummary>> {
-        let ctx = self.filter_context();
-        if let Some(rows) = compile_total_rows(filter, &ctx, 3) {
+        self.filtered_summaries_with(pipeline_id, filter, &self.filter_context())
+            .await
+    }
+
+    /// [`Self::filtered_summaries`] for a given viewer and clock (a test's pinned hour).
+    pub async fn filtered_summaries_with(
+        &self,
+        pipeline_id: Uuid,
+        filter: &Filter,
+        ctx: &FilterContext,
+    ) -> Result<HashMap<Uuid, StageSummary>> {
+        if let Some(rows) = compile_total_rows(filter, ctx, 3) {
             return read_retrying(|| self.total_rows_once(pipeline_id, &rows)).await;
         }
-        let predicate = compile(filter, &ctx, 3);
+        let predicate = compile(filter, ctx, 3);
         read_retrying(|| self.filtered_summaries_once(pipeline_id, &predicate)).await
     }
 

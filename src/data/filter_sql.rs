@@ -431,19 +431,24 @@ fn rotting_rows(ctx: &FilterContext, first: usize) -> TotalRows {
     }
 }
 
+/// `overdue` from the `next:` facets (migrations 0049, 0061): the rows dated before today and
+/// those of today's hours before the current one, plus the leads of the current hour whose first
+/// timed task today is already past.
 fn overdue_rows(ctx: &FilterContext, first: usize) -> TotalRows {
     let mut b = Builder::new(ctx, first, false);
     let (now, zone) = (b.now(), b.zone());
     let local = format!("({now} at time zone {zone})");
+    let hour = format!("date_trunc('hour', {local})::time");
     // The open-task indexes are one per priority (0026): one range each, read once (the stages
-    // are an array, not a join the planner can put outside the ranges).
+    // are an array, not a join the planner can put outside the ranges). Only the current hour's
+    // tasks: earlier hours are delta rows.
     let due_now = ["high", "medium", "low"]
         .iter()
         .map(|p| {
             format!(
                 "select t.lead_id from lead_tasks t
                  where t.organization_id = $1 and t.status <> 'completed' and t.priority = '{p}'
-                   and t.due_date = {local}::date and t.due_time < {local}::time"
+                   and t.due_date = {local}::date and t.due_time >= {hour} and t.due_time < {local}::time"
             )
         })
         .collect::<Vec<_>>()
@@ -456,20 +461,25 @@ fn overdue_rows(ctx: &FilterContext, first: usize) -> TotalRows {
                                            where s.organization_id = $1 and s.pipeline_id = $2))
                and not exists (select 1 from lead_tasks e
                                where e.organization_id = $1 and e.lead_id = l.id
-                                 and e.status in ('pending', 'overdue') and e.due_date < {local}::date)
+                                 and e.status in ('pending', 'overdue')
+                                 and (e.due_date < {local}::date
+                                      or (e.due_date = {local}::date and e.due_time < {hour})))
+         ), bounds as materialized (
+             select 'next:' || to_char({local}, 'YYYY-MM-DD') as today,
+                    'next:' || to_char({local}, 'YYYY-MM-DD\"T\"HH24') as this_hour
          ),"
     );
-    // Dated facets sort by their text in the C collation (0049 keeps them `next:YYYY-MM-DD`);
-    // the bound is a subquery, so it is computed once, not once per delta row.
-    let before_today = format!(
-        "d.facet collate \"C\" >= 'next:0'
-         and d.facet collate \"C\" < (select 'next:' || to_char({local}::date, 'YYYY-MM-DD')) collate \"C\""
-    );
+    // Dated facets sort by their text in the C collation (`next:YYYY-MM-DD`, then that day's
+    // hours `next:YYYY-MM-DDTHH`); the bounds are computed once, not once per delta row.
+    let before_now = "(d.facet collate \"C\" >= 'next:0'
+          and d.facet collate \"C\" < (select b.today from bounds b) collate \"C\")
+         or (d.facet collate \"C\" > (select b.today || 'T' from bounds b) collate \"C\"
+          and d.facet collate \"C\" < (select b.this_hour from bounds b) collate \"C\")";
     TotalRows {
         ctes,
         rows: format!(
             "{} union all {}",
-            delta_rows(&before_today),
+            delta_rows(&format!("({before_now})")),
             lead_rows("due_now")
         ),
         params: b.params,

@@ -24,12 +24,13 @@ pub async fn recompute_filter_summaries(
              select d.lead_id, d.currency, sum(d.amount) amount, sum(d.amount * d.probability / 100.0) weighted
              from deals d where d.organization_id = $1 and d.status = 'open' group by d.lead_id, d.currency
          ), next as (
-             select t.lead_id, count(*) open, min(t.due_date) first_due from lead_tasks t
+             select t.lead_id, count(*) open, min(closer.task_step(t.due_date, t.due_time) collate \"C\") first_step
+             from lead_tasks t
              where t.organization_id = $1 and t.status in ('pending', 'overdue') group by t.lead_id
          ), keyed as materialized (
              select l.id, l.stage_id, l.assigned_to, 'score:' || l.score score,
                     closer.touch_facet(coalesce(l.last_contacted_at, l.created_at)) touch,
-                    closer.next_facet(coalesce(n.open, 0), n.first_due) next, closer.source_facet(l.source) source
+                    closer.next_facet(coalesce(n.open, 0), n.first_step) next, closer.source_facet(l.source) source
              from leads l left join next n on n.lead_id = l.id
              where l.organization_id = $1
          ), tags as (

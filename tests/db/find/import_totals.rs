@@ -59,10 +59,14 @@ pub(super) async fn delta_mismatches_in(admin: &sqlx::PgPool, org: Uuid) -> (Vec
             from leads l where l.organization_id = $1
             union all
             select l.id, l.stage_id,
-                   'next:' || case when n.lead_id is null then 'none' when n.first_due is null then 'undated'
-                                   else to_char(n.first_due, 'YYYY-MM-DD') end
+                   'next:' || case when n.lead_id is null then 'none' when n.first_step is null then 'undated'
+                                   else rtrim(n.first_step, '~') end
             from leads l left join (
-                select t.lead_id, min(t.due_date) as first_due from lead_tasks t
+                -- 0061: the first due day, and the hour of its earliest timed task if it has one.
+                select t.lead_id,
+                       min(to_char(t.due_date, 'YYYY-MM-DD') || coalesce('T' || to_char(t.due_time, 'HH24'), '~')
+                           collate \"C\") as first_step
+                from lead_tasks t
                 where t.organization_id = $1 and t.status <> 'completed' group by t.lead_id
             ) n on n.lead_id = l.id
             where l.organization_id = $1

@@ -361,3 +361,123 @@ async fn a_seeded_organization_has_exact_filter_deltas() {
     assert!(wrong.is_empty(), "seeded: deltas minus recount {wrong:#?}");
     assert!(groups > 100, "only {groups} groups");
 }
+
+/// Migration 0061: a lead whose first due day has a timed task keeps that task's hour, so
+/// `overdue` sums today's earlier hours from the deltas and counts only the current hour's
+/// leads. A pinned clock (14:30 UTC on a day of its own) with tasks before, in and after the
+/// current hour, untimed, and one moved to another hour of the same day by plain SQL: the totals
+/// equal a recount per stage, and the deltas equal a recount group by group.
+#[tokio::test]
+async fn overdue_by_the_hour_equals_a_recount() {
+    let w = world().await;
+    insert_deals_for_every_lead(&w).await;
+    let day = chrono::NaiveDate::from_ymd_opt(2031, 3, 12).expect("a day");
+    let at = |h: u32, m: u32| chrono::NaiveTime::from_hms_opt(h, m, 0).expect("a time");
+    let now = day.and_time(at(14, 30)).and_utc();
+    let leads: Vec<Uuid> = sqlx::query_scalar(
+        "select l.id from leads l where l.organization_id = $1
+           and not exists (select 1 from lead_tasks t where t.lead_id = l.id and t.status <> 'completed')
+         order by l.name limit 7",
+    )
+    .bind(w.org)
+    .fetch_all(&w.db.admin)
+    .await
+    .expect("leads without tasks");
+    assert_eq!(leads.len(), 7, "enough leads without tasks");
+    // (lead, due times on `day`): an earlier hour, the current hour before and after 14:30, a
+    // later hour, no time, an earlier hour beside a later one, and no time beside the current hour.
+    let plans: [&[Option<chrono::NaiveTime>]; 7] = [
+        &[Some(at(13, 10))],
+        &[Some(at(14, 10))],
+        &[Some(at(14, 50))],
+        &[Some(at(16, 0))],
+        &[None],
+        &[Some(at(16, 0)), Some(at(9, 5))],
+        &[None, Some(at(14, 20))],
+    ];
+    let mut later = None;
+    for (lead, times) in leads.iter().zip(plans) {
+        for time in times {
+            let id = w
+                .store
+                .add_task(
+                    *lead,
+                    NewTask {
+                        title: "Timed".to_owned(),
+                        description: None,
+                        due_date: Some(day),
+                        due_time: *time,
+                        priority: TaskPriority::High,
+                        assigned_to: None,
+                    },
+                    now,
+                )
+                .await
+                .expect("add a timed task");
+            if *time == Some(at(16, 0)) && later.is_none() {
+                later = Some(id);
+            }
+        }
+    }
+    assert_exact(&w, "timed tasks added").await;
+    let ctx = closer::data::filter_sql::FilterContext {
+        time_zone: "UTC".to_owned(),
+        now,
+        ..w.store.filter_context()
+    };
+    let overdue = closer::filter::parse("overdue").expect("parses");
+    let recount = "select l.stage_id, count(*) from leads l
+                   where l.organization_id = $1
+                     and l.stage_id in (select s.id from pipeline_stages s where s.pipeline_id = $2)
+                     and exists (select 1 from lead_tasks t
+                                 where t.organization_id = $1 and t.lead_id = l.id
+                                   and t.status in ('pending', 'overdue')
+                                   and (t.due_date < $3::date or (t.due_date = $3::date and t.due_time < $4::time)))
+                   group by l.stage_id";
+    for when in ["tasks added", "a 16:00 task moved to 14:05 by SQL"] {
+        if when.starts_with("a 16:00") {
+            sqlx::query("update lead_tasks set due_time = '14:05' where id = $1")
+                .bind(later.expect("a 16:00 task"))
+                .execute(&w.db.admin)
+                .await
+                .expect("move the task within its day");
+            assert_exact(&w, when).await;
+        }
+        let totals = w
+            .store
+            .filtered_summaries_with(w.pipeline, &overdue, &ctx)
+            .await
+            .expect("overdue totals");
+        let expected: Vec<(Uuid, i64)> = sqlx::query_as(recount)
+            .bind(w.org)
+            .bind(w.pipeline)
+            .bind(day)
+            .bind(at(14, 30))
+            .fetch_all(&w.db.admin)
+            .await
+            .expect("recount");
+        let mut got: Vec<(Uuid, i64)> = totals
+            .iter()
+            .filter(|(_, s)| s.lead_count != 0)
+            .map(|(stage, s)| (*stage, s.lead_count))
+            .collect();
+        got.sort();
+        let mut expected = expected;
+        expected.sort();
+        assert_eq!(got, expected, "{when}");
+    }
+    let hours: Vec<String> = sqlx::query_scalar(
+        "select distinct facet from stage_filter_deltas
+         where organization_id = $1 and facet like 'next:2031-03-12%' order by 1",
+    )
+    .bind(w.org)
+    .fetch_all(&w.db.admin)
+    .await
+    .expect("the day's facets");
+    assert!(
+        hours.contains(&"next:2031-03-12T09".to_owned())
+            && hours.contains(&"next:2031-03-12T14".to_owned())
+            && hours.contains(&"next:2031-03-12".to_owned()),
+        "{hours:?}"
+    );
+}
