@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use chrono::NaiveDate;
 use sqlx::{AssertSqlSafe, Row};
 use uuid::Uuid;
 
@@ -173,7 +174,7 @@ macro_rules! period_bounds_sql {
 /// Closed-stage headers: deals of leads in a won stage with status `won` (lost: `lost`) whose
 /// `closed_on` falls in the period, which starts in the organization's time zone. A lead's stage
 /// decides the column. One row per stage and currency (`other` null: the organization's), never
-/// EUR summed into USD. This is the definition; under a filter it is what runs.
+/// EUR summed into USD. This is the definition; under a filter it is what runs for all time.
 pub const CLOSED_TOTALS_SQL: &str = concat!(
     period_bounds_sql!(),
     "
@@ -189,6 +190,26 @@ pub const CLOSED_TOTALS_SQL: &str = concat!(
     where s.organization_id = $1 and s.pipeline_id = $2 and (s.is_won or s.is_lost)
     group by s.id, o.currency, nullif(d.currency, o.currency)"
 );
+
+/// The first day of a period with one (`$2`: month, quarter, year) in the organization's (`$1`)
+/// time zone, for [`CLOSED_SINCE_SQL`].
+const PERIOD_START_SQL: &str = concat!(period_bounds_sql!(), " select since from bounds");
+
+/// [`CLOSED_TOTALS_SQL`] under a filter for a period that starts (`$3`, a date bound as a value):
+/// the period's closed deals first (`deals_closed_idx`), then their leads by key. Computed inside
+/// the statement, the start is unknown when the plan is made, so the planner guessed a third of
+/// all closed deals and read every deal of the organization (0.3-0.5 s at 1M leads for `mine`).
+const CLOSED_SINCE_SQL: &str = "
+    select s.id as stage_id, count(d.id) as deals, coalesce(sum(d.amount), 0)::float8 as amount,
+           o.currency, nullif(d.currency, o.currency) as other
+    from deals d
+    join leads l on l.organization_id = d.organization_id and l.id = d.lead_id
+    join pipeline_stages s on s.organization_id = l.organization_id and s.id = l.stage_id
+    join organizations o on o.id = s.organization_id
+    where d.organization_id = $1 and d.status <> 'open' and d.closed_on >= $3::date
+      and s.pipeline_id = $2 and (s.is_won or s.is_lost)
+      and d.status = case when s.is_won then 'won'::deal_status else 'lost'::deal_status end
+    group by s.id, o.currency, nullif(d.currency, o.currency)";
 
 /// The same figures without a filter, from the closed-deal deltas folded per stage, status,
 /// month and currency (migration 0034): a few rows, not every closed deal of the period (1.2 s
@@ -268,20 +289,43 @@ impl PgStore {
     ) -> Result<HashMap<Uuid, ClosedTotals>> {
         let predicate = (!filter.is_empty())
             .then(|| super::filter_sql::compile(filter, &self.filter_context(), 4));
-        let sql = match &predicate {
-            Some(p) => CLOSED_TOTALS_SQL.replace(
+        let since = match (&predicate, period) {
+            (Some(_), Period::Month | Period::Quarter | Period::Year) => Some(
+                read_retrying(|| async move {
+                    Ok(
+                        sqlx::query_scalar::<_, NaiveDate>(AssertSqlSafe(PERIOD_START_SQL))
+                            .bind(self.organization_id())
+                            .bind(pipeline_id)
+                            .bind(period.as_sql())
+                            .fetch_one(&self.pool)
+                            .await?,
+                    )
+                })
+                .await?,
+            ),
+            _ => None,
+        };
+        let sql = match (&predicate, since) {
+            (Some(p), Some(_)) => CLOSED_SINCE_SQL.replace(
                 "and (s.is_won or s.is_lost)",
                 &format!("and (s.is_won or s.is_lost) and ({})", p.sql),
             ),
-            None => CLOSED_SUMMARY_SQL.to_string(),
+            (Some(p), None) => CLOSED_TOTALS_SQL.replace(
+                "and (s.is_won or s.is_lost)",
+                &format!("and (s.is_won or s.is_lost) and ({})", p.sql),
+            ),
+            (None, _) => CLOSED_SUMMARY_SQL.to_string(),
         };
         let sql = &sql;
         let predicate = &predicate;
         read_retrying(|| async move {
             let query = sqlx::query(AssertSqlSafe(sql.clone()))
                 .bind(self.organization_id())
-                .bind(pipeline_id)
-                .bind(period.as_sql());
+                .bind(pipeline_id);
+            let query = match since {
+                Some(day) => query.bind(day),
+                None => query.bind(period.as_sql()),
+            };
             let query = match predicate {
                 Some(p) => super::filter_sql::bind_params(query, &p.params),
                 None => query,
