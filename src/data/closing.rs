@@ -191,8 +191,8 @@ pub const CLOSED_TOTALS_SQL: &str = concat!(
     group by s.id, o.currency, nullif(d.currency, o.currency)"
 );
 
-/// The first day of a period with one (`$2`: month, quarter, year) in the organization's (`$1`)
-/// time zone, for [`CLOSED_SINCE_SQL`].
+/// The first day of a period that has one (`$3`: month, quarter, year) in the organization's
+/// (`$1`) time zone, for [`CLOSED_SINCE_SQL`]; `$2` is bound but unused, to share the numbering.
 const PERIOD_START_SQL: &str = concat!(period_bounds_sql!(), " select since from bounds");
 
 /// [`CLOSED_TOTALS_SQL`] under a filter for a period that starts (`$3`, a date bound as a value):
@@ -305,16 +305,19 @@ impl PgStore {
             ),
             _ => None,
         };
-        let sql = match (&predicate, since) {
-            (Some(p), Some(_)) => CLOSED_SINCE_SQL.replace(
-                "and (s.is_won or s.is_lost)",
-                &format!("and (s.is_won or s.is_lost) and ({})", p.sql),
-            ),
-            (Some(p), None) => CLOSED_TOTALS_SQL.replace(
-                "and (s.is_won or s.is_lost)",
-                &format!("and (s.is_won or s.is_lost) and ({})", p.sql),
-            ),
-            (None, _) => CLOSED_SUMMARY_SQL.to_string(),
+        let sql = match &predicate {
+            Some(p) => {
+                let keeping = if since.is_some() {
+                    CLOSED_SINCE_SQL
+                } else {
+                    CLOSED_TOTALS_SQL
+                };
+                keeping.replace(
+                    "and (s.is_won or s.is_lost)",
+                    &format!("and (s.is_won or s.is_lost) and ({})", p.sql),
+                )
+            }
+            None => CLOSED_SUMMARY_SQL.to_string(),
         };
         let sql = &sql;
         let predicate = &predicate;
