@@ -128,6 +128,10 @@ pub enum BenchCommand {
         /// Leave out the TUI that watches the load (live updates) and times its keys.
         #[arg(long)]
         no_watch: bool,
+        /// Teammates' TUIs that only listen to the live updates meanwhile (each holds up to two
+        /// connections, on the reps' logins in turn).
+        #[arg(long, default_value_t = 0)]
+        listeners: usize,
     },
 }
 

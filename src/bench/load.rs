@@ -19,6 +19,7 @@ use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
 use super::frames::KeyFigures;
+use super::listeners::ListenerFigures;
 use super::queries::default_stages;
 use super::report::{Summary, round};
 use super::server_cpu::{self, Server, ServerCpu};
@@ -71,6 +72,8 @@ pub struct LoadFigures {
     pub server_connections: i64,
     /// Rep 1's TUI watching the load (live updates on), typing a key every 50 ms.
     pub watching: Option<KeyFigures>,
+    /// Teammates' TUIs listening (`--listeners`).
+    pub listening: Option<ListenerFigures>,
     /// The server's CPU while the reps wrote, when it runs on this machine.
     pub server_cpu: Option<ServerCpu>,
 }
@@ -86,7 +89,24 @@ struct RepLog {
     examples: BTreeMap<&'static str, String>,
 }
 
-pub async fn run(target: &Target, reps: usize, seconds: f64, watch: bool) -> Result<LoadFigures> {
+/// What `closer bench load` runs.
+#[derive(Debug, Clone, Copy)]
+pub struct LoadPlan {
+    pub reps: usize,
+    pub seconds: f64,
+    /// Rep 1's TUI watching the load and timing its keys.
+    pub watch: bool,
+    /// Teammates' TUIs that only listen ([`super::listeners`]).
+    pub listeners: usize,
+}
+
+pub async fn run(target: &Target, plan: LoadPlan) -> Result<LoadFigures> {
+    let LoadPlan {
+        reps,
+        seconds,
+        watch,
+        listeners,
+    } = plan;
     if reps == 0 || !seconds.is_finite() || seconds <= 0.0 {
         bail!("--reps and --seconds must be positive");
     }
@@ -116,6 +136,7 @@ pub async fn run(target: &Target, reps: usize, seconds: f64, watch: bool) -> Res
     } else {
         None
     };
+    let listening = super::listeners::start(target, listeners, reps).await?;
     let deadlocks_before = server_deadlocks(&check_pool).await?;
     let server = Server::find(&check_pool, target.server_is_local()).await;
     let cpu_before = server.as_ref().and_then(Server::cpu_seconds);
@@ -134,6 +155,7 @@ pub async fn run(target: &Target, reps: usize, seconds: f64, watch: bool) -> Res
     }
     let elapsed = started.elapsed().as_secs_f64();
     let cpu_after = server.as_ref().and_then(Server::cpu_seconds);
+    let listening = (listeners > 0).then(|| listening.finish(elapsed));
     let server_connections = sampler.await??;
     let watching = match watching {
         Some(w) => Some(w.finish().await?),
@@ -186,6 +208,7 @@ pub async fn run(target: &Target, reps: usize, seconds: f64, watch: bool) -> Res
         headers,
         server_connections,
         watching,
+        listening,
         server_cpu,
     })
 }

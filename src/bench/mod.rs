@@ -7,6 +7,7 @@
 pub mod find;
 pub mod frames;
 pub mod insights;
+pub mod listeners;
 pub mod load;
 pub mod proc_stat;
 pub mod queries;
@@ -189,8 +190,8 @@ fn keep<T>(
     }
 }
 
-pub async fn load(target: &Target, reps: usize, seconds: f64, watch: bool) -> Result<LoadReport> {
-    let figures = load::run(target, reps, seconds, watch).await?;
+pub async fn load(target: &Target, plan: load::LoadPlan) -> Result<LoadReport> {
+    let figures = load::run(target, plan).await?;
     Ok(LoadReport {
         kind: "load",
         build: build_profile(),
@@ -387,10 +388,20 @@ pub fn load_table(r: &LoadReport) -> String {
             "",
         ));
     }
+    if let Some(l) = &f.listening {
+        rows.push(row(
+            format!("teammates listening ({})", l.listeners),
+            format!(
+                "{} changes heard · {:.1} per listener per second",
+                l.changes, l.changes_per_listener_per_second
+            ),
+            "",
+        ));
+    }
     rows.push(row(
         "server connections, peak",
         format!(
-            "{} (reps' pools, watching TUI, admin)",
+            "{} (reps' pools, watching TUI, listeners, admin)",
             f.server_connections
         ),
         "",

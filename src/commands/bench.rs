@@ -52,8 +52,15 @@ async fn measure(
             reps,
             seconds,
             no_watch,
+            listeners,
         }) => {
-            let report = bench::load(target, reps, seconds, !no_watch).await?;
+            let plan = bench::load::LoadPlan {
+                reps,
+                seconds,
+                watch: !no_watch,
+                listeners,
+            };
+            let report = bench::load(target, plan).await?;
             Ok(if json {
                 serde_json::to_string_pretty(&report)?
             } else {

@@ -132,11 +132,18 @@ async fn bench_run_and_load_report_every_figure_without_errors() {
             "4",
             "--seconds",
             "2",
+            "--listeners",
+            "2",
             "--json",
         ],
         dir.path(),
     ));
     assert_eq!(load["kind"], "load");
+    assert_eq!(number(&load, "/listening/listeners"), 2.0);
+    assert!(
+        number(&load, "/listening/changes") > 0.0,
+        "teammates' listeners heard the floor: {load:#}"
+    );
     assert_eq!(number(&load, "/reps"), 4.0);
     assert!(number(&load, "/transactions") > 0.0);
     assert!(number(&load, "/tps") > 0.0);
