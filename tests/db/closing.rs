@@ -3,7 +3,7 @@
 //! of each; undo refused after a teammate's change or with forged ids; `closed_on` kept by the
 //! database; the closed-stage headers equal plain SQL sums for every period.
 
-use crate::closing_more::{assert_closed_headers_match, closed_deal};
+use crate::closing_more::{PERIOD_STARTS, assert_closed_headers_match, closed_deal};
 use crate::common;
 
 use chrono::NaiveDate;
@@ -486,21 +486,7 @@ async fn closed_stage_headers_equal_plain_sql_sums_for_every_period() {
             .expect("L1");
     closed_deal(&db, org, l1, "lost", 77.0, 0).await;
     let filter = closer::filter::parse("L1").expect("filter");
-    for (period, since) in [
-        (
-            Period::Month,
-            "date_trunc('month', closer.org_today($1))::date",
-        ),
-        (
-            Period::Quarter,
-            "date_trunc('quarter', closer.org_today($1))::date",
-        ),
-        (
-            Period::Year,
-            "date_trunc('year', closer.org_today($1))::date",
-        ),
-        (Period::AllTime, "'-infinity'::date"),
-    ] {
+    for (period, since) in PERIOD_STARTS {
         let totals = store
             .closed_totals(pipeline, period, &filter)
             .await

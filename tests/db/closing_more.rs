@@ -354,6 +354,23 @@ async fn a_cancelled_task_is_open_nowhere() {
     );
 }
 
+/// Each header period with the SQL of its first day (`$1` the organization).
+pub(crate) const PERIOD_STARTS: [(closer::data::closing::Period, &str); 4] = [
+    (
+        closer::data::closing::Period::Month,
+        "date_trunc('month', closer.org_today($1))::date",
+    ),
+    (
+        closer::data::closing::Period::Quarter,
+        "date_trunc('quarter', closer.org_today($1))::date",
+    ),
+    (
+        closer::data::closing::Period::Year,
+        "date_trunc('year', closer.org_today($1))::date",
+    ),
+    (closer::data::closing::Period::AllTime, "'-infinity'::date"),
+];
+
 /// Plain sums per closed stage and period, beside what the headers show (migration 0034 reads
 /// them from folded deltas; this reads the deals).
 pub(crate) async fn assert_closed_headers_match(
@@ -364,22 +381,7 @@ pub(crate) async fn assert_closed_headers_match(
     step: &str,
 ) {
     let pipeline = db.default_pipeline(org).await;
-    use closer::data::closing::Period;
-    for (period, since) in [
-        (
-            Period::Month,
-            "date_trunc('month', closer.org_today($1))::date",
-        ),
-        (
-            Period::Quarter,
-            "date_trunc('quarter', closer.org_today($1))::date",
-        ),
-        (
-            Period::Year,
-            "date_trunc('year', closer.org_today($1))::date",
-        ),
-        (Period::AllTime, "'-infinity'::date"),
-    ] {
+    for (period, since) in PERIOD_STARTS {
         let totals = store
             .closed_totals(pipeline, period, &closer::filter::Filter::default())
             .await
