@@ -34,17 +34,24 @@ fn task(title: &str, days: Option<i64>) -> NewTask {
     }
 }
 
-/// A lead of the organization with no open task, and the won stage and an open one.
+/// A lead of the organization with no open task.
 async fn lead_without_tasks(w: &World) -> Uuid {
+    let leads = leads_without_tasks(w, 1).await;
+    *leads.first().expect("a lead without tasks")
+}
+
+/// Up to `n` leads of the organization with no open task, by name.
+async fn leads_without_tasks(w: &World, n: i64) -> Vec<Uuid> {
     sqlx::query_scalar(
         "select l.id from leads l where l.organization_id = $1
            and not exists (select 1 from lead_tasks t where t.lead_id = l.id and t.status <> 'completed')
-         order by l.name limit 1",
+         order by l.name limit $2",
     )
     .bind(w.org)
-    .fetch_one(&w.db.admin)
+    .bind(n)
+    .fetch_all(&w.db.admin)
     .await
-    .expect("a lead without tasks")
+    .expect("leads without tasks")
 }
 
 async fn stage(w: &World, won: bool) -> Uuid {
@@ -374,15 +381,7 @@ async fn overdue_by_the_hour_equals_a_recount() {
     let day = chrono::NaiveDate::from_ymd_opt(2031, 3, 12).expect("a day");
     let at = |h: u32, m: u32| chrono::NaiveTime::from_hms_opt(h, m, 0).expect("a time");
     let now = day.and_time(at(14, 30)).and_utc();
-    let leads: Vec<Uuid> = sqlx::query_scalar(
-        "select l.id from leads l where l.organization_id = $1
-           and not exists (select 1 from lead_tasks t where t.lead_id = l.id and t.status <> 'completed')
-         order by l.name limit 7",
-    )
-    .bind(w.org)
-    .fetch_all(&w.db.admin)
-    .await
-    .expect("leads without tasks");
+    let leads = leads_without_tasks(&w, 7).await;
     assert_eq!(leads.len(), 7, "enough leads without tasks");
     // (lead, due times on `day`): an earlier hour, the current hour before and after 14:30, a
     // later hour, no time, an earlier hour beside a later one, and no time beside the current hour.
