@@ -1,5 +1,6 @@
 //! The board's header totals of one organization rebuilt from its rows (after a seed or a demo
-//! reset): what the delta triggers would have written, folded; and after a seed, the insights fold.
+//! reset): what the delta triggers would have written, folded; and after a seed, the insights fold
+//! and the search's name words.
 
 use std::time::Instant;
 
@@ -51,6 +52,7 @@ pub(super) async fn derive_totals_and_fold(pool: &PgPool, organization_id: Uuid)
     let totals = async {
         let mut conn = super::seed::prepared_connection(pool).await?;
         recompute_stage_summaries(&mut conn, organization_id).await?;
+        learn_name_words(&mut conn, organization_id).await?;
         super::seed_insights::rebuild_insights_facts(pool, organization_id).await?;
         tracing::info!(
             elapsed_ms = started.elapsed().as_millis() as u64,
@@ -80,4 +82,21 @@ pub(super) async fn derive_totals_and_fold(pool: &PgPool, organization_id: Uuid)
     };
     let (totals, fold) = tokio::join!(totals, fold);
     totals.and(fold)
+}
+
+/// The spelling tier's dictionary (migration 0062): the words of the seeded names that the
+/// leads' insert trigger would have added (the seed writes with triggers off).
+async fn learn_name_words(conn: &mut sqlx::PgConnection, organization_id: Uuid) -> Result<()> {
+    sqlx::query(
+        "insert into closer_find.name_words (organization_id, word)
+         select distinct $1, w.w
+         from leads l cross join lateral closer_find.name_words_of(l.name) w(w)
+         where l.organization_id = $1
+           and not exists (select 1 from closer_find.name_words x where x.organization_id = $1 and x.word = w.w)",
+    )
+    .bind(organization_id)
+    .execute(conn)
+    .await
+    .wrap_err("seeding failed while collecting the name words of the search")?;
+    Ok(())
 }

@@ -426,4 +426,5 @@ mod locked_stage;
 mod next_step;
 mod owner_totals;
 mod search;
+mod spelling;
 mod views;

@@ -13,7 +13,7 @@ struct Leads {
     org_b: Uuid,
 }
 
-async fn lead(
+pub(super) async fn lead(
     db: &TestDb,
     org: Uuid,
     name: &str,
@@ -86,7 +86,7 @@ async fn leads() -> Leads {
     }
 }
 
-async fn names(store: &PgStore, query: &str) -> Vec<(String, String)> {
+pub(super) async fn names(store: &PgStore, query: &str) -> Vec<(String, String)> {
     store
         .find_leads(query, 20)
         .await
