@@ -15,15 +15,13 @@
 --      edit away (at most 8); the tier then reads names containing any of them through the
 --      trigram index, like the name-contains tier. Otherwise 0038's function, with its owner
 --      and grants kept.
---   4. The note, task and spelling tiers read their GIN index, never walk the organization:
---      with 8 hits wanted (the inbox's lead picker) the planner expected a word in ~8,800 notes
---      and walked all 1.76M interactions for 8 of them (11 s at 1M leads for any word in no
---      note), sequentially or down a btree on organization_id. There the organization is
---      compared as text, which no index answers, and the function runs with
---      `enable_seqscan = off`, so the GIN index is the only way left. The name, company,
---      e-mail and phone tiers keep the planner's choice: a common infix (`ossi`, 50k names)
---      is found faster down the organization than through a whole trigram bitmap (7 vs 33 ms
---      p95 in `closer bench`), and their trigram estimates follow the pattern's length.
+--   4. Every tier reads at least 20 hits, the answer is cut to the hits asked for: with 8
+--      (the inbox's lead picker) the planner expected a word in ~8,800 notes and walked all
+--      1.76M interactions of the organization for 8 of them, finding none (11 s at 1M leads
+--      for any word in no note); from 20 on it reads the full-text index for such a word, and
+--      still walks the organization for a common phrase, which finds 20 notes in a few hundred
+--      rows (a whole bitmap of that phrase: 38 ms). The function runs with
+--      `enable_seqscan = off`: every tier has an index on the organization or the words.
 --
 -- No waits: a writer inserts only words not yet there, without a unique key (two writers
 -- adding the same new word at once leave it twice; readers take DISTINCT), so no writer ever
@@ -117,6 +115,8 @@ CREATE OR REPLACE FUNCTION closer.find_leads(org uuid, query text, max_hits inte
 AS $fn$
 DECLARE
     lim integer := least(greatest(coalesce(max_hits, 20), 1), 100);
+    -- Each tier takes at least 20 (see 4. above); the answer is cut to `lim` at the end.
+    tier integer := greatest(lim, 20);
     q text := left(btrim(coalesce(query, '')), 200);
     f text;
     words text[];
@@ -181,7 +181,7 @@ BEGIN
     SELECT string_agg(format(
         '(SELECT l.id FROM public.leads l WHERE l.organization_id = %1$L AND closer_find.fold(l.name) COLLATE "C" LIKE %2$L
           ORDER BY closer_find.fold(l.name) COLLATE "C", l.id LIMIT %3$s)',
-        org, replace(replace(replace(p.p, '\', '\\'), '%', '\%'), '_', '\_') || '%', lim), ' UNION ALL ')
+        org, replace(replace(replace(p.p, '\', '\\'), '%', '\%'), '_', '\_') || '%', tier), ' UNION ALL ')
     INTO reordered
     FROM (SELECT DISTINCT array_to_string(ARRAY(SELECT words[i] FROM unnest(v.o) i), ' ') AS p
           FROM (VALUES (ARRAY[2, 1]), (ARRAY[1, 3, 2]), (ARRAY[2, 1, 3]), (ARRAY[2, 3, 1]), (ARRAY[3, 1, 2]),
@@ -227,14 +227,14 @@ BEGIN
                    ts_headline('pg_catalog.simple', coalesce(i.subject, '') || ' ' || left(coalesce(i.content, ''), 5000), %10$s,
                                'MaxWords=14, MinWords=4, MaxFragments=1, StartSel=«, StopSel=»')
             FROM public.lead_interactions i
-            WHERE %4$L::boolean AND i.organization_id::text = %1$L AND closer_find.doc(i.subject, i.content) @@ %10$s
+            WHERE %4$L::boolean AND i.organization_id = %1$L AND closer_find.doc(i.subject, i.content) @@ %10$s
             LIMIT %3$s
         ), by_task AS (
             SELECT t.lead_id, 5, 'task',
                    ts_headline('pg_catalog.simple', t.title || ' ' || left(coalesce(t.description, ''), 5000), %10$s,
                                'MaxWords=14, MinWords=4, MaxFragments=1, StartSel=«, StopSel=»')
             FROM public.lead_tasks t
-            WHERE %4$L::boolean AND t.organization_id::text = %1$L AND closer_find.doc(t.title, t.description) @@ %10$s
+            WHERE %4$L::boolean AND t.organization_id = %1$L AND closer_find.doc(t.title, t.description) @@ %10$s
             LIMIT %3$s
         ), exact AS (
             SELECT * FROM name_prefix UNION ALL SELECT * FROM name_reordered UNION ALL SELECT * FROM name_words
@@ -256,11 +256,11 @@ BEGIN
         JOIN public.leads l ON l.organization_id = %1$L AND l.id = h.lead_id
         LEFT JOIN public.lead_profiles p ON p.organization_id = %1$L AND p.lead_id = l.id
         ORDER BY h.rank, closer_find.fold(l.name) COLLATE "C", l.id
-        LIMIT %3$s
+        LIMIT %14$s
     $sql$,
         org,                                               -- 1
         esc_f || '%',                                      -- 2 prefix pattern
-        lim,                                               -- 3
+        tier,                                              -- 3 each tier's limit
         has_long,                                          -- 4
         name_all,                                          -- 5
         company_all,                                       -- 6
@@ -270,6 +270,7 @@ BEGIN
         format('plainto_tsquery(%L::regconfig, %L)', 'pg_catalog.simple', f), -- 10
         has_fix,                                           -- 11
         fuzzy_each,                                        -- 12
-        coalesce(reordered, 'SELECT NULL::uuid AS id WHERE false') -- 13 other word orders
+        coalesce(reordered, 'SELECT NULL::uuid AS id WHERE false'), -- 13 other word orders
+        lim                                                -- 14 hits returned
     );
 END $fn$;
