@@ -30,7 +30,7 @@ impl PgStore {
     }
 
     /// What the filter bar completes: team members, tags (a loose index scan over
-    /// `lead_tags_tag_idx`, one probe per distinct tag), and the sources of up to 50,000 leads.
+    /// `lead_tags_tag_lead_idx`, one probe per distinct tag), and the sources of up to 50,000 leads.
     /// All bounded; read once when the bar first opens.
     pub async fn filter_choices(&self) -> Result<FilterChoices> {
         read_retrying(|| self.filter_choices_once()).await
