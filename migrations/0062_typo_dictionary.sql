@@ -3,11 +3,11 @@
 -- the longest word for one edit: a sequential scan of 30-58 ms at 1M leads for `mulelr` or
 -- `okafro`, and still no hit for a swap of neighbours (`mulelr`, `okafro` are two edits away).
 --
---   1. closer_find.name_words: the distinct words (3-50 characters, folded like the search
---      folds) of each organization's lead names. Written by statement triggers on leads (a new
---      lead, a rename), never by a move or a call; words are only added (a word no lead has any
---      longer just corrects to nothing). Members have no USAGE on closer_find: they cannot read
---      it, and no index of theirs is keyed by these words.
+--   1. closer_find.name_words: the distinct words (3-50 characters with a letter, folded like
+--      the search folds) of each organization's lead names. Written by triggers on leads (a
+--      statement's new leads, a rename), never by a move or a call; words are only added (a
+--      word no lead has any longer just corrects to nothing). Members have no USAGE on
+--      closer_find: they cannot read it, and no index of theirs is keyed by these words.
 --   2. closer_find.one_edit(w): every string one deletion, swap of neighbours, substitution or
 --      insertion away from w (letters a-z, digits and w's own characters): ~600 for an
 --      8-letter word, looked up in the dictionary's btree (organization, word).
@@ -36,12 +36,13 @@ CREATE INDEX name_words_idx ON closer_find.name_words (organization_id, word);
 REVOKE ALL ON closer_find.name_words FROM PUBLIC;
 GRANT SELECT ON closer_find.name_words TO closer_search;
 
--- The words a name is searched by (the dictionary's unit).
+-- The words of a name a typo can be corrected to: folded, 3-50 characters, with a letter (an
+-- imported "Ada Lovelace 4711" would otherwise add every number of the file).
 CREATE FUNCTION closer_find.name_words_of(name text) RETURNS SETOF text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
 BEGIN ATOMIC
     SELECT w FROM regexp_split_to_table(closer_find.fold(name), '[^[:alnum:]]+') w
-    WHERE length(w) BETWEEN 3 AND 50;
+    WHERE length(w) BETWEEN 3 AND 50 AND w ~ '[[:alpha:]]';
 END;
 
 -- Every string one edit from w: deletions, swaps of neighbours, substitutions and insertions

@@ -49,11 +49,11 @@ async fn one_typo_or_swap_finds_the_organizations_names_and_only_those() {
         .execute(&db.admin)
         .await
         .expect("rename");
-    lead(&db, org, "Ingrid Sørensen", None, None).await;
+    lead(&db, org, "Ingrid Sørensen 4711", None, None).await;
     let hits = names(&store, "blackwod").await;
     assert_eq!(spelled(&hits), vec!["Quentin Blackwood"], "{hits:?}");
     let hits = names(&store, "sorensne").await;
-    assert_eq!(spelled(&hits), vec!["Ingrid Sørensen"], "{hits:?}");
+    assert_eq!(spelled(&hits), vec!["Ingrid Sørensen 4711"], "{hits:?}");
 
     // Another organization's words correct nothing here, and are not in this one's dictionary.
     assert!(names(&store, "quackenbsh").await.is_empty());
@@ -67,6 +67,8 @@ async fn one_typo_or_swap_finds_the_organizations_names_and_only_those() {
     assert!(words.contains(&"blackwood".to_string()), "{words:?}");
     assert!(words.contains(&"muller".to_string()), "{words:?}");
     assert!(!words.contains(&"quackenbush".to_string()), "{words:?}");
+    // Numbers are no name words (an import's "Ada Lovelace 4711" would add one per row).
+    assert!(!words.contains(&"4711".to_string()), "{words:?}");
 
     // The inbox's lead picker asks for 8 hits: the same answers.
     let hits = store.find_leads("okafro", 8).await.expect("8 hits");
