@@ -67,16 +67,24 @@ RETURN ARRAY(
 REVOKE EXECUTE ON FUNCTION closer_find.name_words_of(text), closer_find.one_edit(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION closer_find.name_words_of(text), closer_find.one_edit(text) TO closer_search;
 
+-- The words of `names` (each of the organization beside it in `orgs`) not yet in the
+-- dictionary, added once. Called by the two triggers below, as their owner.
+CREATE FUNCTION closer_find.learn(orgs uuid[], names text[]) RETURNS void
+    LANGUAGE sql SET search_path = ''
+AS $$
+    INSERT INTO closer_find.name_words (organization_id, word)
+    SELECT DISTINCT n.org, w.w
+    FROM unnest(orgs, names) n(org, name) CROSS JOIN LATERAL closer_find.name_words_of(n.name) w(w)
+    WHERE NOT EXISTS (SELECT 1 FROM closer_find.name_words x WHERE x.organization_id = n.org AND x.word = w.w)
+$$;
+REVOKE EXECUTE ON FUNCTION closer_find.learn(uuid[], text[]) FROM PUBLIC;
+
 -- A statement's new leads at once (an import batch is one statement).
 CREATE FUNCTION closer_find.learn_inserted_names() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = ''
 AS $$
 BEGIN
-    INSERT INTO closer_find.name_words (organization_id, word)
-    SELECT DISTINCT n.organization_id, w.w
-    FROM inserted n CROSS JOIN LATERAL closer_find.name_words_of(n.name) w(w)
-    WHERE NOT EXISTS (SELECT 1 FROM closer_find.name_words x
-                      WHERE x.organization_id = n.organization_id AND x.word = w.w);
+    PERFORM closer_find.learn(array_agg(n.organization_id), array_agg(n.name)) FROM inserted n;
     RETURN NULL;
 END $$;
 
@@ -86,11 +94,7 @@ CREATE FUNCTION closer_find.learn_renamed() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = ''
 AS $$
 BEGIN
-    INSERT INTO closer_find.name_words (organization_id, word)
-    SELECT DISTINCT NEW.organization_id, w.w
-    FROM closer_find.name_words_of(NEW.name) w(w)
-    WHERE NOT EXISTS (SELECT 1 FROM closer_find.name_words x
-                      WHERE x.organization_id = NEW.organization_id AND x.word = w.w);
+    PERFORM closer_find.learn(ARRAY[NEW.organization_id], ARRAY[NEW.name]);
     RETURN NULL;
 END $$;
 REVOKE EXECUTE ON FUNCTION closer_find.learn_inserted_names(), closer_find.learn_renamed() FROM PUBLIC;
