@@ -105,11 +105,9 @@ CREATE TRIGGER leads_name_words_renamed AFTER UPDATE OF name ON leads
     FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name) EXECUTE FUNCTION closer_find.learn_renamed();
 
 -- The words of every existing lead, once (as the migrating admin: closer_owner sees no rows of
--- the forced-RLS leads). A seed writes with triggers off and calls the same statement.
+-- the forced-RLS leads). A seed writes with triggers off and calls the same function.
 RESET ROLE;
-INSERT INTO closer_find.name_words (organization_id, word)
-SELECT DISTINCT l.organization_id, w.w
-FROM leads l CROSS JOIN LATERAL closer_find.name_words_of(l.name) w(w);
+SELECT closer_find.learn(array_agg(l.organization_id), array_agg(l.name)) FROM leads l;
 ANALYZE closer_find.name_words;
 
 -- The search, 0038's but for the spelling tier (owned by `closer_search`).

@@ -88,11 +88,8 @@ pub(super) async fn derive_totals_and_fold(pool: &PgPool, organization_id: Uuid)
 /// leads' insert trigger would have added (the seed writes with triggers off).
 async fn learn_name_words(conn: &mut sqlx::PgConnection, organization_id: Uuid) -> Result<()> {
     sqlx::query(
-        "insert into closer_find.name_words (organization_id, word)
-         select distinct $1, w.w
-         from leads l cross join lateral closer_find.name_words_of(l.name) w(w)
-         where l.organization_id = $1
-           and not exists (select 1 from closer_find.name_words x where x.organization_id = $1 and x.word = w.w)",
+        "select closer_find.learn(array_agg(l.organization_id), array_agg(l.name))
+         from leads l where l.organization_id = $1",
     )
     .bind(organization_id)
     .execute(conn)
