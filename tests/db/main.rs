@@ -36,6 +36,7 @@ mod rls;
 mod scale;
 mod seed_story;
 mod shell;
+mod tag_spelling;
 mod tenancy;
 mod undo_data;
 mod upgrade;
