@@ -5,6 +5,7 @@
 use super::common::{TestDb, sqlstate};
 use super::search::{lead, names};
 use super::store_of;
+use sqlx::AssertSqlSafe;
 
 /// (name, where it matched) of every hit that came through the spelling tier.
 fn spelled(hits: &[(String, String)]) -> Vec<&str> {
@@ -126,4 +127,73 @@ async fn a_seeded_organization_has_its_names_words() {
     .expect("count");
     assert_eq!(missing, 0);
     assert!(words > 10, "{words} words");
+}
+
+/// The dictionary probe computes the typed word's edits once per search, whatever plan the
+/// session would cache (0065). Under a generic plan (PL/pgSQL's choice from a session's sixth
+/// search on) `word = ANY (closer_find.one_edit(typed))` was a filter that computed every edit of
+/// the typed word again for each word of the organization's dictionary. Counted by PostgreSQL:
+/// `track_functions = all` for the rep (which also keeps the SQL function from being inlined).
+#[tokio::test]
+async fn a_search_computes_its_edits_once_even_where_generic_plans_are_forced() {
+    let db = TestDb::new().await;
+    let org = db.org("Wordy").await;
+    let rep = db.user("Wordy", "rep").await;
+    let stage = db.first_stage(org).await;
+    // 400 distinct name words ("Lead 1a2b3c4d" …).
+    sqlx::query(
+        "insert into leads (organization_id, stage_id, name)
+         select $1, $2, 'Lead ' || substr(md5(n::text), 1, 8) from generate_series(1, 400) n",
+    )
+    .bind(org)
+    .bind(stage)
+    .execute(&db.admin)
+    .await
+    .expect("leads with many name words");
+    sqlx::query(AssertSqlSafe(format!(
+        "alter role \"{}\" set track_functions = 'all'",
+        rep.login
+    )))
+    .execute(&db.admin)
+    .await
+    .expect("count the rep's function calls");
+    let one_edit: i64 =
+        sqlx::query_scalar("select 'closer_find.one_edit(text)'::regprocedure::oid::bigint")
+            .fetch_one(&db.admin)
+            .await
+            .expect("the edits function");
+    assert!(
+        crate::hot_rows::function_settings(&db, "closer.find_leads(uuid, text, integer)")
+            .await
+            .iter()
+            .any(|c| c == "plan_cache_mode=force_custom_plan"),
+        "find_leads plans each call for its values"
+    );
+    let pool = db.login(&rep).await;
+    let mut tx = pool.begin().await.expect("a transaction");
+    sqlx::query("set local plan_cache_mode = force_generic_plan")
+        .execute(&mut *tx)
+        .await
+        .expect("generic plans for this session's statements");
+    for _ in 0..3 {
+        let hits: i64 =
+            sqlx::query_scalar("select count(*) from closer.find_leads($1, 'qwertzu', 20)")
+                .bind(org)
+                .fetch_one(&mut *tx)
+                .await
+                .expect("a search");
+        assert_eq!(hits, 0);
+    }
+    let calls: i64 =
+        sqlx::query_scalar("select coalesce(pg_stat_get_xact_function_calls($1::oid), 0)")
+            .bind(one_edit)
+            .fetch_one(&mut *tx)
+            .await
+            .expect("this transaction's calls of one_edit");
+    tx.rollback().await.expect("rollback");
+    // Folded into the plan once per statement (or evaluated once per scan), never per word.
+    assert!(
+        calls <= 6,
+        "{calls} computations of one word's edits for three searches (400 dictionary words)"
+    );
 }
