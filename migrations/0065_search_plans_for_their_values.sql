@@ -4,8 +4,8 @@
 -- that plan turned `word = ANY (closer_find.one_edit(typed))` from an index condition (the
 -- custom plan folds the immutable call into ~400 keys) into a filter that computes every edit of
 -- the typed word once per word of the organization's dictionary: ~0.4 ms per word, 17-22 ms a
--- search at 1M seeded leads (44 words), seconds for an organization with thousands of names. Measured with
--- `closer bench --org Seed --only search --search-rounds 10` on a fresh 1M seed: p50 13-17 ms,
--- p95 16-25 ms before; 4.5-6 ms and 6.6-8 ms with custom plans. Every search already plans its
--- dynamic statement anew, so the extra planning is of a few small statements.
+-- search at 1M seeded leads (44 words), seconds for an organization with thousands of names.
+-- Measured with `closer bench --org Seed --only search --search-rounds 10` on a fresh 1M seed:
+-- p50 13-17 ms, p95 16-25 ms before; 4.5-6 ms and 6.6-8 ms with custom plans. Every search
+-- already plans its dynamic statement anew, so the extra planning is of a few small statements.
 ALTER FUNCTION closer.find_leads(uuid, text, integer) SET plan_cache_mode = force_custom_plan;
