@@ -664,6 +664,22 @@ async fn sessions_set_server_side_timeouts() {
     );
 }
 
+/// A session never compiles a query: JIT is off for its connections, whatever the server's
+/// default. A generic plan of a column page at 1M leads is costed for a tenth of the stage,
+/// passed `jit_above_cost` and compiled for 0.6 s a page.
+#[tokio::test]
+async fn sessions_never_start_jit() {
+    let db = TestDb::new().await;
+    db.org("Acme").await;
+    let user = db.user("Acme", "rep").await;
+    let session = db.session(&user).await;
+    let jit: String = sqlx::query_scalar("select current_setting('jit')")
+        .fetch_one(session.pool())
+        .await
+        .expect("read jit");
+    assert_eq!(jit, "off");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Seeding
 // ---------------------------------------------------------------------------------------------
