@@ -87,11 +87,12 @@ impl Session {
                 let options = options
                     .application_name(&application_name())
                     .extra_float_digits(None);
-                let set_limits = format!(
-                    "set statement_timeout = {statement_timeout_ms}; \
-                     set idle_in_transaction_session_timeout = {IDLE_IN_TRANSACTION_TIMEOUT_MS}; \
-                     set jit = off"
-                );
+                // The same settings as the direct route's startup options, as SET statements.
+                let set_limits = settings
+                    .iter()
+                    .map(|(name, value)| format!("set {name} = {value}"))
+                    .collect::<Vec<_>>()
+                    .join("; ");
                 let pool = PgPoolOptions::new()
                     // One client connection: what one TUI holds on the server stays at its
                     // listener plus one query connection (README: Behind PgBouncer).

@@ -649,35 +649,22 @@ async fn sessions_set_server_side_timeouts() {
     db.org("Acme").await;
     let user = db.user("Acme", "rep").await;
     let session = db.session(&user).await;
-    let settings: (String, String, String) = sqlx::query_as(
+    let settings: (String, String, String, String) = sqlx::query_as(
         "select current_setting('statement_timeout'), current_setting('idle_in_transaction_session_timeout'),
-                current_setting('application_name')",
+                current_setting('application_name'), current_setting('jit')",
     )
     .fetch_one(session.pool())
     .await
     .expect("read settings");
     assert_eq!((settings.0.as_str(), settings.1.as_str()), ("15s", "30s"));
+    // No JIT whatever the server's default: a generic plan of a column page at 1M leads is
+    // costed for a tenth of the stage, passed `jit_above_cost` and compiled for 0.6 s a page.
+    assert_eq!(settings.3, "off");
     assert!(
         settings.2.starts_with("closer"),
         "application_name {:?}",
         settings.2
     );
-}
-
-/// A session never compiles a query: JIT is off for its connections, whatever the server's
-/// default. A generic plan of a column page at 1M leads is costed for a tenth of the stage,
-/// passed `jit_above_cost` and compiled for 0.6 s a page.
-#[tokio::test]
-async fn sessions_never_start_jit() {
-    let db = TestDb::new().await;
-    db.org("Acme").await;
-    let user = db.user("Acme", "rep").await;
-    let session = db.session(&user).await;
-    let jit: String = sqlx::query_scalar("select current_setting('jit')")
-        .fetch_one(session.pool())
-        .await
-        .expect("read jit");
-    assert_eq!(jit, "off");
 }
 
 // ---------------------------------------------------------------------------------------------
