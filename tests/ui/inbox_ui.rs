@@ -197,7 +197,7 @@ fn utc() -> FixedOffset {
     FixedOffset::east_opt(0).expect("offset")
 }
 
-fn mixed() -> InboxData {
+pub(crate) fn mixed() -> InboxData {
     InboxData::new(
         vec![
             (GroupKind::Overdue, overdue_tasks()),
