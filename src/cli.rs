@@ -48,7 +48,7 @@ pub enum Command {
     Admin(AdminArgs),
     /// Measure Closer's performance figures (default: on the private local cluster).
     Bench(BenchArgs),
-    /// List, show and change leads from a script (issue 14).
+    /// List, show and change leads from a script.
     Leads(crate::script::args::LeadsArgs),
     /// List, add, complete and snooze tasks from a script.
     Tasks(crate::script::args::TasksArgs),
@@ -132,6 +132,15 @@ pub enum BenchCommand {
         /// connections, on the reps' logins in turn).
         #[arg(long, default_value_t = 0)]
         listeners: usize,
+        /// Offer this many writes per second in all, spread evenly over the reps (an open loop:
+        /// each write's latency counts from when it was due, so falling behind shows). Without
+        /// it every rep writes again as soon as its last write returns.
+        #[arg(long, value_name = "WRITES_PER_SECOND")]
+        rate: Option<f64>,
+        /// Write this many seconds first without measuring (a freshly started server reads its
+        /// pages and logs each whole once after a checkpoint); errors meanwhile still count.
+        #[arg(long, default_value_t = 0.0, value_name = "SECONDS")]
+        warmup: f64,
     },
 }
 

@@ -1,5 +1,7 @@
 //! `closer bench load`: N reps, each on its own login and its own `Session` (the TUI's pool),
-//! writing through the TUI's data layer as fast as they can for S seconds — moves
+//! writing through the TUI's data layer for S seconds — as fast as they can (a closed loop), or
+//! at `--rate` writes per second in all (an open loop, latency from each write's scheduled
+//! start) — moves
 //! (`PgStore::move_lead`), logged calls (`PgStore::log_interaction`) and task completions
 //! (`PgStore::complete_task`, or `add_task` when the lead has no open task). Afterwards every
 //! column header (`PgStore::stage_summaries`) is checked against a plain SQL sum.
@@ -56,6 +58,11 @@ pub struct HeaderCheck {
 #[derive(Debug, Clone, Serialize)]
 pub struct LoadFigures {
     pub reps: usize,
+    /// Writes per second offered in all (`--rate`); null: each rep wrote again as soon as its
+    /// last write returned, so the mean latency is about `reps / tps` (Little's law).
+    pub offered_tps: Option<f64>,
+    /// Seconds written before the measured ones (`--warmup`): not in the figures but errors.
+    pub warmup_seconds: f64,
     pub seconds: f64,
     /// Successful write transactions.
     pub transactions: u64,
@@ -98,6 +105,37 @@ pub struct LoadPlan {
     pub watch: bool,
     /// Teammates' TUIs that only listen ([`super::listeners`]).
     pub listeners: usize,
+    /// Writes per second offered in all, spread evenly over the reps (an open loop).
+    pub rate: Option<f64>,
+    /// Seconds of the same writes before the measured ones (a freshly started server reads its
+    /// pages and logs each one whole once after a checkpoint); their errors still count.
+    pub warmup: f64,
+}
+
+/// When a rep's writes are due under `--rate`: one every `reps / rate` seconds, the reps
+/// staggered evenly over that interval, whatever the latency (a late write is not skipped: its
+/// wait shows in its latency, measured from when it was due).
+#[derive(Debug, Clone, Copy)]
+struct Pace {
+    interval: Duration,
+    next: Instant,
+}
+
+impl Pace {
+    fn new(rate: f64, reps: usize, index: usize, start: Instant) -> Pace {
+        let interval = Duration::from_secs_f64(reps as f64 / rate);
+        Pace {
+            interval,
+            next: start + interval.mul_f64(index as f64 / reps as f64),
+        }
+    }
+
+    /// The next write's scheduled start; the schedule moves on by one interval.
+    fn due(&mut self) -> Instant {
+        let due = self.next;
+        self.next += self.interval;
+        due
+    }
 }
 
 pub async fn run(target: &Target, plan: LoadPlan) -> Result<LoadFigures> {
@@ -106,9 +144,17 @@ pub async fn run(target: &Target, plan: LoadPlan) -> Result<LoadFigures> {
         seconds,
         watch,
         listeners,
+        rate,
+        warmup,
     } = plan;
     if reps == 0 || !seconds.is_finite() || seconds <= 0.0 {
         bail!("--reps and --seconds must be positive");
+    }
+    if rate.is_some_and(|r| !r.is_finite() || r <= 0.0) {
+        bail!("--rate must be a positive number of writes per second");
+    }
+    if !warmup.is_finite() || warmup < 0.0 {
+        bail!("--warmup must be zero or a positive number of seconds");
     }
     target.ensure_logins(reps).await?;
     let mut stores = Vec::with_capacity(reps);
@@ -122,7 +168,11 @@ pub async fn run(target: &Target, plan: LoadPlan) -> Result<LoadFigures> {
     if stages.len() < 2 {
         bail!("the default pipeline needs two stages to move cards");
     }
-    let shares = share_leads(&first, &stages, reps).await?;
+    let mut shares = share_leads(&first, &stages, reps).await?;
+    let mut warm_logs = Vec::new();
+    if warmup > 0.0 {
+        (warm_logs, shares) = write_for(&stores, &stages, shares, warmup, rate).await?;
+    }
     let check_pool = target.admin.clone().unwrap_or_else(|| first.pool().clone());
     let watching = if watch {
         Some(
@@ -142,17 +192,11 @@ pub async fn run(target: &Target, plan: LoadPlan) -> Result<LoadFigures> {
     let cpu_before = server.as_ref().and_then(Server::cpu_seconds);
 
     let started = Instant::now();
-    let deadline = started + Duration::from_secs_f64(seconds);
-    let sampler = tokio::spawn(peak_connections(check_pool.clone(), deadline));
-    let mut handles = Vec::with_capacity(reps);
-    for (store, leads) in stores.into_iter().zip(shares) {
-        let stages = stages.clone();
-        handles.push(tokio::spawn(rep(store, stages, leads, deadline)));
-    }
-    let mut logs = Vec::with_capacity(reps);
-    for handle in handles {
-        logs.push(handle.await?);
-    }
+    let sampler = tokio::spawn(peak_connections(
+        check_pool.clone(),
+        started + Duration::from_secs_f64(seconds),
+    ));
+    let (logs, _) = write_for(&stores, &stages, shares, seconds, rate).await?;
     let elapsed = started.elapsed().as_secs_f64();
     let cpu_after = server.as_ref().and_then(Server::cpu_seconds);
     let listening = (listeners > 0).then(|| listening.finish(elapsed));
@@ -170,8 +214,12 @@ pub async fn run(target: &Target, plan: LoadPlan) -> Result<LoadFigures> {
     let mut errors = ErrorCounts::default();
     let mut examples = BTreeMap::new();
     let mut conflicts = 0;
-    for log in logs {
-        for (op, samples) in log.by_op {
+    for (log, measured) in warm_logs
+        .into_iter()
+        .map(|l| (l, false))
+        .chain(logs.into_iter().map(|l| (l, true)))
+    {
+        for (op, samples) in log.by_op.into_iter().filter(|_| measured) {
             all.extend_from_slice(&samples);
             by_op.entry(op).or_default().extend(samples);
         }
@@ -195,6 +243,8 @@ pub async fn run(target: &Target, plan: LoadPlan) -> Result<LoadFigures> {
         .map(|(before, after)| server_cpu::figures(after - before, elapsed, transactions));
     Ok(LoadFigures {
         reps,
+        offered_tps: rate,
+        warmup_seconds: warmup,
         seconds: round(elapsed),
         transactions,
         tps: round(transactions as f64 / elapsed.max(f64::EPSILON)),
@@ -211,6 +261,34 @@ pub async fn run(target: &Target, plan: LoadPlan) -> Result<LoadFigures> {
         listening,
         server_cpu,
     })
+}
+
+/// Every rep writes for `seconds` (paced when `rate` is given) on its share of the leads;
+/// returns what each did and the shares with the leads' stages as they are now.
+async fn write_for(
+    stores: &[PgStore],
+    stages: &[Stage],
+    shares: Vec<Vec<(Uuid, Uuid)>>,
+    seconds: f64,
+    rate: Option<f64>,
+) -> Result<(Vec<RepLog>, Vec<Vec<(Uuid, Uuid)>>)> {
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs_f64(seconds);
+    let reps = stores.len();
+    let mut handles = Vec::with_capacity(reps);
+    for (index, (store, leads)) in stores.iter().cloned().zip(shares).enumerate() {
+        let stages = stages.to_vec();
+        let pace = rate.map(|r| Pace::new(r, reps, index, started));
+        handles.push(tokio::spawn(rep(store, stages, leads, deadline, pace)));
+    }
+    let mut logs = Vec::with_capacity(reps);
+    let mut shares = Vec::with_capacity(reps);
+    for handle in handles {
+        let (log, leads) = handle.await?;
+        logs.push(log);
+        shares.push(leads);
+    }
+    Ok((logs, shares))
 }
 
 /// Leads from the top of every column of the default pipeline, dealt round-robin to the reps.
@@ -240,15 +318,25 @@ async fn share_leads(
     Ok(shares)
 }
 
-/// One rep's loop: half moves, three in ten logged calls, two in ten task completions.
+/// One rep's loop: half moves, three in ten logged calls, two in ten task completions; with a
+/// `pace`, each write waits for its scheduled start and its latency counts from there.
 async fn rep(
     store: PgStore,
     stages: Vec<Stage>,
     mut leads: Vec<(Uuid, Uuid)>,
     deadline: Instant,
-) -> RepLog {
+    mut pace: Option<Pace>,
+) -> (RepLog, Vec<(Uuid, Uuid)>) {
     let mut log = RepLog::default();
     while Instant::now() < deadline && !leads.is_empty() {
+        let scheduled = match pace.as_mut().map(Pace::due) {
+            Some(due) if due >= deadline => break,
+            Some(due) => {
+                tokio::time::sleep_until(tokio::time::Instant::from_std(due)).await;
+                Some(due)
+            }
+            None => None,
+        };
         let (index, roll) = {
             let mut rng = rand::rng();
             (rng.random_range(0..leads.len()), rng.random_range(0..10))
@@ -281,7 +369,11 @@ async fn rep(
             task(&store, lead).await
         };
         match outcome {
-            Ok(took) => log.by_op.entry(op).or_default().push(took),
+            Ok(took) => log
+                .by_op
+                .entry(op)
+                .or_default()
+                .push(scheduled.map_or(took, |due| due.elapsed())),
             Err(err) => {
                 let kind = match &err {
                     DataError::Conflict => {
@@ -307,7 +399,7 @@ async fn rep(
             }
         }
     }
-    log
+    (log, leads)
 }
 
 fn other_stage(stages: &[Stage], current: Uuid) -> Option<&Stage> {
@@ -487,4 +579,33 @@ async fn closed_mismatches(
         }
     }
     Ok(mismatches)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paced_reps_offer_the_rate_staggered_and_never_skip() {
+        let start = Instant::now();
+        // 50 reps at 500 writes/s: each rep one write every 100 ms, rep 10 starting 20 ms in.
+        let mut pace = Pace::new(500.0, 50, 10, start);
+        assert_eq!(pace.due() - start, Duration::from_millis(20));
+        assert_eq!(pace.due() - start, Duration::from_millis(120));
+        assert_eq!(pace.due() - start, Duration::from_millis(220));
+        // All reps together: 500 writes due in the first second, one every 2 ms.
+        let mut due: Vec<Duration> = (0..50)
+            .flat_map(|i| {
+                let mut p = Pace::new(500.0, 50, i, start);
+                (0..20).map(move |_| p.due() - start).collect::<Vec<_>>()
+            })
+            .filter(|d| *d < Duration::from_secs(1))
+            .collect();
+        due.sort();
+        assert_eq!(due.len(), 500);
+        assert!(
+            due.windows(2)
+                .all(|w| w[1] - w[0] <= Duration::from_micros(2_001))
+        );
+    }
 }

@@ -339,6 +339,27 @@ pub fn load_table(r: &LoadReport) -> String {
             ),
             "≥ 500 tx/s",
         ),
+        row(
+            "offered load",
+            match f.offered_tps {
+                Some(rate) => {
+                    format!("{rate:.1} tx/s (open loop: latency from each write's scheduled start)")
+                }
+                None => format!(
+                    "as fast as each rep can (closed loop: mean latency ≈ {} reps ÷ throughput)",
+                    f.reps
+                ),
+            },
+            "",
+        ),
+        row(
+            "warm-up",
+            format!(
+                "{:.0} s of writes before these, not measured",
+                f.warmup_seconds
+            ),
+            "",
+        ),
         row("latency, all writes", f.latency.line(), "p95 ≤ 100 ms"),
     ];
     for (op, summary) in &f.by_op {

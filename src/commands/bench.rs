@@ -53,12 +53,16 @@ async fn measure(
             seconds,
             no_watch,
             listeners,
+            rate,
+            warmup,
         }) => {
             let plan = bench::load::LoadPlan {
                 reps,
                 seconds,
                 watch: !no_watch,
                 listeners,
+                rate,
+                warmup,
             };
             let report = bench::load(target, plan).await?;
             Ok(if json {

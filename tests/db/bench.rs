@@ -191,6 +191,38 @@ async fn bench_run_and_load_report_every_figure_without_errors() {
         "every header equals the SQL sum: {load:#}"
     );
 
+    // An open loop offers its rate and no more: 4 reps at 40 writes/s in all, each rep one
+    // write every 100 ms, for 2 measured seconds after 1 s of warm-up (a closed loop here
+    // writes hundreds a second).
+    let paced = json(&closer(
+        &[
+            "bench",
+            "load",
+            "--admin-url",
+            &url,
+            "--reps",
+            "4",
+            "--seconds",
+            "2",
+            "--rate",
+            "40",
+            "--warmup",
+            "1",
+            "--no-watch",
+            "--json",
+        ],
+        dir.path(),
+    ));
+    assert_eq!(number(&paced, "/offered_tps"), 40.0);
+    assert_eq!(number(&paced, "/warmup_seconds"), 1.0);
+    let written = number(&paced, "/transactions");
+    assert!(
+        (72.0..=80.0).contains(&written),
+        "80 writes were due: {paced:#}"
+    );
+    assert_eq!(paced["errors"]["total"].as_u64(), Some(0), "{paced:#}");
+    assert_eq!(paced["headers"]["exact"], true, "{paced:#}");
+
     // The organization is reused, not seeded twice; the bench logins are ordinary reps.
     let seeded: i64 = sqlx::query_scalar(
         "select count(*) from leads l join organizations o on o.id = l.organization_id
