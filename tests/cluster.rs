@@ -48,6 +48,11 @@ async fn superuser_connects_over_the_socket_only() -> Result<()> {
     assert_eq!(listen, "", "the cluster must not listen on TCP");
     let port: String = sqlx::query_scalar("show port").fetch_one(&mut conn).await?;
     assert_eq!(port, cluster.port().to_string());
+    // Closer's own settings are in force (closer.conf, written before every start).
+    let naptime: String = sqlx::query_scalar("show autovacuum_naptime")
+        .fetch_one(&mut conn)
+        .await?;
+    assert_eq!(naptime, "10s", "the churning deltas are vacuumed often");
     // A Unix-socket connection has no server address.
     let addr: Option<String> = sqlx::query_scalar("select inet_server_addr()::text")
         .fetch_one(&mut conn)
