@@ -232,4 +232,7 @@ pub enum AdminCommand {
         #[arg(long, default_value_t = 1)]
         seed: i64,
     },
+    /// Rewrite the header and filter deltas to their live rows (after a busy floor; writers wait
+    /// a moment per table)
+    Compact,
 }

@@ -175,6 +175,17 @@ pub async fn execute(pool: &PgPool, command: AdminCommand) -> Result<()> {
                 );
             }
         }
+        AdminCommand::Compact => {
+            for done in crate::db::compact::compact(pool, std::time::Duration::from_secs(2)).await?
+            {
+                println!(
+                    "{}: {:.1} MB → {:.1} MB",
+                    done.table,
+                    done.bytes_before as f64 / 1_048_576.0,
+                    done.bytes_after as f64 / 1_048_576.0
+                );
+            }
+        }
         AdminCommand::Seed {
             org,
             leads,

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod cluster;
+pub mod compact;
 pub mod scram;
 pub mod seed;
 pub mod seed_filters;

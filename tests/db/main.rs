@@ -19,6 +19,7 @@ mod closing_more;
 mod cockpit;
 mod cockpit_demo;
 mod cockpit_insights;
+mod compact;
 mod currency;
 mod find;
 mod hot_rows;
