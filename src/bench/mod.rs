@@ -12,6 +12,7 @@ pub mod load;
 pub mod proc_stat;
 pub mod queries;
 pub mod report;
+mod reps;
 pub mod server_cpu;
 pub mod target;
 pub mod watch;

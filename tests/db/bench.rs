@@ -20,6 +20,14 @@ fn closer(args: &[&str], data_dir: &std::path::Path) -> Output {
         .expect("run closer")
 }
 
+/// `closer bench load --admin-url URL ARGS… --json`, parsed.
+fn bench_load(url: &str, args: &[&str], data_dir: &std::path::Path) -> Value {
+    let mut all = vec!["bench", "load", "--admin-url", url];
+    all.extend_from_slice(args);
+    all.push("--json");
+    json(&closer(&all, data_dir))
+}
+
 fn json(output: &Output) -> Value {
     assert!(
         output.status.success(),
@@ -122,22 +130,11 @@ async fn bench_run_and_load_report_every_figure_without_errors() {
     assert!(number(&run, "/paging/first_page_ms") > 0.0);
     assert!(number(&run, "/paging/deep_vs_first") > 0.0);
 
-    let load = json(&closer(
-        &[
-            "bench",
-            "load",
-            "--admin-url",
-            &url,
-            "--reps",
-            "4",
-            "--seconds",
-            "2",
-            "--listeners",
-            "2",
-            "--json",
-        ],
+    let load = bench_load(
+        &url,
+        &["--reps", "4", "--seconds", "2", "--listeners", "2"],
         dir.path(),
-    ));
+    );
     assert_eq!(load["kind"], "load");
     assert_eq!(number(&load, "/listening/listeners"), 2.0);
     assert!(
@@ -194,12 +191,9 @@ async fn bench_run_and_load_report_every_figure_without_errors() {
     // An open loop offers its rate and no more: 4 reps at 40 writes/s in all, each rep one
     // write every 100 ms, for 2 measured seconds after 1 s of warm-up (a closed loop here
     // writes hundreds a second).
-    let paced = json(&closer(
+    let paced = bench_load(
+        &url,
         &[
-            "bench",
-            "load",
-            "--admin-url",
-            &url,
             "--reps",
             "4",
             "--seconds",
@@ -209,10 +203,9 @@ async fn bench_run_and_load_report_every_figure_without_errors() {
             "--warmup",
             "1",
             "--no-watch",
-            "--json",
         ],
         dir.path(),
-    ));
+    );
     assert_eq!(number(&paced, "/offered_tps"), 40.0);
     assert_eq!(number(&paced, "/warmup_seconds"), 1.0);
     let written = number(&paced, "/transactions");

@@ -29,39 +29,32 @@ async fn headers(pool: &PgPool, org: Uuid) -> Vec<(Uuid, i64, f64)> {
     .expect("headers")
 }
 
-/// What a floor leaves behind: 20,000 delta rows inserted and folded away, one live row kept at
-/// the end so a plain vacuum cannot give the pages back.
+/// What a floor leaves behind: 20,000 delta rows inserted and folded away, the last one kept so
+/// a plain vacuum cannot give the pages back.
 async fn churn(db: &TestDb, org: Uuid, stage: Uuid) {
-    for (table, extra) in [
-        ("stage_filter_deltas", ", facet"),
-        ("stage_summary_deltas", ""),
+    for (table, facet, value) in [
+        ("stage_filter_deltas", ", facet", ", 'tag:junk'"),
+        ("stage_summary_deltas", "", ""),
     ] {
-        let value = if extra.is_empty() { "" } else { ", 'tag:junk'" };
-        sqlx::query(AssertSqlSafe(format!(
-            "insert into {table} (organization_id, stage_id, lead_count{extra})
-             select $1, $2, 0{value} from generate_series(1, 20000)"
-        )))
-        .bind(org)
-        .bind(stage)
-        .execute(&db.admin)
-        .await
-        .expect("churn");
-        sqlx::query(AssertSqlSafe(format!(
-            "insert into {table} (organization_id, stage_id, lead_count{extra}) values ($1, $2, 0{value})"
-        )))
-        .bind(org)
-        .bind(stage)
-        .execute(&db.admin)
-        .await
-        .expect("the last live row");
-        sqlx::query(AssertSqlSafe(format!(
-            "delete from {table} where ctid in (select ctid from {table} where organization_id = $1 and lead_count = 0
-                                                order by ctid limit 20000)"
-        )))
-        .bind(org)
-        .execute(&db.admin)
-        .await
-        .expect("fold away");
+        let statements = [
+            format!(
+                "insert into {table} (organization_id, stage_id, lead_count{facet})
+                 select $1, $2, 0{value} from generate_series(1, 20001)"
+            ),
+            format!(
+                "delete from {table} where ctid in (select ctid from {table}
+                     where organization_id = $1 and stage_id = $2 and lead_count = 0
+                     order by ctid limit 20000)"
+            ),
+        ];
+        for sql in statements {
+            sqlx::query(AssertSqlSafe(sql))
+                .bind(org)
+                .bind(stage)
+                .execute(&db.admin)
+                .await
+                .expect("churn");
+        }
         sqlx::raw_sql(AssertSqlSafe(format!("vacuum {table}")))
             .execute(&db.admin)
             .await
