@@ -127,11 +127,13 @@ pub async fn run(target: &Target, plan: LoadPlan) -> Result<LoadFigures> {
         bail!("the default pipeline needs two stages to move cards");
     }
     let mut shares = share_leads(&first, &stages, reps).await?;
+    let check_pool = target.admin.clone().unwrap_or_else(|| first.pool().clone());
+    // Before the warm-up: its conflicts count too, so its deadlocks must be in the server's delta.
+    let deadlocks_before = server_deadlocks(&check_pool).await?;
     let mut warm_logs = Vec::new();
     if warmup > 0.0 {
         (warm_logs, shares) = write_for(&stores, &stages, shares, warmup, rate).await?;
     }
-    let check_pool = target.admin.clone().unwrap_or_else(|| first.pool().clone());
     let watching = if watch {
         Some(
             super::watch::start(
@@ -145,7 +147,6 @@ pub async fn run(target: &Target, plan: LoadPlan) -> Result<LoadFigures> {
         None
     };
     let listening = super::listeners::start(target, listeners, reps).await?;
-    let deadlocks_before = server_deadlocks(&check_pool).await?;
     let server = Server::find(&check_pool, target.server_is_local()).await;
     let cpu_before = server.as_ref().and_then(Server::cpu_seconds);
 
@@ -172,12 +173,12 @@ pub async fn run(target: &Target, plan: LoadPlan) -> Result<LoadFigures> {
     let mut errors = ErrorCounts::default();
     let mut examples = BTreeMap::new();
     let mut conflicts = 0;
-    for (log, measured) in warm_logs
-        .into_iter()
-        .map(|l| (l, false))
-        .chain(logs.into_iter().map(|l| (l, true)))
-    {
-        for (op, samples) in log.by_op.into_iter().filter(|_| measured) {
+    // Warm-up writes count in the errors only.
+    for log in &mut warm_logs {
+        log.by_op.clear();
+    }
+    for log in warm_logs.into_iter().chain(logs) {
+        for (op, samples) in log.by_op {
             all.extend_from_slice(&samples);
             by_op.entry(op).or_default().extend(samples);
         }

@@ -81,7 +81,8 @@ pub(super) async fn write_for(
 }
 
 /// One rep's loop: half moves, three in ten logged calls, two in ten task completions; with a
-/// `pace`, each write waits for its scheduled start and its latency counts from there.
+/// `pace`, each write waits for its scheduled start and its latency counts from there (for a
+/// task, its list read included: the rep waits for it too).
 async fn rep(
     store: PgStore,
     stages: Vec<Stage>,
@@ -180,8 +181,8 @@ fn call() -> NewInteraction {
     }
 }
 
-/// Completes the lead's first open task as the tasks tab would (its list read is not timed);
-/// a lead without one gets a follow-up task instead.
+/// Completes the lead's first open task as the tasks tab would (its list read is not in the
+/// returned time); a lead without one gets a follow-up task instead.
 async fn task(store: &PgStore, lead: Uuid) -> (&'static str, Result<Duration, DataError>) {
     let tasks = match store.lead_tasks(lead, chrono::Utc::now()).await {
         Ok(tasks) => tasks,

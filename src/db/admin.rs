@@ -46,19 +46,29 @@ pub async fn migrate(pool: &PgPool) -> Result<()> {
     migrate_to(pool, None).await
 }
 
-/// [`migrate`], stopping after migration `last` when given (tests upgrade a database that has
-/// rows from an older version).
-pub async fn migrate_to(pool: &PgPool, last: Option<i64>) -> Result<()> {
+/// Fails with a sentence unless the admin connection is a superuser, as `closer admin {command}`
+/// needs (`why`).
+pub async fn require_superuser(pool: &PgPool, command: &str, why: &str) -> Result<()> {
     let is_superuser: bool =
         sqlx::query_scalar("select rolsuper from pg_roles where rolname = current_user")
             .fetch_one(pool)
             .await
             .wrap_err("could not read the admin connection's role")?;
     if !is_superuser {
-        bail!(
-            "`closer admin migrate` needs a superuser admin connection (it creates roles and the pg_trgm extension)"
-        );
+        bail!("`closer admin {command}` needs a superuser admin connection ({why})");
     }
+    Ok(())
+}
+
+/// [`migrate`], stopping after migration `last` when given (tests upgrade a database that has
+/// rows from an older version).
+pub async fn migrate_to(pool: &PgPool, last: Option<i64>) -> Result<()> {
+    require_superuser(
+        pool,
+        "migrate",
+        "it creates roles and the pg_trgm extension",
+    )
+    .await?;
     let database: String = sqlx::query_scalar("select current_database()")
         .fetch_one(pool)
         .await?;

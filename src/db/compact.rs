@@ -3,7 +3,7 @@
 //! transaction that kept vacuum from reusing their space, leaves them many times their live
 //! size, one live row a page, and every header or filter read scans all of it.
 
-use color_eyre::eyre::{Result, WrapErr, bail};
+use color_eyre::eyre::{Result, WrapErr};
 use sqlx::{AssertSqlSafe, PgPool};
 
 /// The tables whose rows writers insert and folds delete, in the order they are rewritten.
@@ -22,16 +22,8 @@ pub struct Compacted {
 /// so writers wait that long; the lock is only waited for `lock_wait`, so a long transaction
 /// makes this fail instead of stalling every writer queued behind it.
 pub async fn compact(pool: &PgPool, lock_wait: std::time::Duration) -> Result<Vec<Compacted>> {
+    super::admin::require_superuser(pool, "compact", "it rewrites Closer's tables").await?;
     let mut conn = pool.acquire().await?;
-    let superuser: bool =
-        sqlx::query_scalar("select rolsuper from pg_roles where rolname = current_user")
-            .fetch_one(&mut *conn)
-            .await?;
-    if !superuser {
-        bail!(
-            "`closer admin compact` needs a superuser admin connection (it rewrites Closer's tables)"
-        );
-    }
     let millis = lock_wait.as_millis().max(1);
     sqlx::raw_sql(AssertSqlSafe(format!("set lock_timeout = {millis}")))
         .execute(&mut *conn)
