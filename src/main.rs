@@ -15,11 +15,7 @@ fn main() -> std::process::ExitCode {
         eprintln!("closer: could not install the error reporter");
     }
     let _log_guard = init_logging();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match closer::app::runtime("closer-worker") {
         Ok(rt) => rt,
         Err(err) => {
             eprintln!("closer: cannot start the async runtime: {err}");

@@ -206,11 +206,13 @@ pub enum Pace {
     /// `count` keys, each once the screen has settled (nothing else is drawing).
     Settled { count: usize },
     /// A key every `every` until `stop` is set, whatever else is drawing (a TUI watching live
-    /// load). `ready` is told once the board has loaded and settled.
+    /// load). `ready` is told once the board has loaded and settled. The CPU time of the threads
+    /// called `threads` (the loop's and its runtime's) is measured while typing.
     Steady {
         every: Duration,
         stop: Arc<AtomicBool>,
         ready: Arc<Notify>,
+        threads: &'static str,
     },
 }
 
@@ -257,8 +259,8 @@ struct Typed {
     /// Frames flushed while typing (keys and everything else, e.g. live updates).
     frames: usize,
     wall: Duration,
-    /// CPU time of this thread while typing (only measured for `Pace::Steady`, where the loop
-    /// has a thread of its own).
+    /// CPU time of the app's threads while typing (only measured for `Pace::Steady`, where the
+    /// app has threads of its own).
     cpu: Option<Duration>,
 }
 
@@ -272,9 +274,9 @@ async fn drive(
     // Dropping `key_tx` on return ends the event stream, which ends the loop.
     settle(frames, SETTLED_AT_START).await?;
     let cpu_before = match pace {
-        Pace::Steady { ready, .. } => {
+        Pace::Steady { ready, threads, .. } => {
             ready.notify_one();
-            thread_cpu()
+            threads_cpu(threads)
         }
         Pace::Settled { .. } => None,
     };
@@ -310,7 +312,12 @@ async fn drive(
             drawn_frames += 1;
         }
     }
-    let cpu = cpu_before.and_then(|before| Some(thread_cpu()?.saturating_sub(before)));
+    let cpu = match pace {
+        Pace::Steady { threads, .. } => {
+            cpu_before.and_then(|before| Some(threads_cpu(threads)?.saturating_sub(before)))
+        }
+        Pace::Settled { .. } => None,
+    };
     Ok(Typed {
         samples,
         frames: drawn_frames,
@@ -319,11 +326,11 @@ async fn drive(
     })
 }
 
-/// CPU time (user + system) of the calling thread, from /proc (Linux).
-fn thread_cpu() -> Option<Duration> {
-    let stat = super::proc_stat::read("/proc/thread-self/stat")?;
+/// CPU time (user + system) of this process's threads called `name`, from /proc (Linux).
+fn threads_cpu(name: &str) -> Option<Duration> {
+    let ticks = super::proc_stat::threads_ticks(name)?;
     Some(Duration::from_secs_f64(
-        (stat.utime + stat.stime) as f64 / super::proc_stat::TICKS_PER_SECOND,
+        ticks as f64 / super::proc_stat::TICKS_PER_SECOND,
     ))
 }
 

@@ -18,6 +18,28 @@ pub fn read(path: &str) -> Option<Stat> {
     parse(&std::fs::read_to_string(path).ok()?)
 }
 
+/// CPU ticks (user + system) of this process's threads called `name` (`/proc/self/task`); a
+/// thread that ends while it is read is left out.
+pub fn threads_ticks(name: &str) -> Option<u64> {
+    let mut total = 0;
+    for entry in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
+        let dir = entry.path();
+        let Ok(comm) = std::fs::read_to_string(dir.join("comm")) else {
+            continue;
+        };
+        if comm.trim_end() != name {
+            continue;
+        }
+        if let Some(stat) = std::fs::read_to_string(dir.join("stat"))
+            .ok()
+            .and_then(|text| parse(&text))
+        {
+            total += stat.utime + stat.stime;
+        }
+    }
+    Some(total)
+}
+
 /// Fields after the command name (which may hold spaces and parentheses): state is the first,
 /// the parent the second, utime, stime, cutime and cstime the 12th to the 15th.
 fn parse(stat: &str) -> Option<Stat> {
@@ -63,5 +85,28 @@ mod tests {
     #[test]
     fn this_thread_has_a_reading() {
         assert!(read("/proc/thread-self/stat").is_some());
+    }
+
+    #[test]
+    fn threads_are_summed_by_name() {
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+        let (busy_tx, busy_rx) = std::sync::mpsc::channel();
+        let probe = std::thread::Builder::new()
+            .name("ticks-probe".into())
+            .spawn(move || {
+                // Spin until /proc has counted 3 ticks of this thread, then stay alive.
+                let own = || read("/proc/thread-self/stat").map_or(0, |s| s.utime + s.stime);
+                while own() < 3 {
+                    std::hint::spin_loop();
+                }
+                let _ = busy_tx.send(own());
+                let _ = done_rx.recv();
+            })
+            .expect("a thread");
+        let own_ticks = busy_rx.recv().expect("the probe's ticks");
+        assert!(threads_ticks("ticks-probe").expect("a reading") >= own_ticks);
+        assert_eq!(threads_ticks("no-such-thread"), Some(0));
+        let _ = done_tx.send(());
+        probe.join().expect("the probe ends");
     }
 }

@@ -1,6 +1,7 @@
 //! A TUI watching the load: the real app loop, with its live listener, on a thread and runtime
-//! of its own (so its CPU time can be told apart from the reps'), typing a key every 50 ms while
-//! the reps write, as rep 1 looking at the board.
+//! of its own built like the app's (`app::runtime`: the loop on one thread, queries on two
+//! workers), all its threads named so their CPU time can be told apart from the reps', typing a
+//! key every 50 ms while the reps write, as rep 1 looking at the board.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,6 +18,8 @@ use crate::data::store::Session;
 
 /// Time between two keys of the watching rep.
 const KEY_EVERY: Duration = Duration::from_millis(50);
+/// The name of every thread of the watching TUI (at most 15 bytes: Linux's limit).
+const THREADS: &str = "bench-watcher";
 
 pub struct Watching {
     stop: Arc<AtomicBool>,
@@ -35,19 +38,19 @@ pub async fn start(
         every: KEY_EVERY,
         stop: stop.clone(),
         ready: ready.clone(),
+        threads: THREADS,
     };
-    let thread = std::thread::Builder::new()
-        .name("bench-watcher".into())
-        .spawn(move || -> Result<KeyFigures> {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            runtime.block_on(async move {
-                let session = Session::connect(options, statement_timeout_ms).await?;
-                let store = session.open(organization_id)?;
-                frames::keys(store, pace).await
-            })
-        })?;
+    let thread =
+        std::thread::Builder::new()
+            .name(THREADS.into())
+            .spawn(move || -> Result<KeyFigures> {
+                let runtime = crate::app::runtime(THREADS)?;
+                runtime.block_on(async move {
+                    let session = Session::connect(options, statement_timeout_ms).await?;
+                    let store = session.open(organization_id)?;
+                    frames::keys(store, pace).await
+                })
+            })?;
     loop {
         tokio::select! {
             _ = ready.notified() => break,
