@@ -62,6 +62,9 @@ pub struct FindFigures {
     pub filter_totals: BTreeMap<&'static str, Summary>,
     /// Per default saved view: start → first full frame through it (pages and totals).
     pub view_start: BTreeMap<&'static str, Summary>,
+    /// Per default saved view: start → the first frame with its cards (every column's first
+    /// page; the headers say `…` until the totals land).
+    pub view_cards: BTreeMap<&'static str, Summary>,
     pub rounds: usize,
 }
 
@@ -108,12 +111,14 @@ pub async fn find(store: &PgStore, rounds: usize) -> Result<FindFigures> {
         filter_totals.insert(text, Summary::of(&totals));
     }
     let mut view_start = BTreeMap::new();
+    let mut view_cards = BTreeMap::new();
     for text in START_VIEWS {
         let f = filter::parse(text).map_err(|e| eyre!("{text}: {e}"))?;
-        view_start.insert(
-            text,
-            Summary::of(&start_with_view(store, &f, rounds).await?),
-        );
+        let starts = start_with_view(store, &f, rounds).await?;
+        let full: Vec<Duration> = starts.iter().map(|s| s.full).collect();
+        let cards: Vec<Duration> = starts.iter().map(|s| s.cards).collect();
+        view_start.insert(text, Summary::of(&full));
+        view_cards.insert(text, Summary::of(&cards));
     }
     Ok(FindFigures {
         search_all: Summary::of(&all),
@@ -124,6 +129,7 @@ pub async fn find(store: &PgStore, rounds: usize) -> Result<FindFigures> {
         filter_change,
         filter_totals,
         view_start,
+        view_cards,
         rounds,
     })
 }
@@ -134,7 +140,7 @@ async fn start_with_view(
     store: &PgStore,
     view: &filter::Filter,
     runs: usize,
-) -> Result<Vec<Duration>> {
+) -> Result<Vec<super::frames::ViewStart>> {
     let before = store.saved_views().await?;
     let previous = before.iter().find(|v| v.mine && v.is_default).map(|v| v.id);
     let name = format!("closer bench: {view}");

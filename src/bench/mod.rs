@@ -306,6 +306,13 @@ pub fn run_table(f: &RunFigures) -> String {
                 "≪ 100 ms",
             ));
         }
+        for (view, summary) in &found.view_cards {
+            rows.push(row(
+                format!("start → the view's cards, default view `{view}`"),
+                summary.line(),
+                "",
+            ));
+        }
         for (view, summary) in &found.view_start {
             rows.push(row(
                 format!("start → first full frame, default view `{view}`"),

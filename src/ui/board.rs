@@ -81,7 +81,8 @@ fn column(
     }
     let board = &state.board;
     let selected_col = slot.index == board.selected;
-    let summary = board.summary(col.stage.id);
+    // Totals counted under another filter (or not yet) are not this column's: `…` until its own.
+    let summary = board.totals_shown().then(|| board.summary(col.stage.id));
     let color = stage_style(&col.stage.color, theme);
     // Text is inset by one cell on each side (the left one is the selection gutter).
     let row = |i: u16| {
@@ -105,10 +106,11 @@ fn column(
     } else {
         ""
     };
+    let count = summary.map_or_else(|| "…".to_string(), |s| compact_count(s.lead_count));
     let count = if col.loading.is_some() && !col.cards.is_empty() {
-        format!("{} {}", spinner(state), compact_count(summary.lead_count))
+        format!("{} {count}", spinner(state))
     } else {
-        compact_count(summary.lead_count)
+        count
     };
     put_split(
         buf,
@@ -183,7 +185,7 @@ fn column(
         shown += 1;
     }
     // "↓ 12 more" on a free bottom row.
-    let below = usize::try_from(summary.lead_count)
+    let below = usize::try_from(summary.map_or(0, |s| s.lead_count))
         .unwrap_or(0)
         .max(col.cards.len())
         .saturating_sub(offset + shown);
@@ -301,6 +303,14 @@ fn header_figures(
 ) -> String {
     use crate::currency::compact;
     let currency = board.currency();
+    let counted = if stage.is_won || stage.is_lost {
+        board.closed_shown()
+    } else {
+        board.totals_shown()
+    };
+    if !counted {
+        return "…".to_string();
+    }
     let (sum, others, rest) = if stage.is_won || stage.is_lost {
         let closed = board.closed.get(&stage.id).copied().unwrap_or_default();
         let word = if stage.is_won { "won" } else { "lost" };
@@ -330,6 +340,9 @@ fn header_figures(
 /// The pipeline's open forecast (weighted open amounts in the organization's currency) for the
 /// status bar, flagged (`+€`) when open deals in other currencies are left out of it.
 pub(super) fn forecast_text(board: &crate::state::board::Board) -> String {
+    if !board.totals_shown() {
+        return "…".to_string();
+    }
     format!(
         "{}{}",
         crate::currency::compact(board.forecast(), board.currency().as_str()),

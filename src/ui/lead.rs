@@ -181,6 +181,7 @@ fn position(screen: &LeadScreen, state: &State) -> Option<String> {
         .board
         .summaries
         .get(&stage)
+        .filter(|_| state.board.totals_shown())
         .map_or(col.cards.len() as i64, |s| {
             s.lead_count.max(col.cards.len() as i64)
         });

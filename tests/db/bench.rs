@@ -116,6 +116,15 @@ async fn bench_run_and_load_report_every_figure_without_errors() {
     ] {
         assert_summary(&run, path);
     }
+    for view in ["mine", "mine tag:vip rotting"] {
+        assert_summary(&run, &format!("/find/view_start/{view}"));
+        assert_summary(&run, &format!("/find/view_cards/{view}"));
+        assert!(
+            number(&run, &format!("/find/view_cards/{view}/max_ms"))
+                <= number(&run, &format!("/find/view_start/{view}/max_ms")),
+            "a view's cards never come after its full frame: {view}"
+        );
+    }
     assert_eq!(number(&run, "/key_to_frame/keys/n"), 30.0);
     assert_eq!(number(&run, "/move/move_lead/n"), 10.0);
     assert_eq!(number(&run, "/search/all/n"), 15.0, "15 queries, one round");

@@ -148,6 +148,58 @@ fn snapshot_applied_filter_narrows_columns_and_stays_visible() {
     assert_eq!(all, before);
 }
 
+/// After a filter change the headers wait for the filter's own totals (`…`) instead of showing
+/// the last filter's next to the new cards; the won/lost headers and the forecast too.
+#[test]
+fn headers_wait_for_the_filters_own_totals() {
+    let mut fake = Fake::new();
+    let mut state = open_bar(&mut fake);
+    let header = |state: &State| {
+        let screen = super::harness::screen_text(&render(state, 100, 24));
+        let mut lines = screen.lines();
+        let names = lines.next().unwrap_or_default().to_string();
+        let figures = lines.next().unwrap_or_default().to_string();
+        (names, figures, screen)
+    };
+    let (names, figures, screen) = header(&state);
+    assert!(
+        figures.contains('$') && !figures.contains('…') && !names.contains('…'),
+        "{screen}"
+    );
+    type_text(&mut fake, &mut state, "grace");
+    let fx = update(&mut state, key(KeyCode::Enter));
+    let (totals, pages): (Vec<Effect>, Vec<Effect>) = fx.into_iter().partition(|e| {
+        matches!(
+            e,
+            Effect::Board(closer::state::BoardEffect::LoadSummaries { .. })
+        )
+    });
+    assert_eq!(totals.len(), 1, "one count of the filter's totals");
+    let held = fake.drive(&mut state, pages, false);
+    assert!(held.is_empty(), "{held:?}");
+    let (names, figures, screen) = header(&state);
+    assert!(
+        names.contains('…') && !names.chars().any(|c| c.is_ascii_digit()),
+        "counts wait: {screen}"
+    );
+    assert!(!figures.contains('$'), "amounts wait: {screen}");
+    assert!(screen.contains("forecast …"), "{screen}");
+    assert!(
+        column_names(&state, 0)
+            .iter()
+            .all(|n| n.to_lowercase().contains("grace")),
+        "the filtered cards show meanwhile"
+    );
+    fake.drive(&mut state, totals, false);
+    let (names, figures, screen) = header(&state);
+    assert!(
+        !names.contains('…') && names.chars().any(|c| c.is_ascii_digit()),
+        "the filter's counts: {screen}"
+    );
+    assert!(figures.contains('$') && !figures.contains('…'), "{screen}");
+    assert!(!screen.contains("forecast …"), "{screen}");
+}
+
 #[test]
 fn snapshot_search_hits_say_where_they_matched() {
     let mut fake = Fake::new();

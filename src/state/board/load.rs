@@ -89,12 +89,16 @@ pub(super) fn on_board_loaded(
         .min(board.columns.len().saturating_sub(1));
     if !same_pipeline {
         board.col_offset = 0;
+        // Another pipeline's stages: no totals of theirs are counted yet.
+        board.summaries_under = None;
+        board.closed_under = None;
     }
     board.pipelines = data.pipelines;
     board.pipeline_id = data.pipeline_id;
     board.status = BoardStatus::Ready;
     if board.filter.is_empty() {
         board.summaries = data.summaries;
+        board.summaries_under = Some(board.filter.clone());
         super::totals::load_closed(state)
     } else {
         // The maintained totals count every lead: read the filtered ones instead (the won/lost
@@ -214,9 +218,11 @@ pub(super) fn on_summaries(
     match result {
         Ok(summaries) => {
             state.connection = Connection::Connected;
-            // Counts of moves still in flight would flicker; keep local ones then.
-            if state.board.pending.is_empty() {
+            // Counts of moves still in flight would flicker; keep local ones then (unless the
+            // shown ones belong to another filter: these are the first of this one).
+            if state.board.pending.is_empty() || !state.board.totals_shown() {
                 state.board.summaries = summaries;
+                state.board.summaries_under = Some(state.board.filter.clone());
             }
             // A teammate wrote while these were counted: count again (it reads the closed
             // headers too).

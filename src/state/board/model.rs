@@ -186,6 +186,9 @@ pub struct Board {
     pub pipeline_id: Option<Uuid>,
     pub columns: Vec<Column>,
     pub summaries: HashMap<Uuid, StageSummary>,
+    /// The filter `summaries` were counted under. Headers show them only under that filter:
+    /// after a filter change they wait for their own count instead of showing the last one's.
+    pub summaries_under: Option<crate::filter::Filter>,
     pub sort: BoardSort,
     /// Selected column.
     pub selected: usize,
@@ -202,6 +205,9 @@ pub struct Board {
     pub period: crate::data::closing::Period,
     /// Won/lost totals of the closed stages in `period`.
     pub closed: HashMap<Uuid, crate::data::closing::ClosedTotals>,
+    /// The filter and period `closed` were counted under (shown only under those, like
+    /// `summaries_under`).
+    pub closed_under: Option<(crate::filter::Filter, crate::data::closing::Period)>,
     pub closed_request: Option<RequestId>,
     /// The person logged in: their own cards are marked.
     pub me: Option<Uuid>,
@@ -303,6 +309,18 @@ impl Board {
             .map(|c| self.summary(c.stage.id).weighted_deal_amount)
             // Not `sum()`: an empty f64 sum is -0.0, shown as "$-0".
             .fold(0.0, |total, amount| total + amount)
+    }
+
+    /// Whether the open totals (`summaries`) are the current filter's.
+    pub fn totals_shown(&self) -> bool {
+        self.summaries_under.as_ref() == Some(&self.filter)
+    }
+
+    /// Whether the won/lost totals (`closed`) are the current filter's and period's.
+    pub fn closed_shown(&self) -> bool {
+        self.closed_under
+            .as_ref()
+            .is_some_and(|(filter, period)| *filter == self.filter && *period == self.period)
     }
 
     pub fn is_pending(&self, lead_id: Uuid) -> bool {

@@ -55,6 +55,7 @@ pub(super) fn on_closed_totals(
         Ok(totals) => {
             state.connection = Connection::Connected;
             state.board.closed = totals;
+            state.board.closed_under = Some((state.board.filter.clone(), state.board.period));
             Vec::new()
         }
         Err(f) => note_failure(state, &f),
