@@ -1,5 +1,5 @@
 //! The one loop: `select!` over terminal events, data results, and (only while needed) the
-//! spinner tick and the search debounce timer → `update` → draw once if anything changed.
+//! spinner tick and the search debounce timer → `update` → draw once → start the effects.
 
 pub mod jobs;
 
@@ -114,8 +114,7 @@ where
     let mut quit = dispatch(effects, &worker, &mut debounce, &mut editor);
     let mut dirty = true;
     // Startup time to a full board, logged once (the README's performance figures come from it).
-    let started = Instant::now();
-    let mut board_logged = false;
+    let mut first_full = Some(Instant::now());
 
     while !quit {
         if let Some(handover) = editor.take() {
@@ -152,16 +151,8 @@ where
             continue;
         }
         if dirty {
-            state.now = Utc::now();
-            terminal.draw(|frame| crate::ui::draw(frame, &state, &theme))?;
+            draw(terminal, &mut state, &theme, &mut first_full)?;
             dirty = false;
-            if !board_logged && board_is_full(&state) {
-                board_logged = true;
-                tracing::info!(
-                    elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
-                    "first full board frame"
-                );
-            }
         }
         let loading = state.is_loading();
         let action = tokio::select! {
@@ -188,29 +179,61 @@ where
             }
         };
         let was_loading = state.is_loading();
-        quit = dispatch(
-            update(&mut state, action),
-            &worker,
-            &mut debounce,
-            &mut editor,
-        );
-        dirty = true;
+        let mut effects = update(&mut state, action);
         // Apply data results that are already waiting before drawing once. (The event stream
         // is not polled here: crossterm's EventStream keeps the waker of the poll that first
         // returned Pending, so polling it with a no-op waker would lose the next key's wakeup.)
-        while !quit && let Ok(next) = rx.try_recv() {
-            quit = dispatch(
-                update(&mut state, next),
-                &worker,
-                &mut debounce,
-                &mut editor,
-            );
+        while !quits(&effects)
+            && let Ok(next) = rx.try_recv()
+        {
+            effects.extend(update(&mut state, next));
         }
+        // The frame goes out before the effects' work starts: a worker woken first took the
+        // core from the loop halfway through the frame at nearly every key on a busy machine
+        // (`perf sched`: the loop's thread switched out, still runnable, for its own runtime's
+        // worker).
+        if !quits(&effects) {
+            draw(terminal, &mut state, &theme, &mut first_full)?;
+        }
+        quit = dispatch(effects, &worker, &mut debounce, &mut editor);
+        // (A handover to the editor or the shell sets it again when the terminal comes back.)
+        dirty = false;
         if !was_loading && state.is_loading() {
             tick.reset();
         }
     }
     Ok(state)
+}
+
+/// Draws one frame at the state's `now`; logs the first full board frame once (`first_full`
+/// holds the start until then).
+fn draw<B>(
+    terminal: &mut Terminal<B>,
+    state: &mut State,
+    theme: &Theme,
+    first_full: &mut Option<Instant>,
+) -> color_eyre::Result<()>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+{
+    state.now = Utc::now();
+    terminal.draw(|frame| crate::ui::draw(frame, state, theme))?;
+    if let Some(started) = *first_full
+        && board_is_full(state)
+    {
+        *first_full = None;
+        tracing::info!(
+            elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "first full board frame"
+        );
+    }
+    Ok(())
+}
+
+/// Whether `effects` end the loop.
+fn quits(effects: &[Effect]) -> bool {
+    effects.iter().any(|e| matches!(e, Effect::Quit))
 }
 
 /// Every column has its first page (or the pipeline is empty).

@@ -152,8 +152,11 @@ async fn first_full_frame(
     let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT))?;
     run_effects(&worker, state.start());
     let mut cards = None;
+    // Like the loop: a frame goes out before the work its update started.
+    let mut started_work = Vec::new();
     loop {
         terminal.draw(|frame| crate::ui::draw(frame, &state, &theme))?;
+        run_effects(&worker, std::mem::take(&mut started_work));
         let now = started.elapsed();
         if view_has_cards(&state, view) {
             cards.get_or_insert(now);
@@ -171,10 +174,10 @@ async fn first_full_frame(
             .await
             .map_err(|_| eyre!("the board did not load within {LOAD_TIMEOUT:?}"))?
             .ok_or_else(|| eyre!("the worker stopped"))?;
-        run_effects(&worker, state::update(&mut state, action));
+        started_work = state::update(&mut state, action);
         // Like the loop: apply results already waiting before drawing once.
         while let Ok(next) = rx.try_recv() {
-            run_effects(&worker, state::update(&mut state, next));
+            started_work.extend(state::update(&mut state, next));
         }
     }
 }

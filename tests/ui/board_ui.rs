@@ -510,7 +510,7 @@ impl Fake {
     }
 }
 
-fn new_state(width: u16, height: u16) -> State {
+pub(crate) fn new_state(width: u16, height: u16) -> State {
     state(
         Viewer {
             organization: "Acme Inc".to_string(),
@@ -1415,7 +1415,8 @@ fn connection_loss_probes_and_recovers() {
 // The loop, headless
 // ---------------------------------------------------------------------------
 
-mod headless {
+pub(crate) mod headless {
+    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::{Arc, Mutex};
 
     use closer::app::BoardBackend;
@@ -1424,14 +1425,29 @@ mod headless {
 
     use super::*;
 
+    /// The fake's data behind the loop's worker; `frames` is read when a move starts (set it to
+    /// a terminal's flush counter, `loop_ui`).
     #[derive(Clone)]
-    struct Backend {
-        data: Arc<Mutex<Fake>>,
-        moves: Arc<Mutex<Vec<(Uuid, Uuid, Uuid)>>>,
-        pages: Arc<Mutex<usize>>,
+    pub(crate) struct Backend {
+        pub data: Arc<Mutex<Fake>>,
+        pub moves: Arc<Mutex<Vec<(Uuid, Uuid, Uuid)>>>,
+        pub pages: Arc<Mutex<usize>>,
+        pub frames: Arc<AtomicUsize>,
+        /// `frames` when each move started.
+        pub frames_at_move: Arc<Mutex<Vec<usize>>>,
     }
 
     impl Backend {
+        pub(crate) fn new() -> Self {
+            Backend {
+                data: Arc::new(Mutex::new(Fake::new())),
+                moves: Arc::default(),
+                pages: Arc::default(),
+                frames: Arc::default(),
+                frames_at_move: Arc::default(),
+            }
+        }
+
         fn lock(&self) -> std::sync::MutexGuard<'_, Fake> {
             self.data.lock().unwrap_or_else(|p| p.into_inner())
         }
@@ -1471,6 +1487,10 @@ mod headless {
             to_stage: Uuid,
             _lost_reason: Option<String>,
         ) -> Result<MovedLead, Failure> {
+            self.frames_at_move
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(self.frames.load(Ordering::SeqCst));
             self.moves
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
@@ -1500,7 +1520,7 @@ mod headless {
         }
     }
 
-    async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    pub(crate) async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
         for _ in 0..500 {
             if done() {
                 return;
@@ -1512,11 +1532,7 @@ mod headless {
 
     #[tokio::test]
     async fn loop_loads_moves_and_quits() {
-        let backend = Backend {
-            data: Arc::new(Mutex::new(Fake::new())),
-            moves: Arc::default(),
-            pages: Arc::default(),
-        };
+        let backend = Backend::new();
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<std::io::Result<Event>>();
         let events =
             futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (e, rx)) })

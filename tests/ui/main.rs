@@ -16,6 +16,7 @@ mod input_ui;
 mod insights_ui;
 mod lead_ui;
 mod lifecycle_ui;
+mod loop_ui;
 mod monkey_ui;
 mod palette_ui;
 mod pictures;
