@@ -236,8 +236,9 @@ fn quits(effects: &[Effect]) -> bool {
     effects.iter().any(|e| matches!(e, Effect::Quit))
 }
 
-/// Every column has its first page (or the pipeline is empty).
-fn board_is_full(state: &State) -> bool {
+/// Every column has its first page (or the pipeline is empty): the "first full board frame"
+/// the loop logs and the bench times.
+pub fn board_is_full(state: &State) -> bool {
     state.board.status == crate::state::BoardStatus::Ready
         && state.board.columns.iter().all(|c| {
             c.status != crate::state::ColumnStatus::Idle

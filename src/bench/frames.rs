@@ -26,7 +26,7 @@ use crate::config::Config;
 use crate::config::keymap::Keymap;
 use crate::config::theme::Theme;
 use crate::data::PgStore;
-use crate::state::{self, BoardStatus, ColumnStatus, Effect, State};
+use crate::state::{self, BoardStatus, Effect, State};
 
 /// A common terminal size: wide enough for every column of the default pipeline.
 pub const WIDTH: u16 = 160;
@@ -85,16 +85,6 @@ fn theme() -> Theme {
     Theme::default().resolve(false)
 }
 
-/// The app loop's own "first full board frame" rule: every column has its first page.
-fn board_is_full(state: &State) -> bool {
-    state.board.status == BoardStatus::Ready
-        && state
-            .board
-            .columns
-            .iter()
-            .all(|c| c.status != ColumnStatus::Idle && c.status != ColumnStatus::Loading)
-}
-
 /// Start → first full frame, `runs` times: the same effects, worker, reducer and draw calls as the
 /// app loop, minus the live listener (it only waits for teammates).
 pub async fn start(store: &PgStore, runs: usize) -> Result<Vec<Duration>> {
@@ -131,7 +121,7 @@ pub async fn start_with_view(
 
 /// Whether the board shows `view`'s cards: every column's first page through it.
 fn view_has_cards(state: &State, view: Option<&crate::filter::Filter>) -> bool {
-    board_is_full(state)
+    app::board_is_full(state)
         && view.is_none_or(|f| state.board.filter == *f && state.board.views_request.is_none())
 }
 
@@ -253,9 +243,12 @@ pub async fn keys(store: PgStore, pace: Pace) -> Result<KeyFigures> {
             Some((Ok::<_, std::io::Error>(event), (rx, taken_tx)))
         },
     ));
-    let mut terminal = Terminal::new(TimedBackend {
+    let mut terminal = Terminal::new(FlushHook {
         inner: TestBackend::new(WIDTH, HEIGHT),
-        frames: frame_tx,
+        // The receiver may be gone once the bench has its samples; frames after that are moot.
+        on_flush: move || {
+            let _ = frame_tx.send(Instant::now());
+        },
     })?;
     let state = new_state(&store);
     let driver = drive(&script, &pace, key_tx, &mut taken, &mut frames);
@@ -386,19 +379,20 @@ pub fn start_figures(connect: Duration, samples: &[Duration]) -> StartFigures {
     }
 }
 
-/// A headless terminal that timestamps every flush: the moment a frame would reach the screen.
-struct TimedBackend {
-    inner: TestBackend,
-    frames: UnboundedSender<Instant>,
+/// A headless terminal that calls `on_flush` at every flush, the moment a frame would reach the
+/// screen: the bench timestamps it, `tests/ui/loop_ui.rs` counts it.
+pub struct FlushHook<F> {
+    pub inner: TestBackend,
+    pub on_flush: F,
 }
 
-impl crate::tui::clipboard::Clipboard for TimedBackend {
+impl<F: FnMut()> crate::tui::clipboard::Clipboard for FlushHook<F> {
     fn set_clipboard(&mut self, _text: &str) -> std::io::Result<()> {
         Ok(())
     }
 }
 
-impl Backend for TimedBackend {
+impl<F: FnMut()> Backend for FlushHook<F> {
     type Error = Infallible;
 
     fn draw<'a, I>(&mut self, content: I) -> Result<(), Infallible>
@@ -442,8 +436,7 @@ impl Backend for TimedBackend {
 
     fn flush(&mut self) -> Result<(), Infallible> {
         self.inner.flush()?;
-        // The receiver may be gone once the bench has its samples; frames after that are moot.
-        let _ = self.frames.send(Instant::now());
+        (self.on_flush)();
         Ok(())
     }
 }

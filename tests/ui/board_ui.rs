@@ -1520,6 +1520,28 @@ pub(crate) mod headless {
         }
     }
 
+    /// Terminal events the test sends, as the loop's event stream.
+    pub(crate) fn event_stream() -> (
+        tokio::sync::mpsc::UnboundedSender<std::io::Result<Event>>,
+        futures::stream::BoxStream<'static, std::io::Result<Event>>,
+    ) {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<std::io::Result<Event>>();
+        let events =
+            futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (e, rx)) })
+                .boxed();
+        (tx, events)
+    }
+
+    /// The key `c` as the terminal reports it (upper case with shift).
+    pub(crate) fn key_event(c: char) -> std::io::Result<Event> {
+        let modifiers = if c.is_ascii_uppercase() {
+            KeyModifiers::SHIFT
+        } else {
+            KeyModifiers::NONE
+        };
+        Ok(Event::Key(KeyEvent::new(KeyCode::Char(c), modifiers)))
+    }
+
     pub(crate) async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
         for _ in 0..500 {
             if done() {
@@ -1533,10 +1555,7 @@ pub(crate) mod headless {
     #[tokio::test]
     async fn loop_loads_moves_and_quits() {
         let backend = Backend::new();
-        let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<std::io::Result<Event>>();
-        let events =
-            futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (e, rx)) })
-                .boxed();
+        let (tx, events) = event_stream();
         let mut terminal = Terminal::new(TestBackend::new(100, 20)).expect("terminal");
         let state = new_state(100, 20);
         let probe = backend.clone();
@@ -1546,14 +1565,7 @@ pub(crate) mod headless {
             })
             .await;
             let send = |c: char| {
-                let _ = tx.send(Ok(Event::Key(KeyEvent::new(
-                    KeyCode::Char(c),
-                    if c.is_ascii_uppercase() {
-                        KeyModifiers::SHIFT
-                    } else {
-                        KeyModifiers::NONE
-                    },
-                ))));
+                let _ = tx.send(key_event(c));
             };
             send('L');
             wait_until("the move", || {

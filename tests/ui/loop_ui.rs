@@ -2,85 +2,28 @@
 //! the work it starts is handed to a worker (a worker woken first took the core from the loop
 //! halfway through the frame on a busy machine).
 
-use std::convert::Infallible;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
+use closer::bench::frames::FlushHook;
 use closer::config::theme::Theme;
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use futures::StreamExt;
 use ratatui::Terminal;
-use ratatui::backend::{Backend, ClearType, TestBackend, WindowSize};
-use ratatui::buffer::Cell;
-use ratatui::layout::{Position, Size};
+use ratatui::backend::TestBackend;
 
-use super::board_ui::headless::{Backend as Data, wait_until};
+use super::board_ui::headless::{Backend as Data, event_stream, key_event, wait_until};
 use super::board_ui::new_state;
-
-/// A headless terminal that counts its flushes (frames sent to the screen).
-struct Counting {
-    inner: TestBackend,
-    flushes: Arc<AtomicUsize>,
-}
-
-impl closer::tui::clipboard::Clipboard for Counting {
-    fn set_clipboard(&mut self, _text: &str) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Backend for Counting {
-    type Error = Infallible;
-
-    fn draw<'a, I>(&mut self, content: I) -> Result<(), Infallible>
-    where
-        I: Iterator<Item = (u16, u16, &'a Cell)>,
-    {
-        self.inner.draw(content)
-    }
-    fn hide_cursor(&mut self) -> Result<(), Infallible> {
-        self.inner.hide_cursor()
-    }
-    fn show_cursor(&mut self) -> Result<(), Infallible> {
-        self.inner.show_cursor()
-    }
-    fn get_cursor_position(&mut self) -> Result<Position, Infallible> {
-        self.inner.get_cursor_position()
-    }
-    fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> Result<(), Infallible> {
-        self.inner.set_cursor_position(position)
-    }
-    fn clear(&mut self) -> Result<(), Infallible> {
-        self.inner.clear()
-    }
-    fn clear_region(&mut self, clear_type: ClearType) -> Result<(), Infallible> {
-        self.inner.clear_region(clear_type)
-    }
-    fn size(&self) -> Result<Size, Infallible> {
-        self.inner.size()
-    }
-    fn window_size(&mut self) -> Result<WindowSize, Infallible> {
-        self.inner.window_size()
-    }
-    fn flush(&mut self) -> Result<(), Infallible> {
-        self.inner.flush()?;
-        self.flushes.fetch_add(1, Ordering::SeqCst);
-        Ok(())
-    }
-}
 
 /// The move a key starts reaches the worker only after the frame showing it was flushed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_keys_frame_goes_out_before_its_work_starts() {
     let data = Data::new();
     let flushes = data.frames.clone();
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<std::io::Result<Event>>();
-    let events =
-        futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (e, rx)) })
-            .boxed();
-    let mut terminal = Terminal::new(Counting {
+    let (tx, events) = event_stream();
+    let counter = flushes.clone();
+    let mut terminal = Terminal::new(FlushHook {
         inner: TestBackend::new(100, 20),
-        flushes: flushes.clone(),
+        on_flush: move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+        },
     })
     .expect("terminal");
     let probe = data.clone();
@@ -100,8 +43,7 @@ async fn a_keys_frame_goes_out_before_its_work_starts() {
             last = now;
         }
         let before = flushes.load(Ordering::SeqCst);
-        let key = |c: char, m| Ok(Event::Key(KeyEvent::new(KeyCode::Char(c), m)));
-        let _ = tx.send(key('L', KeyModifiers::SHIFT));
+        let _ = tx.send(key_event('L'));
         wait_until("the move", || {
             !probe
                 .moves
@@ -111,7 +53,7 @@ async fn a_keys_frame_goes_out_before_its_work_starts() {
         })
         .await;
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        let _ = tx.send(key('q', KeyModifiers::NONE));
+        let _ = tx.send(key_event('q'));
         before
     });
     let state = closer::app::run(
