@@ -70,9 +70,6 @@ pub fn options(config: &Config) -> Options {
     }
 }
 
-/// The loop, generic over the terminal backend, the event source and the data backend so tests
-/// can drive it headless. Returns the final state when the state asks to quit or the event
-/// stream ends.
 /// The runtime Closer runs on: the loop on the calling thread (`block_on`), its queries and the
 /// live listener on two workers called `worker_name`. The load bench's watching TUI uses the
 /// same, so what it measures is what a rep gets.
@@ -84,6 +81,9 @@ pub fn runtime(worker_name: &str) -> std::io::Result<tokio::runtime::Runtime> {
         .build()
 }
 
+/// The loop, generic over the terminal backend, the event source and the data backend so tests
+/// can drive it headless. Returns the final state when the state asks to quit or the event
+/// stream ends.
 pub async fn run<B, E, S>(
     terminal: &mut Terminal<B>,
     mut events: E,

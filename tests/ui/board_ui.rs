@@ -1438,6 +1438,33 @@ pub(crate) mod headless {
     }
 
     impl Backend {
+        /// Waits until the loop has read every visible column's first page.
+        pub(crate) async fn first_pages(&self) {
+            wait_until("first pages", || {
+                *self.pages.lock().unwrap_or_else(|p| p.into_inner()) >= 5
+            })
+            .await;
+        }
+
+        /// Types `L` (move the selected card on), waits for the move to reach the data and its
+        /// result to come back, then types `q`.
+        pub(crate) async fn move_then_quit(
+            &self,
+            keys: &tokio::sync::mpsc::UnboundedSender<std::io::Result<Event>>,
+        ) {
+            let _ = keys.send(key_event('L'));
+            wait_until("the move", || {
+                !self
+                    .moves
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .is_empty()
+            })
+            .await;
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            let _ = keys.send(key_event('q'));
+        }
+
         pub(crate) fn new() -> Self {
             Backend {
                 data: Arc::new(Mutex::new(Fake::new())),
@@ -1560,25 +1587,8 @@ pub(crate) mod headless {
         let state = new_state(100, 20);
         let probe = backend.clone();
         let driver = tokio::spawn(async move {
-            wait_until("first pages", || {
-                *probe.pages.lock().unwrap_or_else(|p| p.into_inner()) >= 5
-            })
-            .await;
-            let send = |c: char| {
-                let _ = tx.send(key_event(c));
-            };
-            send('L');
-            wait_until("the move", || {
-                !probe
-                    .moves
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .is_empty()
-            })
-            .await;
-            // Let the result come back before quitting.
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            send('q');
+            probe.first_pages().await;
+            probe.move_then_quit(&tx).await;
         });
         let state = closer::app::run(
             &mut terminal,

@@ -9,7 +9,7 @@ use closer::config::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use super::board_ui::headless::{Backend as Data, event_stream, key_event, wait_until};
+use super::board_ui::headless::{Backend as Data, event_stream};
 use super::board_ui::new_state;
 
 /// The move a key starts reaches the worker only after the frame showing it was flushed.
@@ -28,10 +28,7 @@ async fn a_keys_frame_goes_out_before_its_work_starts() {
     .expect("terminal");
     let probe = data.clone();
     let driver = tokio::spawn(async move {
-        wait_until("first pages", || {
-            *probe.pages.lock().unwrap_or_else(|p| p.into_inner()) >= 5
-        })
-        .await;
+        probe.first_pages().await;
         // Settled: no frame for 100 ms.
         let mut last = flushes.load(Ordering::SeqCst);
         loop {
@@ -43,17 +40,7 @@ async fn a_keys_frame_goes_out_before_its_work_starts() {
             last = now;
         }
         let before = flushes.load(Ordering::SeqCst);
-        let _ = tx.send(key_event('L'));
-        wait_until("the move", || {
-            !probe
-                .moves
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .is_empty()
-        })
-        .await;
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        let _ = tx.send(key_event('q'));
+        probe.move_then_quit(&tx).await;
         before
     });
     let state = closer::app::run(
