@@ -11,6 +11,7 @@ mod shell_util;
 mod stage_deltas;
 
 mod admin;
+mod authors;
 mod bench;
 mod cli;
 mod closed_flag;
