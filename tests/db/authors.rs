@@ -57,6 +57,16 @@ async fn write_as(
         .await
 }
 
+/// The check's refusal: the whole statement fails with 42501.
+fn assert_refused(outcome: Result<i32, sqlx::Error>, what: &str) {
+    let error = outcome.expect_err(what);
+    assert_eq!(
+        common::sqlstate(&error).as_deref(),
+        Some("42501"),
+        "{what}: {error}"
+    );
+}
+
 #[tokio::test]
 async fn rows_naming_another_author_or_time_are_refused_whole() {
     let db = TestDb::new().await;
@@ -71,41 +81,39 @@ async fn rows_naming_another_author_or_time_are_refused_whole() {
     let before = activities().await;
 
     // One of two rows names the manager: the whole statement is refused, nothing lands.
-    let mixed = write_as(
-        &pool,
-        org,
-        lead,
-        &[Some(rep.profile_id), Some(victim.profile_id)],
-        None,
-        None,
-    )
-    .await
-    .expect_err("an activity as someone else");
-    assert_eq!(
-        common::sqlstate(&mixed).as_deref(),
-        Some("42501"),
-        "{mixed}"
+    assert_refused(
+        write_as(
+            &pool,
+            org,
+            lead,
+            &[Some(rep.profile_id), Some(victim.profile_id)],
+            None,
+            None,
+        )
+        .await,
+        "an activity as someone else",
     );
     let control = write_as(&pool, org, lead, &[Some(rep.profile_id)], None, None).await;
     assert!(
         control.is_ok(),
         "control: the caller as author: {control:?}"
     );
-    let unsigned = write_as(&pool, org, lead, &[None], None, None)
-        .await
-        .expect_err("an activity without an author");
-    assert_eq!(common::sqlstate(&unsigned).as_deref(), Some("42501"));
-    let backdated = write_as(
-        &pool,
-        org,
-        lead,
-        &[Some(rep.profile_id)],
-        Some("2020-01-01T00:00:00Z"),
-        None,
-    )
-    .await
-    .expect_err("a backdated activity");
-    assert_eq!(common::sqlstate(&backdated).as_deref(), Some("42501"));
+    assert_refused(
+        write_as(&pool, org, lead, &[None], None, None).await,
+        "an activity without an author",
+    );
+    assert_refused(
+        write_as(
+            &pool,
+            org,
+            lead,
+            &[Some(rep.profile_id)],
+            Some("2020-01-01T00:00:00Z"),
+            None,
+        )
+        .await,
+        "a backdated activity",
+    );
     assert_eq!(
         activities().await,
         before + 1,
@@ -116,10 +124,10 @@ async fn rows_naming_another_author_or_time_are_refused_whole() {
     let in_org = format!("organization_id = '{org}'");
     let leads = || db.admin_count("leads", &in_org);
     let count = leads().await;
-    let spoofed = write_as(&pool, org, lead, &[], None, Some(victim.profile_id))
-        .await
-        .expect_err("a lead as someone else");
-    assert_eq!(common::sqlstate(&spoofed).as_deref(), Some("42501"));
+    assert_refused(
+        write_as(&pool, org, lead, &[], None, Some(victim.profile_id)).await,
+        "a lead as someone else",
+    );
     assert_eq!(leads().await, count);
     write_as(&pool, org, lead, &[], None, Some(rep.profile_id))
         .await
