@@ -197,3 +197,29 @@ async fn a_search_computes_its_edits_once_even_where_generic_plans_are_forced() 
         "{calls} computations of one word's edits for three searches (400 dictionary words)"
     );
 }
+
+/// A name's words are split inline (0067): `name_words_of` was STRICT, which kept PostgreSQL from
+/// inlining it, so the dictionary trigger ran a function executor per imported lead. A null name
+/// still has no words.
+#[tokio::test]
+async fn name_words_are_split_inline() {
+    let db = TestDb::new().await;
+    let plan: Vec<String> = sqlx::query_scalar(
+        "explain select count(*) from unnest(array['Jürgen Müller', null, 'Ada Lovelace 4711']) n(name)
+                 cross join lateral closer_find.name_words_of(n.name) w(w)",
+    )
+    .fetch_all(&db.admin)
+    .await
+    .expect("explain");
+    let plan = plan.join("\n");
+    assert!(!plan.contains("name_words_of"), "{plan}");
+    assert!(plan.contains("regexp_split_to_table"), "{plan}");
+    let words: Vec<String> = sqlx::query_scalar(
+        "select w from unnest(array['Jürgen Müller', null, 'Ada Lovelace 4711']) with ordinality n(name, i)
+                 cross join lateral closer_find.name_words_of(n.name) w(w) order by n.i, w",
+    )
+    .fetch_all(&db.admin)
+    .await
+    .expect("split");
+    assert_eq!(words, ["jurgen", "muller", "ada", "lovelace"]);
+}
