@@ -20,6 +20,7 @@ use serde::Serialize;
 use tokio::sync::Notify;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
+use super::proc_stat::CoreWait;
 use super::report::{Summary, millis, round};
 use crate::app::{self, Worker};
 use crate::config::Config;
@@ -51,6 +52,10 @@ pub struct StartFigures {
 #[derive(Debug, Clone, Serialize)]
 pub struct KeyFigures {
     pub keys: Summary,
+    /// The same keys less the time the loop's thread waited for a core meanwhile (its run-queue
+    /// delay): what the app itself took, apart from other processes holding both cores. `None`
+    /// without the kernel's schedstat.
+    pub keys_less_core_waits: Option<Summary>,
     /// The scripted keys, in order, as typed.
     pub script: String,
     /// Frames drawn while typing (more than keys when something else redraws).
@@ -232,7 +237,7 @@ pub enum Pace {
 /// already being drawn for something else never counts.
 pub async fn keys(store: PgStore, pace: Pace) -> Result<KeyFigures> {
     let script = script();
-    let (frame_tx, mut frames) = mpsc::unbounded_channel();
+    let (frame_tx, mut frames) = mpsc::unbounded_channel::<Flushed>();
     let (key_tx, key_rx) = mpsc::unbounded_channel::<Event>();
     let (taken_tx, mut taken) = mpsc::unbounded_channel::<Instant>();
     let events = Box::pin(futures::stream::unfold(
@@ -247,7 +252,10 @@ pub async fn keys(store: PgStore, pace: Pace) -> Result<KeyFigures> {
         inner: TestBackend::new(WIDTH, HEIGHT),
         // The receiver may be gone once the bench has its samples; frames after that are moot.
         on_flush: move || {
-            let _ = frame_tx.send(Instant::now());
+            let _ = frame_tx.send(Flushed {
+                at: Instant::now(),
+                core_wait: CoreWait::now(),
+            });
         },
     })?;
     let state = new_state(&store);
@@ -259,6 +267,8 @@ pub async fn keys(store: PgStore, pace: Pace) -> Result<KeyFigures> {
     let wall = typed.wall.as_secs_f64();
     Ok(KeyFigures {
         keys: Summary::of(&typed.samples),
+        keys_less_core_waits: (typed.less_core_waits.len() == typed.samples.len())
+            .then(|| Summary::of(&typed.less_core_waits)),
         script: describe(&script),
         frames: typed.frames,
         seconds: round(wall),
@@ -268,8 +278,16 @@ pub async fn keys(store: PgStore, pace: Pace) -> Result<KeyFigures> {
     })
 }
 
+/// A frame reaching the headless screen, read on the loop's thread as it flushes.
+struct Flushed {
+    at: Instant,
+    core_wait: Option<CoreWait>,
+}
+
 struct Typed {
     samples: Vec<Duration>,
+    /// Each sample less its thread's run-queue delay, where both ends were read on one thread.
+    less_core_waits: Vec<Duration>,
     /// Frames flushed while typing (keys and everything else, e.g. live updates).
     frames: usize,
     wall: Duration,
@@ -283,7 +301,7 @@ async fn drive(
     pace: &Pace,
     key_tx: UnboundedSender<Event>,
     taken: &mut UnboundedReceiver<Instant>,
-    frames: &mut UnboundedReceiver<Instant>,
+    frames: &mut UnboundedReceiver<Flushed>,
 ) -> Result<Typed> {
     // Dropping `key_tx` on return ends the event stream, which ends the loop.
     settle(frames, SETTLED_AT_START).await?;
@@ -296,6 +314,7 @@ async fn drive(
     };
     let started = Instant::now();
     let mut samples = Vec::new();
+    let mut less_core_waits = Vec::new();
     let mut drawn_frames = 0;
     for (n, key) in script.iter().cycle().enumerate() {
         match pace {
@@ -304,6 +323,8 @@ async fn drive(
             _ => {}
         }
         let sent = Instant::now();
+        // Read on the thread that sends: the loop's own while `keys` runs on it (a block_on).
+        let waited_before = CoreWait::now();
         key_tx
             .send(Event::Key(*key))
             .map_err(|_| eyre!("the app loop stopped"))?;
@@ -311,11 +332,19 @@ async fn drive(
         let drawn = loop {
             let frame = within(frames.recv()).await?;
             drawn_frames += 1;
-            if frame >= took {
+            if frame.at >= took {
                 break frame;
             }
         };
-        samples.push(drawn.saturating_duration_since(sent));
+        let sample = drawn.at.saturating_duration_since(sent);
+        samples.push(sample);
+        if let Some(waited) = drawn
+            .core_wait
+            .zip(waited_before)
+            .and_then(|(after, before)| after.since(&before))
+        {
+            less_core_waits.push(sample.saturating_sub(waited));
+        }
         match pace {
             Pace::Settled { .. } => settle(frames, SETTLED_AFTER_KEY).await?,
             Pace::Steady { every, .. } => {
@@ -334,6 +363,7 @@ async fn drive(
     };
     Ok(Typed {
         samples,
+        less_core_waits,
         frames: drawn_frames,
         wall: started.elapsed(),
         cpu,
@@ -349,7 +379,7 @@ fn threads_cpu(name: &str) -> Option<Duration> {
 }
 
 /// The next timestamp, or an error if the loop stopped or took more than 10 s.
-async fn within(next: impl Future<Output = Option<Instant>>) -> Result<Instant> {
+async fn within<T>(next: impl Future<Output = Option<T>>) -> Result<T> {
     tokio::time::timeout(Duration::from_secs(10), next)
         .await
         .map_err(|_| eyre!("no frame within 10 s of a key"))?
@@ -357,7 +387,7 @@ async fn within(next: impl Future<Output = Option<Instant>>) -> Result<Instant> 
 }
 
 /// Waits until no frame arrived for `quiet` (at most `LOAD_TIMEOUT`).
-async fn settle(frames: &mut UnboundedReceiver<Instant>, quiet: Duration) -> Result<()> {
+async fn settle<T>(frames: &mut UnboundedReceiver<T>, quiet: Duration) -> Result<()> {
     let deadline = Instant::now() + LOAD_TIMEOUT;
     loop {
         match tokio::time::timeout(quiet, frames.recv()).await {

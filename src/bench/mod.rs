@@ -222,6 +222,9 @@ pub fn run_table(f: &RunFigures) -> String {
     }
     if let Some(keys) = &f.key_to_frame {
         rows.push(row("key → frame", keys.keys.line(), "p99 ≤ 2 ms"));
+        if let Some(less) = &keys.keys_less_core_waits {
+            rows.push(row("key → frame, less waits for a core", less.line(), ""));
+        }
     }
     if let Some(m) = &f.moves {
         rows.push(row("move (PgStore::move_lead)", m.move_lead.line(), ""));
@@ -379,6 +382,13 @@ pub fn load_table(r: &LoadReport) -> String {
             w.keys.line(),
             "p99 ≤ 2 ms",
         ));
+        if let Some(less) = &w.keys_less_core_waits {
+            rows.push(row(
+                "watching TUI: key → frame, less waits for a core",
+                less.line(),
+                "",
+            ));
+        }
         rows.push(row(
             "watching TUI: CPU, frames",
             format!(

@@ -1,5 +1,9 @@
 //! CPU times of a process or thread from /proc (Linux): the one parser of `/proc/<pid>/stat` the
-//! benches use (the watching TUI's own thread, the database server's processes).
+//! benches use (the watching TUI's own thread, the database server's processes), and how long
+//! this thread has waited for a core (`/proc/thread-self/schedstat`).
+
+use std::thread::ThreadId;
+use std::time::Duration;
 
 /// Clock ticks per second of /proc's times (USER_HZ, 100 on Linux).
 pub const TICKS_PER_SECOND: f64 = 100.0;
@@ -38,6 +42,37 @@ pub fn threads_ticks(name: &str) -> Option<u64> {
         }
     }
     Some(total)
+}
+
+/// How long a thread has waited, runnable, for a core since it started: the kernel's run-queue
+/// delay. Two readings of the same thread bound what a stretch of its work lost to other
+/// processes holding the cores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CoreWait {
+    pub thread: ThreadId,
+    pub waited: Duration,
+}
+
+impl CoreWait {
+    /// This thread's reading, or `None` where the kernel keeps no schedstat.
+    pub fn now() -> Option<CoreWait> {
+        let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+        Some(CoreWait {
+            thread: std::thread::current().id(),
+            waited: parse_run_delay(&text)?,
+        })
+    }
+
+    /// The wait between `earlier` and this reading, if both are of the same thread.
+    pub fn since(&self, earlier: &CoreWait) -> Option<Duration> {
+        (self.thread == earlier.thread).then(|| self.waited.saturating_sub(earlier.waited))
+    }
+}
+
+/// `schedstat` is "<ns on a core> <ns waiting on a run queue> <time slices>".
+fn parse_run_delay(schedstat: &str) -> Option<Duration> {
+    let ns: u64 = schedstat.split_whitespace().nth(1)?.parse().ok()?;
+    Some(Duration::from_nanos(ns))
 }
 
 /// Fields after the command name (which may hold spaces and parentheses): state is the first,
@@ -85,6 +120,31 @@ mod tests {
     #[test]
     fn this_thread_has_a_reading() {
         assert!(read("/proc/thread-self/stat").is_some());
+    }
+
+    #[test]
+    fn a_run_delay_is_the_second_schedstat_field() {
+        assert_eq!(
+            parse_run_delay("944059 1500000 12\n"),
+            Some(Duration::from_micros(1500))
+        );
+        assert_eq!(parse_run_delay("944059"), None);
+        assert_eq!(parse_run_delay("a b c"), None);
+    }
+
+    #[test]
+    fn core_waits_compare_only_within_a_thread() {
+        let Some(here) = CoreWait::now() else {
+            // A kernel without schedstat: the bench reports no core waits, nothing to check.
+            return;
+        };
+        let later = CoreWait::now().expect("a second reading");
+        assert!(later.since(&here).is_some());
+        let elsewhere = std::thread::spawn(CoreWait::now)
+            .join()
+            .expect("the thread ends")
+            .expect("its reading");
+        assert_eq!(elsewhere.since(&here), None);
     }
 
     #[test]

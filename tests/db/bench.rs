@@ -39,6 +39,24 @@ fn json(output: &Output) -> Value {
 }
 
 /// A latency summary with at least one sample and ordered percentiles.
+/// Each key less its loop's waits for a core is timed for every key, and never longer than the
+/// key itself (this machine's kernel keeps schedstat).
+fn less_core_waits_bounded(report: &Value, path: &str) {
+    let less = format!("{path}/keys_less_core_waits");
+    assert_summary(report, &less);
+    assert_eq!(
+        number(report, &format!("{less}/n")),
+        number(report, &format!("{path}/keys/n"))
+    );
+    for figure in ["p50_ms", "p99_ms", "max_ms"] {
+        assert!(
+            number(report, &format!("{less}/{figure}"))
+                <= number(report, &format!("{path}/keys/{figure}")),
+            "{figure}: {report:#}"
+        );
+    }
+}
+
 fn assert_summary(report: &Value, path: &str) {
     let summary = report
         .pointer(path)
@@ -126,6 +144,7 @@ async fn bench_run_and_load_report_every_figure_without_errors() {
         );
     }
     assert_eq!(number(&run, "/key_to_frame/keys/n"), 30.0);
+    less_core_waits_bounded(&run, "/key_to_frame");
     assert_eq!(number(&run, "/move/move_lead/n"), 10.0);
     assert_eq!(number(&run, "/search/all/n"), 15.0, "15 queries, one round");
     assert!(number(&run, "/move/ratio_p50") > 0.0);
@@ -167,6 +186,7 @@ async fn bench_run_and_load_report_every_figure_without_errors() {
     );
     assert!(number(&load, "/server_cpu/cores") > 0.0);
     assert_summary(&load, "/watching/keys");
+    less_core_waits_bounded(&load, "/watching");
     assert!(
         number(&load, "/watching/frames") >= number(&load, "/watching/keys/n"),
         "every timed key drew a frame"
