@@ -1,7 +1,9 @@
 //! The one loop: `select!` over terminal events, data results, and (only while needed) the
-//! spinner tick and the search debounce timer → `update` → draw once → start the effects.
+//! spinner tick, the search debounce timer and a held background frame → `update` → draw once
+//! → start the effects.
 
 pub mod jobs;
+mod pacing;
 
 use std::pin::Pin;
 use std::time::Duration;
@@ -113,6 +115,7 @@ where
     let mut editor = None;
     let mut quit = dispatch(effects, &worker, &mut debounce, &mut editor);
     let mut dirty = true;
+    let mut pacing = pacing::Pacing::default();
     // Startup time to a full board, logged once (the README's performance figures come from it).
     let mut first_full = Some(Instant::now());
 
@@ -152,20 +155,23 @@ where
         }
         if dirty {
             draw(terminal, &mut state, &theme, &mut first_full)?;
+            pacing.drawn_for_user();
             dirty = false;
         }
         let loading = state.is_loading();
-        let action = tokio::select! {
+        let holding = pacing.is_holding();
+        // `background`: not the user's doing (data results, live updates, the spinner).
+        let (action, background) = tokio::select! {
             event = events.next() => match event {
                 Some(Ok(event)) => match to_action(event) {
-                    Some(action) => action,
+                    Some(action) => (action, false),
                     None => continue,
                 },
                 Some(Err(e)) => return Err(e.into()),
                 None => break,
             },
-            Some(action) = rx.recv() => action,
-            _ = tick.tick(), if loading => Action::Tick,
+            Some(action) = rx.recv() => (action, true),
+            _ = tick.tick(), if loading => (Action::Tick, true),
             _ = async {
                 match debounce.as_mut() {
                     Some((_, sleep)) => sleep.as_mut().await,
@@ -173,9 +179,14 @@ where
                 }
             }, if debounce.is_some() => {
                 match debounce.take() {
-                    Some((token, _)) => Action::DebounceElapsed(token),
+                    Some((token, _)) => (Action::DebounceElapsed(token), false),
                     None => continue,
                 }
+            }
+            _ = pacing.held_frame(), if holding => {
+                draw(terminal, &mut state, &theme, &mut first_full)?;
+                pacing.drawn_for_background();
+                continue;
             }
         };
         let was_loading = state.is_loading();
@@ -193,7 +204,13 @@ where
         // (`perf sched`: the loop's thread switched out, still runnable, for its own runtime's
         // worker).
         if !quits(&effects) {
-            draw(terminal, &mut state, &theme, &mut first_full)?;
+            if !background {
+                draw(terminal, &mut state, &theme, &mut first_full)?;
+                pacing.drawn_for_user();
+            } else if pacing.draw_background_now(first_full.is_none()) {
+                draw(terminal, &mut state, &theme, &mut first_full)?;
+                pacing.drawn_for_background();
+            }
         }
         quit = dispatch(effects, &worker, &mut debounce, &mut editor);
         // (A handover to the editor or the shell sets it again when the terminal comes back.)

@@ -1435,6 +1435,11 @@ pub(crate) mod headless {
         pub frames: Arc<AtomicUsize>,
         /// `frames` when each move started.
         pub frames_at_move: Arc<Mutex<Vec<usize>>>,
+        /// The loop's channel, once it listens: teammates' changes are sent on it.
+        pub live: Arc<Mutex<Option<tokio::sync::mpsc::UnboundedSender<Action>>>>,
+        /// A column's page answers after this times its stage's place (1, 2, …): results that
+        /// trickle in, as a server's do.
+        pub page_stagger: Arc<Mutex<std::time::Duration>>,
     }
 
     impl Backend {
@@ -1472,6 +1477,25 @@ pub(crate) mod headless {
                 pages: Arc::default(),
                 frames: Arc::default(),
                 frames_at_move: Arc::default(),
+                live: Arc::default(),
+                page_stagger: Arc::default(),
+            }
+        }
+
+        /// The column pages read so far.
+        pub(crate) fn pages_read(&self) -> usize {
+            *self.pages.lock().unwrap_or_else(|p| p.into_inner())
+        }
+
+        /// A teammate's change to every stage, as the live listener delivers it.
+        pub(crate) fn teammate_changed_every_stage(&self) {
+            let stages = self.lock().stages.iter().map(|s| s.id).collect();
+            let change = closer::data::live::Change {
+                leads: closer::data::live::Scope::All,
+                stages: closer::data::live::Scope::Ids(stages),
+            };
+            if let Some(tx) = self.live.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+                let _ = tx.send(Action::Live(closer::data::live::LiveEvent::Changed(change)));
             }
         }
 
@@ -1505,6 +1529,11 @@ pub(crate) mod headless {
             limit: i64,
         ) -> Result<ColumnPage, Failure> {
             *self.pages.lock().unwrap_or_else(|p| p.into_inner()) += 1;
+            let stagger = *self.page_stagger.lock().unwrap_or_else(|p| p.into_inner());
+            let place = self.lock().stages.iter().position(|s| s.id == stage_id);
+            if let Some(place) = place.filter(|_| !stagger.is_zero()) {
+                tokio::time::sleep(stagger * (place as u32 + 1)).await;
+            }
             Ok(self.lock().page(stage_id, sort, after.as_ref(), limit))
         }
         async fn move_lead(
@@ -1544,6 +1573,9 @@ pub(crate) mod headless {
         }
         async fn overdue_task_count(&self) -> Result<i64, Failure> {
             Ok(2)
+        }
+        fn listen(&self, tx: tokio::sync::mpsc::UnboundedSender<Action>) {
+            *self.live.lock().unwrap_or_else(|p| p.into_inner()) = Some(tx);
         }
     }
 
