@@ -5,7 +5,6 @@
 //! waits `GAP`, taking in whatever else arrives meanwhile. What the user does is never held: a
 //! key's frame, and the first result after it, go out at once.
 
-use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
@@ -57,12 +56,10 @@ impl Pacing {
     }
 
     /// Resolves when the held frame is due; never while none is held.
-    pub fn held_frame(&mut self) -> impl Future<Output = ()> + '_ {
-        async move {
-            match self.held.as_mut() {
-                Some(due) => due.as_mut().await,
-                None => std::future::pending().await,
-            }
+    pub async fn held_frame(&mut self) {
+        match self.held.as_mut() {
+            Some(due) => due.as_mut().await,
+            None => std::future::pending().await,
         }
     }
 }
