@@ -1,7 +1,7 @@
 //! Background frames in a burst share one. A teammate's change arrives as one live batch a second
 //! at most, but it comes back as several results (the headers, then each stale column's first
 //! page), and the loop drew a frame for each: ~10 of the watching TUI's 30 frames a second under
-//! a 300 tx/s floor, most of its CPU. After a frame drawn for a background action, the next one
+//! a 300 tx/s floor. After a frame drawn for a background action, the next one
 //! waits `GAP`, taking in whatever else arrives meanwhile. What the user does is never held: a
 //! key's frame, and the first result after it, go out at once.
 
@@ -72,8 +72,8 @@ mod tests {
     async fn a_burst_after_a_background_frame_is_held_until_the_gap_ends() {
         let mut pacing = Pacing::default();
         assert!(pacing.draw_background_now(true), "nothing drawn yet");
-        pacing.drawn_for_background();
         let drawn = Instant::now();
+        pacing.drawn_for_background();
         assert!(!pacing.draw_background_now(true));
         assert!(
             !pacing.draw_background_now(true),
