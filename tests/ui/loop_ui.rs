@@ -19,14 +19,6 @@ async fn a_keys_frame_goes_out_before_its_work_starts() {
     let data = Data::new();
     let flushes = data.frames.clone();
     let (tx, events) = event_stream();
-    let counter = flushes.clone();
-    let mut terminal = Terminal::new(FlushHook {
-        inner: TestBackend::new(100, 20),
-        on_flush: move || {
-            counter.fetch_add(1, Ordering::SeqCst);
-        },
-    })
-    .expect("terminal");
     let probe = data.clone();
     let driver = tokio::spawn(async move {
         probe.first_pages().await;
@@ -35,15 +27,7 @@ async fn a_keys_frame_goes_out_before_its_work_starts() {
         probe.move_then_quit(&tx).await;
         before
     });
-    let state = closer::app::run(
-        &mut terminal,
-        events,
-        data.clone(),
-        new_state(100, 20),
-        Theme::default(),
-    )
-    .await
-    .expect("loop ends cleanly");
+    let state = run_loop(&data, events).await;
     let before = driver.await.expect("driver");
     assert!(state.quit);
     let at_move = data
@@ -65,14 +49,6 @@ async fn a_teammates_change_draws_a_few_frames_not_one_per_result() {
     let data = Data::new();
     let flushes = data.frames.clone();
     let (tx, events) = event_stream();
-    let counter = flushes.clone();
-    let mut terminal = Terminal::new(FlushHook {
-        inner: TestBackend::new(100, 20),
-        on_flush: move || {
-            counter.fetch_add(1, Ordering::SeqCst);
-        },
-    })
-    .expect("terminal");
     let probe = data.clone();
     let driver = tokio::spawn(async move {
         probe.first_pages().await;
@@ -86,6 +62,26 @@ async fn a_teammates_change_draws_a_few_frames_not_one_per_result() {
         let _ = tx.send(key_event('q'));
         drawn
     });
+    run_loop(&data, events).await;
+    let drawn = driver.await.expect("driver");
+    // One per result would be seven: the change, the headers and five pages 8 ms apart.
+    assert!((1..=3).contains(&drawn), "{drawn} frames");
+}
+
+/// The real loop over the fake data on a headless terminal that counts its flushes into
+/// `data.frames`, until the test's driver quits it.
+async fn run_loop(
+    data: &Data,
+    events: futures::stream::BoxStream<'static, std::io::Result<crossterm::event::Event>>,
+) -> closer::state::State {
+    let counter = data.frames.clone();
+    let mut terminal = Terminal::new(FlushHook {
+        inner: TestBackend::new(100, 20),
+        on_flush: move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+        },
+    })
+    .expect("terminal");
     closer::app::run(
         &mut terminal,
         events,
@@ -94,10 +90,7 @@ async fn a_teammates_change_draws_a_few_frames_not_one_per_result() {
         Theme::default(),
     )
     .await
-    .expect("loop ends cleanly");
-    let drawn = driver.await.expect("driver");
-    // One per result would be seven: the change, the headers and five pages 8 ms apart.
-    assert!((1..=3).contains(&drawn), "{drawn} frames");
+    .expect("loop ends cleanly")
 }
 
 /// Waits until no frame was flushed for 100 ms.
