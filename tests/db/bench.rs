@@ -38,7 +38,6 @@ fn json(output: &Output) -> Value {
     serde_json::from_slice(&output.stdout).expect("closer bench --json prints JSON")
 }
 
-/// A latency summary with at least one sample and ordered percentiles.
 /// Each key less its loop's waits for a core is timed for every key, and never longer than the
 /// key itself (this machine's kernel keeps schedstat).
 fn less_core_waits_bounded(report: &Value, path: &str) {
@@ -57,6 +56,7 @@ fn less_core_waits_bounded(report: &Value, path: &str) {
     }
 }
 
+/// A latency summary with at least one sample and ordered percentiles.
 fn assert_summary(report: &Value, path: &str) {
     let summary = report
         .pointer(path)
