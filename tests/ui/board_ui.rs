@@ -1445,10 +1445,7 @@ pub(crate) mod headless {
     impl Backend {
         /// Waits until the loop has read every visible column's first page.
         pub(crate) async fn first_pages(&self) {
-            wait_until("first pages", || {
-                *self.pages.lock().unwrap_or_else(|p| p.into_inner()) >= 5
-            })
-            .await;
+            wait_until("first pages", || self.pages_read() >= 5).await;
         }
 
         /// Types `L` (move the selected card on), waits for the move to reach the data and its
