@@ -448,17 +448,16 @@ pub fn is_stale(now: DateTime<Utc>, card: &LeadCard, stale_after_days: i64) -> b
 
 /// "Ada Lovelace" → "AL"; "cher" → "C".
 pub fn initials(name: &str) -> String {
-    let words: Vec<&str> = name.split_whitespace().collect();
-    let pick = |w: Option<&&str>| {
-        w.and_then(|w| w.chars().find(|c| c.is_alphabetic()))
-            .map(|c| c.to_uppercase().collect::<String>())
-            .unwrap_or_default()
-    };
-    match words.len() {
-        0 => String::new(),
-        1 => pick(words.first()),
-        _ => format!("{}{}", pick(words.first()), pick(words.last())),
+    // Drawn for every card of every frame: the first and last word, without collecting them.
+    let mut words = name.split_whitespace();
+    let (first, last) = (words.next(), words.next_back());
+    let mut out = String::new();
+    for word in [first, last].into_iter().flatten() {
+        if let Some(c) = word.chars().find(|c| c.is_alphabetic()) {
+            out.extend(c.to_uppercase());
+        }
     }
+    out
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use ratatui::text::Span;
 
 use crate::config::theme::Theme;
 use crate::state::State;
-use crate::ui::text::{clean, truncate, width};
+use crate::ui::text::{clean, is_drawable_ascii, truncate, width};
 
 /// Spinner frames, advanced by `Action::Tick` while something loads.
 pub const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -54,11 +54,30 @@ pub(crate) fn put(buf: &mut Buffer, x: u16, y: u16, max: u16, spans: &[Span<'_>]
         }
         let text = clean(&span.content);
         let text = truncate(&text, usize::from(left));
-        let (nx, _) = buf.set_stringn(x, y, text.as_ref(), usize::from(left), span.style);
+        let nx = if is_drawable_ascii(&text) {
+            put_ascii(buf, x, y, &text, left, span.style)
+        } else {
+            buf.set_stringn(x, y, text.as_ref(), usize::from(left), span.style)
+                .0
+        };
         left = left.saturating_sub(nx.saturating_sub(x));
         x = nx;
     }
     x
+}
+
+/// What `Buffer::set_stringn` writes for printable ASCII (a cell a byte), without splitting the
+/// text into graphemes: most of a board frame's text, drawn on every key.
+fn put_ascii(buf: &mut Buffer, x: u16, y: u16, text: &str, max: u16, style: Style) -> u16 {
+    let room = buf.area.right().saturating_sub(x).min(max);
+    let mut end = x;
+    for byte in text.bytes().take(usize::from(room)) {
+        if let Some(cell) = buf.cell_mut((end, y)) {
+            cell.set_char(char::from(byte)).set_style(style);
+        }
+        end += 1;
+    }
+    end
 }
 
 /// Width of spans as `put` measures them.
@@ -123,10 +142,36 @@ pub(crate) fn fill(buf: &mut Buffer, area: Rect, style: Style) {
     for y in area.top()..area.bottom() {
         for x in area.left()..area.right() {
             if let Some(cell) = buf.cell_mut((x, y)) {
+                // A reset cell draws as a space already: writing " " into each one was the most
+                // frequent call of a board frame.
                 cell.reset();
-                cell.set_symbol(" ");
                 cell.set_style(style);
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The short path writes the cells, styles and end `set_stringn` does, cut at `max` and at
+    /// the buffer's edge alike.
+    #[test]
+    fn ascii_is_written_as_set_stringn_writes_it() {
+        let style = Style::default().fg(Color::Red).add_modifier(Modifier::BOLD);
+        for (text, x, max) in [
+            ("Ada Lovelace", 0, 20),
+            ("Ada Lovelace", 2, 5),
+            ("edge", 8, 9),
+            ("", 3, 4),
+        ] {
+            let area = Rect::new(0, 0, 10, 1);
+            let (mut ours, mut theirs) = (Buffer::empty(area), Buffer::empty(area));
+            let end = put_ascii(&mut ours, x, 0, text, max, style);
+            let (expected_end, _) = theirs.set_stringn(x, 0, text, usize::from(max), style);
+            assert_eq!(end, expected_end, "{text:?} at {x}, max {max}");
+            assert_eq!(ours, theirs, "{text:?} at {x}, max {max}");
         }
     }
 }
