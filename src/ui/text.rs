@@ -12,10 +12,9 @@ const MAX_CHARS: usize = 512;
 /// terminal's idea of the width differ from ours (zero-width spaces and joiners, bidi controls,
 /// variation selectors, BOM) are dropped.
 pub fn clean(text: &str) -> Cow<'_, str> {
-    if text.len() <= MAX_CHARS && is_drawable_ascii(text) {
-        return Cow::Borrowed(text);
-    }
-    if text.len() <= MAX_CHARS && !text.chars().any(|c| c.is_control() || is_invisible(c)) {
+    if text.len() <= MAX_CHARS
+        && (is_drawable_ascii(text) || !text.chars().any(|c| c.is_control() || is_invisible(c)))
+    {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len().min(MAX_CHARS * 4));
